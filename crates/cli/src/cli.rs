@@ -1,0 +1,146 @@
+//! The command line: every command, flag and argument.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
+
+use crate::input::parse_date;
+
+/// Issue and verify offline license keys.
+#[derive(Debug, Parser)]
+#[command(name = "entitle", version, about, max_term_width = 100)]
+#[command(after_help = "Exit codes: 0 ok, 2 usage, 3 bad input or I/O, \
+    4 invalid token (malformed, bad signature, unknown key), \
+    5 not valid now (expired, not yet valid, not entitled to this version), \
+    6 add-on without a base license.")]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make a new signing key pair (PEM: PKCS#8 secret, SPKI public).
+    Keygen(KeygenArgs),
+    /// Sign a license token and print it on one line.
+    Issue(IssueArgs),
+    /// Verify tokens, add up their seats and print the usable licenses.
+    Verify(VerifyArgs),
+    /// Decode a token WITHOUT checking its signature, to read what it says.
+    Inspect(InspectArgs),
+}
+
+/// `entitle keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Where to write the secret key (mode 0600).
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub secret: PathBuf,
+    /// Where to write the public key.
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub public: PathBuf,
+    /// Replace existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Seat model on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModelArg {
+    /// Each seat belongs to one user.
+    Named,
+    /// A pool shared by a larger group.
+    Concurrent,
+}
+
+/// License kind on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    /// A base (server) license.
+    Base,
+    /// An add-on pack, counted only beside a base.
+    Addon,
+}
+
+/// `entitle issue`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("term").required(true).args(["expires", "perpetual"]))]
+pub struct IssueArgs {
+    /// Signing key file, or '-' for standard input. Without it the key is
+    /// read from the ENTITLE_SIGNING_KEY environment variable (PEM text).
+    #[arg(long, value_name = "PATH|-", value_hint = ValueHint::FilePath)]
+    pub key: Option<String>,
+    /// Product name (a-z 0-9 . _ -).
+    #[arg(long)]
+    pub product: String,
+    /// Edition name (a-z 0-9 . _ -).
+    #[arg(long)]
+    pub edition: String,
+    /// Seats granted, at least 1.
+    #[arg(long)]
+    pub seats: u32,
+    /// Seat model.
+    #[arg(long, value_enum, default_value = "named")]
+    pub model: ModelArg,
+    /// Most seats of this product and edition usable in total, however
+    /// many tokens are stacked.
+    #[arg(long)]
+    pub cap: Option<u32>,
+    /// Base license or add-on pack.
+    #[arg(long, value_enum, default_value = "base")]
+    pub kind: KindArg,
+    /// Customer company id the license is bound to.
+    #[arg(long, value_name = "ID")]
+    pub tenant: Option<String>,
+    /// A feature the license grants; repeat for several.
+    #[arg(long = "feature", value_name = "F")]
+    pub features: Vec<String>,
+    /// Start of validity (default: now).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub not_before: Option<u64>,
+    /// End of validity, exclusive (YYYY-MM-DD means 00:00 UTC that day).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub expires: Option<u64>,
+    /// The license never expires.
+    #[arg(long)]
+    pub perpetual: bool,
+    /// Newest software build date the license covers.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub updates_until: Option<u64>,
+    /// Print a JSON object with the token and its claims.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `entitle verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A trusted public key file (PEM); repeat to trust several (rotation).
+    #[arg(long = "public", value_name = "PATH", required = true, value_hint = ValueHint::FilePath)]
+    pub public: Vec<PathBuf>,
+    /// The time to check validity at (default: the system clock).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub now: Option<u64>,
+    /// Build date of the running software, checked against updates_until.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub build_date: Option<u64>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Token text, @FILE (one token per line), or '-' for standard input.
+    #[arg(value_name = "TOKEN", required = true)]
+    pub tokens: Vec<String>,
+}
+
+/// `entitle inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Token text, @FILE, or '-' for standard input.
+    #[arg(value_name = "TOKEN")]
+    pub token: String,
+}

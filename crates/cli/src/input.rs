@@ -1,0 +1,198 @@
+//! Reading what the user hands the command: dates, tokens, key files.
+
+use std::io::Read as _;
+use std::path::Path;
+
+use entitle_issue::{SigningKey, public_key_from_pem};
+use entitle_verify::PublicKey;
+use zeroize::Zeroizing;
+
+use crate::error::CliError;
+
+/// The environment variable a CI job puts the signing key's PEM text in.
+pub const SIGNING_KEY_ENV: &str = "ENTITLE_SIGNING_KEY";
+
+/// Parses `YYYY-MM-DD` (00:00:00 UTC of that day) or an RFC 3339 time into
+/// Unix seconds.
+pub fn parse_date(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let timestamp = if text.len() == 10 {
+        text.parse::<jiff::civil::Date>()
+            .map_err(|e| e.to_string())
+            .and_then(|date| {
+                date.to_zoned(jiff::tz::TimeZone::UTC)
+                    .map(|z| z.timestamp())
+                    .map_err(|e| e.to_string())
+            })
+    } else {
+        text.parse::<jiff::Timestamp>().map_err(|e| e.to_string())
+    };
+    let timestamp = timestamp.map_err(|e| {
+        format!("{text:?} is not a date: use YYYY-MM-DD or RFC 3339 (2027-01-31T12:00:00Z) ({e})")
+    })?;
+    u64::try_from(timestamp.as_second())
+        .map_err(|_| format!("{text:?} is before 1970-01-01, which the format cannot carry"))
+}
+
+/// Reads a whole file, naming it in the error.
+pub fn read_file(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::input(format!("cannot read {}: {e}", path.display())))
+}
+
+fn read_stdin() -> Result<String, CliError> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::input(format!("cannot read standard input: {e}")))?;
+    Ok(text)
+}
+
+/// One token text and where it came from, for messages.
+#[derive(Debug, Clone)]
+pub struct TokenInput {
+    /// The text as given (trimmed).
+    pub text: String,
+    /// `argument 2`, `tokens.txt line 4`, `standard input line 1`.
+    pub origin: String,
+}
+
+/// Expands TOKEN arguments: token text, `@FILE` (tokens one per line), or
+/// `-` (the same from standard input).
+///
+/// In files, blank lines and lines starting with `#` are skipped, and a line
+/// that does not start with a token prefix continues the token before it
+/// (a token wrapped by a mail program).
+pub fn read_tokens(args: &[String]) -> Result<Vec<TokenInput>, CliError> {
+    let mut tokens = Vec::new();
+    let mut stdin_used = false;
+    for (i, arg) in args.iter().enumerate() {
+        let (text, source) = if arg == "-" {
+            if stdin_used {
+                return Err(CliError::input("standard input (-) can be read only once"));
+            }
+            stdin_used = true;
+            (read_stdin()?, "standard input".to_string())
+        } else if let Some(path) = arg.strip_prefix('@') {
+            (read_file(Path::new(path))?, path.to_string())
+        } else {
+            tokens.push(TokenInput {
+                text: arg.trim().to_string(),
+                origin: format!("argument {}", i.saturating_add(1)),
+            });
+            continue;
+        };
+        let before = tokens.len();
+        split_lines(&text, &source, &mut tokens);
+        if tokens.len() == before {
+            return Err(CliError::input(format!("no token found in {source}")));
+        }
+    }
+    Ok(tokens)
+}
+
+fn split_lines(text: &str, source: &str, tokens: &mut Vec<TokenInput>) {
+    let first = tokens.len();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let starts_token = line
+            .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+            .starts_with("ent");
+        let own_tokens = tokens.len() > first;
+        match tokens.last_mut() {
+            Some(last) if !starts_token && own_tokens => {
+                last.text.push_str(line);
+            }
+            _ => tokens.push(TokenInput {
+                text: line.to_string(),
+                origin: format!("{source} line {}", n.saturating_add(1)),
+            }),
+        }
+    }
+}
+
+/// Reads public keys (PEM SPKI files).
+pub fn read_public_keys(paths: &[std::path::PathBuf]) -> Result<Vec<PublicKey>, CliError> {
+    paths
+        .iter()
+        .map(|path| {
+            public_key_from_pem(&read_file(path)?)
+                .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
+        })
+        .collect()
+}
+
+/// Loads the signing key: `--key PATH`, `--key -` (standard input), or the
+/// `ENTITLE_SIGNING_KEY` environment variable. Never from an argument.
+pub fn read_signing_key(key: Option<&str>) -> Result<SigningKey, CliError> {
+    let (pem, origin) = match key {
+        Some(arg) if arg.contains("-----BEGIN") || arg.contains("PRIVATE KEY") => {
+            return Err(CliError::input(
+                "--key takes a file path or '-', never the key itself: key text on a command \
+                 line leaks into shell history and process lists",
+            ));
+        }
+        Some("-") => {
+            let mut text = Zeroizing::new(String::new());
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| CliError::input(format!("cannot read standard input: {e}")))?;
+            (text, "standard input".to_string())
+        }
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CliError::input(format!("cannot read signing key {path}: {e}")))?;
+            (Zeroizing::new(text), path.to_string())
+        }
+        None => match std::env::var(SIGNING_KEY_ENV) {
+            Ok(text) => (Zeroizing::new(unescape_newlines(text)), SIGNING_KEY_ENV.to_string()),
+            Err(_) => {
+                return Err(CliError::input(format!(
+                    "no signing key: pass --key PATH, --key - (standard input), \
+                     or set {SIGNING_KEY_ENV} to the key's PEM text"
+                )));
+            }
+        },
+    };
+    SigningKey::from_pem(&pem).map_err(|e| CliError::input(format!("{origin}: {e}")))
+}
+
+/// CI systems sometimes store a PEM with `\n` written out; accept that.
+fn unescape_newlines(text: String) -> String {
+    if !text.contains('\n') && text.contains("\\n") {
+        let unescaped = text.replace("\\n", "\n");
+        drop(Zeroizing::new(text));
+        unescaped
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("1970-01-01"), Ok(0));
+        assert_eq!(parse_date("2027-01-31"), Ok(1_801_353_600));
+        assert_eq!(parse_date("2027-01-31T01:00:00+01:00"), Ok(1_801_353_600));
+        assert_eq!(parse_date("2027-01-31T00:00:05Z"), Ok(1_801_353_605));
+        assert!(parse_date("31.01.2027").is_err());
+        assert!(parse_date("2027-02-30").is_err());
+        assert!(parse_date("1969-12-31").is_err());
+        assert!(parse_date("2027-01-31T00:00:00").is_err(), "no offset");
+    }
+
+    #[test]
+    fn lines_and_wrapped_tokens() {
+        let mut tokens = Vec::new();
+        split_lines("# comment\nent1.AAAA\n  BBBB\n\n\"ent1.CCCC\"\ngarbage\n", "f", &mut tokens);
+        let texts: Vec<_> = tokens.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(texts, ["ent1.AAAABBBB", "\"ent1.CCCC\"garbage"]);
+        assert_eq!(tokens[1].origin, "f line 5");
+    }
+}

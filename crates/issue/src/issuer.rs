@@ -1,0 +1,115 @@
+//! Signing tokens.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::Signer as _;
+use entitle_verify::format::{MAX_TOKEN_BYTES, PREFIX, TOKEN_CONTEXT};
+use entitle_verify::{Claims, Serial, Token, Verifier};
+use rand::rand_core::TryRng as _;
+use rand::rngs::SysRng;
+
+use crate::encode;
+use crate::error::{Error, invalid};
+use crate::keys::SigningKey;
+use crate::spec::LicenseSpec;
+
+/// A token just issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The token text: `ent1.` and base64url, one line.
+    pub text: String,
+    /// Its serial number.
+    pub serial: Serial,
+    /// Its resolved time of issue, Unix seconds.
+    pub issued_at: u64,
+}
+
+/// Issues tokens signed with one key.
+#[derive(Debug)]
+pub struct Issuer {
+    key: SigningKey,
+}
+
+impl Issuer {
+    /// An issuer signing with `key`.
+    pub fn new(key: SigningKey) -> Issuer {
+        Issuer { key }
+    }
+
+    /// The signing key.
+    pub fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// Validates `spec`, gives it a random 64-bit serial, signs it and checks
+    /// the result with the verifier before handing it out.
+    pub fn issue(&self, spec: &LicenseSpec) -> Result<IssuedToken, Error> {
+        let mut serial = [0u8; 8];
+        SysRng.try_fill_bytes(&mut serial).map_err(|_| Error::Random)?;
+        self.issue_with_serial(spec, Serial(serial))
+    }
+
+    /// Like [`Issuer::issue`], with a serial chosen by the caller (tests and
+    /// reproducible fixtures; real serials must be random).
+    pub fn issue_with_serial(&self, spec: &LicenseSpec, serial: Serial) -> Result<IssuedToken, Error> {
+        let issued_at = spec.issued_at.unwrap_or_else(unix_now);
+        spec.validate(issued_at)?;
+        let body = encode::body(spec, self.key.id(), serial, issued_at);
+        let len = body.len().saturating_add(entitle_verify::SIGNATURE_LEN);
+        if len > MAX_TOKEN_BYTES {
+            return Err(invalid(
+                "token",
+                format!("{len} bytes, at most {MAX_TOKEN_BYTES}: use fewer or shorter features"),
+            ));
+        }
+        let signature = self.key.dalek().sign(&[TOKEN_CONTEXT, &body].concat());
+        let mut bytes = body;
+        bytes.extend_from_slice(&signature.to_bytes());
+        let text = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(&bytes));
+        self.self_check(&text, spec, serial, issued_at)?;
+        Ok(IssuedToken {
+            text,
+            serial,
+            issued_at,
+        })
+    }
+
+    /// Reads the token back through the verifier: it must verify under our
+    /// key and carry exactly the claims asked for.
+    fn self_check(&self, text: &str, spec: &LicenseSpec, serial: Serial, issued_at: u64) -> Result<(), Error> {
+        let keys = [self.key.public_key()];
+        let mut buf = [0u8; MAX_TOKEN_BYTES];
+        let token = Token::decode(text, &mut buf).map_err(|e| Error::SelfCheck(e.to_string()))?;
+        Verifier::new(&keys)
+            .check_signature(&token)
+            .map_err(|e| Error::SelfCheck(e.to_string()))?;
+        if token.serial() != serial || !claims_match(token.claims(), spec, issued_at) {
+            return Err(Error::SelfCheck("the claims read back differ".into()));
+        }
+        Ok(())
+    }
+}
+
+fn claims_match(claims: &Claims<'_>, spec: &LicenseSpec, issued_at: u64) -> bool {
+    claims.product == spec.product
+        && claims.edition == spec.edition
+        && claims.seats == spec.seats
+        && claims.model == spec.model
+        && claims.cap == spec.cap
+        && claims.kind == spec.kind
+        && claims.issued_at == issued_at
+        && claims.not_before == spec.not_before.unwrap_or(issued_at)
+        && claims.expires_at == spec.expires_at
+        && claims.updates_until == spec.updates_until
+        && claims.tenant == spec.tenant.as_deref()
+        && claims.features.iter().eq(spec.features.iter().map(String::as_str))
+}
+
+/// The system clock in Unix seconds (0 if it reads before 1970).
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

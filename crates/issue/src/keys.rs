@@ -1,0 +1,186 @@
+//! Signing keys and key files: PEM, PKCS#8 for secret keys and SPKI for
+//! public keys, the formats `openssl genpkey -algorithm ed25519` writes.
+
+use std::fmt;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use entitle_verify::{KeyId, PublicKey};
+use rand::rngs::SysRng;
+use rand::rand_core::TryRng as _;
+use zeroize::Zeroizing;
+
+use crate::error::Error;
+
+/// An Ed25519 signing (secret) key.
+///
+/// The secret bytes are wiped from memory when the key is dropped, and
+/// `Debug` prints only the key id.
+pub struct SigningKey {
+    key: ed25519_dalek::SigningKey,
+    public: PublicKey,
+}
+
+impl SigningKey {
+    /// A new key from the operating system's random number generator.
+    pub fn generate() -> Result<SigningKey, Error> {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        SysRng
+            .try_fill_bytes(seed.as_mut())
+            .map_err(|_| Error::Random)?;
+        SigningKey::from_secret(ed25519_dalek::SigningKey::from_bytes(&seed))
+    }
+
+    fn from_secret(key: ed25519_dalek::SigningKey) -> Result<SigningKey, Error> {
+        let public =
+            PublicKey::from_bytes(key.verifying_key().as_bytes()).map_err(Error::InvalidKey)?;
+        Ok(SigningKey { key, public })
+    }
+
+    /// Reads a PEM PKCS#8 secret key (`-----BEGIN PRIVATE KEY-----`).
+    pub fn from_pem(pem: &str) -> Result<SigningKey, Error> {
+        let key = ed25519_dalek::SigningKey::from_pkcs8_pem(pem.trim()).map_err(|e| {
+            Error::KeyFormat {
+                expected: "secret key (PKCS#8, \"BEGIN PRIVATE KEY\")",
+                detail: e.to_string(),
+            }
+        })?;
+        SigningKey::from_secret(key)
+    }
+
+    /// The secret key as PEM PKCS#8 text, wiped from memory when dropped.
+    pub fn to_pem(&self) -> Result<Zeroizing<String>, Error> {
+        // Version 1 PKCS#8 (no embedded public key), as openssl writes it.
+        let secret = ed25519_dalek::pkcs8::KeypairBytes {
+            secret_key: self.key.to_bytes(),
+            public_key: None,
+        };
+        let pem = secret
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|e| Error::KeyFormat {
+                expected: "secret key",
+                detail: e.to_string(),
+            });
+        drop(secret); // KeypairBytes zeroizes its secret on drop
+        pem
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> PublicKey {
+        self.public
+    }
+
+    /// The key id tokens signed with this key carry.
+    pub fn id(&self) -> KeyId {
+        self.public.id()
+    }
+
+    pub(crate) fn dalek(&self) -> &ed25519_dalek::SigningKey {
+        &self.key
+    }
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("id", &self.id())
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Reads a PEM SPKI public key (`-----BEGIN PUBLIC KEY-----`).
+pub fn public_key_from_pem(pem: &str) -> Result<PublicKey, Error> {
+    let key = ed25519_dalek::VerifyingKey::from_public_key_pem(pem.trim()).map_err(|e| {
+        Error::KeyFormat {
+            expected: "public key (SPKI, \"BEGIN PUBLIC KEY\")",
+            detail: e.to_string(),
+        }
+    })?;
+    PublicKey::from_bytes(key.as_bytes()).map_err(Error::InvalidKey)
+}
+
+/// A public key as PEM SPKI text.
+pub fn public_key_to_pem(key: &PublicKey) -> Result<String, Error> {
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&key.to_bytes())
+        .map_err(|_| Error::InvalidKey(entitle_verify::Error::InvalidKey))?;
+    key.to_public_key_pem(LineEnding::LF)
+        .map_err(|e| Error::KeyFormat {
+            expected: "public key",
+            detail: e.to_string(),
+        })
+}
+
+/// Writes a new key pair: the secret key with mode 0600, the public key
+/// with mode 0644. Refuses to replace existing files unless `force`.
+pub fn write_key_pair(
+    key: &SigningKey,
+    secret_path: &Path,
+    public_path: &Path,
+    force: bool,
+) -> Result<(), Error> {
+    if !force {
+        for path in [secret_path, public_path] {
+            if path.exists() {
+                return Err(Error::Exists(path.to_path_buf()));
+            }
+        }
+    }
+    write_file(secret_path, key.to_pem()?.as_bytes(), 0o600, force)?;
+    write_file(
+        public_path,
+        public_key_to_pem(&key.public_key())?.as_bytes(),
+        0o644,
+        force,
+    )
+}
+
+/// Writes `bytes` to a new file with `mode`. Without `force` the file must
+/// not exist (checked atomically by `create_new`); with `force` a temporary
+/// file beside it is renamed over it, so that no reader ever sees half a key.
+fn write_file(path: &Path, bytes: &[u8], mode: u32, force: bool) -> Result<(), Error> {
+    let target = if force { temporary_path(path)? } else { path.to_path_buf() };
+    let written = open_new(&target, mode).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    let placed = written.and_then(|()| if force { fs::rename(&target, path) } else { Ok(()) });
+    placed.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            return Error::Exists(path.to_path_buf());
+        }
+        let _ = fs::remove_file(&target);
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+fn temporary_path(path: &Path) -> Result<PathBuf, Error> {
+    let mut nonce = [0u8; 8];
+    SysRng.try_fill_bytes(&mut nonce).map_err(|_| Error::Random)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(path.with_file_name(format!(".{name}.{:016x}.tmp", u64::from_le_bytes(nonce))))
+}
+
+#[cfg(unix)]
+fn open_new(path: &Path, mode: u32) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_new(path: &Path, _mode: u32) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new().write(true).create_new(true).open(path)
+}

@@ -1,0 +1,129 @@
+//! Trusted public keys, key ids, and the one signature check every artifact uses.
+
+use core::fmt;
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use sha2::{Digest, Sha512};
+
+use crate::error::Error;
+
+/// Length of an Ed25519 public key.
+pub const PUBLIC_KEY_LEN: usize = 32;
+/// Length of an Ed25519 signature.
+pub const SIGNATURE_LEN: usize = 64;
+/// Longest domain-separation context [`PublicKey::verify_signature`] takes.
+pub const MAX_CONTEXT_LEN: usize = 64;
+/// Longest message [`PublicKey::verify_signature`] takes. Larger artifacts
+/// are signed over a SHA-512 digest of their bytes instead (see docs/format.md).
+pub const MAX_MESSAGE_LEN: usize = 1024;
+
+/// Domain separation for key ids: `key_id = SHA-512(KEY_ID_CONTEXT || public key)[..4]`.
+const KEY_ID_CONTEXT: &[u8] = b"entitle key id v1\0";
+
+/// Four bytes derived from a public key; a token names the key that signed it
+/// by this id, so that a verifier trusting several keys (rotation) picks the
+/// right one, and can tell "signed by a key I do not trust" from "forged".
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId(pub [u8; 4]);
+
+impl KeyId {
+    /// The key id of an Ed25519 public key.
+    pub fn of(public_key: &[u8; PUBLIC_KEY_LEN]) -> KeyId {
+        let digest = Sha512::new()
+            .chain_update(KEY_ID_CONTEXT)
+            .chain_update(public_key)
+            .finalize();
+        let mut id = [0u8; 4];
+        for (out, byte) in id.iter_mut().zip(digest.iter()) {
+            *out = *byte;
+        }
+        KeyId(id)
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for byte in self.0 {
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
+/// A trusted Ed25519 public key and its [`KeyId`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PublicKey {
+    key: VerifyingKey,
+    id: KeyId,
+}
+
+impl PublicKey {
+    /// Reads a raw 32-byte Ed25519 public key. Refuses encodings that are not
+    /// a curve point and weak (small-order) keys, which could "verify" forged
+    /// signatures under lax rules.
+    pub fn from_bytes(bytes: &[u8; PUBLIC_KEY_LEN]) -> Result<PublicKey, Error> {
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| Error::InvalidKey)?;
+        if key.is_weak() {
+            return Err(Error::InvalidKey);
+        }
+        Ok(PublicKey {
+            key,
+            id: KeyId::of(bytes),
+        })
+    }
+
+    /// The key's id.
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    /// The raw 32 key bytes.
+    pub fn to_bytes(&self) -> [u8; PUBLIC_KEY_LEN] {
+        self.key.to_bytes()
+    }
+
+    /// Checks an Ed25519 signature over `context || message` with
+    /// [`VerifyingKey::verify_strict`], which refuses malleable and
+    /// small-order signatures.
+    ///
+    /// This is the single signature check of entitle: tokens call it with
+    /// their context (see [`crate::format::TOKEN_CONTEXT`]) and body, other
+    /// artifacts with theirs, so that a signature made for one kind of
+    /// artifact can never pass as another. The bytes are joined in a stack
+    /// buffer; nothing is allocated.
+    pub fn verify_signature(
+        &self,
+        context: &[u8],
+        message: &[u8],
+        signature: &[u8; SIGNATURE_LEN],
+    ) -> Result<(), Error> {
+        if context.len() > MAX_CONTEXT_LEN || message.len() > MAX_MESSAGE_LEN {
+            return Err(Error::TooLong {
+                len: message.len(),
+                max: MAX_MESSAGE_LEN,
+            });
+        }
+        let mut joined = [0u8; MAX_CONTEXT_LEN + MAX_MESSAGE_LEN];
+        let signed_len = context.len().saturating_add(message.len());
+        let (ctx_part, rest) = joined.split_at_mut(context.len());
+        ctx_part.copy_from_slice(context);
+        let msg_part = rest.get_mut(..message.len()).ok_or(Error::BadSignature)?;
+        msg_part.copy_from_slice(message);
+        let signed = joined.get(..signed_len).ok_or(Error::BadSignature)?;
+        self.key
+            .verify_strict(signed, &Signature::from_bytes(signature))
+            .map_err(|_| Error::BadSignature)
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", self.id)
+    }
+}

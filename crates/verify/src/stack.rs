@@ -1,0 +1,166 @@
+//! Stacking: licenses of the same product, edition, tenant and seat model
+//! add up, never beyond the cap.
+//!
+//! Works on a slice of verified licenses without allocating: pools and their
+//! members are found by scanning. That is quadratic in the number of
+//! licenses, which for the tens or hundreds an installation holds costs far
+//! less than verifying their signatures (see docs/performance.md).
+
+use crate::claims::{Kind, SeatModel};
+use crate::error::Error;
+use crate::verifier::License;
+
+/// The licenses of `licenses` grouped into pools, in order of first appearance.
+pub fn pools<'l, 'a>(licenses: &'l [License<'a>]) -> Pools<'l, 'a> {
+    Pools { licenses, next: 0 }
+}
+
+/// Iterator over the [`Pool`]s of a set of licenses; see [`pools`].
+#[derive(Debug, Clone)]
+pub struct Pools<'l, 'a> {
+    licenses: &'l [License<'a>],
+    next: usize,
+}
+
+impl<'l, 'a> Iterator for Pools<'l, 'a> {
+    type Item = Pool<'l, 'a>;
+
+    fn next(&mut self) -> Option<Pool<'l, 'a>> {
+        while let Some(head) = self.licenses.get(self.next) {
+            let earlier = self.licenses.get(..self.next).unwrap_or_default();
+            self.next = self.next.saturating_add(1);
+            if !earlier.iter().any(|l| same_pool(l, head)) {
+                return Some(Pool {
+                    licenses: self.licenses,
+                    head,
+                });
+            }
+        }
+        None
+    }
+}
+
+fn same_pool(a: &License<'_>, b: &License<'_>) -> bool {
+    let (a, b) = (a.claims(), b.claims());
+    a.product == b.product && a.edition == b.edition && a.tenant == b.tenant && a.model == b.model
+}
+
+/// The licenses of one product, edition, tenant and seat model, added up.
+#[derive(Debug, Clone, Copy)]
+pub struct Pool<'l, 'a> {
+    licenses: &'l [License<'a>],
+    head: &'l License<'a>,
+}
+
+impl<'l, 'a> Pool<'l, 'a> {
+    /// Product name.
+    pub fn product(&self) -> &'a str {
+        self.head.claims().product
+    }
+
+    /// Edition name.
+    pub fn edition(&self) -> &'a str {
+        self.head.claims().edition
+    }
+
+    /// Tenant, if the licenses are bound to one.
+    pub fn tenant(&self) -> Option<&'a str> {
+        self.head.claims().tenant
+    }
+
+    /// Seat model.
+    pub fn model(&self) -> SeatModel {
+        self.head.claims().model
+    }
+
+    /// Whether `license` belongs to this pool (same product, edition, tenant
+    /// and seat model), whether or not its serial repeats another's.
+    pub fn contains(&self, license: &License<'_>) -> bool {
+        same_pool(license, self.head)
+    }
+
+    /// The licenses of this pool, each serial once, in input order.
+    pub fn members(&self) -> impl Iterator<Item = &'l License<'a>> + use<'l, 'a> {
+        let (licenses, head) = (self.licenses, self.head);
+        licenses.iter().enumerate().filter_map(move |(i, license)| {
+            let earlier = licenses.get(..i).unwrap_or_default();
+            let duplicate = earlier
+                .iter()
+                .any(|e| e.serial() == license.serial() && same_pool(e, head));
+            (same_pool(license, head) && !duplicate).then_some(license)
+        })
+    }
+
+    /// Whether a base license is among the members; without one the
+    /// add-ons count for nothing.
+    pub fn has_base(&self) -> bool {
+        self.members().any(|l| l.claims().kind == Kind::Base)
+    }
+
+    /// `Ok` when the pool is usable; [`Error::AddonWithoutBase`] when it
+    /// holds only add-ons.
+    pub fn check(&self) -> Result<(), Error> {
+        if self.has_base() {
+            Ok(())
+        } else {
+            Err(Error::AddonWithoutBase)
+        }
+    }
+
+    /// Seats bought: the sum over all members.
+    pub fn seats_bought(&self) -> u64 {
+        self.members()
+            .fold(0u64, |sum, l| sum.saturating_add(u64::from(l.claims().seats)))
+    }
+
+    /// The cap: the smallest cap any member declares.
+    pub fn cap(&self) -> Option<u32> {
+        self.members().filter_map(|l| l.claims().cap).min()
+    }
+
+    /// Usable seats: `min(seats bought, cap)`, or 0 without a base license.
+    pub fn seats(&self) -> u64 {
+        if !self.has_base() {
+            return 0;
+        }
+        let bought = self.seats_bought();
+        self.cap().map_or(bought, |cap| bought.min(u64::from(cap)))
+    }
+
+    /// Seats bought that the cap does not let anyone use.
+    pub fn seats_over_cap(&self) -> u64 {
+        match self.cap() {
+            Some(cap) if self.has_base() => self.seats_bought().saturating_sub(u64::from(cap)),
+            _ => 0,
+        }
+    }
+
+    /// The features of all members, each once, in order of first appearance.
+    pub fn features(&self) -> impl Iterator<Item = &'a str> + use<'l, 'a> {
+        let members = *self;
+        self.members().enumerate().flat_map(move |(k, license)| {
+            license.claims().features.iter().filter(move |feature| {
+                !members
+                    .members()
+                    .take(k)
+                    .any(|earlier| earlier.claims().features.contains(feature))
+            })
+        })
+    }
+
+    /// Whether any member grants `feature`.
+    pub fn has_feature(&self, feature: &str) -> bool {
+        self.members().any(|l| l.claims().features.contains(feature))
+    }
+
+    /// When the pool's seat count next drops: the earliest expiry of its
+    /// members; `None` when all are perpetual.
+    pub fn expires_at(&self) -> Option<u64> {
+        self.members().filter_map(|l| l.claims().expires_at).min()
+    }
+
+    /// The earliest end of update entitlement among the members.
+    pub fn updates_until(&self) -> Option<u64> {
+        self.members().filter_map(|l| l.claims().updates_until).min()
+    }
+}
