@@ -15,13 +15,14 @@
 //!
 //! # fn main() -> Result<(), entitle_verify::Error> {
 //! // The vendor's public key, compiled into the appliance.
-//! const VENDOR_KEY: [u8; 32] = *include_bytes!("../../../keys-example/vendor.public.raw");
+//! const VENDOR_KEY: [u8; 32] = include!("../../../keys-example/vendor.public.rs");
 //! let keys = [PublicKey::from_bytes(&VENDOR_KEY)?];
 //! let verifier = Verifier::new(&keys);
 //!
 //! // A STARFACE Compact: 3 users included, cap 20, plus four packs of 5.
-//! let texts: Vec<&str> = include_str!("../../../keys-example/starface-compact.txt")
+//! let texts: Vec<&str> = include_str!("../../../keys-example/starface/tokens.txt")
 //!     .lines()
+//!     .filter(|line| line.starts_with("ent1."))
 //!     .collect();
 //! let now = 1_800_000_000; // 2027-01-15T08:00:00Z, from the caller's clock
 //!
