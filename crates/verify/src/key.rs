@@ -65,11 +65,11 @@ pub struct PublicKey {
 
 impl PublicKey {
     /// Reads a raw 32-byte Ed25519 public key. Refuses encodings that are not
-    /// a curve point and weak (small-order) keys, which could "verify" forged
-    /// signatures under lax rules.
+    /// a curve point or not in canonical form, and weak (small-order) keys,
+    /// which could "verify" forged signatures under lax rules.
     pub fn from_bytes(bytes: &[u8; PUBLIC_KEY_LEN]) -> Result<PublicKey, Error> {
         let key = VerifyingKey::from_bytes(bytes).map_err(|_| Error::InvalidKey)?;
-        if key.is_weak() {
+        if key.is_weak() || key.to_edwards().compress().as_bytes() != bytes {
             return Err(Error::InvalidKey);
         }
         Ok(PublicKey {
