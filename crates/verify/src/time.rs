@@ -50,7 +50,7 @@ mod tests {
     fn formats_known_instants() {
         assert_eq!(Utc(0).to_string(), "1970-01-01T00:00:00Z");
         assert_eq!(Utc(951_782_400).to_string(), "2000-02-29T00:00:00Z");
-        assert_eq!(Utc(1_798_675_199).to_string(), "2026-12-31T23:59:59Z");
+        assert_eq!(Utc(1_798_761_599).to_string(), "2026-12-31T23:59:59Z");
         assert_eq!(Utc(4_102_444_800).to_string(), "2100-01-01T00:00:00Z");
         assert_eq!(Utc(u64::from(u32::MAX)).to_string(), "2106-02-07T06:28:15Z");
     }
