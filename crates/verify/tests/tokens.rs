@@ -123,7 +123,7 @@ fn validity_window_is_checked_against_the_callers_time() {
     assert_eq!(expired.kind(), ErrorKind::NotValidNow);
     assert_eq!(
         expired.to_string(),
-        "expired at 2027-12-28T10:40:00Z, now is 2027-12-28T10:40:00Z"
+        "expired at 2027-12-28T13:20:00Z, now is 2027-12-28T13:20:00Z"
     );
 }
 
@@ -343,7 +343,8 @@ fn the_parser_refuses_what_the_format_forbids() {
     );
     assert_eq!(edited(|b| b[15] = b'S'), Err(Error::Invalid(Field::Product)));
     assert_eq!(edited(|b| b[15] = 0xff), Err(Error::Invalid(Field::Product)));
-    assert_eq!(edited(|b| b[14] = 60), Err(Error::Invalid(Field::Edition)));
+    assert_eq!(edited(|b| b[14] = 60), Err(Error::Invalid(Field::Product)));
+    assert_eq!(edited(|b| b[14] = 120), Err(Error::Truncated(Field::Product)));
     assert_eq!(edited(|b| b[31] = 0), Err(Error::Invalid(Field::Seats)));
     assert_eq!(edited(|b| b[32] = 0), Err(Error::Invalid(Field::Cap)));
     assert_eq!(
