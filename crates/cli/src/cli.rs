@@ -70,7 +70,7 @@ pub enum KindArg {
 pub struct IssueArgs {
     /// Signing key file, or '-' for standard input. Without it the key is
     /// read from the ENTITLE_SIGNING_KEY environment variable (PEM text).
-    #[arg(long, value_name = "PATH|-", value_hint = ValueHint::FilePath)]
+    #[arg(long, value_name = "PATH|-", value_hint = ValueHint::FilePath, allow_hyphen_values = true)]
     pub key: Option<String>,
     /// Product name (a-z 0-9 . _ -).
     #[arg(long)]

@@ -148,7 +148,10 @@ pub fn read_signing_key(key: Option<&str>) -> Result<SigningKey, CliError> {
             (Zeroizing::new(text), path.to_string())
         }
         None => match std::env::var(SIGNING_KEY_ENV) {
-            Ok(text) => (Zeroizing::new(unescape_newlines(text)), SIGNING_KEY_ENV.to_string()),
+            Ok(text) => (
+                Zeroizing::new(unescape_newlines(text)),
+                SIGNING_KEY_ENV.to_string(),
+            ),
             Err(_) => {
                 return Err(CliError::input(format!(
                     "no signing key: pass --key PATH, --key - (standard input), \
@@ -190,7 +193,11 @@ mod tests {
     #[test]
     fn lines_and_wrapped_tokens() {
         let mut tokens = Vec::new();
-        split_lines("# comment\nent1.AAAA\n  BBBB\n\n\"ent1.CCCC\"\ngarbage\n", "f", &mut tokens);
+        split_lines(
+            "# comment\nent1.AAAA\n  BBBB\n\n\"ent1.CCCC\"\ngarbage\n",
+            "f",
+            &mut tokens,
+        );
         let texts: Vec<_> = tokens.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["ent1.AAAABBBB", "\"ent1.CCCC\"garbage"]);
         assert_eq!(tokens[1].origin, "f line 5");

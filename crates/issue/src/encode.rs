@@ -40,7 +40,10 @@ pub(crate) fn body(spec: &LicenseSpec, key_id: KeyId, serial: Serial, issued_at:
         varint(&mut out, cap);
     }
     time(&mut out, issued_at);
-    for t in [not_before, spec.expires_at, spec.updates_until].into_iter().flatten() {
+    for t in [not_before, spec.expires_at, spec.updates_until]
+        .into_iter()
+        .flatten()
+    {
         time(&mut out, t);
     }
     if let Some(tenant) = &spec.tenant {

@@ -47,13 +47,19 @@ impl Issuer {
     /// the result with the verifier before handing it out.
     pub fn issue(&self, spec: &LicenseSpec) -> Result<IssuedToken, Error> {
         let mut serial = [0u8; 8];
-        SysRng.try_fill_bytes(&mut serial).map_err(|_| Error::Random)?;
+        SysRng
+            .try_fill_bytes(&mut serial)
+            .map_err(|_| Error::Random)?;
         self.issue_with_serial(spec, Serial(serial))
     }
 
     /// Like [`Issuer::issue`], with a serial chosen by the caller (tests and
     /// reproducible fixtures; real serials must be random).
-    pub fn issue_with_serial(&self, spec: &LicenseSpec, serial: Serial) -> Result<IssuedToken, Error> {
+    pub fn issue_with_serial(
+        &self,
+        spec: &LicenseSpec,
+        serial: Serial,
+    ) -> Result<IssuedToken, Error> {
         let issued_at = spec.issued_at.unwrap_or_else(unix_now);
         spec.validate(issued_at)?;
         let body = encode::body(spec, self.key.id(), serial, issued_at);
@@ -78,7 +84,13 @@ impl Issuer {
 
     /// Reads the token back through the verifier: it must verify under our
     /// key and carry exactly the claims asked for.
-    fn self_check(&self, text: &str, spec: &LicenseSpec, serial: Serial, issued_at: u64) -> Result<(), Error> {
+    fn self_check(
+        &self,
+        text: &str,
+        spec: &LicenseSpec,
+        serial: Serial,
+        issued_at: u64,
+    ) -> Result<(), Error> {
         let keys = [self.key.public_key()];
         let mut buf = [0u8; MAX_TOKEN_BYTES];
         let token = Token::decode(text, &mut buf).map_err(|e| Error::SelfCheck(e.to_string()))?;
@@ -104,7 +116,10 @@ fn claims_match(claims: &Claims<'_>, spec: &LicenseSpec, issued_at: u64) -> bool
         && claims.expires_at == spec.expires_at
         && claims.updates_until == spec.updates_until
         && claims.tenant == spec.tenant.as_deref()
-        && claims.features.iter().eq(spec.features.iter().map(String::as_str))
+        && claims
+            .features
+            .iter()
+            .eq(spec.features.iter().map(String::as_str))
 }
 
 /// The system clock in Unix seconds (0 if it reads before 1970).

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 use entitle_verify::{KeyId, PublicKey};
-use rand::rngs::SysRng;
 use rand::rand_core::TryRng as _;
+use rand::rngs::SysRng;
 use zeroize::Zeroizing;
 
 use crate::error::Error;
@@ -142,12 +142,22 @@ pub fn write_key_pair(
 /// not exist (checked atomically by `create_new`); with `force` a temporary
 /// file beside it is renamed over it, so that no reader ever sees half a key.
 fn write_file(path: &Path, bytes: &[u8], mode: u32, force: bool) -> Result<(), Error> {
-    let target = if force { temporary_path(path)? } else { path.to_path_buf() };
+    let target = if force {
+        temporary_path(path)?
+    } else {
+        path.to_path_buf()
+    };
     let written = open_new(&target, mode).and_then(|mut file| {
         file.write_all(bytes)?;
         file.sync_all()
     });
-    let placed = written.and_then(|()| if force { fs::rename(&target, path) } else { Ok(()) });
+    let placed = written.and_then(|()| {
+        if force {
+            fs::rename(&target, path)
+        } else {
+            Ok(())
+        }
+    });
     placed.map_err(|source| {
         if source.kind() == std::io::ErrorKind::AlreadyExists {
             return Error::Exists(path.to_path_buf());
@@ -162,7 +172,9 @@ fn write_file(path: &Path, bytes: &[u8], mode: u32, force: bool) -> Result<(), E
 
 fn temporary_path(path: &Path) -> Result<PathBuf, Error> {
     let mut nonce = [0u8; 8];
-    SysRng.try_fill_bytes(&mut nonce).map_err(|_| Error::Random)?;
+    SysRng
+        .try_fill_bytes(&mut nonce)
+        .map_err(|_| Error::Random)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -182,5 +194,8 @@ fn open_new(path: &Path, mode: u32) -> std::io::Result<fs::File> {
 
 #[cfg(not(unix))]
 fn open_new(path: &Path, _mode: u32) -> std::io::Result<fs::File> {
-    fs::OpenOptions::new().write(true).create_new(true).open(path)
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
 }

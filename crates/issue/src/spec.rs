@@ -143,7 +143,11 @@ fn check_time(field: &'static str, time: u64) -> Result<(), Error> {
     if time > MAX_TIME {
         Err(invalid(
             field,
-            format!("{} is after {}, the last time the format can carry", Utc(time), Utc(MAX_TIME)),
+            format!(
+                "{} is after {}, the last time the format can carry",
+                Utc(time),
+                Utc(MAX_TIME)
+            ),
         ))
     } else {
         Ok(())

@@ -20,7 +20,10 @@ const QUOTES: &[char] = &[
 pub(crate) fn decode<'b>(text: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
     let text = text.trim_matches(|c: char| c.is_whitespace() || QUOTES.contains(&c));
     let body = strip_prefix(text)?;
-    if body.bytes().any(|b| !b.is_ascii() || b.is_ascii_whitespace()) {
+    if body
+        .bytes()
+        .any(|b| !b.is_ascii() || b.is_ascii_whitespace())
+    {
         let mut compact = [0u8; MAX_ARMORED_LEN];
         let mut len = 0usize;
         for c in body.chars().filter(|c| !c.is_whitespace()) {
@@ -56,11 +59,13 @@ fn strip_prefix(text: &str) -> Result<&str, Error> {
 fn decode_base64<'b>(chars: &[u8], buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
     // Unpadded base64: every 4 characters carry 3 bytes; 2 or 3 left over
     // carry 1 or 2 more. The decoder below refuses a left-over of 1.
-    let len = (chars.len() / 4).saturating_mul(3).saturating_add(match chars.len() % 4 {
-        2 => 1,
-        3 => 2,
-        _ => 0,
-    });
+    let len = (chars.len() / 4)
+        .saturating_mul(3)
+        .saturating_add(match chars.len() % 4 {
+            2 => 1,
+            3 => 2,
+            _ => 0,
+        });
     let max = buf.len().min(MAX_TOKEN_BYTES);
     if len > max {
         return Err(Error::TooLong { len, max });

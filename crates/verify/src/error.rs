@@ -120,9 +120,9 @@ impl Error {
     /// The kind of this error.
     pub const fn kind(&self) -> ErrorKind {
         match self {
-            Error::NotYetValid { .. } | Error::Expired { .. } | Error::NotEntitledToBuild { .. } => {
-                ErrorKind::NotValidNow
-            }
+            Error::NotYetValid { .. }
+            | Error::Expired { .. }
+            | Error::NotEntitledToBuild { .. } => ErrorKind::NotValidNow,
             Error::AddonWithoutBase => ErrorKind::Incomplete,
             _ => ErrorKind::Invalid,
         }
@@ -155,20 +155,27 @@ impl fmt::Display for Error {
                 f,
                 "this is an entitle format {version} token; this verifier reads format 1"
             ),
-            Error::Encoding => {
-                f.write_str("the token text has a character that is not base64url")
-            }
+            Error::Encoding => f.write_str("the token text has a character that is not base64url"),
             Error::TooLong { len, max } => {
                 write!(f, "the token is too long ({len}, at most {max})")
             }
             Error::TooShort { len } => {
-                write!(f, "the token is truncated ({len} bytes, too short to hold a signature)")
+                write!(
+                    f,
+                    "the token is truncated ({len} bytes, too short to hold a signature)"
+                )
             }
             Error::UnsupportedVersion(v) => {
-                write!(f, "unsupported token format version {v} (this verifier reads 1)")
+                write!(
+                    f,
+                    "unsupported token format version {v} (this verifier reads 1)"
+                )
             }
             Error::UnknownFlags(flags) => {
-                write!(f, "the token sets unknown flags {flags:#x}; a newer verifier is needed")
+                write!(
+                    f,
+                    "the token sets unknown flags {flags:#x}; a newer verifier is needed"
+                )
             }
             Error::Truncated(field) => write!(f, "the token is truncated in its {field} field"),
             Error::Invalid(field) => write!(f, "the token's {field} field is malformed"),

@@ -109,8 +109,9 @@ impl<'l, 'a> Pool<'l, 'a> {
 
     /// Seats bought: the sum over all members.
     pub fn seats_bought(&self) -> u64 {
-        self.members()
-            .fold(0u64, |sum, l| sum.saturating_add(u64::from(l.claims().seats)))
+        self.members().fold(0u64, |sum, l| {
+            sum.saturating_add(u64::from(l.claims().seats))
+        })
     }
 
     /// The cap: the smallest cap any member declares.
@@ -150,7 +151,8 @@ impl<'l, 'a> Pool<'l, 'a> {
 
     /// Whether any member grants `feature`.
     pub fn has_feature(&self, feature: &str) -> bool {
-        self.members().any(|l| l.claims().features.contains(feature))
+        self.members()
+            .any(|l| l.claims().features.contains(feature))
     }
 
     /// When the pool's seat count next drops: the earliest expiry of its
@@ -161,6 +163,8 @@ impl<'l, 'a> Pool<'l, 'a> {
 
     /// The earliest end of update entitlement among the members.
     pub fn updates_until(&self) -> Option<u64> {
-        self.members().filter_map(|l| l.claims().updates_until).min()
+        self.members()
+            .filter_map(|l| l.claims().updates_until)
+            .min()
     }
 }

@@ -1,5 +1,6 @@
 //! Binary token parsing: bytes to [`Token`], before any trust.
 
+use crate::armor;
 use crate::claims::{Claims, Features, Kind, SeatModel, Serial};
 use crate::error::{Error, Field};
 use crate::format::limits::MAX_FEATURES;
@@ -7,7 +8,6 @@ use crate::format::{FIXED_HEADER_LEN, MAX_TOKEN_BYTES, VERSION, flags};
 use crate::key::{KeyId, SIGNATURE_LEN};
 use crate::names::{is_valid_name, is_valid_tenant};
 use crate::wire::Reader;
-use crate::armor;
 
 /// A decoded token whose signature has **not** been checked.
 ///
@@ -114,7 +114,11 @@ impl<'a> Token<'a> {
                     SeatModel::Named
                 },
                 cap,
-                kind: if has(flags::ADDON) { Kind::Addon } else { Kind::Base },
+                kind: if has(flags::ADDON) {
+                    Kind::Addon
+                } else {
+                    Kind::Base
+                },
                 issued_at,
                 not_before,
                 expires_at,

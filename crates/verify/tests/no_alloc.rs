@@ -61,7 +61,9 @@ fn verifying_one_token_allocates_nothing() {
         let license = verifier.verify(token, NOW).unwrap();
         license.check_build(NOW).unwrap();
         license.check_build(1_830_384_000).unwrap_err(); // built 2028-01-04
-        seats = pools(std::slice::from_ref(&license)).map(|p| p.seats()).sum();
+        seats = pools(std::slice::from_ref(&license))
+            .map(|p| p.seats())
+            .sum();
     });
     assert_eq!(seats, 3);
     assert_eq!(count, 0, "verifying a token allocated {count} times");
@@ -75,7 +77,9 @@ fn wrapped_and_quoted_text_allocates_nothing_either() {
     let mut buf = [0u8; MAX_TOKEN_BYTES];
     let count = allocations_during(|| {
         let keys = [PublicKey::from_bytes(&VENDOR_KEY).unwrap()];
-        Verifier::new(&keys).verify_text(&pasted, &mut buf, NOW).unwrap();
+        Verifier::new(&keys)
+            .verify_text(&pasted, &mut buf, NOW)
+            .unwrap();
     });
     assert_eq!(count, 0);
 }

@@ -27,7 +27,10 @@ fn vendor_keys() -> [PublicKey; 1] {
 }
 
 fn example_tokens() -> Vec<&'static str> {
-    EXAMPLE_TOKENS.lines().filter(|l| l.starts_with("ent1.")).collect()
+    EXAMPLE_TOKENS
+        .lines()
+        .filter(|l| l.starts_with("ent1."))
+        .collect()
 }
 
 /// The STARFACE Compact example of the issue: 3 users, cap 20, tenant,
@@ -58,11 +61,15 @@ fn decode_err(text: &str) -> Error {
 
 fn verify_err(keys: &[PublicKey], text: &str, now: u64) -> Error {
     let mut buf = [0u8; MAX_TOKEN_BYTES];
-    Verifier::new(keys).verify_text(text, &mut buf, now).unwrap_err()
+    Verifier::new(keys)
+        .verify_text(text, &mut buf, now)
+        .unwrap_err()
 }
 
 fn raw_bytes(text: &str) -> Vec<u8> {
-    URL_SAFE_NO_PAD.decode(text.strip_prefix("ent1.").unwrap()).unwrap()
+    URL_SAFE_NO_PAD
+        .decode(text.strip_prefix("ent1.").unwrap())
+        .unwrap()
 }
 
 fn armor(bytes: &[u8]) -> String {
@@ -92,14 +99,25 @@ fn a_fresh_token_verifies_with_all_its_claims() {
     let issued = vendor().issue(&compact_spec()).unwrap();
     let keys = vendor_keys();
     let mut buf = [0u8; MAX_TOKEN_BYTES];
-    let license = Verifier::new(&keys).verify_text(&issued.text, &mut buf, NOW).unwrap();
+    let license = Verifier::new(&keys)
+        .verify_text(&issued.text, &mut buf, NOW)
+        .unwrap();
     let c = license.claims();
-    assert_eq!((c.product, c.edition, c.seats, c.cap), ("starface", "compact", 3, Some(20)));
+    assert_eq!(
+        (c.product, c.edition, c.seats, c.cap),
+        ("starface", "compact", 3, Some(20))
+    );
     assert_eq!((c.model, c.kind), (SeatModel::Named, Kind::Base));
     assert_eq!(c.tenant, Some("FIRMA-000123"));
-    assert_eq!(c.features.iter().collect::<Vec<_>>(), ["office", "voicemail", "fax"]);
+    assert_eq!(
+        c.features.iter().collect::<Vec<_>>(),
+        ["office", "voicemail", "fax"]
+    );
     assert!(c.features.contains("fax") && !c.features.contains("fa"));
-    assert_eq!((c.issued_at, c.not_before, c.expires_at), (T0, T0, Some(LATER)));
+    assert_eq!(
+        (c.issued_at, c.not_before, c.expires_at),
+        (T0, T0, Some(LATER))
+    );
     assert_eq!(license.serial(), issued.serial);
     assert_eq!(license.key_id(), keys[0].id());
 }
@@ -114,12 +132,21 @@ fn validity_window_is_checked_against_the_callers_time() {
     let verifier = Verifier::new(&keys);
     assert_eq!(
         verify_err(&keys, &text, NOW - 1),
-        Error::NotYetValid { now: NOW - 1, not_before: NOW }
+        Error::NotYetValid {
+            now: NOW - 1,
+            not_before: NOW
+        }
     );
     assert!(verifier.verify_text(&text, &mut buf, NOW).is_ok());
     assert!(verifier.verify_text(&text, &mut buf, LATER - 1).is_ok());
     let expired = verify_err(&keys, &text, LATER);
-    assert_eq!(expired, Error::Expired { now: LATER, expires_at: LATER });
+    assert_eq!(
+        expired,
+        Error::Expired {
+            now: LATER,
+            expires_at: LATER
+        }
+    );
     assert_eq!(expired.kind(), ErrorKind::NotValidNow);
     assert_eq!(
         expired.to_string(),
@@ -134,7 +161,9 @@ fn a_perpetual_license_never_expires() {
     let text = vendor().issue(&spec).unwrap().text;
     let keys = vendor_keys();
     let mut buf = [0u8; MAX_TOKEN_BYTES];
-    let license = Verifier::new(&keys).verify_text(&text, &mut buf, u64::MAX).unwrap();
+    let license = Verifier::new(&keys)
+        .verify_text(&text, &mut buf, u64::MAX)
+        .unwrap();
     assert_eq!(license.claims().expires_at, None);
 }
 
@@ -145,11 +174,23 @@ fn updates_until_refuses_newer_builds() {
     let text = vendor().issue(&spec).unwrap().text;
     let keys = vendor_keys();
     let mut buf = [0u8; MAX_TOKEN_BYTES];
-    let license = Verifier::new(&keys).verify_text(&text, &mut buf, NOW).unwrap();
+    let license = Verifier::new(&keys)
+        .verify_text(&text, &mut buf, NOW)
+        .unwrap();
     assert_eq!(license.check_build(NOW), Ok(()));
     let error = license.check_build(NOW + 1).unwrap_err();
-    assert_eq!(error, Error::NotEntitledToBuild { build_date: NOW + 1, updates_until: NOW });
-    assert!(error.to_string().starts_with("not entitled to this version"));
+    assert_eq!(
+        error,
+        Error::NotEntitledToBuild {
+            build_date: NOW + 1,
+            updates_until: NOW
+        }
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("not entitled to this version")
+    );
 }
 
 #[test]
@@ -171,11 +212,16 @@ fn key_rotation_trusts_several_keys_chosen_by_key_id() {
     let both = [new.key().public_key(), old.key().public_key()];
     let mut buf = [0u8; MAX_TOKEN_BYTES];
     for text in [&old_text, &new_text] {
-        let license = Verifier::new(&both).verify_text(text, &mut buf, NOW).unwrap();
+        let license = Verifier::new(&both)
+            .verify_text(text, &mut buf, NOW)
+            .unwrap();
         assert!(both.iter().any(|k| k.id() == license.key_id()));
     }
     let retired = [new.key().public_key()];
-    assert_eq!(verify_err(&retired, &old_text, NOW), Error::UnknownKey(old.key().id()));
+    assert_eq!(
+        verify_err(&retired, &old_text, NOW),
+        Error::UnknownKey(old.key().id())
+    );
 }
 
 #[test]
@@ -196,7 +242,10 @@ fn weak_and_invalid_public_keys_are_refused() {
     assert_eq!(PublicKey::from_bytes(&identity), Err(Error::InvalidKey));
     // y = 2^255 - 1 is p + 18: a point, but not in canonical form.
     let non_canonical = [0xff; 32];
-    assert_eq!(PublicKey::from_bytes(&non_canonical), Err(Error::InvalidKey));
+    assert_eq!(
+        PublicKey::from_bytes(&non_canonical),
+        Err(Error::InvalidKey)
+    );
     assert!(PublicKey::from_bytes(&VENDOR_KEY).is_ok());
 }
 
@@ -242,7 +291,10 @@ fn truncated_tokens_are_rejected() {
     let bytes = raw_bytes(text);
     for len in 0..bytes.len() {
         assert!(Token::from_bytes(&bytes[..len]).is_err() || len > 13);
-        assert_eq!(verify_err(&keys, &armor(&bytes[..len]), NOW).kind(), ErrorKind::Invalid);
+        assert_eq!(
+            verify_err(&keys, &armor(&bytes[..len]), NOW).kind(),
+            ErrorKind::Invalid
+        );
     }
 }
 
@@ -252,7 +304,10 @@ fn a_signature_moved_to_another_token_is_bad_signature() {
     let b = raw_bytes(example_tokens()[2]);
     let mut swapped = a[..a.len() - 64].to_vec();
     swapped.extend_from_slice(&b[b.len() - 64..]);
-    assert_eq!(verify_err(&vendor_keys(), &armor(&swapped), NOW), Error::BadSignature);
+    assert_eq!(
+        verify_err(&vendor_keys(), &armor(&swapped), NOW),
+        Error::BadSignature
+    );
 }
 
 // ---- armour -----------------------------------------------------------
@@ -283,7 +338,10 @@ fn other_prefixes_are_named_in_the_error() {
     let body = &example_tokens()[0][5..];
     assert_eq!(decode_err(body), Error::Prefix);
     assert_eq!(decode_err(&format!("ENT1.{body}")), Error::Prefix);
-    assert_eq!(decode_err(&format!("ent2.{body}")), Error::UnsupportedArmor { version: 2 });
+    assert_eq!(
+        decode_err(&format!("ent2.{body}")),
+        Error::UnsupportedArmor { version: 2 }
+    );
     assert_eq!(decode_err(""), Error::Prefix);
     assert_eq!(decode_err("ent1."), Error::TooShort { len: 0 });
     assert_eq!(decode_err("ent1.a*b"), Error::Encoding);
@@ -299,7 +357,10 @@ fn oversized_input_is_refused_before_decoding() {
     assert!(matches!(decode_err(&long_wrapped), Error::TooLong { .. }));
     let text = example_tokens()[0];
     let mut small = [0u8; 32];
-    assert!(matches!(Token::decode(text, &mut small), Err(Error::TooLong { .. })));
+    assert!(matches!(
+        Token::decode(text, &mut small),
+        Err(Error::TooLong { .. })
+    ));
 }
 
 // ---- strict parsing (checked before the signature) ----------------------
@@ -341,10 +402,19 @@ fn the_parser_refuses_what_the_format_forbids() {
         Err(Error::Invalid(Field::Header)),
         "non-canonical varint"
     );
-    assert_eq!(edited(|b| b[15] = b'S'), Err(Error::Invalid(Field::Product)));
-    assert_eq!(edited(|b| b[15] = 0xff), Err(Error::Invalid(Field::Product)));
+    assert_eq!(
+        edited(|b| b[15] = b'S'),
+        Err(Error::Invalid(Field::Product))
+    );
+    assert_eq!(
+        edited(|b| b[15] = 0xff),
+        Err(Error::Invalid(Field::Product))
+    );
     assert_eq!(edited(|b| b[14] = 60), Err(Error::Invalid(Field::Product)));
-    assert_eq!(edited(|b| b[14] = 120), Err(Error::Truncated(Field::Product)));
+    assert_eq!(
+        edited(|b| b[14] = 120),
+        Err(Error::Truncated(Field::Product))
+    );
     assert_eq!(edited(|b| b[31] = 0), Err(Error::Invalid(Field::Seats)));
     assert_eq!(edited(|b| b[32] = 0), Err(Error::Invalid(Field::Cap)));
     assert_eq!(
@@ -363,11 +433,26 @@ fn the_parser_refuses_what_the_format_forbids() {
         Err(Error::Invalid(Field::ExpiresAt))
     );
     assert_eq!(edited(|b| b[46] = b' '), Err(Error::Invalid(Field::Tenant)));
-    assert_eq!(edited(|b| b.push(b',')), Err(Error::Invalid(Field::Features)));
-    assert_eq!(edited(|b| b.extend_from_slice(b",fax")), Err(Error::Invalid(Field::Features)));
-    assert_eq!(edited(|b| b.extend_from_slice(b",Fax")), Err(Error::Invalid(Field::Features)));
-    assert_eq!(edited(|b| b.truncate(40)), Err(Error::Truncated(Field::NotBefore)));
-    assert_eq!(edited(|b| b.truncate(20)), Err(Error::Truncated(Field::Product)));
+    assert_eq!(
+        edited(|b| b.push(b',')),
+        Err(Error::Invalid(Field::Features))
+    );
+    assert_eq!(
+        edited(|b| b.extend_from_slice(b",fax")),
+        Err(Error::Invalid(Field::Features))
+    );
+    assert_eq!(
+        edited(|b| b.extend_from_slice(b",Fax")),
+        Err(Error::Invalid(Field::Features))
+    );
+    assert_eq!(
+        edited(|b| b.truncate(40)),
+        Err(Error::Truncated(Field::NotBefore))
+    );
+    assert_eq!(
+        edited(|b| b.truncate(20)),
+        Err(Error::Truncated(Field::Product))
+    );
 }
 
 #[test]
@@ -385,9 +470,18 @@ fn every_error_message_is_one_human_line() {
         Error::InvalidKey,
         Error::UnknownKey(KeyId([0xde, 0xad, 0xbe, 0xef])),
         Error::BadSignature,
-        Error::NotYetValid { now: T0, not_before: NOW },
-        Error::Expired { now: LATER, expires_at: NOW },
-        Error::NotEntitledToBuild { build_date: LATER, updates_until: NOW },
+        Error::NotYetValid {
+            now: T0,
+            not_before: NOW,
+        },
+        Error::Expired {
+            now: LATER,
+            expires_at: NOW,
+        },
+        Error::NotEntitledToBuild {
+            build_date: LATER,
+            updates_until: NOW,
+        },
         Error::AddonWithoutBase,
     ];
     for error in errors {
@@ -395,12 +489,20 @@ fn every_error_message_is_one_human_line() {
         assert!(!message.is_empty() && !message.contains('\n'), "{error:?}");
         assert!(message.chars().next().unwrap().is_lowercase(), "{message}");
     }
-    assert!(Error::UnknownKey(KeyId([0xde, 0xad, 0xbe, 0xef])).to_string().contains("deadbeef"));
+    assert!(
+        Error::UnknownKey(KeyId([0xde, 0xad, 0xbe, 0xef]))
+            .to_string()
+            .contains("deadbeef")
+    );
 }
 
 // ---- stacking ---------------------------------------------------------
 
-fn licenses<'a>(keys: &[PublicKey], texts: &[String], bufs: &'a mut [[u8; MAX_TOKEN_BYTES]]) -> Vec<License<'a>> {
+fn licenses<'a>(
+    keys: &[PublicKey],
+    texts: &[String],
+    bufs: &'a mut [[u8; MAX_TOKEN_BYTES]],
+) -> Vec<License<'a>> {
     texts
         .iter()
         .zip(bufs.iter_mut())
@@ -418,16 +520,25 @@ fn compact_base_and_four_packs_give_20_of_23() {
     assert_eq!(all.len(), 1);
     let pool = all[0];
     assert_eq!(pool.check(), Ok(()));
-    assert_eq!((pool.seats_bought(), pool.seats(), pool.seats_over_cap()), (23, 20, 3));
+    assert_eq!(
+        (pool.seats_bought(), pool.seats(), pool.seats_over_cap()),
+        (23, 20, 3)
+    );
     assert_eq!(pool.cap(), Some(20));
     assert_eq!(pool.members().count(), 5);
-    assert_eq!(pool.features().collect::<Vec<_>>(), ["office", "voicemail", "fax"]);
+    assert_eq!(
+        pool.features().collect::<Vec<_>>(),
+        ["office", "voicemail", "fax"]
+    );
 }
 
 #[test]
 fn one_more_user_on_a_compact_gives_four() {
     let issuer = vendor();
-    let texts = [issuer.issue(&compact_spec()).unwrap().text, issuer.issue(&pack(1)).unwrap().text];
+    let texts = [
+        issuer.issue(&compact_spec()).unwrap().text,
+        issuer.issue(&pack(1)).unwrap().text,
+    ];
     let keys = vendor_keys();
     let mut bufs = vec![[0u8; MAX_TOKEN_BYTES]; 2];
     let licenses = licenses(&keys, &texts, &mut bufs);
@@ -440,7 +551,12 @@ fn the_same_serial_twice_counts_once() {
     let issuer = vendor();
     let base = issuer.issue(&compact_spec()).unwrap().text;
     let pack = issuer.issue(&pack(5)).unwrap().text;
-    let texts = [base.clone(), pack.clone(), pack.clone(), format!(" \"{pack}\" ")];
+    let texts = [
+        base.clone(),
+        pack.clone(),
+        pack.clone(),
+        format!(" \"{pack}\" "),
+    ];
     let keys = vendor_keys();
     let mut bufs = vec![[0u8; MAX_TOKEN_BYTES]; texts.len()];
     let licenses = licenses(&keys, &texts, &mut bufs);
@@ -453,14 +569,20 @@ fn the_same_serial_twice_counts_once() {
 #[test]
 fn addons_without_a_base_count_for_nothing() {
     let issuer = vendor();
-    let texts = [issuer.issue(&pack(5)).unwrap().text, issuer.issue(&pack(5)).unwrap().text];
+    let texts = [
+        issuer.issue(&pack(5)).unwrap().text,
+        issuer.issue(&pack(5)).unwrap().text,
+    ];
     let keys = vendor_keys();
     let mut bufs = vec![[0u8; MAX_TOKEN_BYTES]; 2];
     let licenses = licenses(&keys, &texts, &mut bufs);
     let pool = pools(&licenses).next().unwrap();
     assert_eq!(pool.check(), Err(Error::AddonWithoutBase));
     assert_eq!(pool.check().unwrap_err().kind(), ErrorKind::Incomplete);
-    assert_eq!((pool.seats_bought(), pool.seats(), pool.seats_over_cap()), (10, 0, 0));
+    assert_eq!(
+        (pool.seats_bought(), pool.seats(), pool.seats_over_cap()),
+        (10, 0, 0)
+    );
 }
 
 #[test]
@@ -473,14 +595,22 @@ fn pools_are_kept_apart_by_tenant_edition_and_model() {
     other_edition.cap = None;
     let mut concurrent = compact_spec();
     concurrent.model = SeatModel::Concurrent;
-    let texts: Vec<String> = [compact_spec(), other_tenant, other_edition, concurrent, pack(5)]
-        .iter()
-        .map(|s| issuer.issue(s).unwrap().text)
-        .collect();
+    let texts: Vec<String> = [
+        compact_spec(),
+        other_tenant,
+        other_edition,
+        concurrent,
+        pack(5),
+    ]
+    .iter()
+    .map(|s| issuer.issue(s).unwrap().text)
+    .collect();
     let keys = vendor_keys();
     let mut bufs = vec![[0u8; MAX_TOKEN_BYTES]; texts.len()];
     let licenses = licenses(&keys, &texts, &mut bufs);
-    let seats: Vec<_> = pools(&licenses).map(|p| (p.tenant(), p.edition(), p.model(), p.seats())).collect();
+    let seats: Vec<_> = pools(&licenses)
+        .map(|p| (p.tenant(), p.edition(), p.model(), p.seats()))
+        .collect();
     assert_eq!(
         seats,
         [
@@ -498,12 +628,18 @@ fn the_pool_expires_with_its_first_member() {
     let mut short_pack = pack(5);
     short_pack.expires_at = Some(NOW + 100);
     short_pack.updates_until = Some(NOW + 50);
-    let texts = [issuer.issue(&compact_spec()).unwrap().text, issuer.issue(&short_pack).unwrap().text];
+    let texts = [
+        issuer.issue(&compact_spec()).unwrap().text,
+        issuer.issue(&short_pack).unwrap().text,
+    ];
     let keys = vendor_keys();
     let mut bufs = vec![[0u8; MAX_TOKEN_BYTES]; 2];
     let licenses = licenses(&keys, &texts, &mut bufs);
     let pool = pools(&licenses).next().unwrap();
-    assert_eq!((pool.expires_at(), pool.updates_until()), (Some(NOW + 100), Some(NOW + 50)));
+    assert_eq!(
+        (pool.expires_at(), pool.updates_until()),
+        (Some(NOW + 100), Some(NOW + 50))
+    );
 }
 
 // ---- properties -------------------------------------------------------
@@ -622,5 +758,7 @@ proptest! {
 
 fn verify_err_or_ok(keys: &[PublicKey], text: &str) -> Result<(), Error> {
     let mut buf = [0u8; MAX_TOKEN_BYTES];
-    Verifier::new(keys).verify_text(text, &mut buf, NOW).map(|_| ())
+    Verifier::new(keys)
+        .verify_text(text, &mut buf, NOW)
+        .map(|_| ())
 }

@@ -53,6 +53,9 @@ fn every_wycheproof_vector() {
             }
         }
     }
-    assert_eq!(valid + invalid, json["numberOfTests"].as_u64().unwrap() as usize);
+    assert_eq!(
+        valid + invalid,
+        json["numberOfTests"].as_u64().unwrap() as usize
+    );
     assert!(valid > 0 && invalid > 0);
 }

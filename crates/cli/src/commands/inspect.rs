@@ -15,8 +15,8 @@ const WARNING: &str = "UNVERIFIED: decoded only, the signature was NOT checked; 
 pub fn run(args: &InspectArgs) -> Result<(), CliError> {
     for input in read_tokens(std::slice::from_ref(&args.token))? {
         let mut buf = [0u8; MAX_TOKEN_BYTES];
-        let token = Token::decode(&input.text, &mut buf)
-            .map_err(|e| CliError::token(e, &input.origin))?;
+        let token =
+            Token::decode(&input.text, &mut buf).map_err(|e| CliError::token(e, &input.origin))?;
         if args.json {
             #[derive(Serialize)]
             struct Inspected<'a> {
@@ -32,7 +32,10 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
                 format_version: entitle_verify::format::VERSION,
                 claims: TokenJson::new(&token),
             };
-            println!("{}", serde_json::to_string(&json).map_err(|e| CliError::input(e.to_string()))?);
+            println!(
+                "{}",
+                serde_json::to_string(&json).map_err(|e| CliError::input(e.to_string()))?
+            );
         } else {
             print_plain(&token);
         }
@@ -51,11 +54,23 @@ fn print_plain(token: &Token<'_>) {
     println!("edition       {}", c.edition);
     println!("kind          {}", c.kind);
     println!("seats         {} ({})", c.seats, c.model);
-    println!("cap           {}", or_none(c.cap.map(|n| n.to_string()), "none"));
+    println!(
+        "cap           {}",
+        or_none(c.cap.map(|n| n.to_string()), "none")
+    );
     println!("tenant        {}", c.tenant.unwrap_or("none"));
-    println!("features      {}", c.features.iter().collect::<Vec<_>>().join(", "));
+    println!(
+        "features      {}",
+        c.features.iter().collect::<Vec<_>>().join(", ")
+    );
     println!("issued at     {}", rfc3339(c.issued_at));
     println!("not before    {}", rfc3339(c.not_before));
-    println!("expires at    {}", or_none(c.expires_at.map(rfc3339), "never (perpetual)"));
-    println!("updates until {}", or_none(c.updates_until.map(rfc3339), "no limit"));
+    println!(
+        "expires at    {}",
+        or_none(c.expires_at.map(rfc3339), "never (perpetual)")
+    );
+    println!(
+        "updates until {}",
+        or_none(c.updates_until.map(rfc3339), "no limit")
+    );
 }

@@ -27,7 +27,10 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
             token: &issued.text,
             claims: TokenJson::new(&token),
         };
-        println!("{}", serde_json::to_string(&json).map_err(|e| CliError::input(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string(&json).map_err(|e| CliError::input(e.to_string()))?
+        );
     } else {
         println!("{}", issued.text);
     }

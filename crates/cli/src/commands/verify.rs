@@ -23,12 +23,12 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let mut report = VerifyReport::default();
     let mut failures = Vec::new();
     for (input, buf) in inputs.iter().zip(buffers.iter_mut()) {
-        let verified = verifier.verify_text(&input.text, buf, now).and_then(|license| {
-            match args.build_date {
+        let verified = verifier
+            .verify_text(&input.text, buf, now)
+            .and_then(|license| match args.build_date {
                 Some(build_date) => license.check_build(build_date).map(|()| license),
                 None => Ok(license),
-            }
-        });
+            });
         match verified {
             Ok(license) => {
                 licenses.push(license);
@@ -69,7 +69,12 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn reject(report: &mut VerifyReport, failures: &mut Vec<CliError>, input: &TokenInput, error: Error) {
+fn reject(
+    report: &mut VerifyReport,
+    failures: &mut Vec<CliError>,
+    input: &TokenInput,
+    error: Error,
+) {
     report.rejected.push(Rejected {
         token: input.text.clone(),
         reason: error.to_string(),
@@ -83,9 +88,9 @@ fn warn_repeated_serials(licenses: &[License<'_>], report: &mut VerifyReport) {
         *counts.entry(license.serial()).or_insert(0usize) += 1;
     }
     for (serial, count) in counts.into_iter().filter(|&(_, n)| n > 1) {
-        report
-            .warnings
-            .push(format!("serial {serial} was given {count} times; it counts once"));
+        report.warnings.push(format!(
+            "serial {serial} was given {count} times; it counts once"
+        ));
     }
 }
 
@@ -124,16 +129,26 @@ fn pool_name(pool: &Pool<'_, '_>) -> String {
 
 fn print_plain(report: &VerifyReport) {
     for l in &report.licenses {
-        let tenant = l.tenant.as_deref().map(|t| format!("  tenant {t}")).unwrap_or_default();
+        let tenant = l
+            .tenant
+            .as_deref()
+            .map(|t| format!("  tenant {t}"))
+            .unwrap_or_default();
         let cap = l.cap.map(|c| format!(", cap {c}")).unwrap_or_default();
         println!("{} {}{tenant}  ({} seats)", l.product, l.edition, l.model);
-        println!("  seats     {} usable ({} bought{cap})", l.seats, l.seats_bought);
+        println!(
+            "  seats     {} usable ({} bought{cap})",
+            l.seats, l.seats_bought
+        );
         println!("  features  {}", l.features.join(", "));
         println!(
             "  expires   {}",
             l.expires_at.as_deref().unwrap_or("never (perpetual)")
         );
-        println!("  updates   {}", l.updates_until.as_deref().unwrap_or("all versions"));
+        println!(
+            "  updates   {}",
+            l.updates_until.as_deref().unwrap_or("all versions")
+        );
         println!("  serials   {}", l.serials.join(", "));
     }
     for r in &report.rejected {
