@@ -1,5 +1,7 @@
 //! End-to-end tests of the real `entitle` binary.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
