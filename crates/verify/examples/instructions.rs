@@ -56,14 +56,19 @@ fn main() {
         .map(|text| {
             let mut buf = [0u8; MAX_TOKEN_BYTES];
             let token = Token::decode(text, &mut buf).unwrap();
-            ([TOKEN_CONTEXT, token.body()].concat(), Signature::from_bytes(token.signature()))
+            (
+                [TOKEN_CONTEXT, token.body()].concat(),
+                Signature::from_bytes(token.signature()),
+            )
         })
         .collect();
     let mut bufs = vec![[0u8; MAX_TOKEN_BYTES]; texts.len()];
 
     for _ in 0..n {
         match mode.as_str() {
-            "raw" => raw_key.verify_strict(black_box(&raw[0].0), black_box(&raw[0].1)).unwrap(),
+            "raw" => raw_key
+                .verify_strict(black_box(&raw[0].0), black_box(&raw[0].1))
+                .unwrap(),
             "entitle" => {
                 let mut buf = [0u8; MAX_TOKEN_BYTES];
                 let token = Token::decode(black_box(&texts[0]), &mut buf).unwrap();
@@ -71,7 +76,9 @@ fn main() {
             }
             "raw100" => {
                 for (message, signature) in &raw {
-                    raw_key.verify_strict(black_box(message), black_box(signature)).unwrap();
+                    raw_key
+                        .verify_strict(black_box(message), black_box(signature))
+                        .unwrap();
                 }
             }
             "stack100" => {
@@ -81,7 +88,12 @@ fn main() {
                     .map(|(text, buf)| verifier.verify_text(black_box(text), buf, NOW).unwrap())
                     .collect();
                 let pool = pools(&licenses).next().unwrap();
-                black_box((pool.seats(), pool.seats_bought(), pool.features().count(), pool.expires_at()));
+                black_box((
+                    pool.seats(),
+                    pool.seats_bought(),
+                    pool.features().count(),
+                    pool.expires_at(),
+                ));
             }
             other => panic!("unknown mode {other:?}: raw, entitle, raw100 or stack100"),
         }
