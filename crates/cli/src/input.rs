@@ -127,8 +127,8 @@ pub fn read_public_keys(paths: &[std::path::PathBuf]) -> Result<Vec<PublicKey>, 
 
 /// Loads the signing key: `--key PATH`, `--key -` (standard input), or the
 /// `ENTITLE_SIGNING_KEY` environment variable. Never from an argument.
-pub fn read_signing_key(key: Option<&str>) -> Result<SigningKey, CliError> {
-    let (pem, origin) = match key {
+pub fn read_signing_key(key_arg: Option<&str>) -> Result<SigningKey, CliError> {
+    let (pem, origin) = match key_arg {
         Some(arg) if arg.contains("-----BEGIN") || arg.contains("PRIVATE KEY") => {
             return Err(CliError::input(
                 "--key takes a file path or '-', never the key itself: key text on a command \
@@ -160,7 +160,32 @@ pub fn read_signing_key(key: Option<&str>) -> Result<SigningKey, CliError> {
             }
         },
     };
-    SigningKey::from_pem(&pem).map_err(|e| CliError::input(format!("{origin}: {e}")))
+    let key = SigningKey::from_pem(&pem).map_err(|e| CliError::input(format!("{origin}: {e}")))?;
+    if let Some(path) = key_arg.filter(|&p| p != "-") {
+        warn_if_readable_by_others(Path::new(path));
+    }
+    Ok(key)
+}
+
+/// A secret key file others can read is a leak waiting to happen; say so
+/// (as ssh does), but go on: the file may sit on a single-user machine.
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                eprintln!(
+                    "entitle: warning: signing key {} is readable by others (mode {mode:o}); \
+                     run chmod 600 on it",
+                    path.display()
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// CI systems sometimes store a PEM with `\n` written out; accept that.
