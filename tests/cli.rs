@@ -187,8 +187,36 @@ fn a_new_key_pair_issues_tokens_that_verify_with_its_public_key() {
         "--perpetual",
     ]);
     let token = stdout(&out).trim().to_string();
+    assert!(
+        stderr(&out).is_empty(),
+        "a 0600 key draws no warning: {}",
+        stderr(&out)
+    );
     let out = run(&["verify", "--public", s(&public), &token]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(&secret, fs::Permissions::from_mode(0o644)).unwrap();
+        let out = run(&[
+            "issue",
+            "--key",
+            s(&secret),
+            "--product",
+            "x",
+            "--edition",
+            "y",
+            "--seats",
+            "2",
+            "--perpetual",
+        ]);
+        assert_eq!(code(&out), 0);
+        assert!(
+            stderr(&out).contains("readable by others"),
+            "{}",
+            stderr(&out)
+        );
+    }
     let out = run(&["verify", "--public", &example("vendor.public.pem"), &token]);
     assert_eq!(code(&out), 4);
     assert!(stderr(&out).contains("not among the trusted keys"));
