@@ -4,7 +4,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ed25519_dalek::Signer as _;
 use entitle_verify::format::{MAX_TOKEN_BYTES, PREFIX, TOKEN_CONTEXT};
 use entitle_verify::{Claims, Serial, Token, Verifier};
 use rand::rand_core::TryRng as _;
@@ -70,9 +69,9 @@ impl Issuer {
                 format!("{len} bytes, at most {MAX_TOKEN_BYTES}: use fewer or shorter features"),
             ));
         }
-        let signature = self.key.dalek().sign(&[TOKEN_CONTEXT, &body].concat());
+        let signature = self.key.sign(TOKEN_CONTEXT, &body);
         let mut bytes = body;
-        bytes.extend_from_slice(&signature.to_bytes());
+        bytes.extend_from_slice(&signature);
         let text = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(&bytes));
         self.self_check(&text, spec, serial, issued_at)?;
         Ok(IssuedToken {

@@ -78,8 +78,13 @@ impl SigningKey {
         self.public.id()
     }
 
-    pub(crate) fn dalek(&self) -> &ed25519_dalek::SigningKey {
-        &self.key
+    /// Signs `context || message`: the signature
+    /// [`PublicKey::verify_signature`] checks with the same context. Each
+    /// kind of artifact has its own context (`entitle_verify::format`), so a
+    /// signature made for one kind never passes as another.
+    pub fn sign(&self, context: &[u8], message: &[u8]) -> [u8; entitle_verify::SIGNATURE_LEN] {
+        use ed25519_dalek::Signer as _;
+        self.key.sign(&[context, message].concat()).to_bytes()
     }
 }
 

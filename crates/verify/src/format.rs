@@ -9,6 +9,9 @@ pub const PREFIX: &str = "ent1.";
 pub const VERSION: u8 = 1;
 /// Domain-separation context: the signature covers `TOKEN_CONTEXT || body`.
 pub const TOKEN_CONTEXT: &[u8] = b"entitle token v1\0";
+/// Domain-separation context of a signed catalog (see docs/catalog.md); the
+/// signature covers `CATALOG_CONTEXT || SHA-512(catalog bytes)`.
+pub const CATALOG_CONTEXT: &[u8] = b"entitle catalog v1\0";
 /// Bytes before the flags: version (1), key id (4), serial (8).
 pub const FIXED_HEADER_LEN: usize = 13;
 /// Largest binary token (body and signature) a verifier accepts.
