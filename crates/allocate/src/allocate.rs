@@ -1,0 +1,603 @@
+//! Allocation: which configured user holds which license.
+//!
+//! The scheme (docs/allocation.md), fixed so that the same users hold the
+//! same licenses after every restart, whatever the order of the input:
+//!
+//! 1. Users are served one after another in ascending order of their id
+//!    (byte order). When licenses run short, users whose ids sort first
+//!    hold them.
+//! 2. Each user's licenses are taken in the catalog's prerequisite order
+//!    (a license after everything it requires or includes), so a
+//!    prerequisite is settled before what needs it.
+//! 3. A license is granted when the user's role may hold it, its
+//!    prerequisites are held (by the user, or by the installation for
+//!    system licenses and units) and a license is left in its pool and in
+//!    the pool of every license it includes. A granted license is consumed,
+//!    whether or not the user ever logs in.
+//! 4. Team licenses come last: granted when every member of the user's team
+//!    holds the gate license; team leaders need none.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::catalog::{Catalog, LicenseId, LicenseKind, UnitId};
+use crate::error::Error;
+use crate::supply::{Supply, included_by};
+use crate::users::User;
+
+/// Why a configured license was not granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denial {
+    /// The user's role may not hold it.
+    Role {
+        /// The user's role.
+        role: String,
+    },
+    /// A license it requires is not held.
+    MissingPrerequisite {
+        /// The required license.
+        requires: LicenseId,
+        /// Why it is not held.
+        why: Missing,
+    },
+    /// The installation has too few units (IP channels, ...).
+    MissingUnits {
+        /// The unit.
+        unit: UnitId,
+        /// How many are needed.
+        needed: u64,
+        /// How many there are.
+        available: u64,
+    },
+    /// Every license of the pool is taken by users that come first.
+    PoolExhausted {
+        /// The pool that ran out (the license itself or one it includes).
+        license: LicenseId,
+        /// Its size.
+        available: u64,
+    },
+    /// A team license whose gate is not met.
+    TeamGate {
+        /// The license every member must hold.
+        gate: LicenseId,
+        /// The team; empty when the user has none.
+        team: String,
+        /// Members without the gate license, in id order.
+        missing: Vec<String>,
+    },
+}
+
+/// Why a prerequisite is not held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// The user is not configured with it.
+    NotConfigured,
+    /// The user is configured with it but it was denied.
+    Denied,
+    /// The installation does not have the system license (or it does not work).
+    NotInstalled,
+}
+
+impl Denial {
+    /// A short, stable code for scripts: `role`, `missing_prerequisite`,
+    /// `missing_units`, `pool_exhausted`, `team_gate`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Denial::Role { .. } => "role",
+            Denial::MissingPrerequisite { .. } => "missing_prerequisite",
+            Denial::MissingUnits { .. } => "missing_units",
+            Denial::PoolExhausted { .. } => "pool_exhausted",
+            Denial::TeamGate { .. } => "team_gate",
+        }
+    }
+
+    /// The reason in words.
+    pub fn describe(&self, catalog: &Catalog) -> String {
+        match self {
+            Denial::Role { role } => format!("role {role} may not hold this license"),
+            Denial::MissingPrerequisite { requires, why } => {
+                let name = catalog.display_name(*requires);
+                match why {
+                    Missing::NotConfigured => format!(
+                        "missing prerequisite: requires {name}, which the user is not configured with"
+                    ),
+                    Missing::Denied => {
+                        format!("missing prerequisite: requires {name}, which was denied")
+                    }
+                    Missing::NotInstalled => format!(
+                        "missing prerequisite: requires system license {name}, which the installation lacks"
+                    ),
+                }
+            }
+            Denial::MissingUnits {
+                unit,
+                needed,
+                available,
+            } => format!(
+                "missing prerequisite: needs at least {needed} {} units, the installation has {available}",
+                catalog.unit_name(*unit)
+            ),
+            Denial::PoolExhausted { license, available } => format!(
+                "pool exhausted: all {available} {} licenses are held by users that come first",
+                catalog.display_name(*license)
+            ),
+            Denial::TeamGate {
+                gate,
+                team,
+                missing,
+            } if team.is_empty() => {
+                let _ = missing;
+                format!(
+                    "team gate: the user is in no team, and {} is granted per team",
+                    catalog.display_name(*gate)
+                )
+            }
+            Denial::TeamGate {
+                gate,
+                team,
+                missing,
+            } => {
+                let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+                let more = if missing.len() > shown.len() {
+                    ", ..."
+                } else {
+                    ""
+                };
+                format!(
+                    "team gate: {} of team {team} hold no {} license ({}{more})",
+                    missing.len(),
+                    catalog.display_name(*gate),
+                    shown.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// One configured license of one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant<'u> {
+    /// The entry as configured (`office`, `voicemail:mobile`).
+    pub entry: &'u str,
+    /// The license type.
+    pub license: LicenseId,
+    /// `None` when granted.
+    pub denial: Option<Denial>,
+}
+
+/// What one user holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserGrants<'u> {
+    /// The user.
+    pub user: &'u User,
+    /// Each configured license, in the order configured.
+    pub grants: Vec<Grant<'u>>,
+}
+
+/// Counts of one license type across the installation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Count {
+    /// Users configured with it.
+    pub configured: u64,
+    /// Users granted it (directly; included grants count in `used`).
+    pub granted: u64,
+    /// Users denied it.
+    pub denied: u64,
+    /// Licenses of the pool in use, including those consumed through an
+    /// including license (an Office Plus user uses an Office too).
+    pub used: u64,
+}
+
+/// The outcome of [`allocate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allocation<'u> {
+    /// Every user, in ascending id order.
+    pub users: Vec<UserGrants<'u>>,
+    /// Per license type ([`LicenseId`] index).
+    pub totals: Vec<Count>,
+    /// Per site, per license type.
+    pub sites: BTreeMap<&'u str, Vec<Count>>,
+    /// Per configuration group, per license type.
+    pub groups: BTreeMap<&'u str, Vec<Count>>,
+}
+
+/// A configured entry, resolved.
+struct Entry<'u> {
+    text: &'u str,
+    license: LicenseId,
+    usage: Option<usize>,
+}
+
+/// Allocates the licenses of `supply` to `users` by the fixed scheme above.
+/// Fails only on users the catalog cannot read: an unknown license or
+/// role, or a system license configured for a user.
+pub fn allocate<'u>(
+    catalog: &Catalog,
+    supply: &Supply,
+    users: &'u [User],
+) -> Result<Allocation<'u>, Error> {
+    let n = catalog.licenses.len();
+    let rank = ranks(catalog);
+    let includes: Vec<Vec<LicenseId>> = (0..n).map(|id| included_by(catalog, id)).collect();
+    let mut resolver = Resolver::new(catalog);
+
+    let mut order: Vec<usize> = (0..users.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        users
+            .get(a)
+            .map(|u| &u.id)
+            .cmp(&users.get(b).map(|u| &u.id))
+    });
+
+    let mut used = vec![0u64; n];
+    let mut totals = vec![Count::default(); n];
+    let mut result = Vec::with_capacity(users.len());
+    // held[license] == stamp: the current user holds it (no clearing per user).
+    let mut held = vec![0usize; n];
+    let mut denied_here: Vec<Option<Denial>> = vec![None; n];
+
+    for (position, &index) in order.iter().enumerate() {
+        let Some(user) = users.get(index) else {
+            continue;
+        };
+        let stamp = position.saturating_add(1);
+        let mut entries = Vec::with_capacity(user.licenses.len());
+        for text in &user.licenses {
+            entries.push(resolver.entry(text, user)?);
+        }
+        if !catalog
+            .products
+            .iter()
+            .enumerate()
+            .any(|(p, _)| catalog.knows_role(p, &user.role))
+        {
+            return Err(Error::Users {
+                line: user.line,
+                message: format!(
+                    "unknown role {:?}: use member, leader or a role the catalog declares",
+                    user.role
+                ),
+            });
+        }
+        let mut wanted: Vec<LicenseId> = entries.iter().map(|e| e.license).collect();
+        wanted.sort_unstable_by_key(|&l| rank.get(l).copied().unwrap_or(usize::MAX));
+        wanted.dedup();
+
+        for &license in &wanted {
+            let Some(kind) = catalog.licenses.get(license).map(|l| l.kind) else {
+                continue;
+            };
+            let outcome = match kind {
+                LicenseKind::Free => None,
+                LicenseKind::Team => continue,   // after everyone else
+                LicenseKind::System => continue, // refused by the resolver
+                LicenseKind::User => check_user_license(
+                    catalog,
+                    supply,
+                    user,
+                    license,
+                    &includes,
+                    &held,
+                    &denied_here,
+                    stamp,
+                    &used,
+                ),
+            };
+            match outcome {
+                None => {
+                    if let Some(slot) = held.get_mut(license) {
+                        *slot = stamp;
+                    }
+                    if kind == LicenseKind::User {
+                        for &taken in std::iter::once(&license)
+                            .chain(includes.get(license).into_iter().flatten())
+                        {
+                            if let Some(count) = used.get_mut(taken) {
+                                *count = count.saturating_add(1);
+                            }
+                            if let Some(slot) = held.get_mut(taken) {
+                                *slot = stamp;
+                            }
+                        }
+                    }
+                    if let Some(slot) = denied_here.get_mut(license) {
+                        *slot = None;
+                    }
+                }
+                Some(denial) => {
+                    if let Some(slot) = denied_here.get_mut(license) {
+                        *slot = Some(denial);
+                    }
+                }
+            }
+        }
+
+        let grants = entries
+            .into_iter()
+            .map(|entry| {
+                let license_denial = (held.get(entry.license) != Some(&stamp))
+                    .then(|| denied_here.get(entry.license).cloned().flatten())
+                    .flatten();
+                let denial = license_denial.or_else(|| usage_denial(catalog, &entry, &held, stamp));
+                Grant {
+                    entry: entry.text,
+                    license: entry.license,
+                    denial,
+                }
+            })
+            .collect();
+        result.push(UserGrants { user, grants });
+    }
+
+    team_gates(catalog, &mut result);
+
+    let mut sites: BTreeMap<&str, Vec<Count>> = BTreeMap::new();
+    let mut groups: BTreeMap<&str, Vec<Count>> = BTreeMap::new();
+    for user_grants in &result {
+        let user = user_grants.user;
+        let mut seen: Vec<LicenseId> = Vec::new();
+        for grant in &user_grants.grants {
+            if seen.contains(&grant.license) {
+                continue; // voicemail:client and voicemail:mobile are one voicemail
+            }
+            seen.push(grant.license);
+            let granted = user_grants
+                .grants
+                .iter()
+                .any(|g| g.license == grant.license && g.denial.is_none());
+            for counts in [
+                &mut totals,
+                sites
+                    .entry(user.site.as_str())
+                    .or_insert_with(|| vec![Count::default(); n]),
+                groups
+                    .entry(user.group.as_str())
+                    .or_insert_with(|| vec![Count::default(); n]),
+            ] {
+                if let Some(count) = counts.get_mut(grant.license) {
+                    count.configured = count.configured.saturating_add(1);
+                    if granted {
+                        count.granted = count.granted.saturating_add(1);
+                    } else {
+                        count.denied = count.denied.saturating_add(1);
+                    }
+                }
+            }
+        }
+    }
+    for (count, used) in totals.iter_mut().zip(used) {
+        count.used = used;
+    }
+    Ok(Allocation {
+        users: result,
+        totals,
+        sites,
+        groups,
+    })
+}
+
+/// Position of each license in the catalog's prerequisite order.
+fn ranks(catalog: &Catalog) -> Vec<usize> {
+    let mut rank = vec![usize::MAX; catalog.licenses.len()];
+    for (position, &id) in catalog.order.iter().enumerate() {
+        if let Some(slot) = rank.get_mut(id) {
+            *slot = position;
+        }
+    }
+    rank
+}
+
+#[allow(clippy::too_many_arguments)] // the allocation's working state, passed by reference
+fn check_user_license(
+    catalog: &Catalog,
+    supply: &Supply,
+    user: &User,
+    license: LicenseId,
+    includes: &[Vec<LicenseId>],
+    held: &[usize],
+    denied_here: &[Option<Denial>],
+    stamp: usize,
+    used: &[u64],
+) -> Option<Denial> {
+    let def = catalog.licenses.get(license)?;
+    if !def.roles.is_empty() && !def.roles.contains(&user.role) {
+        return Some(Denial::Role {
+            role: user.role.clone(),
+        });
+    }
+    let own_includes = includes.get(license).map(Vec::as_slice).unwrap_or_default();
+    for &requires in &def.requires {
+        let is_system = catalog
+            .licenses
+            .get(requires)
+            .is_some_and(|l| l.kind == LicenseKind::System);
+        let holds = if is_system {
+            supply.available.get(requires).is_some_and(|&n| n > 0)
+        } else {
+            held.get(requires) == Some(&stamp) || own_includes.contains(&requires)
+        };
+        if !holds {
+            let why = if is_system {
+                Missing::NotInstalled
+            } else if denied_here.get(requires).is_some_and(Option::is_some)
+                && user_wants(user, catalog, requires)
+            {
+                Missing::Denied
+            } else {
+                Missing::NotConfigured
+            };
+            return Some(Denial::MissingPrerequisite { requires, why });
+        }
+    }
+    for &(unit, needed) in &def.requires_units {
+        let available = supply.units.get(unit).copied().unwrap_or(0);
+        if available < needed {
+            return Some(Denial::MissingUnits {
+                unit,
+                needed,
+                available,
+            });
+        }
+    }
+    for &pool in std::iter::once(&license).chain(own_includes) {
+        if pool != license && held.get(pool) == Some(&stamp) {
+            continue; // already holds the included license
+        }
+        let available = supply.available.get(pool).copied().unwrap_or(0);
+        if used.get(pool).copied().unwrap_or(0) >= available {
+            return Some(Denial::PoolExhausted {
+                license: pool,
+                available,
+            });
+        }
+    }
+    None
+}
+
+fn user_wants(user: &User, catalog: &Catalog, license: LicenseId) -> bool {
+    let name = catalog
+        .licenses
+        .get(license)
+        .map(|l| l.name.as_str())
+        .unwrap_or_default();
+    user.licenses.iter().any(|entry| {
+        let base = entry.split(':').next().unwrap_or_default();
+        base == name || base.rsplit('/').next() == Some(name)
+    })
+}
+
+fn usage_denial(
+    catalog: &Catalog,
+    entry: &Entry<'_>,
+    held: &[usize],
+    stamp: usize,
+) -> Option<Denial> {
+    let usage = catalog
+        .licenses
+        .get(entry.license)?
+        .usages
+        .get(entry.usage?)?;
+    usage
+        .requires
+        .iter()
+        .find(|&&r| held.get(r) != Some(&stamp))
+        .map(|&requires| Denial::MissingPrerequisite {
+            requires,
+            why: Missing::NotConfigured,
+        })
+}
+
+/// Grants or denies every team license once all user licenses are settled.
+fn team_gates(catalog: &Catalog, result: &mut [UserGrants<'_>]) {
+    let holds = |u: &UserGrants<'_>, gate: LicenseId| {
+        u.grants
+            .iter()
+            .any(|g| g.license == gate && g.denial.is_none())
+    };
+    // team -> members (role "member"), in id order
+    let mut teams: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, u) in result.iter().enumerate() {
+        if u.user.role == "member" && !u.user.team.is_empty() {
+            teams.entry(u.user.team.as_str()).or_default().push(i);
+        }
+    }
+    let mut decisions = Vec::new();
+    for (i, u) in result.iter().enumerate() {
+        for (g, grant) in u.grants.iter().enumerate() {
+            let Some(gate) = catalog
+                .licenses
+                .get(grant.license)
+                .filter(|l| l.kind == LicenseKind::Team)
+                .and_then(|l| l.team_gate)
+            else {
+                continue;
+            };
+            let team = u.user.team.as_str();
+            let missing: Vec<String> = teams
+                .get(team)
+                .map(|members| {
+                    members
+                        .iter()
+                        .filter_map(|&m| result.get(m))
+                        .filter(|m| !holds(m, gate))
+                        .map(|m| m.user.id.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let denial = (team.is_empty() || !missing.is_empty()).then(|| Denial::TeamGate {
+                gate,
+                team: team.to_string(),
+                missing,
+            });
+            decisions.push((i, g, denial));
+        }
+    }
+    for (i, g, denial) in decisions {
+        if let Some(grant) = result.get_mut(i).and_then(|u| u.grants.get_mut(g)) {
+            grant.denial = denial;
+        }
+    }
+}
+
+/// Resolves configured entries to license ids, caching by text.
+struct Resolver<'c> {
+    catalog: &'c Catalog,
+    cache: HashMap<String, (LicenseId, Option<usize>)>,
+}
+
+impl<'c> Resolver<'c> {
+    fn new(catalog: &'c Catalog) -> Self {
+        Resolver {
+            catalog,
+            cache: HashMap::new(),
+        }
+    }
+
+    fn entry<'u>(&mut self, text: &'u str, user: &User) -> Result<Entry<'u>, Error> {
+        if let Some(&(license, usage)) = self.cache.get(text) {
+            return Ok(Entry {
+                text,
+                license,
+                usage,
+            });
+        }
+        let bad = |message: String| Error::Users {
+            line: user.line,
+            message,
+        };
+        let (name, usage_name) = match text.split_once(':') {
+            Some((name, usage)) => (name, Some(usage)),
+            None => (text, None),
+        };
+        let license = self.catalog.resolve(name).map_err(bad)?;
+        let def = self
+            .catalog
+            .licenses
+            .get(license)
+            .ok_or_else(|| bad(format!("unknown license {name:?}")))?;
+        if def.kind == LicenseKind::System {
+            return Err(bad(format!(
+                "{name} is a system license, counted per installation; it is not configured per user"
+            )));
+        }
+        let usage = match usage_name {
+            Some(u) => Some(def.usages.iter().position(|x| x.name == u).ok_or_else(|| {
+                let known: Vec<&str> = def.usages.iter().map(|x| x.name.as_str()).collect();
+                bad(format!(
+                    "{name} has no usage {u:?} (usages: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+            })?),
+            None => None,
+        };
+        self.cache.insert(text.to_string(), (license, usage));
+        Ok(Entry {
+            text,
+            license,
+            usage,
+        })
+    }
+}

@@ -1,0 +1,995 @@
+//! The product catalog: what a vendor sells and the rules that come with it,
+//! read from TOML (docs/catalog.md) and checked rule by rule, each error
+//! naming its line.
+
+use std::collections::BTreeMap;
+
+use entitle_verify::names::is_valid_name;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::Error;
+
+/// Index of a license type in [`Catalog::licenses`].
+pub type LicenseId = usize;
+/// Index of a unit in [`Catalog::units`].
+pub type UnitId = usize;
+
+/// What a license type is counted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LicenseKind {
+    /// Configured per user; each configured user consumes one.
+    User,
+    /// Per installation (a server license, channels, databases).
+    System,
+    /// Configurable per user without consuming anything (phones, numbers).
+    Free,
+    /// Granted to a user only if every member of the user's team holds the
+    /// gate license; team leaders are exempt. Consumes nothing itself.
+    Team,
+}
+
+/// Whether tokens of an edition carry a tenant (company id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantRule {
+    /// Tokens may carry one or not.
+    #[default]
+    Optional,
+    /// Bound to a company id (bring-your-own licenses): tokens must carry
+    /// one, and count only on an installation configured with that id.
+    Required,
+    /// Bound to the platform (bundled licenses): tokens must not carry one.
+    Forbidden,
+}
+
+/// A license type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LicenseType {
+    /// The product it belongs to.
+    pub product: usize,
+    /// Its name, unique within the product.
+    pub name: String,
+    /// How it is counted.
+    pub kind: LicenseKind,
+    /// Licenses that must be held too: by the same user for user licenses,
+    /// by the installation for system licenses.
+    pub requires: Vec<LicenseId>,
+    /// Licenses each one of these also is (an Office Plus carries its own
+    /// Office base): they add to those pools and are consumed with it.
+    pub includes: Vec<LicenseId>,
+    /// Units one license provides (system licenses): `(unit, count)`.
+    pub units: Vec<(UnitId, u64)>,
+    /// Installation units needed before this license works: `(unit, at least)`.
+    pub requires_units: Vec<(UnitId, u64)>,
+    /// User roles that may hold it; empty for any role.
+    pub roles: Vec<String>,
+    /// For team licenses: the user license every team member must hold.
+    pub team_gate: Option<LicenseId>,
+    /// Ways of using the license that need more licenses, e.g. Voicemail in
+    /// the mobile app needs Office Plus.
+    pub usages: Vec<Usage>,
+}
+
+/// A usage of a license with its own extra prerequisites (`voicemail:mobile`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Usage {
+    /// Its name.
+    pub name: String,
+    /// Licenses the same user must hold for this usage.
+    pub requires: Vec<LicenseId>,
+}
+
+/// An edition: what a token of `product` + `edition` grants, and the rules
+/// for issuing and counting it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edition {
+    /// Its name, as tokens carry it.
+    pub name: String,
+    /// The license type its seats count as.
+    pub license: LicenseId,
+    /// Seats a base token carries (the server license's included users).
+    pub included: Option<u32>,
+    /// Most seats usable in total, however many tokens are stacked.
+    pub cap: Option<u32>,
+    /// Seat counts an add-on pack may have; `None` for any.
+    pub packs: Option<Vec<u32>>,
+    /// Whether add-on packs exist for it.
+    pub addons: bool,
+    /// Whether its seats carry over when another edition of the product is
+    /// present; a Free edition's do not.
+    pub migratable: bool,
+    /// Whether it comes with software updates; without, tokens cover only
+    /// builds up to their issue date.
+    pub updates: bool,
+    /// Features every token of the edition carries.
+    pub features: Vec<String>,
+    /// Tenant binding.
+    pub tenant: TenantRule,
+    /// The edition a token becomes when it expires, or at `fallback_at`.
+    pub fallback: Option<usize>,
+    /// A fixed date (Unix seconds) from which tokens count as `fallback`.
+    pub fallback_at: Option<u64>,
+}
+
+/// A product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    /// Its name, as tokens carry it.
+    pub name: String,
+    /// User roles beyond `member` and `leader`.
+    pub roles: Vec<String>,
+    /// Its editions, by name.
+    pub editions: Vec<Edition>,
+}
+
+/// A unit of capacity (IP channels, data sources) of a product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// The product.
+    pub product: usize,
+    /// Its name.
+    pub name: String,
+}
+
+/// A checked catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Catalog {
+    /// Products, by name.
+    pub products: Vec<Product>,
+    /// License types of all products.
+    pub licenses: Vec<LicenseType>,
+    /// Units of all products.
+    pub units: Vec<Unit>,
+    /// License ids with every prerequisite (requires, includes, usages, team
+    /// gate) before the licenses that need it.
+    pub order: Vec<LicenseId>,
+}
+
+/// The roles every product knows.
+pub const BASE_ROLES: [&str; 2] = ["member", "leader"];
+
+impl Catalog {
+    /// Parses and checks catalog TOML.
+    pub fn parse(text: &str) -> Result<Catalog, Error> {
+        let raw: RawCatalog = toml::from_str(text).map_err(|e| Error::Catalog {
+            line: e.span().map_or(0, |span| line_of(text, span.start)),
+            path: String::new(),
+            message: e.message().trim().to_string(),
+        })?;
+        Compiler::new(text).compile(raw)
+    }
+
+    /// The product named `name`.
+    pub fn product(&self, name: &str) -> Option<usize> {
+        self.products.iter().position(|p| p.name == name)
+    }
+
+    /// The license type `name` of `product`.
+    pub fn license(&self, product: usize, name: &str) -> Option<LicenseId> {
+        self.licenses
+            .iter()
+            .position(|l| l.product == product && l.name == name)
+    }
+
+    /// Resolves `name` or `product/name`; a bare name must be unique.
+    pub fn resolve(&self, reference: &str) -> Result<LicenseId, String> {
+        if let Some((product, name)) = reference.split_once('/') {
+            let p = self
+                .product(product)
+                .ok_or_else(|| format!("unknown product {product:?}"))?;
+            return self
+                .license(p, name)
+                .ok_or_else(|| format!("{product} has no license {name:?}"));
+        }
+        let mut found = self
+            .licenses
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.name == reference);
+        match (found.next(), found.next()) {
+            (Some((id, _)), None) => Ok(id),
+            (Some(_), Some(_)) => Err(format!(
+                "license {reference:?} exists in several products; write product/{reference}"
+            )),
+            (None, _) => Err(format!("unknown license {reference:?}")),
+        }
+    }
+
+    /// `name`, or `product/name` when several products use the name.
+    pub fn display_name(&self, id: LicenseId) -> String {
+        let Some(license) = self.licenses.get(id) else {
+            return String::new();
+        };
+        let shared = self
+            .licenses
+            .iter()
+            .filter(|l| l.name == license.name)
+            .count()
+            > 1;
+        match self.products.get(license.product) {
+            Some(product) if shared => format!("{}/{}", product.name, license.name),
+            _ => license.name.clone(),
+        }
+    }
+
+    /// `name`, or `product/name` when several products use the name.
+    pub fn unit_name(&self, id: UnitId) -> String {
+        let Some(unit) = self.units.get(id) else {
+            return String::new();
+        };
+        let shared = self.units.iter().filter(|u| u.name == unit.name).count() > 1;
+        match self.products.get(unit.product) {
+            Some(product) if shared => format!("{}/{}", product.name, unit.name),
+            _ => unit.name.clone(),
+        }
+    }
+
+    /// The edition a token of `product` and `edition` is: a declared
+    /// edition, or, for a license type sold on its own, a plain edition
+    /// named after it. `None` when the catalog knows neither.
+    pub fn edition(&self, product: &str, edition: &str) -> Option<(usize, Edition)> {
+        let p = self.product(product)?;
+        let declared = self
+            .products
+            .get(p)?
+            .editions
+            .iter()
+            .find(|e| e.name == edition);
+        if let Some(declared) = declared {
+            return Some((p, declared.clone()));
+        }
+        let license = self.license(p, edition)?;
+        let kind = self.licenses.get(license)?.kind;
+        matches!(kind, LicenseKind::User | LicenseKind::System)
+            .then(|| (p, plain_edition(edition, license)))
+    }
+
+    /// Whether `role` is known to `product`.
+    pub fn knows_role(&self, product: usize, role: &str) -> bool {
+        BASE_ROLES.contains(&role)
+            || self
+                .products
+                .get(product)
+                .is_some_and(|p| p.roles.iter().any(|r| r == role))
+    }
+}
+
+/// The edition of a license type sold on its own: no rules.
+fn plain_edition(name: &str, license: LicenseId) -> Edition {
+    Edition {
+        name: name.to_string(),
+        license,
+        included: None,
+        cap: None,
+        packs: None,
+        addons: true,
+        migratable: true,
+        updates: true,
+        features: Vec::new(),
+        tenant: TenantRule::Optional,
+        fallback: None,
+        fallback_at: None,
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .map_or(0, |before| before.matches('\n').count().saturating_add(1))
+}
+
+// ---- the TOML as written -------------------------------------------------
+
+type Named<T> = BTreeMap<Spanned<String>, T>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    version: Spanned<u32>,
+    #[serde(default)]
+    products: Named<RawProduct>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProduct {
+    #[allow(dead_code)] // for people reading the catalog
+    description: Option<String>,
+    #[serde(default)]
+    roles: Vec<Spanned<String>>,
+    #[serde(default)]
+    licenses: Named<RawLicense>,
+    #[serde(default)]
+    editions: Named<RawEdition>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLicense {
+    #[allow(dead_code)]
+    description: Option<String>,
+    kind: Option<Spanned<LicenseKind>>,
+    #[serde(default)]
+    requires: Vec<Spanned<String>>,
+    #[serde(default)]
+    includes: Vec<Spanned<String>>,
+    #[serde(default)]
+    units: Named<Spanned<u64>>,
+    #[serde(default)]
+    requires_units: Named<Spanned<u64>>,
+    #[serde(default)]
+    roles: Vec<Spanned<String>>,
+    team_gate: Option<Spanned<String>>,
+    #[serde(default)]
+    usages: Named<RawUsage>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUsage {
+    #[allow(dead_code)]
+    description: Option<String>,
+    #[serde(default)]
+    requires: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEdition {
+    #[allow(dead_code)]
+    description: Option<String>,
+    license: Option<Spanned<String>>,
+    included: Option<Spanned<u32>>,
+    cap: Option<Spanned<u32>>,
+    packs: Option<Spanned<Vec<u32>>>,
+    addons: Option<Spanned<bool>>,
+    migratable: Option<bool>,
+    updates: Option<bool>,
+    #[serde(default)]
+    features: Vec<Spanned<String>>,
+    tenant: Option<TenantRule>,
+    fallback: Option<Spanned<String>>,
+    fallback_at: Option<Spanned<toml::value::Datetime>>,
+}
+
+// ---- checking and compiling ------------------------------------------------
+
+struct Compiler<'t> {
+    text: &'t str,
+}
+
+impl Compiler<'_> {
+    fn new(text: &str) -> Compiler<'_> {
+        Compiler { text }
+    }
+
+    fn error<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        path: &str,
+        message: impl Into<String>,
+    ) -> Result<T, Error> {
+        Err(Error::Catalog {
+            line: line_of(self.text, span.start),
+            path: path.to_string(),
+            message: message.into(),
+        })
+    }
+
+    fn name(&self, name: &Spanned<String>, path: &str, what: &str) -> Result<String, Error> {
+        if is_valid_name(name.get_ref()) {
+            Ok(name.get_ref().clone())
+        } else {
+            self.error(
+                name.span(),
+                path,
+                format!(
+                    "{what} {:?} is not a valid name: 1 to 32 characters of a-z 0-9 . _ -, \
+                     starting with a letter or digit",
+                    name.get_ref()
+                ),
+            )
+        }
+    }
+
+    fn compile(&self, raw: RawCatalog) -> Result<Catalog, Error> {
+        if *raw.version.get_ref() != 1 {
+            return self.error(
+                raw.version.span(),
+                "version",
+                format!(
+                    "catalog version {} is not supported; this entitle reads version 1",
+                    raw.version.get_ref()
+                ),
+            );
+        }
+        if raw.products.is_empty() {
+            return self.error(0..0, "products", "the catalog declares no product");
+        }
+        let mut catalog = Catalog {
+            products: Vec::new(),
+            licenses: Vec::new(),
+            units: Vec::new(),
+            order: Vec::new(),
+        };
+        // First the names, so that references can point anywhere.
+        for (p, (product_name, product)) in raw.products.iter().enumerate() {
+            let path = format!("products.{}", product_name.get_ref());
+            let name = self.name(product_name, &path, "product")?;
+            let mut roles = Vec::new();
+            for role in &product.roles {
+                let role_name = self.name(role, &format!("{path}.roles"), "role")?;
+                if BASE_ROLES.contains(&role_name.as_str()) || roles.contains(&role_name) {
+                    return self.error(
+                        role.span(),
+                        &format!("{path}.roles"),
+                        format!("role {role_name:?} is declared twice"),
+                    );
+                }
+                roles.push(role_name);
+            }
+            catalog.products.push(Product {
+                name,
+                roles,
+                editions: Vec::new(),
+            });
+            for (license_name, license) in &product.licenses {
+                let lpath = format!("{path}.licenses.{}", license_name.get_ref());
+                catalog.licenses.push(LicenseType {
+                    product: p,
+                    name: self.name(license_name, &lpath, "license")?,
+                    kind: license
+                        .kind
+                        .as_ref()
+                        .map_or(LicenseKind::User, |k| *k.get_ref()),
+                    requires: Vec::new(),
+                    includes: Vec::new(),
+                    units: Vec::new(),
+                    requires_units: Vec::new(),
+                    roles: Vec::new(),
+                    team_gate: None,
+                    usages: Vec::new(),
+                });
+                for unit in license.units.keys() {
+                    let unit_name = self.name(unit, &format!("{lpath}.units"), "unit")?;
+                    if !catalog
+                        .units
+                        .iter()
+                        .any(|u| u.product == p && u.name == unit_name)
+                    {
+                        catalog.units.push(Unit {
+                            product: p,
+                            name: unit_name,
+                        });
+                    }
+                }
+            }
+        }
+        for (p, (product_name, product)) in raw.products.iter().enumerate() {
+            let path = format!("products.{}", product_name.get_ref());
+            for (license_name, raw_license) in &product.licenses {
+                self.license(
+                    &mut catalog,
+                    p,
+                    &format!("{path}.licenses.{}", license_name.get_ref()),
+                    license_name,
+                    raw_license,
+                )?;
+            }
+            for (edition_name, raw_edition) in &product.editions {
+                let edition = self.edition(
+                    &catalog,
+                    p,
+                    &format!("{path}.editions.{}", edition_name.get_ref()),
+                    edition_name,
+                    raw_edition,
+                )?;
+                if let Some(product) = catalog.products.get_mut(p) {
+                    product.editions.push(edition);
+                }
+            }
+            self.fallbacks(&mut catalog, p, &path, product)?;
+        }
+        catalog.order = self.order(&catalog, &raw)?;
+        Ok(catalog)
+    }
+
+    fn reference(
+        &self,
+        catalog: &Catalog,
+        product: usize,
+        name: &Spanned<String>,
+        path: &str,
+    ) -> Result<LicenseId, Error> {
+        match catalog.license(product, name.get_ref()) {
+            Some(id) => Ok(id),
+            None => self.error(
+                name.span(),
+                path,
+                format!("unknown license {:?}", name.get_ref()),
+            ),
+        }
+    }
+
+    fn unit(
+        &self,
+        catalog: &Catalog,
+        product: usize,
+        name: &Spanned<String>,
+        path: &str,
+    ) -> Result<UnitId, Error> {
+        match catalog
+            .units
+            .iter()
+            .position(|u| u.product == product && &u.name == name.get_ref())
+        {
+            Some(id) => Ok(id),
+            None => self.error(
+                name.span(),
+                path,
+                format!(
+                    "no system license of this product provides unit {:?}",
+                    name.get_ref()
+                ),
+            ),
+        }
+    }
+
+    fn license(
+        &self,
+        catalog: &mut Catalog,
+        p: usize,
+        path: &str,
+        name: &Spanned<String>,
+        raw: &RawLicense,
+    ) -> Result<(), Error> {
+        let Some(id) = catalog.license(p, name.get_ref()) else {
+            return self.error(name.span(), path, "internal: license vanished");
+        };
+        let kind = catalog
+            .licenses
+            .get(id)
+            .map_or(LicenseKind::User, |l| l.kind);
+        let span = name.span();
+
+        let mut requires = Vec::new();
+        for r in &raw.requires {
+            let target = self.reference(catalog, p, r, &format!("{path}.requires"))?;
+            if target == id {
+                return self.error(
+                    r.span(),
+                    &format!("{path}.requires"),
+                    "a license cannot require itself",
+                );
+            }
+            let target_kind = catalog.licenses.get(target).map(|l| l.kind);
+            if kind == LicenseKind::System && target_kind != Some(LicenseKind::System) {
+                return self.error(
+                    r.span(),
+                    &format!("{path}.requires"),
+                    "a system license can only require system licenses",
+                );
+            }
+            if matches!(target_kind, Some(LicenseKind::Free | LicenseKind::Team)) {
+                return self.error(
+                    r.span(),
+                    &format!("{path}.requires"),
+                    "free and team licenses cannot be required",
+                );
+            }
+            requires.push(target);
+        }
+        let mut includes = Vec::new();
+        for i in &raw.includes {
+            let target = self.reference(catalog, p, i, &format!("{path}.includes"))?;
+            if target == id {
+                return self.error(
+                    i.span(),
+                    &format!("{path}.includes"),
+                    "a license cannot include itself",
+                );
+            }
+            if catalog.licenses.get(target).map(|l| l.kind) != Some(kind)
+                || kind != LicenseKind::User
+            {
+                return self.error(
+                    i.span(),
+                    &format!("{path}.includes"),
+                    "only a user license can include another, and only a user license",
+                );
+            }
+            includes.push(target);
+        }
+        if !raw.units.is_empty() && kind != LicenseKind::System {
+            return self.error(
+                span,
+                &format!("{path}.units"),
+                "only system licenses provide units",
+            );
+        }
+        let mut units = Vec::new();
+        for (unit, count) in &raw.units {
+            if *count.get_ref() == 0 {
+                return self.error(
+                    count.span(),
+                    &format!("{path}.units"),
+                    "a license provides at least 1 unit",
+                );
+            }
+            units.push((
+                self.unit(catalog, p, unit, &format!("{path}.units"))?,
+                *count.get_ref(),
+            ));
+        }
+        let mut requires_units = Vec::new();
+        for (unit, count) in &raw.requires_units {
+            if matches!(kind, LicenseKind::Free | LicenseKind::Team) {
+                return self.error(
+                    unit.span(),
+                    &format!("{path}.requires_units"),
+                    "free and team licenses cannot require units",
+                );
+            }
+            requires_units.push((
+                self.unit(catalog, p, unit, &format!("{path}.requires_units"))?,
+                *count.get_ref(),
+            ));
+        }
+        let mut roles = Vec::new();
+        for role in &raw.roles {
+            if !catalog.knows_role(p, role.get_ref()) {
+                return self.error(
+                    role.span(),
+                    &format!("{path}.roles"),
+                    format!(
+                        "unknown role {:?}; declare it in the product's roles",
+                        role.get_ref()
+                    ),
+                );
+            }
+            roles.push(role.get_ref().clone());
+        }
+        let team_gate = match (&raw.team_gate, kind) {
+            (Some(gate), LicenseKind::Team) => {
+                let target = self.reference(catalog, p, gate, &format!("{path}.team_gate"))?;
+                if catalog.licenses.get(target).map(|l| l.kind) != Some(LicenseKind::User) {
+                    return self.error(
+                        gate.span(),
+                        &format!("{path}.team_gate"),
+                        "the gate must be a user license",
+                    );
+                }
+                Some(target)
+            }
+            (Some(gate), _) => {
+                return self.error(
+                    gate.span(),
+                    &format!("{path}.team_gate"),
+                    "only team licenses have a team gate",
+                );
+            }
+            (None, LicenseKind::Team) => {
+                return self.error(
+                    span,
+                    path,
+                    "a team license needs team_gate: the license every team member must hold",
+                );
+            }
+            (None, _) => None,
+        };
+        let mut usages = Vec::new();
+        for (usage_name, usage) in &raw.usages {
+            let upath = format!("{path}.usages.{}", usage_name.get_ref());
+            let mut usage_requires = Vec::new();
+            for r in &usage.requires {
+                usage_requires.push(self.reference(catalog, p, r, &format!("{upath}.requires"))?);
+            }
+            usages.push(Usage {
+                name: self.name(usage_name, &upath, "usage")?,
+                requires: usage_requires,
+            });
+        }
+        if kind != LicenseKind::User && !usages.is_empty() {
+            return self.error(
+                span,
+                &format!("{path}.usages"),
+                "only user licenses have usages",
+            );
+        }
+        if let Some(license) = catalog.licenses.get_mut(id) {
+            license.requires = requires;
+            license.includes = includes;
+            license.units = units;
+            license.requires_units = requires_units;
+            license.roles = roles;
+            license.team_gate = team_gate;
+            license.usages = usages;
+        }
+        Ok(())
+    }
+
+    fn edition(
+        &self,
+        catalog: &Catalog,
+        p: usize,
+        path: &str,
+        name: &Spanned<String>,
+        raw: &RawEdition,
+    ) -> Result<Edition, Error> {
+        let edition_name = self.name(name, path, "edition")?;
+        let license = match &raw.license {
+            Some(license) => self.reference(catalog, p, license, &format!("{path}.license"))?,
+            None => match catalog.license(p, &edition_name) {
+                Some(id) => id,
+                None => {
+                    return self.error(
+                        name.span(),
+                        path,
+                        format!("edition {edition_name:?} names no license type: add license = \"...\" (the license its seats count as)"),
+                    );
+                }
+            },
+        };
+        if !matches!(
+            catalog.licenses.get(license).map(|l| l.kind),
+            Some(LicenseKind::User | LicenseKind::System)
+        ) {
+            return self.error(
+                name.span(),
+                &format!("{path}.license"),
+                "an edition's seats count as a user or system license",
+            );
+        }
+        let positive = |value: &Option<Spanned<u32>>, field: &str| -> Result<Option<u32>, Error> {
+            match value {
+                Some(v) if *v.get_ref() == 0 => {
+                    self.error(v.span(), &format!("{path}.{field}"), "must be at least 1")
+                }
+                Some(v) => Ok(Some(*v.get_ref())),
+                None => Ok(None),
+            }
+        };
+        let included = positive(&raw.included, "included")?;
+        let cap = positive(&raw.cap, "cap")?;
+        if let (Some(included), Some(cap), Some(span)) =
+            (included, cap, raw.included.as_ref().map(Spanned::span))
+        {
+            if included > cap {
+                return self.error(
+                    span,
+                    &format!("{path}.included"),
+                    format!("{included} included seats exceed the cap of {cap}"),
+                );
+            }
+        }
+        let addons = raw.addons.as_ref().is_none_or(|a| *a.get_ref());
+        let packs = match &raw.packs {
+            Some(packs) => {
+                let ppath = format!("{path}.packs");
+                if !addons {
+                    return self.error(
+                        packs.span(),
+                        &ppath,
+                        "an edition without add-ons has no packs",
+                    );
+                }
+                if packs.get_ref().is_empty() || packs.get_ref().contains(&0) {
+                    return self.error(packs.span(), &ppath, "packs are seat counts of at least 1");
+                }
+                if let Some(cap) = cap {
+                    if let Some(big) = packs.get_ref().iter().find(|&&n| n > cap) {
+                        return self.error(
+                            packs.span(),
+                            &ppath,
+                            format!("a pack of {big} exceeds the cap of {cap}"),
+                        );
+                    }
+                }
+                Some(packs.get_ref().clone())
+            }
+            None => None,
+        };
+        let mut features: Vec<String> = Vec::new();
+        for feature in &raw.features {
+            let feature_name = self.name(feature, &format!("{path}.features"), "feature")?;
+            if features.contains(&feature_name) {
+                return self.error(
+                    feature.span(),
+                    &format!("{path}.features"),
+                    format!("feature {feature_name:?} is listed twice"),
+                );
+            }
+            features.push(feature_name);
+        }
+        let fallback_at = match &raw.fallback_at {
+            Some(at) => {
+                if raw.fallback.is_none() {
+                    return self.error(
+                        at.span(),
+                        &format!("{path}.fallback_at"),
+                        "fallback_at needs a fallback edition",
+                    );
+                }
+                Some(self.date(at, &format!("{path}.fallback_at"))?)
+            }
+            None => None,
+        };
+        Ok(Edition {
+            name: edition_name,
+            license,
+            included,
+            cap,
+            packs,
+            addons,
+            migratable: raw.migratable.unwrap_or(true),
+            updates: raw.updates.unwrap_or(true),
+            features,
+            tenant: raw.tenant.unwrap_or_default(),
+            fallback: None, // resolved once all editions are known
+            fallback_at,
+        })
+    }
+
+    fn date(&self, at: &Spanned<toml::value::Datetime>, path: &str) -> Result<u64, Error> {
+        let datetime = at.get_ref();
+        match (datetime.date, datetime.time, datetime.offset) {
+            (Some(date), None, None) => {
+                let days = days_from_civil(
+                    i64::from(date.year),
+                    u32::from(date.month),
+                    u32::from(date.day),
+                );
+                u64::try_from(days.saturating_mul(86_400))
+                    .or_else(|_| self.error(at.span(), path, "dates before 1970 are not supported"))
+            }
+            _ => self.error(
+                at.span(),
+                path,
+                "write a plain date, e.g. 2020-01-01 (00:00 UTC)",
+            ),
+        }
+    }
+
+    fn fallbacks(
+        &self,
+        catalog: &mut Catalog,
+        p: usize,
+        path: &str,
+        raw: &RawProduct,
+    ) -> Result<(), Error> {
+        for (edition_name, raw_edition) in &raw.editions {
+            let Some(fallback) = &raw_edition.fallback else {
+                continue;
+            };
+            let fpath = format!("{path}.editions.{}.fallback", edition_name.get_ref());
+            let editions = catalog
+                .products
+                .get(p)
+                .map(|pr| pr.editions.as_slice())
+                .unwrap_or_default();
+            let Some(target) = editions.iter().position(|e| &e.name == fallback.get_ref()) else {
+                return self.error(
+                    fallback.span(),
+                    &fpath,
+                    format!("unknown edition {:?}", fallback.get_ref()),
+                );
+            };
+            let Some(own) = editions
+                .iter()
+                .position(|e| &e.name == edition_name.get_ref())
+            else {
+                continue;
+            };
+            if target == own {
+                return self.error(
+                    fallback.span(),
+                    &fpath,
+                    "an edition cannot fall back to itself",
+                );
+            }
+            if let Some(edition) = catalog
+                .products
+                .get_mut(p)
+                .and_then(|pr| pr.editions.get_mut(own))
+            {
+                edition.fallback = Some(target);
+            }
+        }
+        // A fallback chain must end.
+        let editions = catalog
+            .products
+            .get(p)
+            .map(|pr| pr.editions.clone())
+            .unwrap_or_default();
+        for (start, edition) in editions.iter().enumerate() {
+            let mut at = edition.fallback;
+            for _ in 0..editions.len() {
+                match at {
+                    Some(next) if next == start => {
+                        return self.error(
+                            0..0,
+                            &format!("{path}.editions.{}.fallback", edition.name),
+                            "fallback editions form a cycle",
+                        );
+                    }
+                    Some(next) => at = editions.get(next).and_then(|e| e.fallback),
+                    None => break,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Prerequisites first: a topological order, or an error naming a cycle.
+    fn order(&self, catalog: &Catalog, raw: &RawCatalog) -> Result<Vec<LicenseId>, Error> {
+        let deps = |l: &LicenseType| -> Vec<LicenseId> {
+            let mut d: Vec<LicenseId> = l.requires.iter().chain(&l.includes).copied().collect();
+            d.extend(l.usages.iter().flat_map(|u| u.requires.iter().copied()));
+            d.extend(l.team_gate);
+            d
+        };
+        let n = catalog.licenses.len();
+        let mut order = Vec::with_capacity(n);
+        let mut placed = vec![false; n];
+        while order.len() < n {
+            let before = order.len();
+            for (id, license) in catalog.licenses.iter().enumerate() {
+                let ready = deps(license)
+                    .iter()
+                    .all(|&d| placed.get(d).copied().unwrap_or(false));
+                if !placed.get(id).copied().unwrap_or(true) && ready {
+                    order.push(id);
+                    if let Some(slot) = placed.get_mut(id) {
+                        *slot = true;
+                    }
+                }
+            }
+            if order.len() == before {
+                let stuck: Vec<String> = catalog
+                    .licenses
+                    .iter()
+                    .enumerate()
+                    .filter(|(id, _)| !placed.get(*id).copied().unwrap_or(true))
+                    .map(|(_, l)| l.name.clone())
+                    .collect();
+                let line = raw
+                    .products
+                    .values()
+                    .flat_map(|p| p.licenses.keys())
+                    .find(|k| stuck.contains(k.get_ref()))
+                    .map_or(0..0, Spanned::span);
+                return self.error(
+                    line,
+                    "licenses",
+                    format!("requires/includes form a cycle among {}", stuck.join(", ")),
+                );
+            }
+        }
+        Ok(order)
+    }
+}
+
+/// Days since 1970-01-01 of a Gregorian date (H. Hinnant's algorithm).
+#[allow(clippy::arithmetic_side_effects)] // small calendar values
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2020, 1, 1) * 86_400, 1_577_836_800);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+}

@@ -1,0 +1,130 @@
+//! What the catalog means for `entitle issue --catalog`: refuse what it
+//! forbids, fill in what it implies.
+
+use entitle_issue::LicenseSpec;
+use entitle_verify::Kind;
+
+use crate::catalog::{Catalog, TenantRule};
+use crate::error::Error;
+
+fn forbidden(field: &'static str, message: impl Into<String>) -> Error {
+    Error::Forbidden {
+        field,
+        message: message.into(),
+    }
+}
+
+impl Catalog {
+    /// Checks `spec` against the catalog and completes it: a base license's
+    /// included seats (when `spec.seats` is 0), the edition's cap and
+    /// features, and for editions without updates an update entitlement
+    /// ending at the time of issue (`issued_at`).
+    pub fn prepare_spec(&self, spec: &mut LicenseSpec, issued_at: u64) -> Result<(), Error> {
+        if self.product(&spec.product).is_none() {
+            return Err(forbidden(
+                "product",
+                format!("the catalog has no product {:?}", spec.product),
+            ));
+        }
+        let Some((_, edition)) = self.edition(&spec.product, &spec.edition) else {
+            return Err(forbidden(
+                "edition",
+                format!(
+                    "{} has no edition or license type {:?}",
+                    spec.product, spec.edition
+                ),
+            ));
+        };
+        let name = format!("{} {}", spec.product, spec.edition);
+        match spec.kind {
+            Kind::Base => match edition.included {
+                Some(included) if spec.seats == 0 => spec.seats = included,
+                Some(included) if spec.seats != included => {
+                    return Err(forbidden(
+                        "seats",
+                        format!(
+                            "a {name} base license includes {included} seats; add more with add-on packs"
+                        ),
+                    ));
+                }
+                _ => {}
+            },
+            Kind::Addon => {
+                if !edition.addons {
+                    return Err(forbidden("kind", format!("{name} takes no add-ons")));
+                }
+                if let Some(packs) = &edition.packs {
+                    if !packs.contains(&spec.seats) {
+                        let sizes: Vec<String> = packs.iter().map(u32::to_string).collect();
+                        return Err(forbidden(
+                            "seats",
+                            format!(
+                                "{name} add-ons come in packs of {}; {} is not one of them",
+                                sizes.join(" or "),
+                                spec.seats
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        if spec.seats == 0 {
+            return Err(forbidden(
+                "seats",
+                "give --seats: the catalog implies no seat count",
+            ));
+        }
+        match (spec.cap, edition.cap) {
+            (None, cap) => spec.cap = cap,
+            (Some(given), Some(cap)) if given != cap => {
+                return Err(forbidden(
+                    "cap",
+                    format!("the catalog caps {name} at {cap}, not {given}"),
+                ));
+            }
+            _ => {}
+        }
+        if let Some(cap) = spec.cap {
+            if spec.seats > cap {
+                return Err(forbidden(
+                    "seats",
+                    format!("{} seats exceed the cap of {cap} for {name}", spec.seats),
+                ));
+            }
+        }
+        let mut features = edition.features.clone();
+        for feature in spec.features.drain(..) {
+            if !features.contains(&feature) {
+                features.push(feature);
+            }
+        }
+        spec.features = features;
+        match (edition.tenant, &spec.tenant) {
+            (TenantRule::Required, None) => {
+                return Err(forbidden(
+                    "tenant",
+                    format!("{name} is bound to a company id: give --tenant"),
+                ));
+            }
+            (TenantRule::Forbidden, Some(_)) => {
+                return Err(forbidden(
+                    "tenant",
+                    format!(
+                        "{name} is bound to the platform, not to a company id: leave out --tenant"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        if !edition.updates {
+            if spec.updates_until.is_some() {
+                return Err(forbidden(
+                    "updates-until",
+                    format!("{name} comes without updates"),
+                ));
+            }
+            spec.updates_until = Some(spec.issued_at.unwrap_or(issued_at));
+        }
+        Ok(())
+    }
+}
