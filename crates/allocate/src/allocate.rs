@@ -228,28 +228,18 @@ pub fn allocate<'u>(
             .cmp(&users.get(b).map(|u| &u.id))
     });
 
-    let mut used = vec![0u64; n];
-    let mut totals = vec![Count::default(); n];
+    let mut ledger = Ledger::new(n);
     let mut result = Vec::with_capacity(users.len());
-    // held[license] == stamp: the current user holds it (no clearing per user).
-    let mut held = vec![0usize; n];
-    let mut denied_here: Vec<Option<Denial>> = vec![None; n];
-
-    for (position, &index) in order.iter().enumerate() {
+    for &index in &order {
         let Some(user) = users.get(index) else {
             continue;
         };
-        let stamp = position.saturating_add(1);
+        ledger.next_user();
         let mut entries = Vec::with_capacity(user.licenses.len());
         for text in &user.licenses {
             entries.push(resolver.entry(text, user)?);
         }
-        if !catalog
-            .products
-            .iter()
-            .enumerate()
-            .any(|(p, _)| catalog.knows_role(p, &user.role))
-        {
+        if !(0..catalog.products.len()).any(|p| catalog.knows_role(p, &user.role)) {
             return Err(Error::Users {
                 line: user.line,
                 message: format!(
@@ -266,58 +256,32 @@ pub fn allocate<'u>(
             let Some(kind) = catalog.licenses.get(license).map(|l| l.kind) else {
                 continue;
             };
-            let outcome = match kind {
-                LicenseKind::Free => None,
-                LicenseKind::Team => continue,   // after everyone else
-                LicenseKind::System => continue, // refused by the resolver
-                LicenseKind::User => check_user_license(
-                    catalog,
-                    supply,
-                    user,
-                    license,
-                    &includes,
-                    &held,
-                    &denied_here,
-                    stamp,
-                    &used,
-                ),
-            };
-            match outcome {
-                None => {
-                    if let Some(slot) = held.get_mut(license) {
-                        *slot = stamp;
-                    }
-                    if kind == LicenseKind::User {
-                        for &taken in std::iter::once(&license)
-                            .chain(includes.get(license).into_iter().flatten())
-                        {
-                            if let Some(count) = used.get_mut(taken) {
-                                *count = count.saturating_add(1);
-                            }
-                            if let Some(slot) = held.get_mut(taken) {
-                                *slot = stamp;
-                            }
-                        }
-                    }
-                    if let Some(slot) = denied_here.get_mut(license) {
-                        *slot = None;
+            match kind {
+                LicenseKind::Free => ledger.hold(license),
+                LicenseKind::User => {
+                    let own_includes = includes.get(license).map(Vec::as_slice).unwrap_or_default();
+                    let denial =
+                        check_user_license(catalog, supply, user, license, own_includes, &ledger)
+                            .or_else(|| no_usable_entry(catalog, &entries, license, &ledger));
+                    match denial {
+                        None => ledger.take(license, own_includes),
+                        Some(denial) => ledger.deny(license, denial),
                     }
                 }
-                Some(denial) => {
-                    if let Some(slot) = denied_here.get_mut(license) {
-                        *slot = Some(denial);
-                    }
-                }
+                // Team licenses after everyone else; system licenses are
+                // refused by the resolver.
+                LicenseKind::Team | LicenseKind::System => {}
             }
         }
 
         let grants = entries
             .into_iter()
             .map(|entry| {
-                let license_denial = (held.get(entry.license) != Some(&stamp))
-                    .then(|| denied_here.get(entry.license).cloned().flatten())
-                    .flatten();
-                let denial = license_denial.or_else(|| usage_denial(catalog, &entry, &held, stamp));
+                let denial = if ledger.holds(entry.license) {
+                    usage_denial(catalog, &entry, &ledger)
+                } else {
+                    ledger.denial(entry.license)
+                };
                 Grant {
                     entry: entry.text,
                     license: entry.license,
@@ -330,6 +294,7 @@ pub fn allocate<'u>(
 
     team_gates(catalog, &mut result);
 
+    let mut totals = vec![Count::default(); n];
     let mut sites: BTreeMap<&str, Vec<Count>> = BTreeMap::new();
     let mut groups: BTreeMap<&str, Vec<Count>> = BTreeMap::new();
     for user_grants in &result {
@@ -364,7 +329,7 @@ pub fn allocate<'u>(
             }
         }
     }
-    for (count, used) in totals.iter_mut().zip(used) {
+    for (count, used) in totals.iter_mut().zip(ledger.used) {
         count.used = used;
     }
     Ok(Allocation {
@@ -373,6 +338,83 @@ pub fn allocate<'u>(
         sites,
         groups,
     })
+}
+
+/// The allocation's working state: licenses in use, and what the current
+/// user holds or was denied (marked with a per-user stamp, so nothing is
+/// cleared between users).
+struct Ledger {
+    used: Vec<u64>,
+    held_by: Vec<usize>,
+    denied_by: Vec<usize>,
+    denials: Vec<Option<Denial>>,
+    stamp: usize,
+}
+
+impl Ledger {
+    fn new(licenses: usize) -> Ledger {
+        Ledger {
+            used: vec![0; licenses],
+            held_by: vec![0; licenses],
+            denied_by: vec![0; licenses],
+            denials: vec![None; licenses],
+            stamp: 0,
+        }
+    }
+
+    fn next_user(&mut self) {
+        self.stamp = self.stamp.saturating_add(1);
+    }
+
+    fn holds(&self, license: LicenseId) -> bool {
+        self.held_by.get(license) == Some(&self.stamp)
+    }
+
+    fn was_denied(&self, license: LicenseId) -> bool {
+        self.denied_by.get(license) == Some(&self.stamp)
+    }
+
+    fn denial(&self, license: LicenseId) -> Option<Denial> {
+        if self.was_denied(license) {
+            self.denials.get(license).cloned().flatten()
+        } else {
+            None
+        }
+    }
+
+    fn used(&self, license: LicenseId) -> u64 {
+        self.used.get(license).copied().unwrap_or(0)
+    }
+
+    fn hold(&mut self, license: LicenseId) {
+        if let Some(slot) = self.held_by.get_mut(license) {
+            *slot = self.stamp;
+        }
+    }
+
+    /// Consumes `license` and each license it includes that the user does
+    /// not hold yet.
+    fn take(&mut self, license: LicenseId, includes: &[LicenseId]) {
+        for &taken in std::iter::once(&license).chain(includes) {
+            if taken != license && self.holds(taken) {
+                continue;
+            }
+            if let Some(count) = self.used.get_mut(taken) {
+                *count = count.saturating_add(1);
+            }
+            self.hold(taken);
+        }
+    }
+
+    fn deny(&mut self, license: LicenseId, denial: Denial) {
+        if let (Some(by), Some(slot)) = (
+            self.denied_by.get_mut(license),
+            self.denials.get_mut(license),
+        ) {
+            *by = self.stamp;
+            *slot = Some(denial);
+        }
+    }
 }
 
 /// Position of each license in the catalog's prerequisite order.
@@ -386,17 +428,13 @@ fn ranks(catalog: &Catalog) -> Vec<usize> {
     rank
 }
 
-#[allow(clippy::too_many_arguments)] // the allocation's working state, passed by reference
 fn check_user_license(
     catalog: &Catalog,
     supply: &Supply,
     user: &User,
     license: LicenseId,
-    includes: &[Vec<LicenseId>],
-    held: &[usize],
-    denied_here: &[Option<Denial>],
-    stamp: usize,
-    used: &[u64],
+    own_includes: &[LicenseId],
+    ledger: &Ledger,
 ) -> Option<Denial> {
     let def = catalog.licenses.get(license)?;
     if !def.roles.is_empty() && !def.roles.contains(&user.role) {
@@ -404,7 +442,6 @@ fn check_user_license(
             role: user.role.clone(),
         });
     }
-    let own_includes = includes.get(license).map(Vec::as_slice).unwrap_or_default();
     for &requires in &def.requires {
         let is_system = catalog
             .licenses
@@ -413,14 +450,12 @@ fn check_user_license(
         let holds = if is_system {
             supply.available.get(requires).is_some_and(|&n| n > 0)
         } else {
-            held.get(requires) == Some(&stamp) || own_includes.contains(&requires)
+            ledger.holds(requires) || own_includes.contains(&requires)
         };
         if !holds {
             let why = if is_system {
                 Missing::NotInstalled
-            } else if denied_here.get(requires).is_some_and(Option::is_some)
-                && user_wants(user, catalog, requires)
-            {
+            } else if ledger.was_denied(requires) {
                 Missing::Denied
             } else {
                 Missing::NotConfigured
@@ -439,11 +474,11 @@ fn check_user_license(
         }
     }
     for &pool in std::iter::once(&license).chain(own_includes) {
-        if pool != license && held.get(pool) == Some(&stamp) {
+        if pool != license && ledger.holds(pool) {
             continue; // already holds the included license
         }
         let available = supply.available.get(pool).copied().unwrap_or(0);
-        if used.get(pool).copied().unwrap_or(0) >= available {
+        if ledger.used(pool) >= available {
             return Some(Denial::PoolExhausted {
                 license: pool,
                 available,
@@ -453,24 +488,25 @@ fn check_user_license(
     None
 }
 
-fn user_wants(user: &User, catalog: &Catalog, license: LicenseId) -> bool {
-    let name = catalog
-        .licenses
-        .get(license)
-        .map(|l| l.name.as_str())
-        .unwrap_or_default();
-    user.licenses.iter().any(|entry| {
-        let base = entry.split(':').next().unwrap_or_default();
-        base == name || base.rsplit('/').next() == Some(name)
-    })
+/// A license configured only with usages that all lack their prerequisites
+/// is not consumed: the first usage's reason stands for it.
+fn no_usable_entry(
+    catalog: &Catalog,
+    entries: &[Entry<'_>],
+    license: LicenseId,
+    ledger: &Ledger,
+) -> Option<Denial> {
+    let mut first = None;
+    for entry in entries.iter().filter(|e| e.license == license) {
+        match usage_denial(catalog, entry, ledger) {
+            None => return None,
+            Some(denial) => first = first.or(Some(denial)),
+        }
+    }
+    first
 }
 
-fn usage_denial(
-    catalog: &Catalog,
-    entry: &Entry<'_>,
-    held: &[usize],
-    stamp: usize,
-) -> Option<Denial> {
+fn usage_denial(catalog: &Catalog, entry: &Entry<'_>, ledger: &Ledger) -> Option<Denial> {
     let usage = catalog
         .licenses
         .get(entry.license)?
@@ -479,10 +515,14 @@ fn usage_denial(
     usage
         .requires
         .iter()
-        .find(|&&r| held.get(r) != Some(&stamp))
+        .find(|&&r| !ledger.holds(r))
         .map(|&requires| Denial::MissingPrerequisite {
             requires,
-            why: Missing::NotConfigured,
+            why: if ledger.was_denied(requires) {
+                Missing::Denied
+            } else {
+                Missing::NotConfigured
+            },
         })
 }
 

@@ -246,6 +246,44 @@ impl Catalog {
             .then(|| (p, plain_edition(edition, license)))
     }
 
+    /// The catalog an installation without a signed catalog works with:
+    /// every product and edition of its tokens becomes a user license of
+    /// that name, without rules.
+    pub fn implicit<'a>(editions: impl IntoIterator<Item = (&'a str, &'a str)>) -> Catalog {
+        let mut catalog = Catalog {
+            products: Vec::new(),
+            licenses: Vec::new(),
+            units: Vec::new(),
+            order: Vec::new(),
+        };
+        for (product, edition) in editions {
+            let p = catalog.product(product).unwrap_or_else(|| {
+                catalog.products.push(Product {
+                    name: product.to_string(),
+                    roles: Vec::new(),
+                    editions: Vec::new(),
+                });
+                catalog.products.len().saturating_sub(1)
+            });
+            if catalog.license(p, edition).is_none() {
+                catalog.order.push(catalog.licenses.len());
+                catalog.licenses.push(LicenseType {
+                    product: p,
+                    name: edition.to_string(),
+                    kind: LicenseKind::User,
+                    requires: Vec::new(),
+                    includes: Vec::new(),
+                    units: Vec::new(),
+                    requires_units: Vec::new(),
+                    roles: Vec::new(),
+                    team_gate: None,
+                    usages: Vec::new(),
+                });
+            }
+        }
+        catalog
+    }
+
     /// Whether `role` is known to `product`.
     pub fn knows_role(&self, product: usize, role: &str) -> bool {
         BASE_ROLES.contains(&role)

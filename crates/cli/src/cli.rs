@@ -30,6 +30,73 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Decode a token WITHOUT checking its signature, to read what it says.
     Inspect(InspectArgs),
+    /// Check or sign a product catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Hand the licenses of the tokens to the users of users.csv, by the
+    /// catalog's rules and a fixed order (docs/allocation.md).
+    Allocate(AllocateArgs),
+}
+
+/// `entitle catalog ...`.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Check a catalog (TOML, signed or not); errors name the line and rule.
+    Check(CatalogCheckArgs),
+    /// Sign a catalog with the vendor key; prints the signed catalog.
+    Sign(CatalogSignArgs),
+}
+
+/// `entitle catalog check`.
+#[derive(Debug, Args)]
+pub struct CatalogCheckArgs {
+    /// Also require a valid signature by one of these public keys.
+    #[arg(long = "public", value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub public: Vec<PathBuf>,
+    /// The catalog file.
+    #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub file: PathBuf,
+}
+
+/// `entitle catalog sign`.
+#[derive(Debug, Args)]
+pub struct CatalogSignArgs {
+    /// Signing key file, or '-' for standard input; default: the
+    /// ENTITLE_SIGNING_KEY environment variable.
+    #[arg(long, value_name = "PATH|-", value_hint = ValueHint::FilePath, allow_hyphen_values = true)]
+    pub key: Option<String>,
+    /// The catalog TOML to sign.
+    #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub file: PathBuf,
+}
+
+/// `entitle allocate`.
+#[derive(Debug, Args)]
+pub struct AllocateArgs {
+    /// A trusted public key file (PEM); repeat to trust several.
+    #[arg(long = "public", value_name = "PATH", required = true, value_hint = ValueHint::FilePath)]
+    pub public: Vec<PathBuf>,
+    /// The vendor-signed catalog (`entitle catalog sign`). Without it every
+    /// product and edition of the tokens is a license of its own, without
+    /// rules.
+    #[arg(long, value_name = "SIGNED", value_hint = ValueHint::FilePath)]
+    pub catalog: Option<PathBuf>,
+    /// The users: CSV with the columns id,site,group,team,role,licenses.
+    #[arg(long, value_name = "CSV", value_hint = ValueHint::FilePath)]
+    pub users: PathBuf,
+    /// The company id this installation is configured with (bring-your-own
+    /// licenses count only for their own company id).
+    #[arg(long, value_name = "ID")]
+    pub tenant: Option<String>,
+    /// The time to check validity at (default: the system clock).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub now: Option<u64>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Token text, @FILE (one token per line), or '-' for standard input.
+    #[arg(value_name = "TOKEN", required = true)]
+    pub tokens: Vec<String>,
 }
 
 /// `entitle keygen`.
@@ -78,9 +145,10 @@ pub struct IssueArgs {
     /// Edition name (a-z 0-9 . _ -).
     #[arg(long)]
     pub edition: String,
-    /// Seats granted, at least 1.
-    #[arg(long)]
-    pub seats: u32,
+    /// Seats granted, at least 1 (with --catalog, a base license's
+    /// included seats by default).
+    #[arg(long, required_unless_present = "catalog")]
+    pub seats: Option<u32>,
     /// Seat model.
     #[arg(long, value_enum, default_value = "named")]
     pub model: ModelArg,
@@ -109,6 +177,10 @@ pub struct IssueArgs {
     /// Newest software build date the license covers.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub updates_until: Option<u64>,
+    /// Check the license against this product catalog (signed or not) and
+    /// fill in what it implies: included seats, cap, edition features.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub catalog: Option<PathBuf>,
     /// Print a JSON object with the token and its claims.
     #[arg(long)]
     pub json: bool,

@@ -8,6 +8,15 @@ pub fn rfc3339(secs: u64) -> String {
     Utc(secs).to_string()
 }
 
+/// The start of a token, enough to recognise it in a list.
+pub fn abbreviate(token: &str) -> String {
+    let mut short: String = token.chars().take(24).collect();
+    if short.len() < token.len() {
+        short.push('…');
+    }
+    short
+}
+
 /// A token's header and claims.
 #[derive(Debug, Serialize)]
 pub struct TokenJson<'a> {

@@ -21,6 +21,8 @@ fn main() -> ExitCode {
         Command::Issue(args) => commands::issue::run(&args),
         Command::Verify(args) => commands::verify::run(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Catalog(command) => commands::catalog::run(&command),
+        Command::Allocate(args) => commands::allocate::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

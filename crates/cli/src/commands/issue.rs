@@ -1,18 +1,29 @@
 //! `entitle issue`: sign one token.
 
-use entitle_issue::{Issuer, LicenseSpec};
+use entitle_allocate::Catalog;
+use entitle_issue::{Issuer, LicenseSpec, unix_now};
 use entitle_verify::{Kind, MAX_TOKEN_BYTES, SeatModel, Token};
 use serde::Serialize;
 
 use crate::cli::{IssueArgs, KindArg, ModelArg};
 use crate::error::CliError;
-use crate::input::read_signing_key;
+use crate::input::{read_file, read_signing_key};
 use crate::json::TokenJson;
 
 /// Runs the command: prints exactly the token on one line (or JSON).
 pub fn run(args: &IssueArgs) -> Result<(), CliError> {
     let issuer = Issuer::new(read_signing_key(args.key.as_deref())?);
-    let issued = issuer.issue(&spec(args))?;
+    let mut spec = spec(args);
+    if let Some(path) = &args.catalog {
+        let catalog = Catalog::parse(&read_file(path)?)
+            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+        let now = unix_now();
+        spec.issued_at = Some(now);
+        catalog
+            .prepare_spec(&mut spec, now)
+            .map_err(|e| CliError::input(format!("the catalog forbids it: {e}")))?;
+    }
+    let issued = issuer.issue(&spec)?;
     if args.json {
         #[derive(Serialize)]
         struct Issued<'a> {
@@ -38,7 +49,7 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
 }
 
 fn spec(args: &IssueArgs) -> LicenseSpec {
-    let mut spec = LicenseSpec::new(&args.product, &args.edition, args.seats);
+    let mut spec = LicenseSpec::new(&args.product, &args.edition, args.seats.unwrap_or(0));
     spec.model = match args.model {
         ModelArg::Named => SeatModel::Named,
         ModelArg::Concurrent => SeatModel::Concurrent,

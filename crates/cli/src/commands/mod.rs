@@ -1,5 +1,7 @@
 //! One module per command.
 
+pub mod allocate;
+pub mod catalog;
 pub mod inspect;
 pub mod issue;
 pub mod keygen;

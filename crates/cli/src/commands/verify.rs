@@ -8,7 +8,7 @@ use entitle_verify::{Error, License, MAX_TOKEN_BYTES, Pool, Verifier, pools};
 use crate::cli::VerifyArgs;
 use crate::error::CliError;
 use crate::input::{TokenInput, read_public_keys, read_tokens};
-use crate::json::{Rejected, StackedLicense, VerifyReport, rfc3339};
+use crate::json::{Rejected, StackedLicense, VerifyReport, abbreviate, rfc3339};
 
 /// Runs the command. Succeeds when at least one license is usable.
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
@@ -157,13 +157,4 @@ fn print_plain(report: &VerifyReport) {
     for w in &report.warnings {
         println!("warning   {w}");
     }
-}
-
-/// The start of a token, enough to recognise it.
-fn abbreviate(token: &str) -> String {
-    let mut short: String = token.chars().take(24).collect();
-    if short.len() < token.len() {
-        short.push('…');
-    }
-    short
 }

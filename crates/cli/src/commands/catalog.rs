@@ -1,0 +1,59 @@
+//! `entitle catalog check` and `entitle catalog sign`.
+
+use entitle_allocate::{Catalog, Error, open_signed_catalog, sign_catalog};
+
+use crate::cli::{CatalogCheckArgs, CatalogCommand, CatalogSignArgs};
+use crate::error::{CliError, Exit};
+use crate::input::{read_file, read_public_keys, read_signing_key};
+
+/// Runs a catalog command.
+pub fn run(command: &CatalogCommand) -> Result<(), CliError> {
+    match command {
+        CatalogCommand::Check(args) => check(args),
+        CatalogCommand::Sign(args) => sign(args),
+    }
+}
+
+/// A catalog error as a CLI failure: a bad signature is an invalid
+/// artifact (exit 4), anything else bad input (exit 3).
+pub fn catalog_error(file: &std::path::Path, error: &Error) -> CliError {
+    CliError {
+        exit: match error {
+            Error::Signature(_) => Exit::Invalid,
+            _ => Exit::Input,
+        },
+        message: format!("{}: {error}", file.display()),
+    }
+}
+
+fn check(args: &CatalogCheckArgs) -> Result<(), CliError> {
+    let text = read_file(&args.file)?;
+    let catalog = if args.public.is_empty() {
+        Catalog::parse(&text)
+    } else {
+        open_signed_catalog(&text, &read_public_keys(&args.public)?)
+    }
+    .map_err(|e| catalog_error(&args.file, &e))?;
+    let editions: usize = catalog.products.iter().map(|p| p.editions.len()).sum();
+    println!(
+        "{}: ok: {} products, {} license types, {} editions{}",
+        args.file.display(),
+        catalog.products.len(),
+        catalog.licenses.len(),
+        editions,
+        if args.public.is_empty() {
+            ""
+        } else {
+            ", signature valid"
+        }
+    );
+    Ok(())
+}
+
+fn sign(args: &CatalogSignArgs) -> Result<(), CliError> {
+    let key = read_signing_key(args.key.as_deref())?;
+    let text = read_file(&args.file)?;
+    let signed = sign_catalog(&text, &key).map_err(|e| catalog_error(&args.file, &e))?;
+    print!("{signed}");
+    Ok(())
+}
