@@ -1,0 +1,164 @@
+//! Helpers shared by the license-model tests: the example vendor key, the
+//! example catalogs, and short ways to issue, supply and allocate.
+
+#![allow(dead_code)] // each test file uses its own part
+
+use std::process::Output;
+
+use entitle_allocate::{
+    Allocation, Catalog, Installation, Supply, User, allocate, open_signed_catalog, parse_users,
+};
+use entitle_issue::{Issuer, LicenseSpec, SigningKey};
+use entitle_verify::{Kind, MAX_TOKEN_BYTES, PublicKey, Token, Verifier};
+
+pub const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../keys-example");
+/// 2027-01-15, inside the example tokens' validity.
+pub const NOW: u64 = 1_800_000_000;
+
+pub fn example(file: &str) -> String {
+    format!("{EXAMPLE}/{file}")
+}
+
+pub fn read(file: &str) -> String {
+    std::fs::read_to_string(example(file)).unwrap()
+}
+
+pub fn vendor() -> Issuer {
+    Issuer::new(SigningKey::from_pem(&read("vendor.secret.pem")).unwrap())
+}
+
+pub fn keys() -> Vec<PublicKey> {
+    vec![vendor().key().public_key()]
+}
+
+/// The example catalog of `product`, through its signature check.
+pub fn catalog(product: &str) -> Catalog {
+    open_signed_catalog(&read(&format!("{product}/catalog.signed")), &keys()).unwrap()
+}
+
+/// A spec issued the way `entitle issue --catalog` does it.
+pub fn spec(
+    catalog: &Catalog,
+    product: &str,
+    edition: &str,
+    kind: Kind,
+    seats: u32,
+) -> LicenseSpec {
+    let mut spec = LicenseSpec::new(product, edition, seats);
+    spec.kind = kind;
+    spec.issued_at = Some(NOW - 86_400);
+    spec.expires_at = Some(NOW + 365 * 86_400);
+    catalog.prepare_spec(&mut spec, NOW - 86_400).unwrap();
+    spec
+}
+
+pub fn issue(spec: &LicenseSpec) -> String {
+    vendor().issue(spec).unwrap().text
+}
+
+/// Issues one token per (edition, seats) of `product`, through the catalog.
+pub fn tokens(catalog: &Catalog, product: &str, skus: &[(&str, u32)]) -> Vec<String> {
+    skus.iter()
+        .map(|&(edition, seats)| issue(&spec(catalog, product, edition, Kind::Base, seats)))
+        .collect()
+}
+
+pub fn supply_at(catalog: &Catalog, texts: &[String], tenant: Option<&str>, now: u64) -> Supply {
+    let mut buffers = vec![[0u8; MAX_TOKEN_BYTES]; texts.len()];
+    let tokens: Vec<Token<'_>> = texts
+        .iter()
+        .zip(buffers.iter_mut())
+        .map(|(text, buf)| Token::decode(text, buf).unwrap())
+        .collect();
+    let keys = keys();
+    let installation = Installation {
+        tenant: tenant.map(str::to_string),
+        now,
+    };
+    Supply::from_tokens(catalog, &Verifier::new(&keys), &tokens, &installation)
+}
+
+pub fn supply(catalog: &Catalog, texts: &[String]) -> Supply {
+    supply_at(catalog, texts, None, NOW)
+}
+
+pub fn users(csv: &str) -> Vec<User> {
+    parse_users(csv).unwrap()
+}
+
+/// `id,site,group,team,role,licenses` lines after the header.
+pub fn csv(lines: &[&str]) -> String {
+    let mut text = String::from("id,site,group,team,role,licenses\n");
+    for line in lines {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
+}
+
+/// The outcome of `entry` for user `id`: Ok, or the denial's code.
+pub fn outcome(allocation: &Allocation<'_>, id: &str, entry: &str) -> Result<(), &'static str> {
+    let user = allocation
+        .users
+        .iter()
+        .find(|u| u.user.id == id)
+        .expect("user");
+    let grant = user
+        .grants
+        .iter()
+        .find(|g| g.entry == entry)
+        .expect("entry");
+    match &grant.denial {
+        None => Ok(()),
+        Some(denial) => Err(denial.code()),
+    }
+}
+
+/// The reason text of a denial, for checking what it names.
+pub fn reason(catalog: &Catalog, allocation: &Allocation<'_>, id: &str, entry: &str) -> String {
+    let user = allocation
+        .users
+        .iter()
+        .find(|u| u.user.id == id)
+        .expect("user");
+    let grant = user
+        .grants
+        .iter()
+        .find(|g| g.entry == entry)
+        .expect("entry");
+    grant
+        .denial
+        .as_ref()
+        .map(|d| d.describe(catalog))
+        .unwrap_or_default()
+}
+
+pub fn allocate_csv<'u>(catalog: &Catalog, supply: &Supply, users: &'u [User]) -> Allocation<'u> {
+    allocate(catalog, supply, users).unwrap()
+}
+
+pub fn used(catalog: &Catalog, allocation: &Allocation<'_>, license: &str) -> u64 {
+    allocation.totals[catalog.resolve(license).unwrap()].used
+}
+
+pub fn available(catalog: &Catalog, supply: &Supply, license: &str) -> u64 {
+    supply.available[catalog.resolve(license).unwrap()]
+}
+
+// ---- the binary ----
+
+pub fn entitle(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_entitle"))
+        .args(args)
+        .env_remove("ENTITLE_SIGNING_KEY")
+        .output()
+        .unwrap()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}

@@ -1,0 +1,378 @@
+//! STARFACE (../shared/MODELS.md section 1): editions, caps, packs.
+//! One test per rule, named after it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod common;
+
+use common::*;
+use entitle_allocate::Error;
+use entitle_issue::LicenseSpec;
+use entitle_verify::Kind;
+
+fn compact_with_packs(packs: &[u32]) -> Vec<String> {
+    let catalog = catalog("starface");
+    let mut texts = vec![issue(&spec(&catalog, "starface", "compact", Kind::Base, 0))];
+    for &seats in packs {
+        texts.push(issue(&spec(
+            &catalog,
+            "starface",
+            "compact",
+            Kind::Addon,
+            seats,
+        )));
+    }
+    texts
+}
+
+fn named_users(n: usize, extra: &str) -> String {
+    let lines: Vec<String> = (0..n)
+        .map(|i| format!("u{i:03},hq,staff,,member,user{extra}"))
+        .collect();
+    csv(&lines.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn the_licensed_unit_is_a_named_user_phones_numbers_and_voicemail_boxes_are_not_licensed() {
+    let catalog = catalog("starface");
+    let supply = supply(&catalog, &compact_with_packs(&[]));
+    let users = users(&csv(&[
+        "max,hq,staff,,member,user;phone;phone;phone;number;number;voicemail-box;voicemail-box",
+    ]));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(used(&catalog, &allocation, "user"), 1);
+    for entry in ["user", "phone", "number", "voicemail-box"] {
+        assert_eq!(outcome(&allocation, "max", entry), Ok(()));
+    }
+}
+
+#[test]
+fn a_door_intercom_or_fax_assigned_to_an_existing_user_consumes_no_license() {
+    let catalog = catalog("starface");
+    let supply = supply(&catalog, &compact_with_packs(&[]));
+    let users = users(&csv(&["max,hq,staff,,member,user;door-intercom;fax-line"]));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(used(&catalog, &allocation, "user"), 1);
+    assert_eq!(outcome(&allocation, "max", "door-intercom"), Ok(()));
+}
+
+#[test]
+fn a_door_intercom_or_fax_as_its_own_user_consumes_one() {
+    let catalog = catalog("starface");
+    let supply = supply(&catalog, &compact_with_packs(&[]));
+    let users = users(&csv(&[
+        "max,hq,staff,,member,user",
+        "door,hq,facility,,member,user;phone",
+        "fax,hq,facility,,member,user;number",
+    ]));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(used(&catalog, &allocation, "user"), 3);
+}
+
+#[test]
+fn a_commercial_server_license_includes_one_user_and_a_compact_three() {
+    let catalog = catalog("starface");
+    assert_eq!(
+        spec(&catalog, "starface", "appliance", Kind::Base, 0).seats,
+        1
+    );
+    assert_eq!(
+        spec(&catalog, "starface", "compact", Kind::Base, 0).seats,
+        3
+    );
+    let mut more = LicenseSpec::new("starface", "compact", 4);
+    let error = catalog.prepare_spec(&mut more, NOW).unwrap_err();
+    assert!(matches!(error, Error::Forbidden { field: "seats", .. }));
+    assert!(error.to_string().contains("includes 3 seats"), "{error}");
+}
+
+#[test]
+fn users_are_added_singly_or_in_packs_of_5() {
+    let catalog = catalog("starface");
+    for seats in [1, 5] {
+        spec(&catalog, "starface", "compact", Kind::Addon, seats);
+    }
+    let mut three = LicenseSpec::new("starface", "compact", 3);
+    three.kind = Kind::Addon;
+    let error = catalog.prepare_spec(&mut three, NOW).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("packs of 1 or 5; 3 is not one of them"),
+        "{error}"
+    );
+
+    // The CLI refuses it too, and says why.
+    let out = entitle(&[
+        "issue",
+        "--key",
+        &example("vendor.secret.pem"),
+        "--catalog",
+        &example("starface/catalog.toml"),
+        "--product",
+        "starface",
+        "--edition",
+        "compact",
+        "--kind",
+        "addon",
+        "--seats",
+        "3",
+        "--perpetual",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("3 is not one of them"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+
+    // A 3-pack signed without the catalog does not count on the appliance.
+    let mut texts = compact_with_packs(&[]);
+    let mut rogue = LicenseSpec::new("starface", "compact", 3);
+    rogue.kind = Kind::Addon;
+    rogue.expires_at = Some(NOW + 1000);
+    texts.push(issue(&rogue));
+    let supply = supply(&catalog, &texts);
+    assert_eq!(available(&catalog, &supply, "user"), 3);
+    assert!(
+        supply
+            .refused
+            .iter()
+            .any(|(i, r)| *i == 1 && r.to_string().contains("pack of 3"))
+    );
+}
+
+#[test]
+fn a_compact_takes_at_most_20_users_whatever_was_bought() {
+    let catalog = catalog("starface");
+    let supply = supply(&catalog, &compact_with_packs(&[5, 5, 5, 5, 5, 5]));
+    assert_eq!(supply.bought[catalog.resolve("user").unwrap()], 33);
+    assert_eq!(available(&catalog, &supply, "user"), 20);
+    let users = users(&named_users(25, ""));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(used(&catalog, &allocation, "user"), 20);
+    assert_eq!(
+        allocation.totals[catalog.resolve("user").unwrap()].denied,
+        5
+    );
+}
+
+#[test]
+fn other_server_editions_have_no_cap() {
+    let catalog = catalog("starface");
+    let mut texts = vec![issue(&spec(
+        &catalog,
+        "starface",
+        "appliance",
+        Kind::Base,
+        0,
+    ))];
+    for _ in 0..10 {
+        texts.push(issue(&spec(
+            &catalog,
+            "starface",
+            "appliance",
+            Kind::Addon,
+            5,
+        )));
+    }
+    let supply = supply(&catalog, &texts);
+    assert_eq!(available(&catalog, &supply, "user"), 51);
+}
+
+#[test]
+fn compact_3_plus_4_packs_of_5_is_23_bought_20_usable_and_the_3_are_reported() {
+    let catalog = catalog("starface");
+    let supply = supply(&catalog, &compact_with_packs(&[5, 5, 5, 5]));
+    assert_eq!(supply.bought[catalog.resolve("user").unwrap()], 23);
+    assert_eq!(available(&catalog, &supply, "user"), 20);
+    assert!(
+        supply
+            .warnings
+            .iter()
+            .any(|w| w.contains("3 seats cannot be used")),
+        "{:?}",
+        supply.warnings
+    );
+
+    // The verifier says the same of the example tokens.
+    let out = entitle(&[
+        "verify",
+        "--json",
+        "--public",
+        &example("vendor.public.pem"),
+        "--now",
+        "2027-01-15",
+        &format!("@{}", example("starface/tokens.txt")),
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (
+            json["licenses"][0]["seats"].as_u64(),
+            json["licenses"][0]["seats_bought"].as_u64()
+        ),
+        (Some(20), Some(23))
+    );
+    assert!(
+        json["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("3 seats cannot be used")
+    );
+}
+
+#[test]
+fn the_free_edition_has_3_users_no_updates_and_no_addons() {
+    let catalog = catalog("starface");
+    let free = spec(&catalog, "starface", "free", Kind::Base, 0);
+    assert_eq!(free.seats, 3);
+    assert_eq!(
+        free.updates_until,
+        Some(NOW - 86_400),
+        "updates end the day it is issued"
+    );
+    let mut addon = LicenseSpec::new("starface", "free", 1);
+    addon.kind = Kind::Addon;
+    assert!(
+        catalog
+            .prepare_spec(&mut addon, NOW)
+            .unwrap_err()
+            .to_string()
+            .contains("takes no add-ons")
+    );
+    let mut updates = LicenseSpec::new("starface", "free", 0);
+    updates.updates_until = Some(NOW + 1000);
+    assert!(
+        catalog
+            .prepare_spec(&mut updates, NOW)
+            .unwrap_err()
+            .to_string()
+            .contains("without updates")
+    );
+
+    // A newer build is not covered; an add-on signed without the catalog does not count.
+    let text = issue(&free);
+    let out = entitle(&[
+        "verify",
+        "--public",
+        &example("vendor.public.pem"),
+        "--now",
+        "2027-01-15",
+        "--build-date",
+        "2027-01-15",
+        &text,
+    ]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(stderr(&out).contains("not entitled to this version"));
+    let mut rogue = LicenseSpec::new("starface", "free", 5);
+    rogue.kind = Kind::Addon;
+    rogue.expires_at = Some(NOW + 1000);
+    let supply = supply(&catalog, &[text, issue(&rogue)]);
+    assert_eq!(available(&catalog, &supply, "user"), 3);
+    assert!(
+        supply
+            .refused
+            .iter()
+            .any(|(_, r)| r.to_string().contains("takes no add-ons"))
+    );
+}
+
+#[test]
+fn free_users_are_not_carried_over_into_the_commercial_line() {
+    let catalog = catalog("starface");
+    let free = issue(&spec(&catalog, "starface", "free", Kind::Base, 0));
+    let compact = issue(&spec(&catalog, "starface", "compact", Kind::Base, 0));
+    let supply = supply(&catalog, &[free.clone(), compact]);
+    assert_eq!(
+        available(&catalog, &supply, "user"),
+        3,
+        "a new base, not 3 + 3"
+    );
+    assert!(
+        supply
+            .warnings
+            .iter()
+            .any(|w| w.contains("edition free do not carry over into compact"))
+    );
+    // Alone, the Free edition's 3 users work.
+    assert_eq!(
+        available(&catalog, &common::supply(&catalog, &[free]), "user"),
+        3
+    );
+}
+
+#[test]
+fn one_more_user_on_top_of_a_compacts_3_gives_4() {
+    let catalog = catalog("starface");
+    let supply = supply(&catalog, &compact_with_packs(&[1]));
+    assert_eq!(available(&catalog, &supply, "user"), 4);
+    let users = users(&named_users(5, ";phone"));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(used(&catalog, &allocation, "user"), 4);
+    assert_eq!(outcome(&allocation, "u004", "user"), Err("pool_exhausted"));
+}
+
+#[test]
+fn the_catalog_fills_in_the_cap_and_the_edition_features() {
+    let catalog = catalog("starface");
+    let compact = spec(&catalog, "starface", "compact", Kind::Base, 0);
+    assert_eq!(compact.cap, Some(20));
+    assert_eq!(compact.features, ["voicemail", "fax"]);
+    let mut wrong_cap = LicenseSpec::new("starface", "compact", 3);
+    wrong_cap.cap = Some(30);
+    assert!(
+        catalog
+            .prepare_spec(&mut wrong_cap, NOW)
+            .unwrap_err()
+            .to_string()
+            .contains("caps starface compact at 20")
+    );
+}
+
+#[test]
+fn the_example_allocation_grants_20_of_23_users_in_id_order() {
+    let out = entitle(&[
+        "allocate",
+        "--json",
+        "--public",
+        &example("vendor.public.pem"),
+        "--catalog",
+        &example("starface/catalog.signed"),
+        "--users",
+        &example("starface/users.csv"),
+        "--now",
+        "2027-01-15",
+        &format!("@{}", example("starface/tokens.txt")),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let user = &json["licenses"][0];
+    assert_eq!(
+        (
+            user["license"].as_str(),
+            user["available"].as_u64(),
+            user["used"].as_u64(),
+            user["denied"].as_u64()
+        ),
+        (Some("user"), Some(20), Some(20), Some(3))
+    );
+    let denied: Vec<&str> = json["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| {
+            u["licenses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g["granted"] == false)
+        })
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        denied,
+        ["uwe", "vera", "wolf"],
+        "the last ids in byte order"
+    );
+}
