@@ -1,1 +1,515 @@
-//! placeholder
+//! XPhone Connect (../shared/MODELS.md section 2): features,
+//! prerequisites, capacity licenses, allocation. One test per rule.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod common;
+
+use common::*;
+use entitle_allocate::{Catalog, Error, LicenseKind, Supply, User, allocate, parse_users};
+
+/// Server plus what is given.
+fn installation(catalog: &Catalog, skus: &[(&str, u32)]) -> Supply {
+    let mut all = vec![("server", 1)];
+    all.extend_from_slice(skus);
+    supply(catalog, &tokens(catalog, "xphone", &all))
+}
+
+fn unit(catalog: &Catalog, supply: &Supply, name: &str) -> u64 {
+    let id = catalog.units.iter().position(|u| u.name == name).unwrap();
+    supply.units[id]
+}
+
+fn lines(lines: &[String]) -> Vec<User> {
+    users(&csv(&lines.iter().map(String::as_str).collect::<Vec<_>>()))
+}
+
+#[test]
+fn a_user_license_is_consumed_as_soon_as_configured_whether_or_not_the_user_logs_in() {
+    let catalog = catalog("xphone");
+    let supply = installation(&catalog, &[("office", 3)]);
+    // Nobody here has ever logged in: the file knows only configuration.
+    let users = users(&csv(&[
+        "a,s,g,,member,office",
+        "b,s,g,,member,office",
+        "c,s,g,,member,",
+    ]));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(used(&catalog, &allocation, "office"), 2);
+}
+
+#[test]
+fn office_requires_server() {
+    let catalog = catalog("xphone");
+    let without_server = supply(&catalog, &tokens(&catalog, "xphone", &[("office", 5)]));
+    let users = users(&csv(&["a,s,g,,member,office"]));
+    let allocation = allocate_csv(&catalog, &without_server, &users);
+    assert_eq!(
+        outcome(&allocation, "a", "office"),
+        Err("missing_prerequisite")
+    );
+    assert!(
+        reason(&catalog, &allocation, "a", "office").contains("requires system license server")
+    );
+    let with_server = installation(&catalog, &[("office", 5)]);
+    assert_eq!(
+        outcome(&allocate_csv(&catalog, &with_server, &users), "a", "office"),
+        Ok(())
+    );
+}
+
+#[test]
+fn office_plus_requires_server_and_office_and_carries_its_own_office_base() {
+    let catalog = catalog("xphone");
+    let supply = installation(&catalog, &[("office-plus", 2)]);
+    let users = users(&csv(&["a,s,g,,member,office-plus"]));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(
+        outcome(&allocation, "a", "office-plus"),
+        Ok(()),
+        "its own Office base satisfies the prerequisite"
+    );
+    assert_eq!(
+        used(&catalog, &allocation, "office"),
+        1,
+        "and is consumed with it"
+    );
+    assert_eq!(used(&catalog, &allocation, "office-plus"), 1);
+}
+
+#[test]
+fn buying_100_office_and_50_office_plus_gives_150_office_50_of_them_plus_not_200() {
+    let catalog = catalog("xphone");
+    let supply = installation(&catalog, &[("office", 100), ("office-plus", 50)]);
+    assert_eq!(available(&catalog, &supply, "office"), 150);
+    assert_eq!(available(&catalog, &supply, "office-plus"), 50);
+    // 160 users want an Office base (120 plain, 40 with Plus): 150 get one.
+    // The plain ones sort first ("o" < "p") and take 120; 30 bases are left
+    // for the Plus users, although 50 Plus licenses exist.
+    let mut all: Vec<String> = (0..120)
+        .map(|i| format!("o{i:03},s,g,,member,office"))
+        .collect();
+    all.extend((0..40).map(|i| format!("p{i:03},s,g,,member,office-plus")));
+    let users = lines(&all);
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(used(&catalog, &allocation, "office"), 150);
+    assert_eq!(used(&catalog, &allocation, "office-plus"), 30);
+    assert_eq!(
+        outcome(&allocation, "p030", "office-plus"),
+        Err("pool_exhausted")
+    );
+    assert!(
+        reason(&catalog, &allocation, "p030", "office-plus").contains("all 150 office licenses")
+    );
+}
+
+#[test]
+fn teamdesk_requires_server_and_office_plus() {
+    let catalog = catalog("xphone");
+    let supply = installation(
+        &catalog,
+        &[("office", 5), ("office-plus", 5), ("teamdesk", 5)],
+    );
+    let users = users(&csv(&[
+        "a,s,g,,member,office;teamdesk",
+        "b,s,g,,member,office-plus;teamdesk",
+    ]));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(
+        outcome(&allocation, "a", "teamdesk"),
+        Err("missing_prerequisite")
+    );
+    assert!(reason(&catalog, &allocation, "a", "teamdesk").contains("requires office-plus"));
+    assert_eq!(outcome(&allocation, "b", "teamdesk"), Ok(()));
+}
+
+#[test]
+fn voicemail_requires_server_and_at_least_2_ip_channels() {
+    let catalog = catalog("xphone");
+    let users = users(&csv(&["a,s,g,,member,voicemail"]));
+    let one = installation(&catalog, &[("voicemail", 5), ("ip-channel", 1)]);
+    let allocation = allocate_csv(&catalog, &one, &users);
+    assert_eq!(outcome(&allocation, "a", "voicemail"), Err("missing_units"));
+    assert!(
+        reason(&catalog, &allocation, "a", "voicemail")
+            .contains("at least 2 ip-channel units, the installation has 1")
+    );
+    let two = installation(&catalog, &[("voicemail", 5), ("ip-channel", 2)]);
+    assert_eq!(
+        outcome(&allocate_csv(&catalog, &two, &users), "a", "voicemail"),
+        Ok(())
+    );
+}
+
+#[test]
+fn voicemail_in_the_desktop_client_needs_office_or_office_plus() {
+    let catalog = catalog("xphone");
+    let supply = installation(
+        &catalog,
+        &[
+            ("voicemail", 5),
+            ("ip-channel", 2),
+            ("office", 5),
+            ("office-plus", 5),
+        ],
+    );
+    let users = users(&csv(&[
+        "a,s,g,,member,voicemail:client",
+        "b,s,g,,member,office;voicemail:client",
+        "c,s,g,,member,office-plus;voicemail:client",
+    ]));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(
+        outcome(&allocation, "a", "voicemail:client"),
+        Err("missing_prerequisite")
+    );
+    assert_eq!(
+        used(&catalog, &allocation, "voicemail"),
+        2,
+        "a denied usage consumes nothing"
+    );
+    assert_eq!(outcome(&allocation, "b", "voicemail:client"), Ok(()));
+    assert_eq!(outcome(&allocation, "c", "voicemail:client"), Ok(()));
+}
+
+#[test]
+fn voicemail_in_the_mobile_app_needs_office_plus() {
+    let catalog = catalog("xphone");
+    let supply = installation(
+        &catalog,
+        &[
+            ("voicemail", 5),
+            ("ip-channel", 2),
+            ("office", 5),
+            ("office-plus", 5),
+        ],
+    );
+    let users = users(&csv(&[
+        "a,s,g,,member,office;voicemail:mobile",
+        "b,s,g,,member,office-plus;voicemail:mobile",
+    ]));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(
+        outcome(&allocation, "a", "voicemail:mobile"),
+        Err("missing_prerequisite")
+    );
+    assert!(reason(&catalog, &allocation, "a", "voicemail:mobile").contains("office-plus"));
+    assert_eq!(outcome(&allocation, "b", "voicemail:mobile"), Ok(()));
+}
+
+#[test]
+fn voicemail_sms_notification_needs_office() {
+    let catalog = catalog("xphone");
+    let supply = installation(
+        &catalog,
+        &[("voicemail", 5), ("ip-channel", 2), ("office", 5)],
+    );
+    let users = users(&csv(&[
+        "a,s,g,,member,voicemail;voicemail:sms",
+        "b,s,g,,member,office;voicemail:sms",
+    ]));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(
+        outcome(&allocation, "a", "voicemail"),
+        Ok(()),
+        "plain voicemail needs no Office"
+    );
+    assert_eq!(
+        outcome(&allocation, "a", "voicemail:sms"),
+        Err("missing_prerequisite")
+    );
+    assert_eq!(outcome(&allocation, "b", "voicemail:sms"), Ok(()));
+}
+
+#[test]
+fn fax_requires_server_and_at_least_1_ip_channel() {
+    let catalog = catalog("xphone");
+    let users = users(&csv(&["a,s,g,,member,fax"]));
+    let none = installation(&catalog, &[("fax", 5)]);
+    assert_eq!(
+        outcome(&allocate_csv(&catalog, &none, &users), "a", "fax"),
+        Err("missing_units")
+    );
+    let one = installation(&catalog, &[("fax", 5), ("ip-channel", 1)]);
+    assert_eq!(
+        outcome(&allocate_csv(&catalog, &one, &users), "a", "fax"),
+        Ok(())
+    );
+}
+
+#[test]
+fn tapi_line_and_contacts_require_server() {
+    let catalog = catalog("xphone");
+    let users = users(&csv(&["a,s,g,,member,tapi-line;contacts"]));
+    let without = supply(
+        &catalog,
+        &tokens(&catalog, "xphone", &[("tapi-line", 1), ("contacts", 1)]),
+    );
+    let allocation = allocate_csv(&catalog, &without, &users);
+    assert_eq!(
+        outcome(&allocation, "a", "tapi-line"),
+        Err("missing_prerequisite")
+    );
+    assert_eq!(
+        outcome(&allocation, "a", "contacts"),
+        Err("missing_prerequisite")
+    );
+    let with = installation(&catalog, &[("tapi-line", 1), ("contacts", 1)]);
+    let allocation = allocate_csv(&catalog, &with, &users);
+    assert_eq!(outcome(&allocation, "a", "tapi-line"), Ok(()));
+    assert_eq!(outcome(&allocation, "a", "contacts"), Ok(()));
+}
+
+#[test]
+fn dashboard_extends_contacts_and_requires_contacts_and_server() {
+    let catalog = catalog("xphone");
+    let supply = installation(&catalog, &[("contacts", 1), ("dashboard", 5)]);
+    let users = users(&csv(&[
+        "a,s,g,,member,dashboard",
+        "b,s,g,,member,dashboard;contacts",
+        "c,s,g,,member,contacts;dashboard",
+    ]));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(
+        outcome(&allocation, "a", "dashboard"),
+        Err("missing_prerequisite")
+    );
+    assert_eq!(
+        outcome(&allocation, "b", "dashboard"),
+        Ok(()),
+        "the order within a line does not matter"
+    );
+    // c comes after b and finds the one Contacts license taken.
+    assert_eq!(outcome(&allocation, "c", "contacts"), Err("pool_exhausted"));
+    assert_eq!(
+        outcome(&allocation, "c", "dashboard"),
+        Err("missing_prerequisite")
+    );
+    assert!(reason(&catalog, &allocation, "c", "dashboard").contains("contacts, which was denied"));
+}
+
+#[test]
+fn server_is_a_system_license_prerequisite_of_everything_and_includes_10_data_sources() {
+    let catalog = catalog("xphone");
+    let supply = installation(&catalog, &[]);
+    assert_eq!(unit(&catalog, &supply, "data-source"), 10);
+    // System licenses count per installation, never per user.
+    let users = parse_users(&csv(&["a,s,g,,member,server"])).unwrap();
+    let error = allocate(&catalog, &supply, &users).unwrap_err();
+    assert!(matches!(error, Error::Users { line: 2, .. }));
+    assert!(
+        error
+            .to_string()
+            .contains("system license, counted per installation")
+    );
+    // Every user license requires it.
+    let server = catalog.resolve("server").unwrap();
+    for license in catalog
+        .licenses
+        .iter()
+        .filter(|l| l.kind == LicenseKind::User)
+    {
+        assert!(
+            license.requires.contains(&server),
+            "{} does not require server",
+            license.name
+        );
+    }
+}
+
+#[test]
+fn one_ip_channel_license_is_one_channel() {
+    let catalog = catalog("xphone");
+    assert_eq!(
+        unit(
+            &catalog,
+            &installation(&catalog, &[("ip-channel", 7)]),
+            "ip-channel"
+        ),
+        7
+    );
+}
+
+#[test]
+fn one_auto_attendant_license_is_20_channels_and_needs_at_least_2_ip_channels() {
+    let catalog = catalog("xphone");
+    let supply = installation(&catalog, &[("auto-attendant", 2), ("ip-channel", 2)]);
+    assert_eq!(unit(&catalog, &supply, "auto-attendant-channel"), 40);
+    let short = installation(&catalog, &[("auto-attendant", 2), ("ip-channel", 1)]);
+    assert_eq!(unit(&catalog, &short, "auto-attendant-channel"), 0);
+    assert_eq!(available(&catalog, &short, "auto-attendant"), 0);
+    assert!(
+        short
+            .warnings
+            .iter()
+            .any(|w| w.contains("auto-attendant does not work")
+                && w.contains("at least 2 ip-channel")),
+        "{:?}",
+        short.warnings
+    );
+}
+
+#[test]
+fn each_additional_databases_license_adds_10_data_sources() {
+    let catalog = catalog("xphone");
+    assert_eq!(
+        unit(
+            &catalog,
+            &installation(&catalog, &[("additional-databases", 3)]),
+            "data-source"
+        ),
+        40
+    );
+    // Without a server nothing works, not even the databases.
+    let alone = supply(
+        &catalog,
+        &tokens(&catalog, "xphone", &[("additional-databases", 3)]),
+    );
+    assert_eq!(unit(&catalog, &alone, "data-source"), 0);
+}
+
+#[test]
+fn under_licensing_hands_out_licenses_by_a_fixed_scheme_so_the_same_users_hold_them_after_a_restart()
+ {
+    let catalog = catalog("xphone");
+    let supply = installation(&catalog, &[("office", 3)]);
+    let mut order = [
+        "e,s,g,,member,office",
+        "a,s,g,,member,office",
+        "d,s,g,,member,office",
+        "b,s,g,,member,office",
+        "c,s,g,,member,office",
+    ];
+    let holders = |lines: &[&str]| -> Vec<String> {
+        let users = users(&csv(lines));
+        let allocation = allocate_csv(&catalog, &supply, &users);
+        allocation
+            .users
+            .iter()
+            .filter(|u| u.grants[0].denial.is_none())
+            .map(|u| u.user.id.clone())
+            .collect()
+    };
+    let first = holders(&order);
+    assert_eq!(first, ["a", "b", "c"], "ids in byte order win");
+    assert_eq!(holders(&order), first, "the same after a restart");
+    order.reverse();
+    assert_eq!(holders(&order), first, "whatever the order of the lines");
+}
+
+#[test]
+fn users_left_without_a_license_are_flagged_per_site_and_per_configuration_group() {
+    let catalog = catalog("xphone");
+    let supply = installation(&catalog, &[("office", 2)]);
+    let users = users(&csv(&[
+        "a,berlin,sales,,member,office",
+        "b,berlin,support,,member,office",
+        "c,hamburg,sales,,member,office",
+        "d,hamburg,support,,member,office",
+    ]));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    let office = catalog.resolve("office").unwrap();
+    let count = |map: &std::collections::BTreeMap<&str, Vec<entitle_allocate::Count>>,
+                 key: &str| (map[key][office].granted, map[key][office].denied);
+    assert_eq!(count(&allocation.sites, "berlin"), (2, 0));
+    assert_eq!(count(&allocation.sites, "hamburg"), (0, 2));
+    assert_eq!(count(&allocation.groups, "sales"), (1, 1));
+    assert_eq!(outcome(&allocation, "c", "office"), Err("pool_exhausted"));
+}
+
+#[test]
+fn analytics_for_a_team_only_if_every_member_holds_a_license_team_leaders_need_none() {
+    let catalog = catalog("xphone");
+    let supply = installation(&catalog, &[("office-plus", 10), ("teamdesk", 10)]);
+    let users = users(&csv(&[
+        "lead1,s,g,hotline,leader,analytics",
+        "m1,s,g,hotline,member,office-plus;teamdesk",
+        "m2,s,g,hotline,member,office-plus;teamdesk",
+        "lead2,s,g,service,leader,office-plus;analytics",
+        "m3,s,g,service,member,office-plus;teamdesk",
+        "m4,s,g,service,member,office-plus",
+    ]));
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(
+        outcome(&allocation, "lead1", "analytics"),
+        Ok(()),
+        "the leader holds no TeamDesk and needs none"
+    );
+    assert_eq!(outcome(&allocation, "lead2", "analytics"), Err("team_gate"));
+    assert!(
+        reason(&catalog, &allocation, "lead2", "analytics")
+            .contains("1 of team service hold no teamdesk license (m4)")
+    );
+    assert_eq!(
+        used(&catalog, &allocation, "analytics"),
+        0,
+        "consumes nothing itself"
+    );
+
+    // The CLI warns about it.
+    let out = entitle(&[
+        "allocate",
+        "--public",
+        &example("vendor.public.pem"),
+        "--catalog",
+        &example("xphone/catalog.signed"),
+        "--users",
+        &example("xphone/users.csv"),
+        "--now",
+        "2027-01-15",
+        &format!("@{}", example("xphone/tokens.txt")),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "warning   team service: no analytics: 2 of 4 members hold no teamdesk license"
+        ),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn up_to_5000_users_per_server() {
+    let catalog = catalog("xphone");
+    let supply = installation(
+        &catalog,
+        &[
+            ("office", 3000),
+            ("office-plus", 1000),
+            ("teamdesk", 300),
+            ("voicemail", 2000),
+            ("ip-channel", 200),
+            ("contacts", 5000),
+        ],
+    );
+    let all: Vec<String> = (0..5000)
+        .map(|i| {
+            let licenses = match i % 4 {
+                0 => "office-plus;teamdesk;voicemail:mobile;contacts",
+                1 => "office;voicemail:client;contacts",
+                2 => "office;contacts",
+                _ => "office-plus;voicemail;contacts",
+            };
+            format!(
+                "user{i:04},site{},group{},team{},member,{licenses}",
+                i % 7,
+                i % 13,
+                i % 50
+            )
+        })
+        .collect();
+    let users = lines(&all);
+    let allocation = allocate_csv(&catalog, &supply, &users);
+    assert_eq!(allocation.users.len(), 5000);
+    for license in ["office", "office-plus", "teamdesk", "voicemail", "contacts"] {
+        assert!(
+            used(&catalog, &allocation, license) <= available(&catalog, &supply, license),
+            "{license}"
+        );
+    }
+    // 2500 want Office Plus (1000 exist); 2500 want plain Office; 4000 Office bases in all.
+    assert_eq!(used(&catalog, &allocation, "office-plus"), 1000);
+    assert_eq!(used(&catalog, &allocation, "office"), 3500);
+    assert_eq!(used(&catalog, &allocation, "contacts"), 5000);
+}
