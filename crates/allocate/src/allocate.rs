@@ -257,7 +257,10 @@ pub fn allocate<'u>(
                 continue;
             };
             match kind {
-                LicenseKind::Free => ledger.hold(license),
+                LicenseKind::Free => match role_denial(catalog, license, user) {
+                    None => ledger.hold(license),
+                    Some(denial) => ledger.deny(license, denial),
+                },
                 LicenseKind::User => {
                     let own_includes = includes.get(license).map(Vec::as_slice).unwrap_or_default();
                     let denial =
@@ -436,12 +439,10 @@ fn check_user_license(
     own_includes: &[LicenseId],
     ledger: &Ledger,
 ) -> Option<Denial> {
-    let def = catalog.licenses.get(license)?;
-    if !def.roles.is_empty() && !def.roles.contains(&user.role) {
-        return Some(Denial::Role {
-            role: user.role.clone(),
-        });
+    if let Some(denial) = role_denial(catalog, license, user) {
+        return Some(denial);
     }
+    let def = catalog.licenses.get(license)?;
     for &requires in &def.requires {
         let is_system = catalog
             .licenses
@@ -486,6 +487,14 @@ fn check_user_license(
         }
     }
     None
+}
+
+/// Licenses with a role list may be held only by users of those roles.
+fn role_denial(catalog: &Catalog, license: LicenseId, user: &User) -> Option<Denial> {
+    let roles = &catalog.licenses.get(license)?.roles;
+    (!roles.is_empty() && !roles.contains(&user.role)).then(|| Denial::Role {
+        role: user.role.clone(),
+    })
 }
 
 /// A license configured only with usages that all lack their prerequisites
