@@ -512,7 +512,7 @@ fn the_compact_example_stacks_to_20_of_23_with_a_warning() {
     );
     assert_eq!(
         l["features"],
-        serde_json::json!(["office", "voicemail", "fax"])
+        serde_json::json!(["voicemail", "fax", "office"])
     );
     assert_eq!(l["expires_at"], "2031-01-01T00:00:00Z");
     assert_eq!(l["updates_until"], "2027-12-31T00:00:00Z");

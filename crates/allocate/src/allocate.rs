@@ -18,6 +18,7 @@
 //!    holds the gate license; team leaders need none.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::catalog::{Catalog, LicenseId, LicenseKind, UnitId};
 use crate::error::Error;
@@ -229,13 +230,16 @@ pub fn allocate<'u>(
     });
 
     let mut ledger = Ledger::new(n);
+    // Reused for every user: no allocation per user but the result.
+    let mut entries: Vec<Entry<'u>> = Vec::new();
+    let mut wanted: Vec<LicenseId> = Vec::new();
     let mut result = Vec::with_capacity(users.len());
     for &index in &order {
         let Some(user) = users.get(index) else {
             continue;
         };
         ledger.next_user();
-        let mut entries = Vec::with_capacity(user.licenses.len());
+        entries.clear();
         for text in &user.licenses {
             entries.push(resolver.entry(text, user)?);
         }
@@ -248,7 +252,8 @@ pub fn allocate<'u>(
                 ),
             });
         }
-        let mut wanted: Vec<LicenseId> = entries.iter().map(|e| e.license).collect();
+        wanted.clear();
+        wanted.extend(entries.iter().map(|e| e.license));
         wanted.sort_unstable_by_key(|&l| rank.get(l).copied().unwrap_or(usize::MAX));
         wanted.dedup();
 
@@ -278,10 +283,10 @@ pub fn allocate<'u>(
         }
 
         let grants = entries
-            .into_iter()
+            .iter()
             .map(|entry| {
                 let denial = if ledger.holds(entry.license) {
-                    usage_denial(catalog, &entry, &ledger)
+                    usage_denial(catalog, entry, &ledger)
                 } else {
                     ledger.denial(entry.license)
                 };
@@ -300,37 +305,28 @@ pub fn allocate<'u>(
     let mut totals = vec![Count::default(); n];
     let mut sites: BTreeMap<&str, Vec<Count>> = BTreeMap::new();
     let mut groups: BTreeMap<&str, Vec<Count>> = BTreeMap::new();
+    let mut outcomes: Vec<(LicenseId, bool)> = Vec::new();
     for user_grants in &result {
         let user = user_grants.user;
-        let mut seen: Vec<LicenseId> = Vec::new();
+        // One outcome per license: voicemail:client and voicemail:mobile are
+        // one voicemail, granted when either is.
+        outcomes.clear();
         for grant in &user_grants.grants {
-            if seen.contains(&grant.license) {
-                continue; // voicemail:client and voicemail:mobile are one voicemail
-            }
-            seen.push(grant.license);
-            let granted = user_grants
-                .grants
-                .iter()
-                .any(|g| g.license == grant.license && g.denial.is_none());
-            for counts in [
-                &mut totals,
-                sites
-                    .entry(user.site.as_str())
-                    .or_insert_with(|| vec![Count::default(); n]),
-                groups
-                    .entry(user.group.as_str())
-                    .or_insert_with(|| vec![Count::default(); n]),
-            ] {
-                if let Some(count) = counts.get_mut(grant.license) {
-                    count.configured = count.configured.saturating_add(1);
-                    if granted {
-                        count.granted = count.granted.saturating_add(1);
-                    } else {
-                        count.denied = count.denied.saturating_add(1);
-                    }
-                }
+            let granted = grant.denial.is_none();
+            match outcomes.iter_mut().find(|(l, _)| *l == grant.license) {
+                Some((_, any)) => *any |= granted,
+                None => outcomes.push((grant.license, granted)),
             }
         }
+        let site = sites
+            .entry(user.site.as_str())
+            .or_insert_with(|| vec![Count::default(); n]);
+        tally(site, &outcomes);
+        let group = groups
+            .entry(user.group.as_str())
+            .or_insert_with(|| vec![Count::default(); n]);
+        tally(group, &outcomes);
+        tally(&mut totals, &outcomes);
     }
     for (count, used) in totals.iter_mut().zip(ledger.used) {
         count.used = used;
@@ -341,6 +337,19 @@ pub fn allocate<'u>(
         sites,
         groups,
     })
+}
+
+fn tally(counts: &mut [Count], outcomes: &[(LicenseId, bool)]) {
+    for &(license, granted) in outcomes {
+        if let Some(count) = counts.get_mut(license) {
+            count.configured = count.configured.saturating_add(1);
+            if granted {
+                count.granted = count.granted.saturating_add(1);
+            } else {
+                count.denied = count.denied.saturating_add(1);
+            }
+        }
+    }
 }
 
 /// The allocation's working state: licenses in use, and what the current
@@ -590,14 +599,38 @@ fn team_gates(catalog: &Catalog, result: &mut [UserGrants<'_>]) {
 /// Resolves configured entries to license ids, caching by text.
 struct Resolver<'c> {
     catalog: &'c Catalog,
-    cache: HashMap<String, (LicenseId, Option<usize>)>,
+    cache: HashMap<String, (LicenseId, Option<usize>), BuildHasherDefault<Fnv>>,
+}
+
+/// FNV-1a: the resolver hashes tens of thousands of short, trusted entry
+/// names; SipHash's flooding protection buys nothing there and costs a
+/// third of the allocation's time.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &byte in bytes {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
 }
 
 impl<'c> Resolver<'c> {
     fn new(catalog: &'c Catalog) -> Self {
         Resolver {
             catalog,
-            cache: HashMap::new(),
+            cache: HashMap::default(),
         }
     }
 

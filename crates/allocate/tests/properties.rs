@@ -16,7 +16,9 @@ use proptest::prelude::*;
 const NOW: u64 = 1_800_000_000;
 
 fn issuer() -> Issuer {
-    Issuer::new(SigningKey::from_pem(include_str!("../../../keys-example/vendor.secret.pem")).unwrap())
+    Issuer::new(
+        SigningKey::from_pem(include_str!("../../../keys-example/vendor.secret.pem")).unwrap(),
+    )
 }
 
 fn catalog(signed: &str) -> Catalog {
@@ -37,9 +39,21 @@ fn supply(catalog: &Catalog, skus: &[(&str, &str, Kind, u32)]) -> Supply {
         })
         .collect();
     let mut buffers = vec![[0u8; MAX_TOKEN_BYTES]; texts.len()];
-    let tokens: Vec<Token<'_>> = texts.iter().zip(buffers.iter_mut()).map(|(t, b)| Token::decode(t, b).unwrap()).collect();
+    let tokens: Vec<Token<'_>> = texts
+        .iter()
+        .zip(buffers.iter_mut())
+        .map(|(t, b)| Token::decode(t, b).unwrap())
+        .collect();
     let keys: [PublicKey; 1] = [issuer.key().public_key()];
-    Supply::from_tokens(catalog, &Verifier::new(&keys), &tokens, &Installation { tenant: None, now: NOW })
+    Supply::from_tokens(
+        catalog,
+        &Verifier::new(&keys),
+        &tokens,
+        &Installation {
+            tenant: None,
+            now: NOW,
+        },
+    )
 }
 
 /// Grants by user id and entry: true when granted.
@@ -47,13 +61,28 @@ fn grants(allocation: &Allocation<'_>) -> BTreeMap<(String, String), bool> {
     allocation
         .users
         .iter()
-        .flat_map(|u| u.grants.iter().map(move |g| ((u.user.id.clone(), g.entry.to_string()), g.denial.is_none())))
+        .flat_map(|u| {
+            u.grants
+                .iter()
+                .map(move |g| ((u.user.id.clone(), g.entry.to_string()), g.denial.is_none()))
+        })
         .collect()
 }
 
 const XPHONE_ENTRIES: &[&str] = &[
-    "office", "office-plus", "teamdesk", "voicemail", "voicemail:client", "voicemail:mobile",
-    "voicemail:sms", "fax", "fax:client", "tapi-line", "contacts", "dashboard", "analytics",
+    "office",
+    "office-plus",
+    "teamdesk",
+    "voicemail",
+    "voicemail:client",
+    "voicemail:mobile",
+    "voicemail:sms",
+    "fax",
+    "fax:client",
+    "tapi-line",
+    "contacts",
+    "dashboard",
+    "analytics",
 ];
 
 prop_compose! {
@@ -91,7 +120,18 @@ fn users_csv(lines: &[String]) -> Vec<User> {
 }
 
 fn xphone_supply(catalog: &Catalog, counts: &[u32]) -> Supply {
-    let names = ["server", "office", "office-plus", "teamdesk", "voicemail", "fax", "tapi-line", "contacts", "dashboard", "ip-channel"];
+    let names = [
+        "server",
+        "office",
+        "office-plus",
+        "teamdesk",
+        "voicemail",
+        "fax",
+        "tapi-line",
+        "contacts",
+        "dashboard",
+        "ip-channel",
+    ];
     let skus: Vec<(&str, &str, Kind, u32)> = names
         .iter()
         .zip(counts)
@@ -102,7 +142,11 @@ fn xphone_supply(catalog: &Catalog, counts: &[u32]) -> Supply {
 }
 
 /// Every granted license has its prerequisites granted or installed.
-fn check_prerequisites(catalog: &Catalog, supply: &Supply, allocation: &Allocation<'_>) -> Result<(), String> {
+fn check_prerequisites(
+    catalog: &Catalog,
+    supply: &Supply,
+    allocation: &Allocation<'_>,
+) -> Result<(), String> {
     for u in &allocation.users {
         let held: Vec<usize> = u
             .grants
@@ -117,9 +161,16 @@ fn check_prerequisites(catalog: &Catalog, supply: &Supply, allocation: &Allocati
         for g in u.grants.iter().filter(|g| g.denial.is_none()) {
             let license = &catalog.licenses[g.license];
             for &r in &license.requires {
-                let ok = if catalog.licenses[r].kind == LicenseKind::System { supply.available[r] > 0 } else { held.contains(&r) };
+                let ok = if catalog.licenses[r].kind == LicenseKind::System {
+                    supply.available[r] > 0
+                } else {
+                    held.contains(&r)
+                };
                 if !ok {
-                    return Err(format!("{} holds {} without {}", u.user.id, g.entry, catalog.licenses[r].name));
+                    return Err(format!(
+                        "{} holds {} without {}",
+                        u.user.id, g.entry, catalog.licenses[r].name
+                    ));
                 }
             }
             for &(unit, n) in &license.requires_units {
@@ -130,14 +181,28 @@ fn check_prerequisites(catalog: &Catalog, supply: &Supply, allocation: &Allocati
             if let Some((_, usage)) = g.entry.split_once(':') {
                 let usage = license.usages.iter().find(|x| x.name == usage).unwrap();
                 if let Some(&r) = usage.requires.iter().find(|r| !held.contains(r)) {
-                    return Err(format!("{} holds {} without {}", u.user.id, g.entry, catalog.licenses[r].name));
+                    return Err(format!(
+                        "{} holds {} without {}",
+                        u.user.id, g.entry, catalog.licenses[r].name
+                    ));
                 }
             }
             if let Some(gate) = license.team_gate {
                 let team = &u.user.team;
-                for m in allocation.users.iter().filter(|m| &m.user.team == team && m.user.role == "member") {
-                    if !m.grants.iter().any(|x| x.license == gate && x.denial.is_none()) {
-                        return Err(format!("{} holds {} though {} lacks the gate", u.user.id, g.entry, m.user.id));
+                for m in allocation
+                    .users
+                    .iter()
+                    .filter(|m| &m.user.team == team && m.user.role == "member")
+                {
+                    if !m
+                        .grants
+                        .iter()
+                        .any(|x| x.license == gate && x.denial.is_none())
+                    {
+                        return Err(format!(
+                            "{} holds {} though {} lacks the gate",
+                            u.user.id, g.entry, m.user.id
+                        ));
                     }
                 }
             }

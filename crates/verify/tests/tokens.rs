@@ -530,7 +530,7 @@ fn compact_base_and_four_packs_give_20_of_23() {
     assert_eq!(pool.members().count(), 5);
     assert_eq!(
         pool.features().collect::<Vec<_>>(),
-        ["office", "voicemail", "fax"]
+        ["voicemail", "fax", "office"]
     );
 }
 
