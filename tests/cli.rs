@@ -906,3 +906,404 @@ fn entitle_uses_keys_made_by_openssl() {
     let out = run(&["verify", "--public", s(&public), &token]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+// ---- catalogs and allocation -------------------------------------------
+
+fn allocate(extra: &[&str], users: &str, catalog: &str) -> Output {
+    let public = example("vendor.public.pem");
+    let tokens = format!("@{}", example("xphone/tokens.txt"));
+    let mut args = vec![
+        "allocate",
+        "--public",
+        &public,
+        "--catalog",
+        catalog,
+        "--users",
+        users,
+        "--now",
+        NOW,
+    ];
+    args.extend_from_slice(extra);
+    args.push(&tokens);
+    run(&args)
+}
+
+#[test]
+fn catalog_check_names_the_line_and_the_rule() {
+    let dir = TempDir::new().unwrap();
+    let good = fs::read_to_string(example("xphone/catalog.toml")).unwrap();
+    let out = run(&["catalog", "check", &example("xphone/catalog.toml")]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains("ok: 1 products, 13 license types"));
+    let cases = [
+        (good.replace("requires = [\"server\", \"office-plus\"]", "requires = [\"server\", \"ofice-plus\"]"), "line 45: products.xphone.licenses.teamdesk.requires: unknown license \"ofice-plus\""),
+        (good.replace("kind = \"team\"", "kind = \"teem\""), "unknown variant `teem`"),
+        (good.replace("team_gate = \"teamdesk\"", "team_gate = \"server\""), "the gate must be a user license"),
+        (good.replace("requires_units = { ip-channel = 2 }", "requires_units = { isdn-channel = 2 }"), "no system license of this product provides unit \"isdn-channel\""),
+        (good.replace("version = 1", "version = 2"), "line 5: version: catalog version 2 is not supported"),
+        (good.replace("includes = [\"office\"]", "includes = [\"office\"]\ncolour = \"blue\""), "unknown field `colour`"),
+        (good.replace("[products.xphone.licenses.office]\nrequires = [\"server\"]", "[products.xphone.licenses.office]\nrequires = [\"server\", \"office-plus\"]"), "form a cycle"),
+        ("version = 1\n[products.x.editions.e]\nlicense = \"nope\"\n".to_string(), "line 3: products.x.editions.e.license: unknown license \"nope\""),
+        ("version = 1\n[products.x.licenses.u]\n[products.x.editions.e]\nlicense = \"u\"\nincluded = 5\ncap = 3\n".to_string(), "5 included seats exceed the cap of 3"),
+        ("version = 1\n[products.x.licenses.u]\n[products.x.editions.e]\nlicense = \"u\"\naddons = false\npacks = [5]\n".to_string(), "an edition without add-ons has no packs"),
+        ("version = 1\n[products.x.licenses.u]\n[products.x.editions.e]\nlicense = \"u\"\nfallback = \"e\"\n".to_string(), "cannot fall back to itself"),
+        ("version = 1\n[products.x.licenses.u]\n[products.x.editions.e]\nlicense = \"u\"\nfallback_at = 2020-01-01\n".to_string(), "fallback_at needs a fallback edition"),
+        ("version = 1\n[products.X]\n".to_string(), "product \"X\" is not a valid name"),
+        ("version = [".to_string(), "line 1"),
+        (String::new(), "missing field `version`"),
+    ];
+    for (i, (text, expected)) in cases.iter().enumerate() {
+        let path = write(&dir, &format!("bad{i}.toml"), text);
+        let out = run(&["catalog", "check", s(&path)]);
+        assert_eq!(code(&out), 3, "case {i}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "case {i}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn an_edited_or_unsigned_catalog_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let users = example("xphone/users.csv");
+    let signed = fs::read_to_string(example("xphone/catalog.signed")).unwrap();
+    assert_eq!(
+        code(&allocate(&[], &users, &example("xphone/catalog.signed"))),
+        0
+    );
+
+    // The customer lifts a rule: Voicemail without IP channels.
+    let edited = write(
+        &dir,
+        "edited.signed",
+        &signed.replacen("requires_units = { ip-channel = 2 }", "", 1),
+    );
+    let out = allocate(&[], &users, s(&edited));
+    assert_eq!(code(&out), 4);
+    assert!(
+        stderr(&out).contains("bad signature: the catalog was edited after it was signed"),
+        "{}",
+        stderr(&out)
+    );
+    // A single changed digit is enough.
+    let edited = write(
+        &dir,
+        "digit.signed",
+        &signed.replacen(
+            "units = { data-source = 10 }",
+            "units = { data-source = 90 }",
+            1,
+        ),
+    );
+    assert_eq!(code(&allocate(&[], &users, s(&edited))), 4);
+    // Text appended after the signature is not covered by it.
+    let appended = write(
+        &dir,
+        "appended.signed",
+        &format!("{signed}[products.xphone.licenses.extra]\n"),
+    );
+    assert_eq!(code(&allocate(&[], &users, s(&appended))), 4);
+    // The unsigned TOML is not enforceable on an appliance.
+    let out = allocate(&[], &users, &example("xphone/catalog.toml"));
+    assert_eq!(code(&out), 4);
+    assert!(stderr(&out).contains("not signed"));
+    // Signed by a key the appliance does not trust.
+    let (secret, public) = (dir.path().join("s.pem"), dir.path().join("p.pem"));
+    assert_eq!(
+        code(&run(&[
+            "keygen",
+            "--secret",
+            s(&secret),
+            "--public",
+            s(&public)
+        ])),
+        0
+    );
+    let out = run(&[
+        "catalog",
+        "sign",
+        "--key",
+        s(&secret),
+        &example("xphone/catalog.toml"),
+    ]);
+    assert_eq!(code(&out), 0);
+    let foreign = write(&dir, "foreign.signed", &stdout(&out));
+    let out = allocate(&[], &users, s(&foreign));
+    assert_eq!(code(&out), 4);
+    assert!(stderr(&out).contains("not among the trusted keys"));
+}
+
+#[test]
+fn catalog_sign_output_verifies_and_is_still_readable_toml() {
+    let out = run(&[
+        "catalog",
+        "sign",
+        "--key",
+        &EXAMPLE_KEY,
+        &example("starface/catalog.toml"),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let signed = stdout(&out);
+    assert!(signed.starts_with(&fs::read_to_string(example("starface/catalog.toml")).unwrap()));
+    let dir = TempDir::new().unwrap();
+    let path = write(&dir, "c.signed", &signed);
+    let out = run(&[
+        "catalog",
+        "check",
+        "--public",
+        &example("vendor.public.pem"),
+        s(&path),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("signature valid"));
+    let out = run(&["catalog", "sign", "--key", &EXAMPLE_KEY, s(&path)]);
+    assert_eq!(code(&out), 4, "signing twice is refused");
+}
+
+#[test]
+fn a_malformed_users_line_is_refused_with_its_line_number() {
+    let dir = TempDir::new().unwrap();
+    let header = "id,site,group,team,role,licenses\n";
+    let cases = [
+        (
+            format!("{header}a,s,g,,member,office\nb,s,g,,member\n"),
+            "line 3: 5 fields, expected 6",
+        ),
+        (
+            format!("{header}a,s,g,,member,office\n,s,g,,member,office\n"),
+            "line 3: the id is empty",
+        ),
+        (
+            format!("{header}a,s,g,,member,office\nb,s,g,,member,office\na,s,g,,member,office\n"),
+            "line 4: user id \"a\" is used on line 2 already",
+        ),
+        (
+            format!("{header}a,s,g,,member,ofice\n"),
+            "line 2: unknown license \"ofice\"",
+        ),
+        (
+            format!("{header}a,s,g,,member,voicemail:watch\n"),
+            "line 2: voicemail has no usage \"watch\" (usages: client, mobile, sms)",
+        ),
+        (
+            format!("{header}a,s,g,,chief,office\n"),
+            "line 2: unknown role \"chief\"",
+        ),
+        (
+            format!("{header}a,s,g,,member,ip-channel\n"),
+            "line 2: ip-channel is a system license",
+        ),
+        (
+            "id,site,group,role,licenses\na,s,g,member,office\n".to_string(),
+            "line 1: the header has no column \"team\"",
+        ),
+        (
+            format!("{header}a,s,g,,member,office,extra\n"),
+            "line 2: 7 fields, expected 6",
+        ),
+        (
+            "id,site,group,team,role,licences\n".to_string(),
+            "line 1: the header has no column \"licenses\"",
+        ),
+    ];
+    for (i, (text, expected)) in cases.iter().enumerate() {
+        let path = write(&dir, &format!("users{i}.csv"), text);
+        let out = allocate(&[], s(&path), &example("xphone/catalog.signed"));
+        assert_eq!(code(&out), 3, "case {i}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "case {i}: {}",
+            stderr(&out)
+        );
+    }
+    let not_utf8 = dir.path().join("latin1.csv");
+    fs::write(
+        &not_utf8,
+        b"id,site,group,team,role,licenses\nm\xfcller,s,g,,member,office\n",
+    )
+    .unwrap();
+    assert_eq!(
+        code(&allocate(
+            &[],
+            s(&not_utf8),
+            &example("xphone/catalog.signed")
+        )),
+        3
+    );
+}
+
+#[test]
+fn allocate_json_lists_users_sites_groups_teams_and_warnings() {
+    let out = allocate(
+        &["--json"],
+        &example("xphone/users.csv"),
+        &example("xphone/catalog.signed"),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let office = json["licenses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["license"] == "office")
+        .unwrap();
+    assert_eq!(
+        (
+            office["bought"].as_u64(),
+            office["available"].as_u64(),
+            office["used"].as_u64()
+        ),
+        (Some(100), Some(150), Some(150))
+    );
+    assert_eq!(json["users"].as_array().unwrap().len(), 171);
+    let ids: Vec<&str> = json["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(ids, sorted, "users in id order");
+    let denied = json["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|u| u["licenses"].as_array().unwrap())
+        .find(|g| g["granted"] == false)
+        .unwrap();
+    assert!(denied["reason_code"].is_string() && denied["reason"].is_string());
+    assert_eq!(json["sites"].as_array().unwrap().len(), 3);
+    assert!(
+        json["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["name"] == "support")
+    );
+    let service = json["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["team"] == "service")
+        .unwrap();
+    assert_eq!(service["granted"], false);
+    assert_eq!(service["missing"], serde_json::json!(["u0010", "u0011"]));
+    assert!(
+        json["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["unit"] == "auto-attendant-channel" && u["available"] == 20)
+    );
+    assert!(!json["warnings"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn allocate_without_a_catalog_counts_each_edition_as_a_license() {
+    let dir = TempDir::new().unwrap();
+    let users = write(
+        &dir,
+        "u.csv",
+        "id,site,group,team,role,licenses\na,s,g,,member,compact\nb,s,g,,member,starface/compact\n",
+    );
+    let public = example("vendor.public.pem");
+    let tokens = format!("@{}", example("starface/tokens.txt"));
+    let out = run(&[
+        "allocate",
+        "--json",
+        "--public",
+        &public,
+        "--users",
+        s(&users),
+        "--now",
+        NOW,
+        &tokens,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["licenses"][0]["available"], 20);
+    assert_eq!(json["licenses"][0]["used"], 2);
+}
+
+#[test]
+fn issue_with_a_catalog_fills_in_what_it_implies() {
+    let out = run(&[
+        "issue",
+        "--key",
+        &EXAMPLE_KEY,
+        "--catalog",
+        &example("starface/catalog.toml"),
+        "--json",
+        "--product",
+        "starface",
+        "--edition",
+        "compact",
+        "--perpetual",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (json["seats"].as_u64(), json["cap"].as_u64()),
+        (Some(3), Some(20))
+    );
+    assert_eq!(json["features"], serde_json::json!(["voicemail", "fax"]));
+    for (args, expected) in [
+        (
+            vec!["--product", "nope", "--edition", "x"],
+            "the catalog has no product \"nope\"",
+        ),
+        (
+            vec!["--product", "starface", "--edition", "gold"],
+            "has no edition or license type \"gold\"",
+        ),
+        (
+            vec![
+                "--product",
+                "starface",
+                "--edition",
+                "free",
+                "--kind",
+                "addon",
+                "--seats",
+                "1",
+            ],
+            "takes no add-ons",
+        ),
+        (
+            vec![
+                "--product",
+                "starface",
+                "--edition",
+                "compact",
+                "--kind",
+                "addon",
+                "--seats",
+                "25",
+            ],
+            "25 is not one of them",
+        ),
+    ] {
+        let mut all = vec![
+            "issue",
+            "--key",
+            &*EXAMPLE_KEY,
+            "--catalog",
+            &*CATALOG,
+            "--perpetual",
+        ];
+        all.extend(args.iter().copied());
+        let out = run(&all);
+        assert_eq!(code(&out), 3, "{args:?}");
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+static CATALOG: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| example("starface/catalog.toml"));
