@@ -7,6 +7,7 @@ mod commands;
 mod error;
 mod input;
 mod json;
+mod output;
 
 use std::process::ExitCode;
 

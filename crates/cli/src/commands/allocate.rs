@@ -15,6 +15,7 @@ use crate::commands::catalog::catalog_error;
 use crate::error::CliError;
 use crate::input::{read_file, read_public_keys, read_tokens};
 use crate::json::{Rejected, abbreviate};
+use crate::output::say;
 
 /// Runs the command.
 pub fn run(args: &AllocateArgs) -> Result<(), CliError> {
@@ -69,7 +70,7 @@ pub fn run(args: &AllocateArgs) -> Result<(), CliError> {
     let report = Report::new(&catalog, &supply, &allocation, rejected);
     if args.json {
         let json = serde_json::to_string(&report).map_err(|e| CliError::input(e.to_string()))?;
-        println!("{json}");
+        say!("{json}");
     } else {
         report.print();
     }
@@ -295,20 +296,29 @@ impl Report {
             .map(|l| format!("{} ({})", l.license, l.kind))
             .collect();
         let w = names.iter().map(String::len).chain([7]).max().unwrap_or(7);
-        println!(
+        say!(
             "{:<w$} {:>6} {:>9} {:>6} {:>10} {:>6}",
-            "LICENSE", "BOUGHT", "AVAILABLE", "USED", "CONFIGURED", "DENIED"
+            "LICENSE",
+            "BOUGHT",
+            "AVAILABLE",
+            "USED",
+            "CONFIGURED",
+            "DENIED"
         );
         for (l, name) in self.licenses.iter().zip(&names) {
-            println!(
+            say!(
                 "{name:<w$} {:>6} {:>9} {:>6} {:>10} {:>6}",
-                l.bought, l.available, l.used, l.configured, l.denied
+                l.bought,
+                l.available,
+                l.used,
+                l.configured,
+                l.denied
             );
         }
         for u in &self.units {
-            println!("{:<w$} {:>16}", format!("{} (units)", u.unit), u.available);
+            say!("{:<w$} {:>16}", format!("{} (units)", u.unit), u.available);
         }
-        println!();
+        say!();
         let width = |f: fn(&UserLine) -> &str, title: &str| {
             self.users
                 .iter()
@@ -324,9 +334,13 @@ impl Report {
             width(|u| &u.team, "TEAM"),
             width(|u| &u.role, "ROLE"),
         );
-        println!(
+        say!(
             "{:<wi$} {:<ws$} {:<wg$} {:<wt$} {:<wr$} LICENSES (! = denied)",
-            "USER", "SITE", "GROUP", "TEAM", "ROLE"
+            "USER",
+            "SITE",
+            "GROUP",
+            "TEAM",
+            "ROLE"
         );
         for u in &self.users {
             let list: Vec<String> = u
@@ -341,7 +355,7 @@ impl Report {
                 })
                 .collect();
             let team = if u.team.is_empty() { "-" } else { &u.team };
-            println!(
+            say!(
                 "{:<wi$} {:<ws$} {:<wg$} {team:<wt$} {:<wr$} {}",
                 u.id,
                 u.site,
@@ -350,7 +364,7 @@ impl Report {
                 list.join(" ")
             );
             for g in u.licenses.iter().filter(|g| !g.granted) {
-                println!(
+                say!(
                     "{:<wi$}   denied {}: {}",
                     "",
                     g.license,
@@ -359,14 +373,14 @@ impl Report {
             }
         }
         for (title, areas) in [("SITE", &self.sites), ("GROUP", &self.groups)] {
-            println!();
+            say!();
             for area in areas {
                 let counts: Vec<String> = area
                     .licenses
                     .iter()
                     .map(|c| format!("{} {}/{}", c.license, c.granted, c.configured))
                     .collect();
-                println!(
+                say!(
                     "{title} {:<18} granted/configured: {}",
                     area.name,
                     counts.join(", ")
@@ -374,7 +388,7 @@ impl Report {
             }
         }
         if !self.teams.is_empty() {
-            println!();
+            say!();
         }
         for t in &self.teams {
             let state = if t.granted {
@@ -382,19 +396,21 @@ impl Report {
             } else {
                 format!("denied, without {}: {}", t.gate, t.missing.join(", "))
             };
-            println!(
+            say!(
                 "TEAM {:<18} {} for {} members: {state}",
-                t.team, t.license, t.members
+                t.team,
+                t.license,
+                t.members
             );
         }
         if !self.rejected.is_empty() || !self.warnings.is_empty() {
-            println!();
+            say!();
         }
         for r in &self.rejected {
-            println!("rejected  {}: {}", abbreviate(&r.token), r.reason);
+            say!("rejected  {}: {}", abbreviate(&r.token), r.reason);
         }
         for w in &self.warnings {
-            println!("warning   {w}");
+            say!("warning   {w}");
         }
     }
 }

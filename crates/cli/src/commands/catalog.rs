@@ -5,6 +5,7 @@ use entitle_allocate::{Catalog, Error, open_signed_catalog, sign_catalog};
 use crate::cli::{CatalogCheckArgs, CatalogCommand, CatalogSignArgs};
 use crate::error::{CliError, Exit};
 use crate::input::{read_file, read_public_keys, read_signing_key};
+use crate::output::{say, say_raw};
 
 /// Runs a catalog command.
 pub fn run(command: &CatalogCommand) -> Result<(), CliError> {
@@ -35,7 +36,7 @@ fn check(args: &CatalogCheckArgs) -> Result<(), CliError> {
     }
     .map_err(|e| catalog_error(&args.file, &e))?;
     let editions: usize = catalog.products.iter().map(|p| p.editions.len()).sum();
-    println!(
+    say!(
         "{}: ok: {} products, {} license types, {} editions{}",
         args.file.display(),
         catalog.products.len(),
@@ -54,6 +55,6 @@ fn sign(args: &CatalogSignArgs) -> Result<(), CliError> {
     let key = read_signing_key(args.key.as_deref())?;
     let text = read_file(&args.file)?;
     let signed = sign_catalog(&text, &key).map_err(|e| catalog_error(&args.file, &e))?;
-    print!("{signed}");
+    say_raw!("{signed}");
     Ok(())
 }

@@ -7,6 +7,7 @@ use crate::cli::InspectArgs;
 use crate::error::CliError;
 use crate::input::read_tokens;
 use crate::json::{TokenJson, rfc3339};
+use crate::output::say;
 
 const WARNING: &str = "UNVERIFIED: decoded only, the signature was NOT checked; \
                        use `entitle verify` before trusting any of this";
@@ -32,7 +33,7 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
                 format_version: entitle_verify::format::VERSION,
                 claims: TokenJson::new(&token),
             };
-            println!(
+            say!(
                 "{}",
                 serde_json::to_string(&json).map_err(|e| CliError::input(e.to_string()))?
             );
@@ -46,30 +47,30 @@ pub fn run(args: &InspectArgs) -> Result<(), CliError> {
 fn print_plain(token: &Token<'_>) {
     let c = token.claims();
     let or_none = |v: Option<String>, none: &str| v.unwrap_or_else(|| none.to_string());
-    println!("{WARNING}");
-    println!("format        1");
-    println!("key id        {}", token.key_id());
-    println!("serial        {}", token.serial());
-    println!("product       {}", c.product);
-    println!("edition       {}", c.edition);
-    println!("kind          {}", c.kind);
-    println!("seats         {} ({})", c.seats, c.model);
-    println!(
+    say!("{WARNING}");
+    say!("format        1");
+    say!("key id        {}", token.key_id());
+    say!("serial        {}", token.serial());
+    say!("product       {}", c.product);
+    say!("edition       {}", c.edition);
+    say!("kind          {}", c.kind);
+    say!("seats         {} ({})", c.seats, c.model);
+    say!(
         "cap           {}",
         or_none(c.cap.map(|n| n.to_string()), "none")
     );
-    println!("tenant        {}", c.tenant.unwrap_or("none"));
-    println!(
+    say!("tenant        {}", c.tenant.unwrap_or("none"));
+    say!(
         "features      {}",
         c.features.iter().collect::<Vec<_>>().join(", ")
     );
-    println!("issued at     {}", rfc3339(c.issued_at));
-    println!("not before    {}", rfc3339(c.not_before));
-    println!(
+    say!("issued at     {}", rfc3339(c.issued_at));
+    say!("not before    {}", rfc3339(c.not_before));
+    say!(
         "expires at    {}",
         or_none(c.expires_at.map(rfc3339), "never (perpetual)")
     );
-    println!(
+    say!(
         "updates until {}",
         or_none(c.updates_until.map(rfc3339), "no limit")
     );

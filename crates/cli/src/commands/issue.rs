@@ -9,6 +9,7 @@ use crate::cli::{IssueArgs, KindArg, ModelArg};
 use crate::error::CliError;
 use crate::input::{read_file, read_signing_key};
 use crate::json::TokenJson;
+use crate::output::say;
 
 /// Runs the command: prints exactly the token on one line (or JSON).
 pub fn run(args: &IssueArgs) -> Result<(), CliError> {
@@ -38,12 +39,12 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
             token: &issued.text,
             claims: TokenJson::new(&token),
         };
-        println!(
+        say!(
             "{}",
             serde_json::to_string(&json).map_err(|e| CliError::input(e.to_string()))?
         );
     } else {
-        println!("{}", issued.text);
+        say!("{}", issued.text);
     }
     Ok(())
 }

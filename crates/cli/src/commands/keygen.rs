@@ -4,6 +4,7 @@ use entitle_issue::{SigningKey, write_key_pair};
 
 use crate::cli::KeygenArgs;
 use crate::error::CliError;
+use crate::output::say;
 
 /// Runs the command.
 pub fn run(args: &KeygenArgs) -> Result<(), CliError> {
@@ -14,6 +15,6 @@ pub fn run(args: &KeygenArgs) -> Result<(), CliError> {
         args.secret.display(),
         args.public.display()
     );
-    println!("key id {}", key.id());
+    say!("key id {}", key.id());
     Ok(())
 }

@@ -9,6 +9,7 @@ use crate::cli::VerifyArgs;
 use crate::error::CliError;
 use crate::input::{TokenInput, read_public_keys, read_tokens};
 use crate::json::{Rejected, StackedLicense, VerifyReport, abbreviate, rfc3339};
+use crate::output::say;
 
 /// Runs the command. Succeeds when at least one license is usable.
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
@@ -54,7 +55,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
 
     if args.json {
         let json = serde_json::to_string(&report).map_err(|e| CliError::input(e.to_string()))?;
-        println!("{json}");
+        say!("{json}");
     } else {
         print_plain(&report);
     }
@@ -135,26 +136,27 @@ fn print_plain(report: &VerifyReport) {
             .map(|t| format!("  tenant {t}"))
             .unwrap_or_default();
         let cap = l.cap.map(|c| format!(", cap {c}")).unwrap_or_default();
-        println!("{} {}{tenant}  ({} seats)", l.product, l.edition, l.model);
-        println!(
+        say!("{} {}{tenant}  ({} seats)", l.product, l.edition, l.model);
+        say!(
             "  seats     {} usable ({} bought{cap})",
-            l.seats, l.seats_bought
+            l.seats,
+            l.seats_bought
         );
-        println!("  features  {}", l.features.join(", "));
-        println!(
+        say!("  features  {}", l.features.join(", "));
+        say!(
             "  expires   {}",
             l.expires_at.as_deref().unwrap_or("never (perpetual)")
         );
-        println!(
+        say!(
             "  updates   {}",
             l.updates_until.as_deref().unwrap_or("all versions")
         );
-        println!("  serials   {}", l.serials.join(", "));
+        say!("  serials   {}", l.serials.join(", "));
     }
     for r in &report.rejected {
-        println!("rejected  {}: {}", abbreviate(&r.token), r.reason);
+        say!("rejected  {}: {}", abbreviate(&r.token), r.reason);
     }
     for w in &report.warnings {
-        println!("warning   {w}");
+        say!("warning   {w}");
     }
 }
