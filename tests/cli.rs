@@ -1307,3 +1307,42 @@ fn issue_with_a_catalog_fills_in_what_it_implies() {
 
 static CATALOG: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| example("starface/catalog.toml"));
+
+#[test]
+fn a_reader_that_goes_away_does_not_make_entitle_panic() {
+    use std::io::Read as _;
+    let dir = TempDir::new().unwrap();
+    let mut csv = String::from("id,site,group,team,role,licenses\n");
+    for i in 0..5000 {
+        csv.push_str(&format!("user{i:05},site,group,,member,office;contacts\n"));
+    }
+    let users = write(&dir, "users.csv", &csv);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_entitle"))
+        .args([
+            "allocate",
+            "--public",
+            &example("vendor.public.pem"),
+            "--catalog",
+            &example("xphone/catalog.signed"),
+        ])
+        .args([
+            "--users",
+            s(&users),
+            "--now",
+            NOW,
+            &format!("@{}", example("xphone/tokens.txt")),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then the pipe closes
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
