@@ -1,0 +1,61 @@
+//! The allocation workload shared by the benchmark and the instruction
+//! counter: the XPhone example catalog, 10 tokens, 5,000 users with 8
+//! licenses each.
+
+#![allow(missing_docs, clippy::unwrap_used)] // measuring code
+
+use entitle_issue::{Issuer, LicenseSpec, SigningKey};
+
+pub const NOW: u64 = 1_800_000_000;
+pub const XPHONE_CATALOG: &str = include_str!("../../../keys-example/xphone/catalog.signed");
+
+pub fn issuer() -> Issuer {
+    Issuer::new(
+        SigningKey::from_pem(include_str!("../../../keys-example/vendor.secret.pem")).unwrap(),
+    )
+}
+
+/// An installation's tokens: enough of everything for most users, not all.
+pub fn tokens(issuer: &Issuer) -> Vec<String> {
+    [
+        ("server", 1),
+        ("office", 2000),
+        ("office-plus", 2000),
+        ("teamdesk", 1500),
+        ("voicemail", 3000),
+        ("fax", 3000),
+        ("tapi-line", 4000),
+        ("contacts", 5000),
+        ("dashboard", 2000),
+        ("ip-channel", 200),
+    ]
+    .iter()
+    .map(|&(edition, seats)| {
+        let mut spec = LicenseSpec::new("xphone", edition, seats);
+        spec.issued_at = Some(NOW - 10);
+        spec.expires_at = Some(NOW + 10);
+        issuer.issue(&spec).unwrap().text
+    })
+    .collect()
+}
+
+/// 5,000 users on 7 sites, 13 groups, 50 teams, 8 licenses each.
+pub fn users_csv() -> String {
+    let mut csv = String::from("id,site,group,team,role,licenses\n");
+    for i in 0..5000 {
+        let licenses = if i % 2 == 0 {
+            "office-plus;teamdesk;voicemail:mobile;voicemail:sms;fax:client;contacts;dashboard;tapi-line"
+        } else {
+            "office;voicemail:client;voicemail:sms;fax;fax:client;contacts;dashboard;tapi-line"
+        };
+        let role = if i % 25 == 0 { "leader" } else { "member" };
+        csv.push_str(&format!(
+            "user{:05},site{},group{},team{},{role},{licenses}\n",
+            (i * 7919) % 100_000,
+            i % 7,
+            i % 13,
+            i % 50
+        ));
+    }
+    csv
+}
