@@ -61,8 +61,20 @@ fn issue(args: &[&str]) -> String {
     text.trim_end().to_string()
 }
 
-static EXAMPLE_KEY: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| example("vendor.secret.pem"));
+/// The example signing key, copied with mode 0600: a fresh clone checks it
+/// out readable by all, which `entitle` warns about on stderr.
+static EXAMPLE_KEY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let dir = std::env::temp_dir().join(format!("entitle-cli-tests-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("vendor.secret.pem");
+    fs::write(&path, fs::read(example("vendor.secret.pem")).unwrap()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    path.to_str().unwrap().to_string()
+});
 
 fn compact_args() -> Vec<&'static str> {
     vec![

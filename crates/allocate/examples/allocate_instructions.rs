@@ -2,10 +2,10 @@
 //! counting instructions with callgrind (docs/performance.md):
 //!
 //! ```sh
-//! cargo build --release -p entitle-allocate --example instructions
+//! cargo build --release -p entitle-allocate --example allocate_instructions
 //! for mode in verify allocate; do for n in 0 10; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-//!     target/release/examples/instructions $mode $n 2>&1 | grep refs
+//!     target/release/examples/allocate_instructions $mode $n 2>&1 | grep refs
 //! done; done
 //! ```
 

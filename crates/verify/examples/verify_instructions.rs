@@ -2,10 +2,10 @@
 //! callgrind (stable on a noisy machine, unlike wall time):
 //!
 //! ```sh
-//! cargo build --release -p entitle-verify --example instructions
+//! cargo build --release -p entitle-verify --example verify_instructions
 //! for mode in raw entitle raw100 stack100; do for n in 0 100; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-//!     target/release/examples/instructions $mode $n 2>&1 | grep refs
+//!     target/release/examples/verify_instructions $mode $n 2>&1 | grep refs
 //! done; done
 //! ```
 //!
