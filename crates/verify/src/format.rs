@@ -12,6 +12,30 @@ pub const TOKEN_CONTEXT: &[u8] = b"entitle token v1\0";
 /// Domain-separation context of a signed catalog (see docs/catalog.md); the
 /// signature covers `CATALOG_CONTEXT || SHA-512(catalog bytes)`.
 pub const CATALOG_CONTEXT: &[u8] = b"entitle catalog v1\0";
+/// Context of a partner certificate (docs/lifecycle-format.md).
+pub const CERTIFICATE_CONTEXT: &[u8] = b"entitle certificate v1\0";
+/// Context of an activation response.
+pub const ACTIVATION_CONTEXT: &[u8] = b"entitle activation v1\0";
+/// Context of a deactivation receipt, signed by the appliance's own key.
+pub const DEACTIVATION_CONTEXT: &[u8] = b"entitle deactivation v1\0";
+/// Context of a revocation list.
+pub const REVOCATION_CONTEXT: &[u8] = b"entitle revocation v1\0";
+/// Context of a renewal.
+pub const RENEWAL_CONTEXT: &[u8] = b"entitle renewal v1\0";
+/// Context of an appliance's state file, signed by the appliance's own key.
+pub const STATE_CONTEXT: &[u8] = b"entitle appliance state v1\0";
+/// Every signature context; no two are equal and none is a prefix of
+/// another, so no signature can pass for another kind of artifact.
+pub const ALL_CONTEXTS: [&[u8]; 8] = [
+    TOKEN_CONTEXT,
+    CATALOG_CONTEXT,
+    CERTIFICATE_CONTEXT,
+    ACTIVATION_CONTEXT,
+    DEACTIVATION_CONTEXT,
+    REVOCATION_CONTEXT,
+    RENEWAL_CONTEXT,
+    STATE_CONTEXT,
+];
 /// Bytes before the flags: version (1), key id (4), serial (8).
 pub const FIXED_HEADER_LEN: usize = 13;
 /// Largest binary token (body and signature) a verifier accepts.

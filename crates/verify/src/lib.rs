@@ -87,5 +87,5 @@ pub use key::{KeyId, MAX_CONTEXT_LEN, MAX_MESSAGE_LEN, PUBLIC_KEY_LEN, PublicKey
 pub use stack::{Pool, Pools, pools};
 pub use time::Utc;
 pub use token::Token;
-pub use verifier::{License, Verifier};
+pub use verifier::{Authentic, License, Validity, Verifier};
 pub use wire::varint_len;

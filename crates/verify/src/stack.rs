@@ -158,7 +158,7 @@ impl<'l, 'a> Pool<'l, 'a> {
     /// When the pool's seat count next drops: the earliest expiry of its
     /// members; `None` when all are perpetual.
     pub fn expires_at(&self) -> Option<u64> {
-        self.members().filter_map(|l| l.claims().expires_at).min()
+        self.members().filter_map(|l| l.validity().expires_at).min()
     }
 
     /// The earliest end of update entitlement among the members.

@@ -48,23 +48,17 @@ impl<'k> Verifier<'k> {
         })
     }
 
-    /// Checks the signature, then that the token is valid at `now` (Unix
-    /// seconds; the library has no clock).
-    pub fn verify<'a>(&self, token: Token<'a>, now: u64) -> Result<License<'a>, Error> {
+    /// Checks the signature only: the token is genuine, valid or not.
+    pub fn authenticate<'a>(&self, token: Token<'a>) -> Result<Authentic<'a>, Error> {
         self.check_signature(&token)?;
-        let claims = token.claims();
-        if now < claims.not_before {
-            return Err(Error::NotYetValid {
-                now,
-                not_before: claims.not_before,
-            });
-        }
-        if let Some(expires_at) = claims.expires_at {
-            if now >= expires_at {
-                return Err(Error::Expired { now, expires_at });
-            }
-        }
-        Ok(License { token })
+        Ok(Authentic { token })
+    }
+
+    /// Checks the signature, then that the token is valid at `now` (Unix
+    /// seconds; the library has no clock). An [`Error::Expired`] or
+    /// [`Error::NotYetValid`] therefore always means the token is genuine.
+    pub fn verify<'a>(&self, token: Token<'a>, now: u64) -> Result<License<'a>, Error> {
+        self.authenticate(token)?.valid_at(now)
     }
 
     /// Decodes token text into `buf` and verifies it: [`Token::decode`], then
@@ -79,17 +73,86 @@ impl<'k> Verifier<'k> {
     }
 }
 
-/// A token whose signature checked out under a trusted key and that was valid
-/// at the time given. Only [`Verifier::verify`] makes one.
+/// When a license may be used. A token carries its own; a renewal signed
+/// later may replace `expires_at` and `updates_until`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct License<'a> {
+pub struct Validity {
+    /// Start of validity.
+    pub not_before: u64,
+    /// End of validity (exclusive); `None` for perpetual.
+    pub expires_at: Option<u64>,
+    /// Newest build date covered; `None` for all.
+    pub updates_until: Option<u64>,
+}
+
+/// A token whose signature checked out under a trusted key, not yet checked
+/// against the time. Only [`Verifier::authenticate`] makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Authentic<'a> {
     token: Token<'a>,
 }
 
+impl<'a> Authentic<'a> {
+    /// The token.
+    pub fn token(&self) -> &Token<'a> {
+        &self.token
+    }
+
+    /// The validity the token itself carries.
+    pub fn own_validity(&self) -> Validity {
+        let claims = self.token.claims();
+        Validity {
+            not_before: claims.not_before,
+            expires_at: claims.expires_at,
+            updates_until: claims.updates_until,
+        }
+    }
+
+    /// Checks the token's own validity window against `now`.
+    pub fn valid_at(self, now: u64) -> Result<License<'a>, Error> {
+        let validity = self.own_validity();
+        self.valid_within(now, validity)
+    }
+
+    /// Checks `now` against `validity` instead of the token's own, for a
+    /// license renewed by a separately verified, signed renewal.
+    pub fn valid_within(self, now: u64, validity: Validity) -> Result<License<'a>, Error> {
+        if now < validity.not_before {
+            return Err(Error::NotYetValid {
+                now,
+                not_before: validity.not_before,
+            });
+        }
+        if let Some(expires_at) = validity.expires_at {
+            if now >= expires_at {
+                return Err(Error::Expired { now, expires_at });
+            }
+        }
+        Ok(License {
+            token: self.token,
+            validity,
+        })
+    }
+}
+
+/// A genuine token that was valid at the time given. Only
+/// [`Authentic::valid_at`] and [`Authentic::valid_within`] make one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct License<'a> {
+    token: Token<'a>,
+    validity: Validity,
+}
+
 impl<'a> License<'a> {
-    /// The verified claims.
+    /// The verified claims (as signed in the token; see [`License::validity`]
+    /// for the validity in force).
     pub fn claims(&self) -> &Claims<'a> {
         self.token.claims()
+    }
+
+    /// The validity in force: the token's own, or a renewal's.
+    pub fn validity(&self) -> Validity {
+        self.validity
     }
 
     /// The serial number.
@@ -110,7 +173,7 @@ impl<'a> License<'a> {
     /// Checks that the license covers software built at `build_date` (Unix
     /// seconds): refused when its update entitlement ended before that.
     pub fn check_build(&self, build_date: u64) -> Result<(), Error> {
-        match self.claims().updates_until {
+        match self.validity.updates_until {
             Some(updates_until) if build_date > updates_until => Err(Error::NotEntitledToBuild {
                 build_date,
                 updates_until,

@@ -764,3 +764,17 @@ fn verify_err_or_ok(keys: &[PublicKey], text: &str) -> Result<(), Error> {
         .verify_text(text, &mut buf, NOW)
         .map(|_| ())
 }
+
+#[test]
+fn signature_contexts_are_distinct_and_prefix_free() {
+    use entitle_verify::format::ALL_CONTEXTS;
+    for (i, a) in ALL_CONTEXTS.iter().enumerate() {
+        assert!(a.len() <= entitle_verify::MAX_CONTEXT_LEN);
+        assert_eq!(a.last(), Some(&0), "NUL-terminated");
+        for (j, b) in ALL_CONTEXTS.iter().enumerate() {
+            if i != j {
+                assert!(!b.starts_with(a), "{:?} is a prefix of {:?}", a, b);
+            }
+        }
+    }
+}
