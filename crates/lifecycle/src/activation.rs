@@ -1,0 +1,219 @@
+//! Offline activation (node locking), deactivation receipts (rehosting).
+//!
+//! 1. The appliance makes a request: the license serial, a fingerprint of
+//!    the machine, a fresh nonce, and the appliance's own public key (made at
+//!    its first activation). Short enough to read out; also shown as a QR
+//!    code.
+//! 2. A party allowed to activate (the vendor, or a partner whose
+//!    certificate grants `activate` for that license) signs a response
+//!    binding all four.
+//! 3. The appliance accepts the response only for its pending request: same
+//!    serial, same machine, same nonce, its own key.
+//! 4. To move the license, the appliance deactivates: it signs a receipt
+//!    with its key, deletes the activation and the key, and the receipt lets
+//!    the vendor or partner activate the license elsewhere, or revoke it.
+
+use entitle_verify::format::{ACTIVATION_CONTEXT, DEACTIVATION_CONTEXT};
+use entitle_verify::{KeyId, PublicKey, Serial};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::cert::KeyIdBytes;
+use crate::envelope::{Artifact, Signed, armor, exact, unarmor};
+use crate::error::Error;
+
+/// Bytes of a machine fingerprint.
+pub const FINGERPRINT_LEN: usize = 16;
+
+/// A machine fingerprint: `SHA-256("entitle machine v1\0" || product || 0x00
+/// || machine bytes)[..16]`. The product acts as a salt, so that two
+/// vendors' fingerprints of one machine cannot be linked. The caller picks
+/// the machine bytes (the CLI: /etc/machine-id).
+pub fn fingerprint(product: &str, machine: &[u8]) -> [u8; FINGERPRINT_LEN] {
+    let digest = Sha256::new()
+        .chain_update(b"entitle machine v1\0")
+        .chain_update(product.as_bytes())
+        .chain_update([0u8])
+        .chain_update(machine)
+        .finalize();
+    let mut out = [0u8; FINGERPRINT_LEN];
+    for (o, d) in out.iter_mut().zip(digest.iter()) {
+        *o = *d;
+    }
+    out
+}
+
+/// An activation request, made on the appliance. Not signed: everything in
+/// it is bound by the response, and only the appliance holds the secret of
+/// `appliance`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// Format version: 1.
+    pub version: u8,
+    /// The license to activate.
+    pub serial: [u8; 8],
+    /// The machine.
+    pub fingerprint: [u8; FINGERPRINT_LEN],
+    /// Fresh for each request.
+    pub nonce: [u8; 8],
+    /// The appliance's own public key.
+    pub appliance: [u8; 32],
+}
+
+impl Request {
+    /// Armour prefix.
+    pub const PREFIX: &'static str = "entq1.";
+
+    /// The request as text.
+    pub fn to_text(&self) -> Result<String, Error> {
+        let bytes = postcard::to_allocvec(self).map_err(|e| Error::Malformed {
+            what: "activation request",
+            detail: e.to_string(),
+        })?;
+        Ok(armor(Self::PREFIX, &bytes))
+    }
+
+    /// Reads request text.
+    pub fn from_text(text: &str) -> Result<Request, Error> {
+        let bytes = unarmor(text, Self::PREFIX, "activation request")?;
+        let request: Request = exact(&bytes).map_err(|detail| Error::Malformed {
+            what: "activation request",
+            detail,
+        })?;
+        if request.version != 1 {
+            return Err(Error::Malformed {
+                what: "activation request",
+                detail: format!("version {} (this entitle reads 1)", request.version),
+            });
+        }
+        Ok(request)
+    }
+}
+
+/// An activation response: a party allowed to activate binds a license to
+/// one machine and one appliance key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activation {
+    /// Format version: 1.
+    pub version: u8,
+    /// Key id of the activating party.
+    pub signer: KeyIdBytes,
+    /// The license.
+    pub serial: [u8; 8],
+    /// The machine.
+    pub fingerprint: [u8; FINGERPRINT_LEN],
+    /// The request's nonce.
+    pub nonce: [u8; 8],
+    /// The appliance's key.
+    pub appliance: [u8; 32],
+    /// When it was signed.
+    pub issued_at: u64,
+}
+
+impl Activation {
+    /// The response to `request`.
+    pub fn answer(request: &Request, signer: KeyId, issued_at: u64) -> Activation {
+        Activation {
+            version: 1,
+            signer: signer.0,
+            serial: request.serial,
+            fingerprint: request.fingerprint,
+            nonce: request.nonce,
+            appliance: request.appliance,
+            issued_at,
+        }
+    }
+
+    /// Checks that it answers `request`, made on this appliance.
+    pub fn matches(&self, request: &Request) -> Result<(), Error> {
+        let refuse = |why: &str| Err(Error::Activation(why.to_string()));
+        if self.serial != request.serial {
+            return refuse("it is for another license");
+        }
+        if self.fingerprint != request.fingerprint {
+            return refuse("it is for another machine");
+        }
+        if self.appliance != request.appliance {
+            return refuse("it is for another appliance key");
+        }
+        if self.nonce != request.nonce {
+            return refuse("it answers an older request of this machine");
+        }
+        Ok(())
+    }
+
+    /// The license serial.
+    pub fn serial(&self) -> Serial {
+        Serial(self.serial)
+    }
+}
+
+impl Artifact for Activation {
+    const PREFIX: &'static str = "enta1.";
+    const CONTEXT: &'static [u8] = ACTIVATION_CONTEXT;
+    const NAME: &'static str = "activation response";
+
+    fn signer(&self) -> KeyId {
+        KeyId(self.signer)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        (self.version == 1)
+            .then_some(())
+            .ok_or_else(|| format!("version {} (this entitle reads 1)", self.version))
+    }
+}
+
+/// Proof, signed by the appliance's own key, that a license left a machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// Format version: 1.
+    pub version: u8,
+    /// Key id of the appliance key that signs it.
+    pub signer: KeyIdBytes,
+    /// The activation that ended (its text, with its signature).
+    pub activation: String,
+    /// When the license was deactivated.
+    pub deactivated_at: u64,
+}
+
+impl Receipt {
+    /// The activation the receipt ends, decoded (its signature is checked by
+    /// [`Receipt::verify`]).
+    pub fn ended(&self) -> Result<Signed<Activation>, Error> {
+        Signed::<Activation>::decode(&self.activation)
+    }
+}
+
+impl Artifact for Receipt {
+    const PREFIX: &'static str = "entd1.";
+    const CONTEXT: &'static [u8] = DEACTIVATION_CONTEXT;
+    const NAME: &'static str = "deactivation receipt";
+
+    fn signer(&self) -> KeyId {
+        KeyId(self.signer)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        (self.version == 1)
+            .then_some(())
+            .ok_or_else(|| format!("version {} (this entitle reads 1)", self.version))
+    }
+}
+
+/// Checks a receipt: signed by the very appliance key its activation bound.
+/// (The activation's own signer is checked by the caller, against the
+/// certificate chain.) Returns the ended activation.
+pub fn verify_receipt(receipt: &Signed<Receipt>) -> Result<Signed<Activation>, Error> {
+    let ended = receipt.body.ended()?;
+    let appliance = PublicKey::from_bytes(&ended.body.appliance).map_err(|_| Error::Malformed {
+        what: Receipt::NAME,
+        detail: "the activation's appliance key is not valid".into(),
+    })?;
+    receipt.check_signature(&appliance).map_err(|_| {
+        Error::Activation(
+            "the receipt is not signed by the appliance key of the activation it ends".into(),
+        )
+    })?;
+    Ok(ended)
+}

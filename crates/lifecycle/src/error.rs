@@ -1,0 +1,164 @@
+//! The one error type of entitle-lifecycle.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use entitle_verify::{KeyId, Serial, Utc};
+
+/// What to do about an [`Error`]: the `entitle` CLI maps kinds to exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Forged, tampered, replayed, revoked, out of its signer's rights, or
+    /// for another machine: never to be used.
+    Invalid,
+    /// Genuine, but not now (the clock was set back).
+    NotValidNow,
+    /// A file could not be read or written, or is not what was expected.
+    Input,
+    /// An add-on without its base license.
+    Incomplete,
+}
+
+/// Why a life-cycle artifact or operation was refused.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum Error {
+    /// Text that is not a well-formed artifact of the expected kind.
+    Malformed {
+        /// The kind of artifact expected.
+        what: &'static str,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Signed by a key that is neither trusted nor certified by a trusted key.
+    UnknownSigner {
+        /// The kind of artifact.
+        what: &'static str,
+        /// The key id it names.
+        key_id: KeyId,
+    },
+    /// The signature does not match.
+    BadSignature {
+        /// The kind of artifact.
+        what: &'static str,
+    },
+    /// A certificate chain that does not hold: a link that widens its
+    /// parent, delegates without the right, is too deep, or is revoked.
+    Chain(String),
+    /// A party acting outside its role or limits.
+    NotAllowed(String),
+    /// An activation that is not for this machine, license or request.
+    Activation(String),
+    /// The license was revoked.
+    Revoked {
+        /// Its serial.
+        serial: Serial,
+    },
+    /// A revocation list older than one already seen.
+    Replay {
+        /// Sequence number of the list offered.
+        sequence: u64,
+        /// Sequence number of the newest list seen.
+        newest: u64,
+    },
+    /// The clock reads earlier than times already seen.
+    ClockSetBack {
+        /// The clock.
+        now: u64,
+        /// The latest time this appliance has seen.
+        seen: u64,
+    },
+    /// The appliance state is missing, altered or unusable.
+    State(String),
+    /// Reading or writing a file failed.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A key could not be made or read.
+    Key(entitle_issue::Error),
+    /// The token verifier refused a token.
+    Token(entitle_verify::Error),
+    /// A newer generation of the license (another edition, same product and
+    /// tenant) replaced it.
+    Superseded {
+        /// The newer license's serial.
+        by: Serial,
+        /// Its edition.
+        edition: String,
+    },
+}
+
+impl Error {
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::ClockSetBack { .. } | Error::Superseded { .. } => ErrorKind::NotValidNow,
+            Error::Io { .. } | Error::Key(_) => ErrorKind::Input,
+            Error::Token(e) => match e.kind() {
+                entitle_verify::ErrorKind::NotValidNow => ErrorKind::NotValidNow,
+                entitle_verify::ErrorKind::Incomplete => ErrorKind::Incomplete,
+                entitle_verify::ErrorKind::Invalid => ErrorKind::Invalid,
+            },
+            _ => ErrorKind::Invalid,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Malformed { what, detail } => write!(f, "not a valid {what}: {detail}"),
+            Error::UnknownSigner { what, key_id } => write!(
+                f,
+                "{what} signed by key {key_id}, which is neither trusted nor certified by a trusted key"
+            ),
+            Error::BadSignature { what } => {
+                write!(f, "bad signature: the {what} was altered or forged")
+            }
+            Error::Chain(why) => write!(f, "certificate chain refused: {why}"),
+            Error::NotAllowed(why) => write!(f, "not allowed: {why}"),
+            Error::Activation(why) => write!(f, "activation refused: {why}"),
+            Error::Revoked { serial } => write!(f, "license {serial} was revoked"),
+            Error::Replay { sequence, newest } => write!(
+                f,
+                "revocation list {sequence} is older than list {newest}, which this appliance has seen; an old list cannot be replayed"
+            ),
+            Error::ClockSetBack { now, seen } => write!(
+                f,
+                "the clock was set back: it reads {}, but this appliance has seen {}",
+                Utc(*now),
+                Utc(*seen)
+            ),
+            Error::State(why) => write!(f, "appliance state: {why}"),
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Key(e) => e.fmt(f),
+            Error::Token(e) => e.fmt(f),
+            Error::Superseded { by, edition } => {
+                write!(
+                    f,
+                    "superseded by the newer license {by} (edition {edition})"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Key(e) => Some(e),
+            Error::Token(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<entitle_issue::Error> for Error {
+    fn from(e: entitle_issue::Error) -> Error {
+        Error::Key(e)
+    }
+}
