@@ -36,6 +36,238 @@ pub enum Command {
     /// Hand the licenses of the tokens to the users of users.csv, by the
     /// catalog's rules and a fixed order (docs/allocation.md).
     Allocate(AllocateArgs),
+    /// Certify partners (distributors, resellers, ...) and show certificates.
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+    /// Offline activation: request, respond, accept, deactivate.
+    #[command(subcommand)]
+    Activate(ActivateCommand),
+    /// Sign a revocation list (destroy license keys).
+    Revoke(RevokeArgs),
+    /// Sign a renewal: a new end of term for a license.
+    Renew(RenewArgs),
+}
+
+/// Who signs a life-cycle artifact, and the chain that vouches for it.
+#[derive(Debug, Args)]
+pub struct SignerArgs {
+    /// Signing key file, or '-' for standard input; default: the
+    /// ENTITLE_SIGNING_KEY environment variable.
+    #[arg(long, value_name = "PATH|-", value_hint = ValueHint::FilePath, allow_hyphen_values = true)]
+    pub key: Option<String>,
+    /// The signer's certificate chain (files with `entc1.` lines), when the
+    /// signer is a partner. Printed after the artifact, so that one file
+    /// carries both.
+    #[arg(long = "cert", value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub certs: Vec<PathBuf>,
+    /// Trusted vendor public key(s): check, before signing, that the signer
+    /// may do this (the appliance checks again).
+    #[arg(long = "public", value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub public: Vec<PathBuf>,
+    /// The time of signing (default: the system clock).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub now: Option<u64>,
+    /// Print a JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `entitle partner ...`.
+#[derive(Debug, Subcommand)]
+pub enum PartnerCommand {
+    /// Certify a partner's public key with a role, capabilities and limits.
+    Certify(Box<CertifyArgs>),
+    /// Show certificates; with --public, check their chain.
+    Show(ShowArgs),
+}
+
+/// `entitle partner certify`.
+#[derive(Debug, Args)]
+pub struct CertifyArgs {
+    /// The signer.
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    /// The partner's public key (PEM).
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub subject: PathBuf,
+    /// The partner's name.
+    #[arg(long)]
+    pub name: String,
+    /// customer, system-integrator, service-provider, reseller, distributor, partner.
+    #[arg(long)]
+    pub role: String,
+    /// A capability beyond the role's preset: issue, activate, revoke,
+    /// extend, extra-keys, delegate. Repeatable.
+    #[arg(long = "grant", value_name = "CAPABILITY")]
+    pub grants: Vec<String>,
+    /// A product it may act on, optionally with editions: `starface` or
+    /// `starface:compact,appliance`. Repeatable; none for every product.
+    #[arg(long = "product", value_name = "P[:E,...]")]
+    pub products: Vec<String>,
+    /// Most seats per key.
+    #[arg(long)]
+    pub max_seats: Option<u32>,
+    /// Start of its window (default: now).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub not_before: Option<u64>,
+    /// End of its window: nothing it signs may be valid later.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub not_after: u64,
+    /// A tenant (company id) it may act for. Repeatable; none for every tenant.
+    #[arg(long = "tenant", value_name = "ID")]
+    pub tenants: Vec<String>,
+    /// How many levels it may certify below itself (needs `delegate`).
+    #[arg(long, default_value_t = 0)]
+    pub depth: u8,
+}
+
+/// `entitle partner show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Trusted vendor public key(s): check each certificate's chain.
+    #[arg(long = "public", value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub public: Vec<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Certificate text, @FILE or '-'.
+    #[arg(value_name = "CERT", required = true)]
+    pub certs: Vec<String>,
+}
+
+/// Where the appliance keeps its state, and which machine it is.
+#[derive(Debug, Args)]
+pub struct ApplianceArgs {
+    /// The appliance's state directory (keys, activations, clock).
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub state_dir: PathBuf,
+    /// The file identifying the machine, hashed with the product name.
+    #[arg(long, value_name = "PATH", default_value = "/etc/machine-id", value_hint = ValueHint::FilePath)]
+    pub machine_id: PathBuf,
+    /// The time (default: the system clock).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub now: Option<u64>,
+    /// Print a JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `entitle activate ...`.
+#[derive(Debug, Subcommand)]
+pub enum ActivateCommand {
+    /// On the appliance: print an activation request (text and QR code).
+    Request(RequestArgs),
+    /// At the vendor or partner: answer a request.
+    Respond(RespondArgs),
+    /// On the appliance: accept the response.
+    Accept(AcceptArgs),
+    /// On the appliance: end the activation and print a signed receipt.
+    Deactivate(DeactivateArgs),
+}
+
+/// `entitle activate request`.
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// The appliance.
+    #[command(flatten)]
+    pub appliance: ApplianceArgs,
+    /// The license token (text, @FILE or '-').
+    #[arg(long, value_name = "TOKEN")]
+    pub license: String,
+    /// Also print the request as a QR code.
+    #[arg(long)]
+    pub qr: bool,
+}
+
+/// `entitle activate respond`.
+#[derive(Debug, Args)]
+pub struct RespondArgs {
+    /// The signer.
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    /// The license token the request is for (text, @FILE or '-').
+    #[arg(long, value_name = "TOKEN")]
+    pub license: String,
+    /// The deactivation receipt of the license's previous machine (rehosting).
+    #[arg(long, value_name = "RECEIPT")]
+    pub receipt: Option<String>,
+    /// The activation request (text or @FILE).
+    #[arg(value_name = "REQUEST")]
+    pub request: String,
+}
+
+/// `entitle activate accept`.
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// The appliance.
+    #[command(flatten)]
+    pub appliance: ApplianceArgs,
+    /// Trusted vendor public key(s).
+    #[arg(long = "public", value_name = "PATH", required = true, value_hint = ValueHint::FilePath)]
+    pub public: Vec<PathBuf>,
+    /// The license token (text, @FILE or '-').
+    #[arg(long, value_name = "TOKEN")]
+    pub license: String,
+    /// The response, with its signer's certificates (text or @FILE).
+    #[arg(value_name = "RESPONSE")]
+    pub response: String,
+}
+
+/// `entitle activate deactivate`.
+#[derive(Debug, Args)]
+pub struct DeactivateArgs {
+    /// The appliance.
+    #[command(flatten)]
+    pub appliance: ApplianceArgs,
+    /// The license token (text, @FILE or '-').
+    #[arg(long, value_name = "TOKEN")]
+    pub license: String,
+}
+
+/// `entitle revoke`.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The signer.
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    /// The list's sequence number: higher than the signer's previous list.
+    #[arg(long)]
+    pub sequence: u64,
+    /// A license serial (16 hex digits) to revoke. Repeatable.
+    #[arg(long = "serial", value_name = "HEX")]
+    pub serials: Vec<String>,
+    /// A partner certificate serial to revoke. Repeatable.
+    #[arg(long = "certificate", value_name = "HEX")]
+    pub certificates: Vec<String>,
+    /// A deactivation receipt: revoke (destroy) the license it proves gone.
+    /// Repeatable; text or @FILE.
+    #[arg(long = "receipt", value_name = "RECEIPT")]
+    pub receipts: Vec<String>,
+    /// The licenses concerned (text, @FILE): lets the pre-signing check see
+    /// that they are within the signer's limits.
+    #[arg(long = "license", value_name = "TOKEN")]
+    pub licenses: Vec<String>,
+}
+
+/// `entitle renew`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("term").required(true).args(["expires", "perpetual"]))]
+pub struct RenewArgs {
+    /// The signer.
+    #[command(flatten)]
+    pub signer: SignerArgs,
+    /// The license to renew (text, @FILE or '-').
+    #[arg(long, value_name = "TOKEN")]
+    pub license: String,
+    /// New end of validity.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub expires: Option<u64>,
+    /// The license no longer expires.
+    #[arg(long)]
+    pub perpetual: bool,
+    /// New end of updates.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub updates_until: Option<u64>,
 }
 
 /// `entitle catalog ...`.
@@ -201,7 +433,22 @@ pub struct VerifyArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
-    /// Token text, @FILE (one token per line), or '-' for standard input.
+    /// The appliance's state directory: catches a clock set back, refuses
+    /// revocation lists older than seen, and holds activations.
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub state_dir: Option<PathBuf>,
+    /// Every license must be activated on this machine (needs --state-dir).
+    #[arg(long, requires = "state_dir")]
+    pub require_activation: bool,
+    /// The file identifying the machine, for --require-activation.
+    #[arg(long, value_name = "PATH", default_value = "/etc/machine-id", value_hint = ValueHint::FilePath)]
+    pub machine_id: PathBuf,
+    /// How far, in seconds, the clock may read before times already seen.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub clock_tolerance: u64,
+    /// Tokens, and the certificates, renewals, revocation lists and
+    /// activation responses that go with them: text, @FILE (one per line),
+    /// or '-' for standard input.
     #[arg(value_name = "TOKEN", required = true)]
     pub tokens: Vec<String>,
 }

@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+mod artifacts;
 mod cli;
 mod commands;
 mod error;
@@ -24,6 +25,10 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Catalog(command) => commands::catalog::run(&command),
         Command::Allocate(args) => commands::allocate::run(&args),
+        Command::Partner(command) => commands::partner::run(&command),
+        Command::Activate(command) => commands::activate::run(&command),
+        Command::Revoke(args) => commands::revoke::revoke(&args),
+        Command::Renew(args) => commands::revoke::renew(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,8 +1,11 @@
 //! One module per command.
 
+pub mod activate;
 pub mod allocate;
 pub mod catalog;
 pub mod inspect;
 pub mod issue;
 pub mod keygen;
+pub mod partner;
+pub mod revoke;
 pub mod verify;

@@ -3,39 +3,110 @@
 use std::collections::BTreeMap;
 
 use entitle_issue::unix_now;
-use entitle_verify::{Error, License, MAX_TOKEN_BYTES, Pool, Verifier, pools};
+use entitle_lifecycle::{Appliance, Options, evaluate};
+use entitle_verify::{License, MAX_TOKEN_BYTES, Pool, Token, pools};
 
+use crate::artifacts::{lifecycle_error, sort_inputs};
 use crate::cli::VerifyArgs;
+use crate::commands::activate::machine_bytes;
 use crate::error::CliError;
-use crate::input::{TokenInput, read_public_keys, read_tokens};
+use crate::input::{read_public_keys, read_tokens};
 use crate::json::{Rejected, StackedLicense, VerifyReport, abbreviate, rfc3339};
 use crate::output::say;
 
 /// Runs the command. Succeeds when at least one license is usable.
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     let keys = read_public_keys(&args.public)?;
-    let inputs = read_tokens(&args.tokens)?;
+    let sorted = sort_inputs(read_tokens(&args.tokens)?);
     let now = args.now.unwrap_or_else(unix_now);
-    let verifier = Verifier::new(&keys);
+    let mut report = VerifyReport::default();
+    // (position among the tokens, failure): the first in input order decides the exit code
+    let mut failures: Vec<(usize, CliError)> = Vec::new();
+    for (input, error) in &sorted.malformed {
+        report.rejected.push(Rejected {
+            token: input.text.clone(),
+            reason: error.to_string(),
+        });
+        failures.push((
+            usize::MAX,
+            lifecycle_error(error, format!("{}: ", input.origin)),
+        ));
+    }
 
-    let mut buffers = vec![[0u8; MAX_TOKEN_BYTES]; inputs.len()];
+    let mut buffers = vec![[0u8; MAX_TOKEN_BYTES]; sorted.tokens.len()];
+    let mut tokens = Vec::new();
+    let mut token_inputs = Vec::new();
+    for (position, (input, buf)) in sorted.tokens.iter().zip(buffers.iter_mut()).enumerate() {
+        match Token::decode(&input.text, buf) {
+            Ok(token) => {
+                tokens.push(token);
+                token_inputs.push((position, input));
+            }
+            Err(error) => {
+                report.rejected.push(Rejected {
+                    token: input.text.clone(),
+                    reason: error.to_string(),
+                });
+                failures.push((position, CliError::token(error, &input.origin)));
+            }
+        }
+    }
+
+    let mut appliance = args
+        .state_dir
+        .as_deref()
+        .map(Appliance::open)
+        .transpose()
+        .map_err(|e| lifecycle_error(&e, ""))?;
+    let machine = if args.require_activation {
+        Some(machine_bytes(&args.machine_id)?)
+    } else {
+        None
+    };
+    let options = Options {
+        now,
+        build_date: args.build_date,
+        machine: machine.as_deref(),
+    };
+    let eval = evaluate(
+        &keys,
+        &tokens,
+        &sorted.artifacts,
+        appliance.as_mut(),
+        options,
+    );
+    if let Some(appliance) = appliance.as_mut() {
+        appliance
+            .observe(now, args.clock_tolerance, &eval.times)
+            .map_err(|e| lifecycle_error(&e, ""))?;
+        appliance.save().map_err(|e| lifecycle_error(&e, ""))?;
+    }
+    for (text, error) in &eval.refused_artifacts {
+        report.rejected.push(Rejected {
+            token: text.clone(),
+            reason: error.to_string(),
+        });
+        failures.push((usize::MAX, lifecycle_error(error, "")));
+    }
+    report.warnings.extend(eval.warnings.iter().cloned());
+    for (index, error) in &eval.refused {
+        if let Some(&(position, input)) = token_inputs.get(*index) {
+            report.rejected.push(Rejected {
+                token: input.text.clone(),
+                reason: error.to_string(),
+            });
+            failures.push((
+                position,
+                lifecycle_error(error, format!("{}: ", input.origin)),
+            ));
+        }
+    }
     let mut licenses = Vec::new();
     let mut sources = Vec::new(); // sources[i] is where licenses[i] came from
-    let mut report = VerifyReport::default();
-    let mut failures = Vec::new();
-    for (input, buf) in inputs.iter().zip(buffers.iter_mut()) {
-        let verified = verifier
-            .verify_text(&input.text, buf, now)
-            .and_then(|license| match args.build_date {
-                Some(build_date) => license.check_build(build_date).map(|()| license),
-                None => Ok(license),
-            });
-        match verified {
-            Ok(license) => {
-                licenses.push(license);
-                sources.push(input);
-            }
-            Err(error) => reject(&mut report, &mut failures, input, error),
+    for (index, license) in eval.licenses {
+        if let Some(&source) = token_inputs.get(index) {
+            licenses.push(license);
+            sources.push(source);
         }
     }
 
@@ -44,9 +115,13 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         match pool.check() {
             Ok(()) => report.licenses.push(stacked(&pool, &mut report.warnings)),
             Err(error) => {
-                for (license, input) in licenses.iter().zip(&sources) {
+                for (license, (position, input)) in licenses.iter().zip(&sources) {
                     if pool.contains(license) {
-                        reject(&mut report, &mut failures, input, error);
+                        report.rejected.push(Rejected {
+                            token: input.text.clone(),
+                            reason: error.to_string(),
+                        });
+                        failures.push((*position, CliError::token(error, &input.origin)));
                     }
                 }
             }
@@ -60,27 +135,16 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         print_plain(&report);
     }
     if report.licenses.is_empty() {
+        failures.sort_by_key(|(position, _)| *position);
         let mut first = failures
             .into_iter()
+            .map(|(_, failure)| failure)
             .next()
             .unwrap_or_else(|| CliError::input("no token given"));
         first.message = format!("no usable license: {}", first.message);
         return Err(first);
     }
     Ok(())
-}
-
-fn reject(
-    report: &mut VerifyReport,
-    failures: &mut Vec<CliError>,
-    input: &TokenInput,
-    error: Error,
-) {
-    report.rejected.push(Rejected {
-        token: input.text.clone(),
-        reason: error.to_string(),
-    });
-    failures.push(CliError::token(error, &input.origin));
 }
 
 fn warn_repeated_serials(licenses: &[License<'_>], report: &mut VerifyReport) {

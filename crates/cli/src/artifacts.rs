@@ -1,0 +1,176 @@
+//! Reading life-cycle artifacts and signers from the command line.
+
+use std::path::PathBuf;
+
+use entitle_issue::SigningKey;
+use entitle_lifecycle::{
+    Activation, Artifact, Artifacts, Authority, Certificate, Error, ErrorKind, Renewal,
+    RevocationList, Signed, authority,
+};
+use entitle_verify::{MAX_TOKEN_BYTES, PublicKey, Token};
+
+use crate::cli::SignerArgs;
+use crate::error::{CliError, Exit};
+use crate::input::{TokenInput, read_file, read_public_keys, read_signing_key, read_tokens};
+
+/// A life-cycle error as a CLI failure with the right exit code.
+pub fn lifecycle_error(error: &Error, context: impl std::fmt::Display) -> CliError {
+    CliError {
+        exit: match error.kind() {
+            ErrorKind::Invalid => Exit::Invalid,
+            ErrorKind::NotValidNow => Exit::NotValidNow,
+            ErrorKind::Input => Exit::Input,
+            ErrorKind::Incomplete => Exit::Incomplete,
+        },
+        message: format!("{context}{error}"),
+    }
+}
+
+/// Inputs sorted by kind, by their prefix.
+#[derive(Debug, Default)]
+pub struct Sorted {
+    /// Token texts.
+    pub tokens: Vec<TokenInput>,
+    /// The other artifacts, decoded.
+    pub artifacts: Artifacts,
+    /// Artifacts that could not be decoded.
+    pub malformed: Vec<(TokenInput, Error)>,
+}
+
+/// Sorts TOKEN arguments into tokens and artifacts.
+pub fn sort_inputs(inputs: Vec<TokenInput>) -> Sorted {
+    let mut sorted = Sorted::default();
+    for input in inputs {
+        let text = input.text.trim_start_matches(|c: char| {
+            c.is_whitespace() || "\"'`\u{201c}\u{201e}\u{ab}".contains(c)
+        });
+        let result = if text.starts_with(Certificate::PREFIX) {
+            Signed::decode(&input.text).map(|c| sorted.artifacts.certificates.push(c))
+        } else if text.starts_with(Renewal::PREFIX) {
+            Signed::decode(&input.text).map(|r| sorted.artifacts.renewals.push(r))
+        } else if text.starts_with(RevocationList::PREFIX) {
+            Signed::decode(&input.text).map(|r| sorted.artifacts.revocations.push(r))
+        } else if text.starts_with(Activation::PREFIX) {
+            Signed::decode(&input.text).map(|a| sorted.artifacts.activations.push(a))
+        } else {
+            sorted.tokens.push(input);
+            continue;
+        };
+        if let Err(e) = result {
+            sorted.malformed.push((input, e));
+        }
+    }
+    sorted
+}
+
+/// Reads certificate files (lines starting `entc1.`; other lines are ignored).
+pub fn read_certificates(paths: &[PathBuf]) -> Result<Vec<Signed<Certificate>>, CliError> {
+    let mut certs = Vec::new();
+    for path in paths {
+        let text = read_file(path)?;
+        let before = certs.len();
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with(Certificate::PREFIX))
+        {
+            certs.push(
+                Signed::decode(line)
+                    .map_err(|e| lifecycle_error(&e, format!("{}: ", path.display())))?,
+            );
+        }
+        if certs.len() == before {
+            return Err(CliError::input(format!(
+                "{}: no certificate (entc1.) in it",
+                path.display()
+            )));
+        }
+    }
+    Ok(certs)
+}
+
+/// Reads exactly one artifact or token text from an argument.
+pub fn read_one(arg: &str, what: &str) -> Result<String, CliError> {
+    let inputs = read_tokens(std::slice::from_ref(&arg.to_string()))?;
+    match inputs.as_slice() {
+        [one] => Ok(one.text.clone()),
+        [first, ..] if what == "certificate chain" => Ok(first.text.clone()),
+        _ => Err(CliError::input(format!(
+            "{arg}: expected one {what}, found {}",
+            inputs.len()
+        ))),
+    }
+}
+
+/// Decodes the license token given with `--license`.
+pub fn read_license<'b>(
+    arg: &str,
+    buf: &'b mut [u8; MAX_TOKEN_BYTES],
+) -> Result<(Token<'b>, Vec<String>), CliError> {
+    let inputs = read_tokens(std::slice::from_ref(&arg.to_string()))?;
+    let sorted = sort_inputs(inputs);
+    let [license] = sorted.tokens.as_slice() else {
+        return Err(CliError::input(format!(
+            "--license {arg}: expected one license token, found {}",
+            sorted.tokens.len()
+        )));
+    };
+    let token = Token::decode(&license.text, buf).map_err(|e| CliError::token(e, "--license"))?;
+    let certs = sorted
+        .artifacts
+        .certificates
+        .iter()
+        .map(|c| c.text().to_string())
+        .collect();
+    Ok((token, certs))
+}
+
+/// The signer of a life-cycle artifact.
+pub struct Signer {
+    /// Its key.
+    pub key: SigningKey,
+    /// Its certificate chain (empty for the vendor).
+    pub certs: Vec<Signed<Certificate>>,
+    /// Its authority, when vendor keys were given to check it.
+    pub authority: Option<Authority>,
+    /// The vendor keys given.
+    pub vendor_keys: Vec<PublicKey>,
+}
+
+impl Signer {
+    /// Loads key, chain and, with --public, the authority of the chain.
+    pub fn load(args: &SignerArgs) -> Result<Signer, CliError> {
+        let key = read_signing_key(args.key.as_deref())?;
+        let certs = read_certificates(&args.certs)?;
+        let vendor_keys = read_public_keys(&args.public)?;
+        let authority = if vendor_keys.is_empty() {
+            None
+        } else {
+            Some(
+                authority(&vendor_keys, &certs, key.id(), &[])
+                    .map_err(|e| lifecycle_error(&e, "the signer: "))?,
+            )
+        };
+        Ok(Signer {
+            key,
+            certs,
+            authority,
+            vendor_keys,
+        })
+    }
+
+    /// The artifact's text followed by the signer's chain, one per line.
+    pub fn with_chain(&self, text: &str) -> String {
+        let mut out = String::from(text);
+        for cert in &self.certs {
+            out.push('\n');
+            out.push_str(cert.text());
+        }
+        out
+    }
+
+    /// The chain's texts.
+    pub fn chain(&self) -> Vec<String> {
+        self.certs.iter().map(|c| c.text().to_string()).collect()
+    }
+}

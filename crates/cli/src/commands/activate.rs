@@ -1,0 +1,269 @@
+//! `entitle activate request|respond|accept|deactivate`.
+
+use entitle_issue::unix_now;
+use entitle_lifecycle::{
+    Activation, Appliance, Artifact as _, Capability, Receipt, Request, Signed, authority,
+    check_activation, fingerprint, verify_receipt,
+};
+use entitle_verify::{MAX_TOKEN_BYTES, Serial};
+use serde::Serialize;
+
+use crate::artifacts::{Signer, lifecycle_error, read_license, read_one, sort_inputs};
+use crate::cli::{
+    AcceptArgs, ActivateCommand, ApplianceArgs, DeactivateArgs, RequestArgs, RespondArgs,
+};
+use crate::error::CliError;
+use crate::input::{read_public_keys, read_tokens};
+use crate::output::say;
+
+/// Runs an activation command.
+pub fn run(command: &ActivateCommand) -> Result<(), CliError> {
+    match command {
+        ActivateCommand::Request(args) => request(args),
+        ActivateCommand::Respond(args) => respond(args),
+        ActivateCommand::Accept(args) => accept(args),
+        ActivateCommand::Deactivate(args) => deactivate(args),
+    }
+}
+
+/// The machine's identity bytes: the machine-id file, trimmed.
+pub fn machine_bytes(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        CliError::input(format!(
+            "cannot read the machine id {}: {e}",
+            path.display()
+        ))
+    })?;
+    let trimmed = bytes.trim_ascii();
+    if trimmed.is_empty() {
+        return Err(CliError::input(format!(
+            "the machine id {} is empty",
+            path.display()
+        )));
+    }
+    Ok(trimmed.to_vec())
+}
+
+fn open(args: &ApplianceArgs) -> Result<Appliance, CliError> {
+    Appliance::open(&args.state_dir).map_err(|e| lifecycle_error(&e, ""))
+}
+
+fn json_line<T: Serialize>(value: &T) -> Result<(), CliError> {
+    say!(
+        "{}",
+        serde_json::to_string(value).map_err(|e| CliError::input(e.to_string()))?
+    );
+    Ok(())
+}
+
+fn request(args: &RequestArgs) -> Result<(), CliError> {
+    let mut buf = [0u8; MAX_TOKEN_BYTES];
+    let (license, _) = read_license(&args.license, &mut buf)?;
+    let machine = machine_bytes(&args.appliance.machine_id)?;
+    let mut appliance = open(&args.appliance)?;
+    let request = appliance
+        .request(
+            license.serial(),
+            fingerprint(license.claims().product, &machine),
+        )
+        .map_err(|e| lifecycle_error(&e, ""))?;
+    appliance.save().map_err(|e| lifecycle_error(&e, ""))?;
+    let text = request.to_text().map_err(|e| lifecycle_error(&e, ""))?;
+    if args.appliance.json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            request: &'a str,
+            serial: String,
+            product: &'a str,
+        }
+        return json_line(&Out {
+            request: &text,
+            serial: license.serial().to_string(),
+            product: license.claims().product,
+        });
+    }
+    say!("{text}");
+    if args.qr {
+        let code = qrcode::QrCode::new(text.as_bytes())
+            .map_err(|e| CliError::input(format!("cannot draw the QR code: {e}")))?;
+        let image = code
+            .render::<qrcode::render::unicode::Dense1x2>()
+            .dark_color(qrcode::render::unicode::Dense1x2::Light)
+            .light_color(qrcode::render::unicode::Dense1x2::Dark)
+            .quiet_zone(true)
+            .build();
+        say!("{image}");
+    }
+    Ok(())
+}
+
+fn respond(args: &RespondArgs) -> Result<(), CliError> {
+    let signer = Signer::load(&args.signer)?;
+    let now = args.signer.now.unwrap_or_else(unix_now);
+    let mut buf = [0u8; MAX_TOKEN_BYTES];
+    let (license, _) = read_license(&args.license, &mut buf)?;
+    let request = Request::from_text(&read_one(&args.request, "activation request")?)
+        .map_err(|e| lifecycle_error(&e, ""))?;
+    if request.serial != license.serial().0 {
+        return Err(lifecycle_error(
+            &entitle_lifecycle::Error::Activation(format!(
+                "the request is for license {}, not {}",
+                Serial(request.serial),
+                license.serial()
+            )),
+            "",
+        ));
+    }
+    if let Some(authority) = &signer.authority {
+        authority
+            .allows(Capability::Activate, now, Some(license.claims()))
+            .map_err(|e| lifecycle_error(&e, ""))?;
+    }
+    if let Some(receipt) = &args.receipt {
+        check_receipt(
+            &read_one(receipt, "deactivation receipt")?,
+            &signer,
+            license.serial(),
+        )?;
+    }
+    let activation = Activation::answer(&request, signer.key.id(), now);
+    let signed = Signed::sign(activation, &signer.key).map_err(|e| lifecycle_error(&e, ""))?;
+    if args.signer.json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            response: &'a str,
+            chain: Vec<String>,
+            serial: String,
+        }
+        return json_line(&Out {
+            response: signed.text(),
+            chain: signer.chain(),
+            serial: license.serial().to_string(),
+        });
+    }
+    say!("{}", signer.with_chain(signed.text()));
+    Ok(())
+}
+
+/// A receipt must end an activation of this license, signed by the key that
+/// activation bound (and, with vendor keys, the activation's own chain).
+fn check_receipt(text: &str, signer: &Signer, serial: Serial) -> Result<(), CliError> {
+    let inputs = read_tokens(&[text.to_string()])?;
+    let receipt = Signed::<Receipt>::decode(inputs.first().map_or("", |i| i.text.as_str()))
+        .map_err(|e| lifecycle_error(&e, "--receipt: "))?;
+    let ended = verify_receipt(&receipt).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
+    if ended.body.serial != serial.0 {
+        return Err(CliError::input(format!(
+            "--receipt ends license {}, not {serial}",
+            ended.body.serial()
+        )));
+    }
+    if !signer.vendor_keys.is_empty() {
+        let auth = authority(&signer.vendor_keys, &signer.certs, ended.body.signer(), &[]);
+        if let Ok(auth) = auth {
+            ended
+                .check_signature(&auth.key)
+                .map_err(|e| lifecycle_error(&e, "--receipt: "))?;
+        }
+    }
+    Ok(())
+}
+
+fn accept(args: &AcceptArgs) -> Result<(), CliError> {
+    let keys = read_public_keys(&args.public)?;
+    let mut buf = [0u8; MAX_TOKEN_BYTES];
+    let (license, mut cert_texts) = read_license(&args.license, &mut buf)?;
+    let sorted = sort_inputs(read_tokens(std::slice::from_ref(&args.response))?);
+    if let Some((input, error)) = sorted.malformed.first() {
+        return Err(lifecycle_error(error, format!("{}: ", input.origin)));
+    }
+    let [activation] = sorted.artifacts.activations.as_slice() else {
+        return Err(CliError::input(format!(
+            "{}: expected one activation response",
+            args.response
+        )));
+    };
+    cert_texts.extend(
+        sorted
+            .artifacts
+            .certificates
+            .iter()
+            .map(|c| c.text().to_string()),
+    );
+    let mut certs = Vec::new();
+    for text in &cert_texts {
+        certs.push(Signed::decode(text).map_err(|e| lifecycle_error(&e, ""))?);
+    }
+    let now = args.appliance.now.unwrap_or_else(unix_now);
+    let machine = machine_bytes(&args.appliance.machine_id)?;
+    let mut appliance = open(&args.appliance)?;
+    let pending = appliance
+        .pending(license.serial())
+        .map_err(|e| lifecycle_error(&e, ""))?;
+    activation
+        .body
+        .matches(&pending)
+        .map_err(|e| lifecycle_error(&e, ""))?;
+    let find = |key_id| authority(&keys, &certs, key_id, &[]);
+    let issuer = find(license.key_id()).map_err(|e| lifecycle_error(&e, "the license: "))?;
+    entitle_verify::Verifier::new(std::slice::from_ref(&issuer.key))
+        .authenticate(license)
+        .map_err(|e| CliError::token(e, "the license"))?;
+    check_activation(
+        activation,
+        license.claims(),
+        &machine,
+        Some(&appliance),
+        &find,
+    )
+    .map_err(|e| lifecycle_error(&e, ""))?;
+    appliance
+        .observe(now, 600, &[activation.body.issued_at])
+        .map_err(|e| lifecycle_error(&e, ""))?;
+    appliance.accept(activation);
+    appliance.save().map_err(|e| lifecycle_error(&e, ""))?;
+    let by = find(activation.body.signer())
+        .map(|a| a.name().to_string())
+        .unwrap_or_default();
+    if args.appliance.json {
+        #[derive(Serialize)]
+        struct Out {
+            accepted: bool,
+            serial: String,
+            activated_by: String,
+        }
+        return json_line(&Out {
+            accepted: true,
+            serial: license.serial().to_string(),
+            activated_by: by,
+        });
+    }
+    say!(
+        "license {} is activated on this machine (by {by})",
+        license.serial()
+    );
+    Ok(())
+}
+
+fn deactivate(args: &DeactivateArgs) -> Result<(), CliError> {
+    let mut buf = [0u8; MAX_TOKEN_BYTES];
+    let (license, _) = read_license(&args.license, &mut buf)?;
+    let now = args.appliance.now.unwrap_or_else(unix_now);
+    let mut appliance = open(&args.appliance)?;
+    let receipt = appliance
+        .deactivate(license.serial(), now)
+        .map_err(|e| lifecycle_error(&e, ""))?;
+    if args.appliance.json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            receipt: &'a str,
+            serial: String,
+        }
+        return json_line(&Out {
+            receipt: &receipt,
+            serial: license.serial().to_string(),
+        });
+    }
+    say!("{receipt}");
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! `entitle revoke` and `entitle renew`.
+
+use entitle_issue::unix_now;
+use entitle_lifecycle::{Capability, Receipt, Renewal, RevocationList, Signed, verify_receipt};
+use entitle_verify::{MAX_TOKEN_BYTES, Utc};
+use serde::Serialize;
+
+use crate::artifacts::{Signer, lifecycle_error, read_license, read_one};
+use crate::cli::{RenewArgs, RevokeArgs};
+use crate::error::CliError;
+use crate::output::say;
+
+fn parse_serial(hex: &str, flag: &str) -> Result<[u8; 8], CliError> {
+    let bad = || CliError::input(format!("{flag} {hex:?} is not a serial (16 hex digits)"));
+    if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    u64::from_str_radix(hex, 16)
+        .map(u64::to_be_bytes)
+        .map_err(|_| bad())
+}
+
+fn hex(serial: &[u8; 8]) -> String {
+    serial.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs `entitle revoke`.
+pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
+    let signer = Signer::load(&args.signer)?;
+    let now = args.signer.now.unwrap_or_else(unix_now);
+    if let Some(authority) = &signer.authority {
+        authority
+            .allows(Capability::Revoke, now, None)
+            .map_err(|e| lifecycle_error(&e, ""))?;
+        for license in &args.licenses {
+            let mut buf = [0u8; MAX_TOKEN_BYTES];
+            let (token, _) = read_license(license, &mut buf)?;
+            authority
+                .allows(Capability::Revoke, now, Some(token.claims()))
+                .map_err(|e| lifecycle_error(&e, ""))?;
+        }
+    }
+    let mut licenses = Vec::new();
+    for serial in &args.serials {
+        licenses.push(parse_serial(serial, "--serial")?);
+    }
+    for receipt in &args.receipts {
+        let text = read_one(receipt, "deactivation receipt")?;
+        let receipt =
+            Signed::<Receipt>::decode(&text).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
+        let ended = verify_receipt(&receipt).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
+        licenses.push(ended.body.serial);
+    }
+    let mut certificates = Vec::new();
+    for serial in &args.certificates {
+        certificates.push(parse_serial(serial, "--certificate")?);
+    }
+    licenses.sort_unstable();
+    licenses.dedup();
+    certificates.sort_unstable();
+    certificates.dedup();
+    if licenses.is_empty() && certificates.is_empty() && args.sequence == 0 {
+        return Err(CliError::input(
+            "nothing to revoke: give --serial, --receipt or --certificate",
+        ));
+    }
+    let list = RevocationList {
+        version: 1,
+        signer: signer.key.id().0,
+        sequence: args.sequence,
+        issued_at: now,
+        licenses,
+        certificates,
+    };
+    let signed = Signed::sign(list, &signer.key).map_err(|e| lifecycle_error(&e, ""))?;
+    if args.signer.json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            revocation_list: &'a str,
+            chain: Vec<String>,
+            sequence: u64,
+            issued_at: String,
+            licenses: Vec<String>,
+            certificates: Vec<String>,
+        }
+        let body = &signed.body;
+        let json = Out {
+            revocation_list: signed.text(),
+            chain: signer.chain(),
+            sequence: body.sequence,
+            issued_at: Utc(body.issued_at).to_string(),
+            licenses: body.licenses.iter().map(hex).collect(),
+            certificates: body.certificates.iter().map(hex).collect(),
+        };
+        say!(
+            "{}",
+            serde_json::to_string(&json).map_err(|e| CliError::input(e.to_string()))?
+        );
+        return Ok(());
+    }
+    say!("{}", signer.with_chain(signed.text()));
+    Ok(())
+}
+
+/// Runs `entitle renew`.
+pub fn renew(args: &RenewArgs) -> Result<(), CliError> {
+    let signer = Signer::load(&args.signer)?;
+    let now = args.signer.now.unwrap_or_else(unix_now);
+    let mut buf = [0u8; MAX_TOKEN_BYTES];
+    let (license, _) = read_license(&args.license, &mut buf)?;
+    let expires_at = if args.perpetual { None } else { args.expires };
+    if let Some(authority) = &signer.authority {
+        authority
+            .allows(Capability::Extend, now, Some(license.claims()))
+            .map_err(|e| lifecycle_error(&e, ""))?;
+    }
+    let renewal = Renewal {
+        version: 1,
+        signer: signer.key.id().0,
+        serial: license.serial().0,
+        issued_at: now,
+        expires_at,
+        updates_until: args.updates_until,
+    };
+    let signed = Signed::sign(renewal, &signer.key).map_err(|e| lifecycle_error(&e, ""))?;
+    if args.signer.json {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            renewal: &'a str,
+            chain: Vec<String>,
+            serial: String,
+            expires_at: Option<String>,
+            updates_until: Option<String>,
+        }
+        let json = Out {
+            renewal: signed.text(),
+            chain: signer.chain(),
+            serial: license.serial().to_string(),
+            expires_at: expires_at.map(|t| Utc(t).to_string()),
+            updates_until: args.updates_until.map(|t| Utc(t).to_string()),
+        };
+        say!(
+            "{}",
+            serde_json::to_string(&json).map_err(|e| CliError::input(e.to_string()))?
+        );
+        return Ok(());
+    }
+    say!("{}", signer.with_chain(signed.text()));
+    Ok(())
+}
