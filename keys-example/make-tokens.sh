@@ -38,3 +38,20 @@ cat_pc=(--catalog pcvisit/catalog.toml --product pcvisit "${until[@]}")
   issue "${cat_pc[@]}" --edition profi --seats 5 --tenant FIRMA-000789
   issue "${cat_pc[@]}" --edition pay-per-use --seats 2 --tenant FIRMA-000789 --not-before 2019-01-01
 } > pcvisit/tokens.txt
+
+# Partners (EXAMPLE ONLY): vendor -> distributor -> reseller, the reseller
+# with `issue` and `activate` granted explicitly (its role's preset has
+# neither). Keys are made once; certificates are remade.
+mkdir -p partners appliance
+for who in distributor reseller; do
+  [ -f "partners/$who.secret.pem" ] || "$entitle" keygen --secret "partners/$who.secret.pem" --public "partners/$who.public.pem" > /dev/null
+done
+"$entitle" partner certify "${key[@]}" --public vendor.public.pem --subject partners/distributor.public.pem \
+  --name "Example Distribution GmbH" --role distributor --grant delegate --grant issue --grant activate \
+  --product starface --max-seats 100 --not-after 2032-01-01 --depth 1 > partners/distributor.cert
+"$entitle" partner certify --key partners/distributor.secret.pem --cert partners/distributor.cert \
+  --public vendor.public.pem --subject partners/reseller.public.pem \
+  --name "Example Reseller AG" --role reseller --grant issue --grant activate \
+  --product starface:compact --max-seats 25 --not-after 2031-06-01 > partners/reseller.cert
+printf 'example-appliance-0001\n' > appliance/machine-id
+printf 'example-appliance-0002\n' > appliance/new-machine-id

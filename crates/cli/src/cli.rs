@@ -174,7 +174,7 @@ pub struct RequestArgs {
     /// The license token (text, @FILE or '-').
     #[arg(long, value_name = "TOKEN")]
     pub license: String,
-    /// Also print the request as a QR code.
+    /// Also show the request as a QR code (on standard error).
     #[arg(long)]
     pub qr: bool,
 }

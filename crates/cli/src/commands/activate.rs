@@ -92,7 +92,8 @@ fn request(args: &RequestArgs) -> Result<(), CliError> {
             .light_color(qrcode::render::unicode::Dense1x2::Dark)
             .quiet_zone(true)
             .build();
-        say!("{image}");
+        // On standard error, so that standard output stays the request alone.
+        eprintln!("{image}");
     }
     Ok(())
 }
