@@ -45,11 +45,22 @@ fn every_command_of_the_reseller_guide_runs_as_written() {
     let dir = tempfile::TempDir::new().unwrap();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../keys-example");
     copy_dir(&example, &dir.path().join("keys-example"));
-    let bin = Path::new(env!("CARGO_BIN_EXE_entitle")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let bin = Path::new(env!("CARGO_BIN_EXE_entitle"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
 
     let blocks = shell_blocks(GUIDE);
-    assert!(blocks.len() >= 9, "the guide lost its commands: {} blocks", blocks.len());
+    assert!(
+        blocks.len() >= 9,
+        "the guide lost its commands: {} blocks",
+        blocks.len()
+    );
     let mut outputs = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
         let out = Command::new("bash")
@@ -70,12 +81,25 @@ fn every_command_of_the_reseller_guide_runs_as_written() {
         outputs.push(stdout);
     }
     // What the guide says the reader will see.
-    assert!(outputs[0].contains("may          issue, activate"), "{}", outputs[0]);
-    assert!(outputs[0].contains("chain        valid: vendor -> Example Distribution GmbH -> Example Reseller AG"));
+    assert!(
+        outputs[0].contains("may          issue, activate"),
+        "{}",
+        outputs[0]
+    );
+    assert!(outputs[0].contains(
+        "chain        valid: vendor -> Example Distribution GmbH -> Example Reseller AG"
+    ));
     assert!(outputs[2].contains("3 usable"));
     assert!(outputs[3].starts_with("entq1."));
     assert!(outputs[5].contains("is activated on this machine (by Example Reseller AG)"));
     assert!(outputs[6].contains("3 usable"));
-    assert!(fs::read_to_string(dir.path().join("receipt.txt")).unwrap().starts_with("entd1."));
-    assert!(outputs.last().unwrap().contains("3 usable"), "the new machine runs the license");
+    assert!(
+        fs::read_to_string(dir.path().join("receipt.txt"))
+            .unwrap()
+            .starts_with("entd1.")
+    );
+    assert!(
+        outputs.last().unwrap().contains("3 usable"),
+        "the new machine runs the license"
+    );
 }

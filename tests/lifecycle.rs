@@ -1,1 +1,1205 @@
-//! placeholder
+//! The air-gapped life cycle end to end, with the real `entitle` binary:
+//! partner delegation, offline activation, rehosting, revocation, renewal,
+//! clock rollback, switching between bundled and own licenses.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../keys-example");
+/// The world of these tests happens in 2027.
+const T0: &str = "2027-01-01";
+const NOW: &str = "2027-01-15";
+const LATER: &str = "2027-06-01";
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_entitle"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ENTITLE_SIGNING_KEY")
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn err(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// A vendor, a distributor, a reseller and a customer's appliance, as files.
+struct World {
+    dir: TempDir,
+}
+
+impl World {
+    fn new() -> World {
+        let dir = TempDir::new().unwrap();
+        for file in ["vendor.secret.pem", "vendor.public.pem"] {
+            fs::copy(format!("{EXAMPLE}/{file}"), dir.path().join(file)).unwrap();
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            fs::set_permissions(
+                dir.path().join("vendor.secret.pem"),
+                fs::Permissions::from_mode(0o600),
+            )
+            .unwrap();
+        }
+        fs::write(dir.path().join("machine-a"), "machine-a\n").unwrap();
+        fs::write(dir.path().join("machine-b"), "machine-b\n").unwrap();
+        World { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, content: &str) -> String {
+        fs::write(self.path(name), content).unwrap();
+        format!("@{name}")
+    }
+
+    fn read(&self, name: &str) -> String {
+        fs::read_to_string(self.path(name)).unwrap()
+    }
+
+    /// Runs entitle; returns exit code and stdout, and checks failures
+    /// print one line.
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = run_in(self.dir.path(), args);
+        let code = out.status.code().unwrap();
+        assert_ne!(code, 101, "panicked: {}", err(&out));
+        if code != 0 && code != 2 {
+            assert_eq!(
+                err(&out).lines().count(),
+                1,
+                "one line expected: {}",
+                err(&out)
+            );
+        }
+        (code, text(&out), err(&out))
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    }
+
+    fn keygen(&self, who: &str) {
+        self.ok(&[
+            "keygen",
+            "--secret",
+            &format!("{who}.key"),
+            "--public",
+            &format!("{who}.pub"),
+        ]);
+    }
+
+    /// vendor -> distributor (delegate, issue, activate, extend) -> reseller.
+    fn partners(&self, reseller_grants: &[&str]) {
+        self.keygen("distributor");
+        self.keygen("reseller");
+        let out = self.ok(&[
+            "partner",
+            "certify",
+            "--key",
+            "vendor.secret.pem",
+            "--public",
+            "vendor.public.pem",
+            "--now",
+            T0,
+            "--subject",
+            "distributor.pub",
+            "--name",
+            "Distri",
+            "--role",
+            "distributor",
+            "--grant",
+            "delegate",
+            "--grant",
+            "issue",
+            "--grant",
+            "activate",
+            "--grant",
+            "extend",
+            "--product",
+            "starface",
+            "--max-seats",
+            "50",
+            "--not-after",
+            "2030-01-01",
+            "--depth",
+            "1",
+        ]);
+        self.write("distributor.cert", &out);
+        let mut args = vec![
+            "partner",
+            "certify",
+            "--key",
+            "distributor.key",
+            "--cert",
+            "distributor.cert",
+            "--public",
+            "vendor.public.pem",
+            "--now",
+            T0,
+            "--subject",
+            "reseller.pub",
+            "--name",
+            "Reseller",
+            "--role",
+            "reseller",
+            "--product",
+            "starface:compact",
+            "--max-seats",
+            "25",
+            "--not-after",
+            "2029-01-01",
+        ];
+        for grant in reseller_grants {
+            args.extend(["--grant", grant]);
+        }
+        let out = self.ok(&args);
+        self.write("reseller.cert", &out);
+    }
+
+    /// A Compact license for FIRMA-000123 signed by `key`, with `chain` appended.
+    fn license(&self, name: &str, key: &str, chain: Option<&str>, extra: &[&str]) -> String {
+        let mut args = vec!["issue", "--key", key, "--now", T0];
+        args.extend_from_slice(extra);
+        for (flag, value) in [
+            ("--product", "starface"),
+            ("--edition", "compact"),
+            ("--seats", "3"),
+            ("--tenant", "FIRMA-000123"),
+        ] {
+            if !extra.contains(&flag) {
+                args.extend([flag, value]);
+            }
+        }
+        if !extra.contains(&"--perpetual") && !extra.contains(&"--expires") {
+            args.extend(["--expires", "2028-01-01"]);
+        }
+        let mut out = self.ok(&args);
+        if let Some(chain) = chain {
+            out.push_str(&self.read(chain));
+        }
+        self.write(name, &out)
+    }
+
+    fn verify(&self, extra: &[&str]) -> (i32, Value, String) {
+        let mut args = vec!["verify", "--json", "--public", "vendor.public.pem"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = self.run(&args);
+        (code, serde_json::from_str(&out).unwrap_or(Value::Null), err)
+    }
+
+    /// request on `machine`, respond with `key`+`cert`, accept: the exit code of accept.
+    fn activate(
+        &self,
+        state: &str,
+        machine: &str,
+        license: &str,
+        key: &str,
+        cert: Option<&str>,
+    ) -> (i32, String) {
+        let request = self.ok(&[
+            "activate",
+            "request",
+            "--state-dir",
+            state,
+            "--machine-id",
+            machine,
+            "--license",
+            license,
+            "--now",
+            NOW,
+        ]);
+        let request = self.write(&format!("{state}.request"), &request);
+        let mut respond = vec![
+            "activate",
+            "respond",
+            "--key",
+            key,
+            "--now",
+            NOW,
+            "--license",
+            license,
+        ];
+        if let Some(cert) = cert {
+            respond.extend(["--cert", cert]);
+        }
+        respond.push(&request);
+        let response = self.ok(&respond);
+        let response = self.write(&format!("{state}.response"), &response);
+        let (code, _, err) = self.run(&[
+            "activate",
+            "accept",
+            "--public",
+            "vendor.public.pem",
+            "--state-dir",
+            state,
+            "--machine-id",
+            machine,
+            "--license",
+            license,
+            "--now",
+            NOW,
+            &response,
+        ]);
+        (code, err)
+    }
+}
+
+fn seats(json: &Value) -> u64 {
+    json["licenses"]
+        .as_array()
+        .map_or(0, |l| l.iter().map(|x| x["seats"].as_u64().unwrap()).sum())
+}
+
+// ---- partner delegation ------------------------------------------------
+
+#[test]
+fn vendor_to_distributor_to_reseller_to_an_activated_customer_appliance_offline() {
+    let w = World::new();
+    w.partners(&["issue", "activate"]);
+    let license = w.license("license.txt", "reseller.key", Some("reseller.cert"), &[]);
+    let (code, json, err) = w.verify(&["--now", NOW, &license]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(seats(&json), 3);
+
+    let (code, err) = w.activate(
+        "appliance",
+        "machine-a",
+        &license,
+        "reseller.key",
+        Some("reseller.cert"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, json, err) = w.verify(&[
+        "--now",
+        NOW,
+        "--state-dir",
+        "appliance",
+        "--machine-id",
+        "machine-a",
+        "--require-activation",
+        &license,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(seats(&json), 3);
+
+    // Without activation on this appliance, nothing.
+    let (code, _, err) = w.verify(&[
+        "--now",
+        NOW,
+        "--state-dir",
+        "other",
+        "--machine-id",
+        "machine-a",
+        "--require-activation",
+        &license,
+    ]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("not activated on this machine"), "{err}");
+}
+
+#[test]
+fn the_same_response_on_another_machine_is_refused() {
+    let w = World::new();
+    w.partners(&["issue", "activate"]);
+    let license = w.license("license.txt", "reseller.key", Some("reseller.cert"), &[]);
+    assert_eq!(
+        w.activate(
+            "appliance",
+            "machine-a",
+            &license,
+            "reseller.key",
+            Some("reseller.cert")
+        )
+        .0,
+        0
+    );
+    // Copy the whole appliance state to machine B, response included.
+    fs::create_dir_all(w.path("copy")).unwrap();
+    for entry in fs::read_dir(w.path("appliance")).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), w.path("copy").join(entry.file_name())).unwrap();
+    }
+    let (code, _, err) = w.verify(&[
+        "--now",
+        NOW,
+        "--state-dir",
+        "copy",
+        "--machine-id",
+        "machine-b",
+        "--require-activation",
+        &license,
+    ]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("activation refused: it is for another machine"),
+        "{err}"
+    );
+    // And machine B cannot accept it for its own request either.
+    w.ok(&[
+        "activate",
+        "request",
+        "--state-dir",
+        "b",
+        "--machine-id",
+        "machine-b",
+        "--license",
+        &license,
+        "--now",
+        NOW,
+    ]);
+    let (code, _, err) = w.run(&[
+        "activate",
+        "accept",
+        "--public",
+        "vendor.public.pem",
+        "--state-dir",
+        "b",
+        "--machine-id",
+        "machine-b",
+        "--license",
+        &license,
+        "--now",
+        NOW,
+        "@appliance.response",
+    ]);
+    assert_eq!(code, 4);
+    assert!(err.contains("activation refused"), "{err}");
+}
+
+#[test]
+fn a_reseller_trying_to_widen_its_limits_is_refused() {
+    let w = World::new();
+    w.partners(&["issue", "activate", "delegate"]);
+    // More seats per key than its 25.
+    let big = w.license(
+        "big.txt",
+        "reseller.key",
+        Some("reseller.cert"),
+        &["--seats", "30"],
+    );
+    let (code, _, err) = w.verify(&["--now", NOW, &big]);
+    assert_eq!(code, 4);
+    assert!(err.contains("may issue at most 25 seats per key"), "{err}");
+    // Another edition than its compact.
+    let other = w.license(
+        "other.txt",
+        "reseller.key",
+        Some("reseller.cert"),
+        &["--edition", "appliance"],
+    );
+    let (code, _, err) = w.verify(&["--now", NOW, &other]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("edition starface appliance is outside its limits"),
+        "{err}"
+    );
+    // Beyond its window.
+    let long = w.license(
+        "long.txt",
+        "reseller.key",
+        Some("reseller.cert"),
+        &["--expires", "2029-06-01"],
+    );
+    assert_eq!(w.verify(&["--now", NOW, &long]).0, 4);
+    // Certifying a sub-reseller wider than itself: refused before signing
+    // (it has no depth to delegate with, and asks for 100 seats).
+    w.keygen("sub");
+    let (code, _, err) = w.run(&[
+        "partner",
+        "certify",
+        "--key",
+        "reseller.key",
+        "--cert",
+        "reseller.cert",
+        "--public",
+        "vendor.public.pem",
+        "--now",
+        NOW,
+        "--subject",
+        "sub.pub",
+        "--name",
+        "Sub",
+        "--role",
+        "reseller",
+        "--grant",
+        "issue",
+        "--max-seats",
+        "100",
+        "--product",
+        "starface:compact",
+        "--not-after",
+        "2028-06-01",
+    ]);
+    assert_eq!(code, 4);
+    assert!(err.contains("certificate chain refused"), "{err}");
+    // Signed anyway, without the check: the appliance refuses the chain.
+    let cert = w.ok(&[
+        "partner",
+        "certify",
+        "--key",
+        "reseller.key",
+        "--cert",
+        "reseller.cert",
+        "--now",
+        NOW,
+        "--subject",
+        "sub.pub",
+        "--name",
+        "Sub",
+        "--role",
+        "reseller",
+        "--grant",
+        "issue",
+        "--max-seats",
+        "100",
+        "--product",
+        "starface:compact",
+        "--not-after",
+        "2028-06-01",
+    ]);
+    w.write("sub.cert", &cert);
+    let sub = w.license("sub.txt", "sub.key", Some("sub.cert"), &[]);
+    let (code, _, err) = w.verify(&["--now", NOW, &sub]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("certificate chain refused: Reseller certified Sub"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_reseller_with_the_plain_preset_cannot_activate() {
+    let w = World::new();
+    w.partners(&["issue"]); // no explicit "activate"
+    let license = w.license("license.txt", "reseller.key", Some("reseller.cert"), &[]);
+    let request = w.ok(&[
+        "activate",
+        "request",
+        "--state-dir",
+        "app",
+        "--machine-id",
+        "machine-a",
+        "--license",
+        &license,
+        "--now",
+        NOW,
+    ]);
+    let request = w.write("request.txt", &request);
+    let (code, _, err) = w.run(&[
+        "activate",
+        "respond",
+        "--key",
+        "reseller.key",
+        "--cert",
+        "reseller.cert",
+        "--public",
+        "vendor.public.pem",
+        "--now",
+        NOW,
+        "--license",
+        &license,
+        &request,
+    ]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("Reseller (reseller) may not activate: not in its role, and not granted"),
+        "{err}"
+    );
+    // Signed anyway: the appliance refuses it.
+    let response = w.ok(&[
+        "activate",
+        "respond",
+        "--key",
+        "reseller.key",
+        "--cert",
+        "reseller.cert",
+        "--now",
+        NOW,
+        "--license",
+        &license,
+        &request,
+    ]);
+    let response = w.write("response.txt", &response);
+    let (code, _, err) = w.run(&[
+        "activate",
+        "accept",
+        "--public",
+        "vendor.public.pem",
+        "--state-dir",
+        "app",
+        "--machine-id",
+        "machine-a",
+        "--license",
+        &license,
+        "--now",
+        NOW,
+        &response,
+    ]);
+    assert_eq!(code, 4);
+    assert!(err.contains("may not activate"), "{err}");
+}
+
+#[test]
+fn a_reseller_trying_to_revoke_is_refused_it_is_not_its_role() {
+    let w = World::new();
+    w.partners(&["issue", "activate"]);
+    let license = w.license("license.txt", "reseller.key", Some("reseller.cert"), &[]);
+    let serial = w.verify(&["--now", NOW, &license]).1["licenses"][0]["serials"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, _, err) = w.run(&[
+        "revoke",
+        "--key",
+        "reseller.key",
+        "--cert",
+        "reseller.cert",
+        "--public",
+        "vendor.public.pem",
+        "--now",
+        NOW,
+        "--sequence",
+        "1",
+        "--serial",
+        &serial,
+    ]);
+    assert_eq!(code, 4);
+    assert!(err.contains("may not revoke"), "{err}");
+    // Signed anyway: the list is refused and the license keeps working.
+    let list = w.ok(&[
+        "revoke",
+        "--key",
+        "reseller.key",
+        "--cert",
+        "reseller.cert",
+        "--now",
+        NOW,
+        "--sequence",
+        "1",
+        "--serial",
+        &serial,
+    ]);
+    let list = w.write("list.txt", &list);
+    let (code, json, err) = w.verify(&["--now", NOW, &license, &list]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(seats(&json), 3);
+    assert!(
+        json["rejected"].to_string().contains("may not revoke"),
+        "{json}"
+    );
+}
+
+#[test]
+fn rehosting_with_a_deactivation_receipt() {
+    let w = World::new();
+    w.partners(&["issue", "activate"]);
+    let license = w.license("license.txt", "reseller.key", Some("reseller.cert"), &[]);
+    assert_eq!(
+        w.activate(
+            "old",
+            "machine-a",
+            &license,
+            "reseller.key",
+            Some("reseller.cert")
+        )
+        .0,
+        0
+    );
+    let receipt = w.ok(&[
+        "activate",
+        "deactivate",
+        "--state-dir",
+        "old",
+        "--machine-id",
+        "machine-a",
+        "--license",
+        &license,
+        "--now",
+        NOW,
+    ]);
+    assert!(receipt.starts_with("entd1."));
+    let receipt = w.write("receipt.txt", &receipt);
+    assert!(
+        !w.path("old").read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("activation-")),
+        "the license key is gone"
+    );
+
+    // The new machine, with the receipt.
+    let request = w.ok(&[
+        "activate",
+        "request",
+        "--state-dir",
+        "new",
+        "--machine-id",
+        "machine-b",
+        "--license",
+        &license,
+        "--now",
+        NOW,
+    ]);
+    let request = w.write("new.request", &request);
+    let response = w.ok(&[
+        "activate",
+        "respond",
+        "--key",
+        "reseller.key",
+        "--cert",
+        "reseller.cert",
+        "--public",
+        "vendor.public.pem",
+        "--now",
+        NOW,
+        "--license",
+        &license,
+        "--receipt",
+        &receipt,
+        &request,
+    ]);
+    let response = w.write("new.response", &response);
+    w.ok(&[
+        "activate",
+        "accept",
+        "--public",
+        "vendor.public.pem",
+        "--state-dir",
+        "new",
+        "--machine-id",
+        "machine-b",
+        "--license",
+        &license,
+        "--now",
+        NOW,
+        &response,
+    ]);
+    let (code, _, err) = w.verify(&[
+        "--now",
+        NOW,
+        "--state-dir",
+        "new",
+        "--machine-id",
+        "machine-b",
+        "--require-activation",
+        &license,
+    ]);
+    assert_eq!(code, 0, "{err}");
+
+    // The old machine: its old response, pasted again, no longer works.
+    let (code, _, err) = w.verify(&[
+        "--now",
+        NOW,
+        "--state-dir",
+        "old",
+        "--machine-id",
+        "machine-a",
+        "--require-activation",
+        &license,
+        "@old.response",
+    ]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("does not hold the key it was activated for"),
+        "{err}"
+    );
+
+    // A forged receipt (another license's key) is refused.
+    let (code, _, err) = w.run(&[
+        "activate",
+        "respond",
+        "--key",
+        "reseller.key",
+        "--now",
+        NOW,
+        "--license",
+        &license,
+        "--receipt",
+        "entd1.AAAA",
+        &request,
+    ]);
+    assert_eq!(code, 4, "{err}");
+}
+
+#[test]
+fn a_customer_destroys_a_key_with_its_receipt() {
+    let w = World::new();
+    w.keygen("customer");
+    let cert = w.ok(&[
+        "partner",
+        "certify",
+        "--key",
+        "vendor.secret.pem",
+        "--public",
+        "vendor.public.pem",
+        "--now",
+        T0,
+        "--subject",
+        "customer.pub",
+        "--name",
+        "Firma",
+        "--role",
+        "customer",
+        "--tenant",
+        "FIRMA-000123",
+        "--not-after",
+        "2029-01-01",
+    ]);
+    w.write("customer.cert", &cert);
+    let license = w.license("license.txt", "vendor.secret.pem", None, &[]);
+    assert_eq!(
+        w.activate(
+            "app",
+            "machine-a",
+            &license,
+            "customer.key",
+            Some("customer.cert")
+        )
+        .0,
+        0,
+        "customers may activate"
+    );
+    let receipt = w.ok(&[
+        "activate",
+        "deactivate",
+        "--state-dir",
+        "app",
+        "--machine-id",
+        "machine-a",
+        "--license",
+        &license,
+        "--now",
+        NOW,
+    ]);
+    let receipt = w.write("receipt.txt", &receipt);
+    let list = w.ok(&[
+        "revoke",
+        "--key",
+        "customer.key",
+        "--cert",
+        "customer.cert",
+        "--public",
+        "vendor.public.pem",
+        "--now",
+        NOW,
+        "--sequence",
+        "1",
+        "--receipt",
+        &receipt,
+        "--license",
+        &license,
+    ]);
+    let list = w.write("list.txt", &list);
+    let (code, _, err) = w.verify(&["--now", NOW, &license, &list]);
+    assert_eq!(code, 4);
+    assert!(err.contains("was revoked"), "{err}");
+}
+
+#[test]
+fn customers_get_free_extra_keys_only_for_annual_licenses() {
+    let w = World::new();
+    w.keygen("customer");
+    let cert = w.ok(&[
+        "partner",
+        "certify",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        T0,
+        "--subject",
+        "customer.pub",
+        "--name",
+        "Firma",
+        "--role",
+        "customer",
+        "--tenant",
+        "FIRMA-000123",
+        "--not-after",
+        "2029-01-01",
+    ]);
+    w.write("customer.cert", &cert);
+    let annual = w.license(
+        "annual.txt",
+        "customer.key",
+        Some("customer.cert"),
+        &["--expires", "2028-01-01"],
+    );
+    assert_eq!(w.verify(&["--now", NOW, &annual]).0, 0);
+    let perpetual = w.license(
+        "perpetual.txt",
+        "customer.key",
+        Some("customer.cert"),
+        &["--perpetual"],
+    );
+    let (code, _, err) = w.verify(&["--now", NOW, &perpetual]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("only for annual-model (term) licenses"),
+        "{err}"
+    );
+}
+
+// ---- revocation lists ----------------------------------------------------
+
+#[test]
+fn an_old_revocation_list_replayed_is_refused() {
+    let w = World::new();
+    let a = w.license("a.txt", "vendor.secret.pem", None, &[]);
+    let b = w.license(
+        "b.txt",
+        "vendor.secret.pem",
+        None,
+        &["--tenant", "FIRMA-000999"],
+    );
+    let serial = |file: &str| {
+        w.verify(&["--now", NOW, file]).1["licenses"][0]["serials"][0]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (sa, sb) = (serial(&a), serial(&b));
+    let one = w.ok(&[
+        "revoke",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        NOW,
+        "--sequence",
+        "1",
+        "--serial",
+        &sa,
+    ]);
+    let one = w.write("list1.txt", &one);
+    let two = w.ok(&[
+        "revoke",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        LATER,
+        "--sequence",
+        "2",
+        "--serial",
+        &sa,
+        "--serial",
+        &sb,
+    ]);
+    let two = w.write("list2.txt", &two);
+
+    let (code, _, _) = w.verify(&["--now", LATER, "--state-dir", "app", &b, &two]);
+    assert_eq!(code, 4, "b is revoked by list 2");
+    // List 1 does not revoke b: replaying it is refused, and list 2, which
+    // the appliance remembers, still applies.
+    let (code, json, err) = w.verify(&["--now", LATER, "--state-dir", "app", &b, &one]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        json["rejected"]
+            .to_string()
+            .contains("revocation list 1 is older than list 2"),
+        "{json}"
+    );
+    assert!(err.contains("was revoked"), "{err}");
+    // Without a state directory there is no memory, and list 1 alone does not revoke b.
+    assert_eq!(w.verify(&["--now", LATER, &b, &one]).0, 0);
+}
+
+// ---- clock -----------------------------------------------------------------
+
+#[test]
+fn a_clock_set_back_is_refused() {
+    let w = World::new();
+    let license = w.license(
+        "license.txt",
+        "vendor.secret.pem",
+        None,
+        &["--expires", "2027-03-01"],
+    );
+    assert_eq!(
+        w.verify(&["--now", "2027-02-01", "--state-dir", "app", &license])
+            .0,
+        0
+    );
+    assert_eq!(
+        w.verify(&["--now", "2027-02-20", "--state-dir", "app", &license])
+            .0,
+        0
+    );
+    let (code, _, err) = w.verify(&["--now", "2027-03-05", "--state-dir", "app", &license]);
+    assert_eq!(code, 5, "expired");
+    assert!(err.contains("expired"), "{err}");
+    // Set the clock back to before the expiry: refused.
+    let (code, _, err) = w.verify(&["--now", "2027-02-25", "--state-dir", "app", &license]);
+    assert_eq!(code, 5);
+    assert!(err.contains("the clock was set back: it reads 2027-02-25T00:00:00Z, but this appliance has seen 2027-03-05T00:00:00Z"), "{err}");
+    // Within the tolerance (default 10 minutes) is fine.
+    assert_eq!(
+        w.verify(&[
+            "--now",
+            "2027-03-04T23:55:00Z",
+            "--state-dir",
+            "app",
+            "--clock-tolerance",
+            "600",
+            &license
+        ])
+        .0,
+        5,
+        "expired, not set back"
+    );
+}
+
+#[test]
+fn losing_or_editing_the_state_does_not_bring_an_expired_license_back() {
+    let w = World::new();
+    let license = w.license(
+        "license.txt",
+        "vendor.secret.pem",
+        None,
+        &["--expires", "2027-03-01"],
+    );
+    // An appliance with a key (made at its first activation request) signs its state.
+    w.ok(&[
+        "activate",
+        "request",
+        "--state-dir",
+        "app",
+        "--machine-id",
+        "machine-a",
+        "--license",
+        &license,
+        "--now",
+        "2027-02-01",
+    ]);
+    assert_eq!(
+        w.verify(&["--now", "2027-03-05", "--state-dir", "app", &license])
+            .0,
+        5
+    );
+
+    // Edited: the high-water mark lowered by hand.
+    let state = w.read("app/state.json");
+    let mark = state
+        .split("\"high_water\": ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    let edited = state.replace(
+        &format!("\"high_water\": {mark}"),
+        "\"high_water\": 1801353600",
+    );
+    assert_ne!(state, edited, "the high-water mark is in the file");
+    fs::write(w.path("app/state.json"), &edited).unwrap();
+    let (code, _, err) = w.verify(&["--now", "2027-02-25", "--state-dir", "app", &license]);
+    assert_eq!(code, 4);
+    assert!(err.contains("was altered"), "{err}");
+
+    // Deleted: refused too.
+    fs::remove_file(w.path("app/state.json")).unwrap();
+    let (code, _, err) = w.verify(&["--now", "2027-02-25", "--state-dir", "app", &license]);
+    assert_eq!(code, 4);
+    assert!(err.contains("the state was deleted"), "{err}");
+}
+
+#[test]
+fn without_state_an_artifact_newer_than_the_clock_still_shows_it_was_set_back() {
+    let w = World::new();
+    let license = w.license(
+        "license.txt",
+        "vendor.secret.pem",
+        None,
+        &["--expires", "2027-03-01"],
+    );
+    let list = w.ok(&[
+        "revoke",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        "2027-04-01",
+        "--sequence",
+        "5",
+    ]);
+    let list = w.write("list.txt", &list);
+    let (code, _, err) = w.verify(&[
+        "--now",
+        "2027-02-15",
+        "--state-dir",
+        "fresh",
+        &license,
+        &list,
+    ]);
+    assert_eq!(code, 5);
+    assert!(err.contains("clock was set back"), "{err}");
+}
+
+// ---- renewal -----------------------------------------------------------------
+
+#[test]
+fn a_renewal_extends_the_term_and_the_latest_one_wins() {
+    let w = World::new();
+    let license = w.license(
+        "license.txt",
+        "vendor.secret.pem",
+        None,
+        &["--expires", "2027-03-01", "--updates-until", "2027-03-01"],
+    );
+    assert_eq!(w.verify(&["--now", LATER, &license]).0, 5, "expired");
+    let first = w.ok(&[
+        "renew",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        "2027-02-01",
+        "--license",
+        &license,
+        "--expires",
+        "2027-12-01",
+        "--updates-until",
+        "2027-12-01",
+    ]);
+    let first = w.write("renew1.txt", &first);
+    let (code, json, err) = w.verify(&["--now", LATER, &license, &first]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json["licenses"][0]["expires_at"], "2027-12-01T00:00:00Z");
+    assert_eq!(json["licenses"][0]["updates_until"], "2027-12-01T00:00:00Z");
+    let second = w.ok(&[
+        "renew",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        "2027-05-01",
+        "--license",
+        &license,
+        "--expires",
+        "2028-12-01",
+    ]);
+    let second = w.write("renew2.txt", &second);
+    let (_, json, _) = w.verify(&["--now", LATER, &license, &second, &first]);
+    assert_eq!(
+        json["licenses"][0]["expires_at"], "2028-12-01T00:00:00Z",
+        "the latest issued wins"
+    );
+
+    // A partner without `extend` cannot renew.
+    w.partners(&["issue"]);
+    let (code, _, err) = w.run(&[
+        "renew",
+        "--key",
+        "reseller.key",
+        "--cert",
+        "reseller.cert",
+        "--public",
+        "vendor.public.pem",
+        "--now",
+        NOW,
+        "--license",
+        &license,
+        "--expires",
+        "2030-01-01",
+    ]);
+    assert_eq!(code, 4);
+    assert!(err.contains("may not extend terms"), "{err}");
+}
+
+// ---- switching ---------------------------------------------------------------
+
+#[test]
+fn switching_a_tenant_from_a_bundled_to_its_own_license() {
+    let w = World::new();
+    let args = |edition: &'static str, now: &'static str| {
+        vec![
+            "issue",
+            "--key",
+            "vendor.secret.pem",
+            "--now",
+            now,
+            "--product",
+            "pcvisit",
+            "--edition",
+            edition,
+            "--seats",
+            "10",
+            "--tenant",
+            "FIRMA-000789",
+            "--expires",
+            "2029-01-01",
+        ]
+    };
+    let bundled = w.ok(&args("remotesimple", T0));
+    let bundled = w.write("bundled.txt", &bundled);
+    let (_, json, _) = w.verify(&["--now", NOW, &bundled]);
+    assert_eq!(json["licenses"][0]["edition"], "remotesimple");
+    // The vendor's manual step: a newer generation, the tenant's own license.
+    let own = w.ok(&args("profi", "2027-01-10"));
+    let own = w.write("own.txt", &own);
+    let (code, json, err) = w.verify(&["--now", NOW, &bundled, &own]);
+    assert_eq!(code, 0, "{err}");
+    let licenses = json["licenses"].as_array().unwrap();
+    assert_eq!(licenses.len(), 1);
+    assert_eq!(licenses[0]["edition"], "profi");
+    assert!(
+        json["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("superseded by the newer license"),
+        "{json}"
+    );
+}
+
+// ---- role presets ------------------------------------------------------------
+
+#[test]
+fn role_presets_follow_the_thinprint_table_exactly() {
+    use entitle_lifecycle::{Capability::*, Role};
+    // MODELS.md section 4: activate / destroy (revoke) / free extra keys;
+    // download and quotes are not entitle operations.
+    let table = [
+        (Role::Customer, vec![Activate, Revoke, ExtraKeys], true),
+        (
+            Role::SystemIntegrator,
+            vec![Activate, Revoke, ExtraKeys],
+            true,
+        ),
+        (
+            Role::ServiceProvider,
+            vec![Activate, Revoke, ExtraKeys],
+            false,
+        ),
+        (Role::Reseller, vec![], false),
+        (Role::Distributor, vec![], false),
+        (Role::Partner, vec![], false),
+    ];
+    for (role, capabilities, annual_only) in table {
+        let preset = role.preset();
+        assert_eq!(preset.capabilities, capabilities, "{role:?}");
+        assert_eq!(
+            preset.extra_keys_annual_only, annual_only,
+            "{role:?}: footnote (1), ALM licenses only"
+        );
+        for beyond in [Issue, Extend, Delegate] {
+            assert!(
+                !preset.has(beyond),
+                "{role:?} gets {beyond:?} only explicitly"
+            );
+        }
+    }
+}

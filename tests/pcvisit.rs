@@ -291,3 +291,77 @@ fn the_example_installation_runs_on_its_byo_license() {
             .any(|f| f == "session-recording")
     );
 }
+
+#[test]
+fn deactivation_needs_a_manual_step_by_the_vendor() {
+    // The installation cannot end a license by itself: only a revocation
+    // signed by the vendor (or a party the vendor allows to revoke) does.
+    let catalog = catalog("pcvisit");
+    let license = byo(&catalog, COMPANY_A, 5);
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("license.txt");
+    std::fs::write(&file, &license).unwrap();
+    let public = example("vendor.public.pem");
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["verify", "--public", public.as_str(), "--now", "2027-01-15"];
+        args.extend_from_slice(extra);
+        entitle(&args).status.code()
+    };
+    let license_arg = format!("@{}", file.display());
+    assert_eq!(verify(&[&license_arg]), Some(0));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&entitle(&[
+        "verify",
+        "--json",
+        "--public",
+        &public,
+        "--now",
+        "2027-01-15",
+        &license_arg,
+    ])))
+    .unwrap();
+    let serial = json["licenses"][0]["serials"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // A list the installation signs itself (any key but the vendor's) changes nothing.
+    let own_key = dir.path().join("own.pem");
+    let out = entitle(&[
+        "keygen",
+        "--secret",
+        own_key.to_str().unwrap(),
+        "--public",
+        dir.path().join("own.pub").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let own_list = stdout(&entitle(&[
+        "revoke",
+        "--key",
+        own_key.to_str().unwrap(),
+        "--sequence",
+        "1",
+        "--serial",
+        &serial,
+    ]));
+    assert_eq!(
+        verify(&[&license_arg, own_list.trim()]),
+        Some(0),
+        "still active"
+    );
+
+    // The vendor's manual step: a revocation it signs.
+    let vendor_list = stdout(&entitle(&[
+        "revoke",
+        "--key",
+        &example("vendor.secret.pem"),
+        "--sequence",
+        "1",
+        "--serial",
+        &serial,
+    ]));
+    assert_eq!(
+        verify(&[&license_arg, vendor_list.trim()]),
+        Some(4),
+        "deactivated"
+    );
+}

@@ -409,6 +409,9 @@ pub struct IssueArgs {
     /// Newest software build date the license covers.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub updates_until: Option<u64>,
+    /// The time of issue (default: the system clock).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub now: Option<u64>,
     /// Check the license against this product catalog (signed or not) and
     /// fill in what it implies: included seats, cap, edition features.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]

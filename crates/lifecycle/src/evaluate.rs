@@ -170,7 +170,9 @@ fn license<'a>(
     eval: &mut Evaluation<'a>,
 ) -> Result<License<'a>, Error> {
     let issuer = find_authority(token.key_id()).map_err(|e| match e {
-        Error::UnknownSigner { .. } => Error::Token(entitle_verify::Error::UnknownKey(token.key_id())),
+        Error::UnknownSigner { .. } => {
+            Error::Token(entitle_verify::Error::UnknownKey(token.key_id()))
+        }
         other => other,
     })?;
     let authentic = Verifier::new(std::slice::from_ref(&issuer.key))

@@ -164,7 +164,7 @@ impl<'l, 'a> Pool<'l, 'a> {
     /// The earliest end of update entitlement among the members.
     pub fn updates_until(&self) -> Option<u64> {
         self.members()
-            .filter_map(|l| l.claims().updates_until)
+            .filter_map(|l| l.validity().updates_until)
             .min()
     }
 }

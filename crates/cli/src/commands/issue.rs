@@ -18,7 +18,7 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
     if let Some(path) = &args.catalog {
         let catalog = Catalog::parse(&read_file(path)?)
             .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-        let now = unix_now();
+        let now = args.now.unwrap_or_else(unix_now);
         spec.issued_at = Some(now);
         catalog
             .prepare_spec(&mut spec, now)
@@ -65,5 +65,6 @@ fn spec(args: &IssueArgs) -> LicenseSpec {
     spec.not_before = args.not_before;
     spec.expires_at = if args.perpetual { None } else { args.expires };
     spec.updates_until = args.updates_until;
+    spec.issued_at = args.now;
     spec
 }
