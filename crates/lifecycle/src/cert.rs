@@ -517,7 +517,7 @@ pub fn authority(
     loop {
         let cert = certificates
             .iter()
-            .find(|c| c.body.subject_key().is_ok_and(|k| k.id() == want))
+            .find(|c| KeyId::of(&c.body.subject) == want)
             .ok_or(Error::UnknownSigner {
                 what: "artifact",
                 key_id,

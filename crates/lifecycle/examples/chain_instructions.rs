@@ -1,0 +1,45 @@
+//! Verifies a vendor-signed token or a token signed through a 3-link chain
+//! N times, for counting instructions with callgrind (docs/performance.md):
+//!
+//! ```sh
+//! cargo build --release -p entitle-lifecycle --example chain_instructions
+//! for mode in plain chain; do for n in 0 100; do
+//!   valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+//!     target/release/examples/chain_instructions $mode $n 2>&1 | grep refs
+//! done; done
+//! ```
+
+#![allow(missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a measuring tool
+
+#[path = "../benches/fixture.rs"]
+mod fixture;
+
+use std::hint::black_box;
+
+use entitle_lifecycle::{Artifacts, Options, evaluate};
+use entitle_verify::{MAX_TOKEN_BYTES, Token};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_default();
+    let n: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    let (keys, plain, chained, chain) = fixture::setup();
+    let empty = Artifacts::default();
+    let options = Options {
+        now: fixture::NOW,
+        build_date: None,
+        machine: None,
+    };
+    let (text, artifacts) = match mode.as_str() {
+        "plain" => (&plain, &empty),
+        "chain" => (&chained, &chain),
+        other => panic!("unknown mode {other:?}: plain or chain"),
+    };
+    for _ in 0..n {
+        let mut buf = [0u8; MAX_TOKEN_BYTES];
+        let token = Token::decode(black_box(text), &mut buf).unwrap();
+        let eval = evaluate(&keys, &[token], artifacts, None, options);
+        assert_eq!(eval.licenses.len(), 1);
+    }
+}
