@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use entitle_allocate::{Installation, Supply, allocate, open_signed_catalog, parse_users};
+use entitle_allocate::{Supply, allocate, open_signed_catalog, parse_users};
 use entitle_verify::{MAX_TOKEN_BYTES, Token, Verifier};
 
 mod workload;
@@ -27,11 +27,8 @@ fn bench(c: &mut Criterion) {
         .map(|(t, b)| Token::decode(t, b).unwrap())
         .collect();
     let verifier = Verifier::new(&keys);
-    let installation = Installation {
-        tenant: None,
-        now: workload::NOW,
-    };
-    let supply = Supply::from_tokens(&catalog, &verifier, &tokens, &installation);
+    let installation = workload::installation();
+    let supply = workload::supply(&catalog, &keys, &texts);
     let csv = workload::users_csv();
     let users = parse_users(&csv).unwrap();
     assert_eq!(users.len(), 5000);

@@ -59,3 +59,31 @@ pub fn users_csv() -> String {
     }
     csv
 }
+
+/// The installation the workload runs on.
+pub fn installation() -> entitle_allocate::Installation {
+    entitle_allocate::Installation {
+        tenant: None,
+        now: NOW,
+    }
+}
+
+/// The supply of `texts` under `catalog`.
+pub fn supply(
+    catalog: &entitle_allocate::Catalog,
+    keys: &[entitle_verify::PublicKey],
+    texts: &[String],
+) -> entitle_allocate::Supply {
+    let mut buffers = vec![[0u8; entitle_verify::MAX_TOKEN_BYTES]; texts.len()];
+    let tokens: Vec<entitle_verify::Token<'_>> = texts
+        .iter()
+        .zip(buffers.iter_mut())
+        .map(|(t, b)| entitle_verify::Token::decode(t, b).unwrap())
+        .collect();
+    entitle_allocate::Supply::from_tokens(
+        catalog,
+        &entitle_verify::Verifier::new(keys),
+        &tokens,
+        &installation(),
+    )
+}

@@ -17,8 +17,8 @@ mod workload;
 
 use std::hint::black_box;
 
-use entitle_allocate::{Installation, Supply, allocate, open_signed_catalog, parse_users};
-use entitle_verify::{MAX_TOKEN_BYTES, Token, Verifier};
+use entitle_allocate::{allocate, open_signed_catalog, parse_users};
+use entitle_verify::{MAX_TOKEN_BYTES, Verifier};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -29,18 +29,8 @@ fn main() {
     let keys = [issuer.key().public_key()];
     let catalog = open_signed_catalog(workload::XPHONE_CATALOG, &keys).unwrap();
     let texts = workload::tokens(&issuer);
-    let mut buffers = vec![[0u8; MAX_TOKEN_BYTES]; texts.len()];
-    let tokens: Vec<Token<'_>> = texts
-        .iter()
-        .zip(buffers.iter_mut())
-        .map(|(t, b)| Token::decode(t, b).unwrap())
-        .collect();
     let verifier = Verifier::new(&keys);
-    let installation = Installation {
-        tenant: None,
-        now: workload::NOW,
-    };
-    let supply = Supply::from_tokens(&catalog, &verifier, &tokens, &installation);
+    let supply = workload::supply(&catalog, &keys, &texts);
     let csv = workload::users_csv();
     let users = parse_users(&csv).unwrap();
 

@@ -72,6 +72,24 @@ pub struct LicenseType {
     pub usages: Vec<Usage>,
 }
 
+impl LicenseType {
+    /// A license type without rules.
+    fn new(product: usize, name: String, kind: LicenseKind) -> LicenseType {
+        LicenseType {
+            product,
+            name,
+            kind,
+            requires: Vec::new(),
+            includes: Vec::new(),
+            units: Vec::new(),
+            requires_units: Vec::new(),
+            roles: Vec::new(),
+            team_gate: None,
+            usages: Vec::new(),
+        }
+    }
+}
+
 /// A usage of a license with its own extra prerequisites (`voicemail:mobile`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Usage {
@@ -267,18 +285,9 @@ impl Catalog {
             });
             if catalog.license(p, edition).is_none() {
                 catalog.order.push(catalog.licenses.len());
-                catalog.licenses.push(LicenseType {
-                    product: p,
-                    name: edition.to_string(),
-                    kind: LicenseKind::User,
-                    requires: Vec::new(),
-                    includes: Vec::new(),
-                    units: Vec::new(),
-                    requires_units: Vec::new(),
-                    roles: Vec::new(),
-                    team_gate: None,
-                    usages: Vec::new(),
-                });
+                catalog
+                    .licenses
+                    .push(LicenseType::new(p, edition.to_string(), LicenseKind::User));
             }
         }
         catalog
@@ -474,21 +483,12 @@ impl Compiler<'_> {
             });
             for (license_name, license) in &product.licenses {
                 let lpath = format!("{path}.licenses.{}", license_name.get_ref());
-                catalog.licenses.push(LicenseType {
-                    product: p,
-                    name: self.name(license_name, &lpath, "license")?,
-                    kind: license
-                        .kind
-                        .as_ref()
-                        .map_or(LicenseKind::User, |k| *k.get_ref()),
-                    requires: Vec::new(),
-                    includes: Vec::new(),
-                    units: Vec::new(),
-                    requires_units: Vec::new(),
-                    roles: Vec::new(),
-                    team_gate: None,
-                    usages: Vec::new(),
-                });
+                let kind = license
+                    .kind
+                    .as_ref()
+                    .map_or(LicenseKind::User, |k| *k.get_ref());
+                let name = self.name(license_name, &lpath, "license")?;
+                catalog.licenses.push(LicenseType::new(p, name, kind));
                 for unit in license.units.keys() {
                     let unit_name = self.name(unit, &format!("{lpath}.units"), "unit")?;
                     if !catalog

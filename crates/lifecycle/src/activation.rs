@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cert::KeyIdBytes;
-use crate::envelope::{Artifact, Signed, armor, exact, unarmor};
+use crate::envelope::{Artifact, Signed, armor, exact, unarmor, version_1};
 use crate::error::Error;
 
 /// Bytes of a machine fingerprint.
@@ -80,12 +80,10 @@ impl Request {
             what: "activation request",
             detail,
         })?;
-        if request.version != 1 {
-            return Err(Error::Malformed {
-                what: "activation request",
-                detail: format!("version {} (this entitle reads 1)", request.version),
-            });
-        }
+        version_1(request.version).map_err(|detail| Error::Malformed {
+            what: "activation request",
+            detail,
+        })?;
         Ok(request)
     }
 }
@@ -158,9 +156,7 @@ impl Artifact for Activation {
     }
 
     fn check(&self) -> Result<(), String> {
-        (self.version == 1)
-            .then_some(())
-            .ok_or_else(|| format!("version {} (this entitle reads 1)", self.version))
+        version_1(self.version)
     }
 }
 
@@ -195,9 +191,7 @@ impl Artifact for Receipt {
     }
 
     fn check(&self) -> Result<(), String> {
-        (self.version == 1)
-            .then_some(())
-            .ok_or_else(|| format!("version {} (this entitle reads 1)", self.version))
+        version_1(self.version)
     }
 }
 

@@ -7,7 +7,7 @@ use entitle_verify::format::CERTIFICATE_CONTEXT;
 use entitle_verify::{Claims, KeyId, PublicKey, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::envelope::{Artifact, Signed};
+use crate::envelope::{Artifact, Signed, version_1};
 use crate::error::Error;
 
 /// Most certificates between the vendor key and the party that signs.
@@ -363,9 +363,7 @@ impl Artifact for Certificate {
     }
 
     fn check(&self) -> Result<(), String> {
-        if self.version != 1 {
-            return Err(format!("version {} (this entitle reads 1)", self.version));
-        }
+        version_1(self.version)?;
         if self.limits.not_before >= self.limits.not_after {
             return Err("its window ends before it starts".into());
         }

@@ -108,6 +108,15 @@ impl<T: Artifact> Signed<T> {
     }
 }
 
+/// The version rule every format-1 artifact shares.
+pub(crate) fn version_1(version: u8) -> Result<(), String> {
+    if version == 1 {
+        Ok(())
+    } else {
+        Err(format!("version {version} (this entitle reads 1)"))
+    }
+}
+
 /// Decodes postcard bytes, refusing bytes left over.
 pub(crate) fn exact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     match postcard::take_from_bytes::<T>(bytes) {

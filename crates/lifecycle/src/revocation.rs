@@ -5,7 +5,7 @@ use entitle_verify::{KeyId, Serial};
 use serde::{Deserialize, Serialize};
 
 use crate::cert::KeyIdBytes;
-use crate::envelope::Artifact;
+use crate::envelope::{Artifact, version_1};
 
 /// A signed list of revoked licenses and certificates. Lists are
 /// cumulative: each replaces the signer's earlier ones, and an appliance
@@ -43,9 +43,7 @@ impl Artifact for RevocationList {
     }
 
     fn check(&self) -> Result<(), String> {
-        (self.version == 1)
-            .then_some(())
-            .ok_or_else(|| format!("version {} (this entitle reads 1)", self.version))
+        version_1(self.version)
     }
 }
 
@@ -77,8 +75,6 @@ impl Artifact for Renewal {
     }
 
     fn check(&self) -> Result<(), String> {
-        (self.version == 1)
-            .then_some(())
-            .ok_or_else(|| format!("version {} (this entitle reads 1)", self.version))
+        version_1(self.version)
     }
 }
