@@ -175,7 +175,7 @@ pub struct Receipt {
 
 impl Receipt {
     /// The activation the receipt ends, decoded (its signature is checked by
-    /// [`Receipt::verify`]).
+    /// [`verify_receipt`]).
     pub fn ended(&self) -> Result<Signed<Activation>, Error> {
         Signed::<Activation>::decode(&self.activation)
     }
