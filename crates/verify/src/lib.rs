@@ -34,7 +34,7 @@
 //!
 //! let compact = pools(&licenses)
 //!     .find(|p| p.product() == "starface" && p.edition() == "compact")
-//!     .expect("a starface compact pool");
+//!     .expect("a starface compact pool"); // ok: a doc example, the pool is there
 //! compact.check()?; // a base is present
 //! assert_eq!(compact.seats_bought(), 23);
 //! assert_eq!(compact.seats(), 20); // never more than the cap
