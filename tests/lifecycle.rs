@@ -1203,3 +1203,70 @@ fn role_presets_follow_the_thinprint_table_exactly() {
         }
     }
 }
+
+#[test]
+fn only_the_vendor_revokes_partner_certificates() {
+    let w = World::new();
+    w.partners(&["issue", "activate"]);
+    let license = w.license("license.txt", "reseller.key", Some("reseller.cert"), &[]);
+    let shown: Value =
+        serde_json::from_str(&w.ok(&["partner", "show", "--json", "@reseller.cert"])).unwrap();
+    let reseller_serial = shown[0]["serial"].as_str().unwrap().to_string();
+    // A customer may revoke (its preset), but not a partner's certificate.
+    w.keygen("customer");
+    let cert = w.ok(&[
+        "partner",
+        "certify",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        T0,
+        "--subject",
+        "customer.pub",
+        "--name",
+        "Firma",
+        "--role",
+        "customer",
+        "--not-after",
+        "2029-01-01",
+    ]);
+    w.write("customer.cert", &cert);
+    let list = w.ok(&[
+        "revoke",
+        "--key",
+        "customer.key",
+        "--cert",
+        "customer.cert",
+        "--now",
+        NOW,
+        "--sequence",
+        "1",
+        "--certificate",
+        &reseller_serial,
+    ]);
+    let list = w.write("customer-list.txt", &list);
+    assert_eq!(
+        w.verify(&["--now", NOW, &license, &list]).0,
+        0,
+        "the reseller's chain stands"
+    );
+    // The vendor's list does cut the reseller off.
+    let list = w.ok(&[
+        "revoke",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        NOW,
+        "--sequence",
+        "1",
+        "--certificate",
+        &reseller_serial,
+    ]);
+    let list = w.write("vendor-list.txt", &list);
+    let (code, _, err) = w.verify(&["--now", NOW, &license, &list]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("the certificate of Reseller was revoked"),
+        "{err}"
+    );
+}

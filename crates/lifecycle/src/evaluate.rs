@@ -2,7 +2,9 @@
 //! given the certificates, renewals, revocation lists and activations at
 //! hand.
 
-use entitle_verify::{Claims, Kind, License, PublicKey, Serial, Token, Validity, Verifier};
+use std::cell::RefCell;
+
+use entitle_verify::{Claims, KeyId, Kind, License, PublicKey, Serial, Token, Validity, Verifier};
 
 use crate::activation::{Activation, fingerprint};
 use crate::cert::{Authority, Capability, Certificate, authority};
@@ -69,17 +71,27 @@ pub fn evaluate<'a>(
         times: Vec::new(),
     };
     let lists = revocation_lists(vendor_keys, artifacts, appliance.as_deref_mut(), &mut eval);
+    // Only the vendor revokes certificates: a partner's list could otherwise
+    // cut off other partners.
     let revoked_certificates: Vec<[u8; 8]> = lists
         .iter()
+        .filter(|(_, auth)| auth.certified.is_none())
         .flat_map(|(l, _)| l.body.certificates.iter().copied())
         .collect();
-    let find_authority = |key_id| {
-        authority(
+    // Chains are checked once per signer, however many artifacts it signed.
+    let checked: RefCell<Vec<Authority>> = RefCell::new(Vec::new());
+    let find_authority = |key_id: KeyId| -> Result<Authority, Error> {
+        if let Some(known) = checked.borrow().iter().find(|a| a.key.id() == key_id) {
+            return Ok(known.clone());
+        }
+        let found = authority(
             vendor_keys,
             &artifacts.certificates,
             key_id,
             &revoked_certificates,
-        )
+        )?;
+        checked.borrow_mut().push(found.clone());
+        Ok(found)
     };
 
     for (index, token) in tokens.iter().enumerate() {
