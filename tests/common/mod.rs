@@ -96,19 +96,25 @@ pub fn csv(lines: &[&str]) -> String {
     text
 }
 
-/// The outcome of `entry` for user `id`: Ok, or the denial's code.
-pub fn outcome(allocation: &Allocation<'_>, id: &str, entry: &str) -> Result<(), &'static str> {
+fn grant<'a>(
+    allocation: &'a Allocation<'_>,
+    id: &str,
+    entry: &str,
+) -> &'a entitle_allocate::Grant<'a> {
     let user = allocation
         .users
         .iter()
         .find(|u| u.user.id == id)
         .expect("user");
-    let grant = user
-        .grants
+    user.grants
         .iter()
         .find(|g| g.entry == entry)
-        .expect("entry");
-    match &grant.denial {
+        .expect("entry")
+}
+
+/// The outcome of `entry` for user `id`: Ok, or the denial's code.
+pub fn outcome(allocation: &Allocation<'_>, id: &str, entry: &str) -> Result<(), &'static str> {
+    match &grant(allocation, id, entry).denial {
         None => Ok(()),
         Some(denial) => Err(denial.code()),
     }
@@ -116,17 +122,7 @@ pub fn outcome(allocation: &Allocation<'_>, id: &str, entry: &str) -> Result<(),
 
 /// The reason text of a denial, for checking what it names.
 pub fn reason(catalog: &Catalog, allocation: &Allocation<'_>, id: &str, entry: &str) -> String {
-    let user = allocation
-        .users
-        .iter()
-        .find(|u| u.user.id == id)
-        .expect("user");
-    let grant = user
-        .grants
-        .iter()
-        .find(|g| g.entry == entry)
-        .expect("entry");
-    grant
+    grant(allocation, id, entry)
         .denial
         .as_ref()
         .map(|d| d.describe(catalog))

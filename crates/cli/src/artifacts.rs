@@ -94,7 +94,6 @@ pub fn read_one(arg: &str, what: &str) -> Result<String, CliError> {
     let inputs = read_tokens(std::slice::from_ref(&arg.to_string()))?;
     match inputs.as_slice() {
         [one] => Ok(one.text.clone()),
-        [first, ..] if what == "certificate chain" => Ok(first.text.clone()),
         _ => Err(CliError::input(format!(
             "{arg}: expected one {what}, found {}",
             inputs.len()

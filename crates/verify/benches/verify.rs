@@ -10,37 +10,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ed25519_dalek::{Signature, VerifyingKey};
-use entitle_issue::{Issuer, LicenseSpec, SigningKey};
-use entitle_verify::format::TOKEN_CONTEXT;
+use ed25519_dalek::VerifyingKey;
 use entitle_verify::{Kind, MAX_TOKEN_BYTES, Token, Verifier, pools};
 
-const NOW: u64 = 1_800_000_000;
+mod workload;
 
-fn issuer() -> Issuer {
-    Issuer::new(
-        SigningKey::from_pem(include_str!("../../../keys-example/vendor.secret.pem")).unwrap(),
-    )
-}
-
-fn compact(kind: Kind, seats: u32) -> LicenseSpec {
-    let mut spec = LicenseSpec::new("starface", "compact", seats);
-    spec.kind = kind;
-    spec.cap = (kind == Kind::Base).then_some(20);
-    spec.tenant = Some("FIRMA-000123".into());
-    spec.features = vec!["office".into(), "voicemail".into(), "fax".into()];
-    spec.issued_at = Some(NOW - 1000);
-    spec.expires_at = Some(NOW + 1000);
-    spec
-}
-
-/// The signed message and signature of a token, for the raw baseline.
-fn raw_parts(text: &str) -> (Vec<u8>, Signature) {
-    let mut buf = [0u8; MAX_TOKEN_BYTES];
-    let token = Token::decode(text, &mut buf).unwrap();
-    let message = [TOKEN_CONTEXT, token.body()].concat();
-    (message, Signature::from_bytes(token.signature()))
-}
+use workload::{NOW, compact, issuer, raw_parts};
 
 fn verify_one(c: &mut Criterion) {
     let issuer = issuer();

@@ -17,51 +17,30 @@
 
 use std::hint::black_box;
 
-use ed25519_dalek::{Signature, VerifyingKey};
-use entitle_issue::{Issuer, LicenseSpec, SigningKey};
-use entitle_verify::format::TOKEN_CONTEXT;
+use ed25519_dalek::VerifyingKey;
 use entitle_verify::{Kind, MAX_TOKEN_BYTES, Token, Verifier, pools};
 
-const NOW: u64 = 1_800_000_000;
+#[path = "../benches/workload.rs"]
+mod workload;
 
-fn spec(kind: Kind, seats: u32) -> LicenseSpec {
-    let mut spec = LicenseSpec::new("starface", "compact", seats);
-    spec.kind = kind;
-    spec.cap = (kind == Kind::Base).then_some(20);
-    spec.tenant = Some("FIRMA-000123".into());
-    spec.features = vec!["office".into(), "voicemail".into(), "fax".into()];
-    spec.issued_at = Some(NOW - 1000);
-    spec.expires_at = Some(NOW + 1000);
-    spec
-}
+use workload::{NOW, compact, raw_parts};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_default();
     let n: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(0);
 
-    let pem = include_str!("../../../keys-example/vendor.secret.pem");
-    let issuer = Issuer::new(SigningKey::from_pem(pem).unwrap());
+    let issuer = workload::issuer();
     let serial = |i: usize| entitle_verify::Serial((i as u64).to_be_bytes());
-    let texts: Vec<String> = std::iter::once(spec(Kind::Base, 3))
-        .chain((0..99).map(|_| spec(Kind::Addon, 5)))
+    let texts: Vec<String> = std::iter::once(compact(Kind::Base, 3))
+        .chain((0..99).map(|_| compact(Kind::Addon, 5)))
         .enumerate()
         .map(|(i, s)| issuer.issue_with_serial(&s, serial(i)).unwrap().text)
         .collect();
     let keys = [issuer.key().public_key()];
     let verifier = Verifier::new(&keys);
     let raw_key = VerifyingKey::from_bytes(&keys[0].to_bytes()).unwrap();
-    let raw: Vec<(Vec<u8>, Signature)> = texts
-        .iter()
-        .map(|text| {
-            let mut buf = [0u8; MAX_TOKEN_BYTES];
-            let token = Token::decode(text, &mut buf).unwrap();
-            (
-                [TOKEN_CONTEXT, token.body()].concat(),
-                Signature::from_bytes(token.signature()),
-            )
-        })
-        .collect();
+    let raw: Vec<_> = texts.iter().map(|text| raw_parts(text)).collect();
     let mut bufs = vec![[0u8; MAX_TOKEN_BYTES]; texts.len()];
 
     for _ in 0..n {

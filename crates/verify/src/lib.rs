@@ -88,4 +88,3 @@ pub use stack::{Pool, Pools, pools};
 pub use time::Utc;
 pub use token::Token;
 pub use verifier::{Authentic, License, Validity, Verifier};
-pub use wire::varint_len;

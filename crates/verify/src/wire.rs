@@ -65,7 +65,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Bytes of the shortest LEB128 encoding of `value`.
-pub const fn varint_len(value: u32) -> usize {
+pub(crate) const fn varint_len(value: u32) -> usize {
     match value {
         0..0x80 => 1,
         0x80..0x4000 => 2,
