@@ -22,7 +22,7 @@ fn byo(catalog: &Catalog, company: &str, seats: u32) -> String {
     spec.tenant = Some(company.into());
     spec.issued_at = Some(NOW - 86_400);
     spec.expires_at = Some(NOW + 86_400);
-    catalog.prepare_spec(&mut spec, NOW).unwrap();
+    entitle_issue::prepare_spec(&catalog, &mut spec, NOW).unwrap();
     issue(&spec)
 }
 
@@ -35,7 +35,7 @@ fn pay_per_use(catalog: &Catalog, issued: u64, expires: u64) -> String {
     spec.tenant = Some(COMPANY_A.into());
     spec.issued_at = Some(issued);
     spec.expires_at = Some(expires);
-    catalog.prepare_spec(&mut spec, issued).unwrap();
+    entitle_issue::prepare_spec(&catalog, &mut spec, issued).unwrap();
     issue(&spec)
 }
 
@@ -76,8 +76,7 @@ fn a_byo_license_is_bound_to_its_company_id() {
     let catalog = catalog("pcvisit");
     let mut unbound = LicenseSpec::new("pcvisit", "profi", 5);
     assert!(
-        catalog
-            .prepare_spec(&mut unbound, NOW)
+        entitle_issue::prepare_spec(&catalog, &mut unbound, NOW)
             .unwrap_err()
             .to_string()
             .contains("give --tenant")
@@ -106,7 +105,7 @@ fn a_bundled_license_is_usable_only_through_the_platform_and_carries_no_company_
     let catalog = catalog("pcvisit");
     let mut with_company = LicenseSpec::new("pcvisit", "remotesimple", 10);
     with_company.tenant = Some(COMPANY_A.into());
-    let error = catalog.prepare_spec(&mut with_company, NOW).unwrap_err();
+    let error = entitle_issue::prepare_spec(&catalog, &mut with_company, NOW).unwrap_err();
     assert!(
         error.to_string().contains("bound to the platform"),
         "{error}"

@@ -81,7 +81,7 @@ fn a_commercial_server_license_includes_one_user_and_a_compact_three() {
         3
     );
     let mut more = LicenseSpec::new("starface", "compact", 4);
-    let error = catalog.prepare_spec(&mut more, NOW).unwrap_err();
+    let error = entitle_issue::prepare_spec(&catalog, &mut more, NOW).unwrap_err();
     assert!(matches!(error, Error::Forbidden { field: "seats", .. }));
     assert!(error.to_string().contains("includes 3 seats"), "{error}");
 }
@@ -94,7 +94,7 @@ fn users_are_added_singly_or_in_packs_of_5() {
     }
     let mut three = LicenseSpec::new("starface", "compact", 3);
     three.kind = Kind::Addon;
-    let error = catalog.prepare_spec(&mut three, NOW).unwrap_err();
+    let error = entitle_issue::prepare_spec(&catalog, &mut three, NOW).unwrap_err();
     assert!(
         error
             .to_string()
@@ -235,8 +235,7 @@ fn the_free_edition_has_3_users_no_updates_and_no_addons() {
     let mut addon = LicenseSpec::new("starface", "free", 1);
     addon.kind = Kind::Addon;
     assert!(
-        catalog
-            .prepare_spec(&mut addon, NOW)
+        entitle_issue::prepare_spec(&catalog, &mut addon, NOW)
             .unwrap_err()
             .to_string()
             .contains("takes no add-ons")
@@ -244,8 +243,7 @@ fn the_free_edition_has_3_users_no_updates_and_no_addons() {
     let mut updates = LicenseSpec::new("starface", "free", 0);
     updates.updates_until = Some(NOW + 1000);
     assert!(
-        catalog
-            .prepare_spec(&mut updates, NOW)
+        entitle_issue::prepare_spec(&catalog, &mut updates, NOW)
             .unwrap_err()
             .to_string()
             .contains("without updates")
@@ -322,8 +320,7 @@ fn the_catalog_fills_in_the_cap_and_the_edition_features() {
     let mut wrong_cap = LicenseSpec::new("starface", "compact", 3);
     wrong_cap.cap = Some(30);
     assert!(
-        catalog
-            .prepare_spec(&mut wrong_cap, NOW)
+        entitle_issue::prepare_spec(&catalog, &mut wrong_cap, NOW)
             .unwrap_err()
             .to_string()
             .contains("caps starface compact at 20")

@@ -6,10 +6,10 @@
 use std::process::Output;
 
 use entitle_allocate::{
-    Allocation, Catalog, Installation, Supply, User, allocate, open_signed_catalog, parse_users,
+    Allocation, Catalog, Supply, User, allocate, open_signed_catalog, parse_users,
 };
 use entitle_issue::{Issuer, LicenseSpec, SigningKey};
-use entitle_verify::{Kind, MAX_TOKEN_BYTES, PublicKey, Token, Verifier};
+use entitle_verify::{Kind, MAX_TOKEN_BYTES, PublicKey, Token};
 
 pub const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../keys-example");
 /// 2027-01-15, inside the example tokens' validity.
@@ -48,7 +48,7 @@ pub fn spec(
     spec.kind = kind;
     spec.issued_at = Some(NOW - 86_400);
     spec.expires_at = Some(NOW + 365 * 86_400);
-    catalog.prepare_spec(&mut spec, NOW - 86_400).unwrap();
+    entitle_issue::prepare_spec(&catalog, &mut spec, NOW - 86_400).unwrap();
     spec
 }
 
@@ -71,11 +71,21 @@ pub fn supply_at(catalog: &Catalog, texts: &[String], tenant: Option<&str>, now:
         .map(|(text, buf)| Token::decode(text, buf).unwrap())
         .collect();
     let keys = keys();
-    let installation = Installation {
-        tenant: tenant.map(str::to_string),
-        now,
+    let material = entitle_lifecycle::Material {
+        tokens,
+        ..entitle_lifecycle::Material::default()
     };
-    Supply::from_tokens(catalog, &Verifier::new(&keys), &tokens, &installation)
+    let setting = entitle_lifecycle::Setting {
+        trusted: &keys,
+        catalog,
+        remembered: None,
+        now,
+        clock_tolerance: 600,
+        build_date: None,
+        machine: None,
+        tenant,
+    };
+    entitle_lifecycle::decide(&material, &setting).supply
 }
 
 pub fn supply(catalog: &Catalog, texts: &[String]) -> Supply {

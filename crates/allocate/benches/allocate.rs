@@ -58,7 +58,15 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("supply_from_10_tokens", |b| {
         b.iter(|| {
-            Supply::from_tokens(&catalog, &verifier, black_box(&tokens), &installation)
+            let candidates: Vec<_> = black_box(&tokens)
+                .iter()
+                .map(|t| entitle_allocate::Candidate {
+                    license: verifier.verify(*t, workload::NOW).unwrap(),
+                    expired_at: None,
+                    vendor_issued: true,
+                })
+                .collect();
+            Supply::from_candidates(&catalog, &candidates, &installation)
                 .available
                 .len()
         })

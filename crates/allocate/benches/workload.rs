@@ -80,10 +80,14 @@ pub fn supply(
         .zip(buffers.iter_mut())
         .map(|(t, b)| entitle_verify::Token::decode(t, b).unwrap())
         .collect();
-    entitle_allocate::Supply::from_tokens(
-        catalog,
-        &entitle_verify::Verifier::new(keys),
-        &tokens,
-        &installation(),
-    )
+    let verifier = entitle_verify::Verifier::new(keys);
+    let candidates: Vec<_> = tokens
+        .iter()
+        .map(|t| entitle_allocate::Candidate {
+            license: verifier.verify(*t, NOW).unwrap(),
+            expired_at: None,
+            vendor_issued: true,
+        })
+        .collect();
+    entitle_allocate::Supply::from_candidates(catalog, &candidates, &installation())
 }

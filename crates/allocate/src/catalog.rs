@@ -140,6 +140,9 @@ pub struct Product {
     pub roles: Vec<String>,
     /// Its editions, by name.
     pub editions: Vec<Edition>,
+    /// Editions of which one license is in use at a time (pcvisit: the
+    /// bundled license or the company's own); empty for none.
+    pub exclusive: Vec<String>,
 }
 
 /// A unit of capacity (IP channels, data sources) of a product.
@@ -280,6 +283,7 @@ impl Catalog {
                     name: product.to_string(),
                     roles: Vec::new(),
                     editions: Vec::new(),
+                    exclusive: Vec::new(),
                 });
                 catalog.products.len().saturating_sub(1)
             });
@@ -349,6 +353,8 @@ struct RawProduct {
     licenses: Named<RawLicense>,
     #[serde(default)]
     editions: Named<RawEdition>,
+    #[serde(default)]
+    exclusive: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -480,6 +486,7 @@ impl Compiler<'_> {
                 name,
                 roles,
                 editions: Vec::new(),
+                exclusive: Vec::new(),
             });
             for (license_name, license) in &product.licenses {
                 let lpath = format!("{path}.licenses.{}", license_name.get_ref());
@@ -528,9 +535,56 @@ impl Compiler<'_> {
                 }
             }
             self.fallbacks(&mut catalog, p, &path, product)?;
+            self.exclusive(&mut catalog, p, &path, product)?;
         }
         catalog.order = self.order(&catalog, &raw)?;
         Ok(catalog)
+    }
+
+    /// `exclusive = [editions]`: at least two declared editions, each once.
+    fn exclusive(
+        &self,
+        catalog: &mut Catalog,
+        p: usize,
+        path: &str,
+        raw: &RawProduct,
+    ) -> Result<(), Error> {
+        let path = format!("{path}.exclusive");
+        let mut editions: Vec<String> = Vec::new();
+        for name in &raw.exclusive {
+            let known = catalog
+                .products
+                .get(p)
+                .is_some_and(|product| product.editions.iter().any(|e| &e.name == name.get_ref()));
+            if !known {
+                return self.error(
+                    name.span(),
+                    &path,
+                    format!("unknown edition {:?}", name.get_ref()),
+                );
+            }
+            if editions.contains(name.get_ref()) {
+                return self.error(
+                    name.span(),
+                    &path,
+                    format!("edition {:?} is listed twice", name.get_ref()),
+                );
+            }
+            editions.push(name.get_ref().clone());
+        }
+        if editions.len() == 1 {
+            if let Some(name) = raw.exclusive.first() {
+                return self.error(
+                    name.span(),
+                    &path,
+                    "list at least two editions, of which one is in use at a time",
+                );
+            }
+        }
+        if let Some(product) = catalog.products.get_mut(p) {
+            product.exclusive = editions;
+        }
+        Ok(())
     }
 
     fn reference(

@@ -52,7 +52,6 @@
 mod allocate;
 mod catalog;
 mod error;
-mod issuing;
 mod signed;
 mod supply;
 mod users;
@@ -64,5 +63,5 @@ pub use catalog::{
 };
 pub use error::Error;
 pub use signed::{SIGNATURE_LINE, open_signed_catalog, sign_catalog};
-pub use supply::{Installation, Refusal, Supply};
+pub use supply::{Candidate, Installation, PoolLine, Refusal, Supply};
 pub use users::{COLUMNS, User, parse_users};

@@ -12,9 +12,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entitle_issue::SigningKey;
 use entitle_verify::format::CATALOG_CONTEXT;
-use entitle_verify::{KeyId, PublicKey, SIGNATURE_LEN};
+use entitle_verify::{KeyId, PublicKey, SIGNATURE_LEN, Signer};
 use sha2::{Digest, Sha512};
 
 use crate::catalog::Catalog;
@@ -24,7 +23,7 @@ use crate::error::Error;
 pub const SIGNATURE_LINE: &str = "# entitle-signature: v1 ";
 
 /// Signs catalog text: checks it, then appends the signature line.
-pub fn sign_catalog(text: &str, key: &SigningKey) -> Result<String, Error> {
+pub fn sign_catalog(text: &str, key: &dyn Signer) -> Result<String, Error> {
     if text.contains(SIGNATURE_LINE) {
         return Err(Error::Signature(
             "the catalog is signed already; sign the unsigned TOML".into(),
@@ -38,7 +37,7 @@ pub fn sign_catalog(text: &str, key: &SigningKey) -> Result<String, Error> {
     let signature = key.sign(CATALOG_CONTEXT, &Sha512::digest(signed.as_bytes()));
     signed.push_str(&format!(
         "{SIGNATURE_LINE}{} {}\n",
-        key.id(),
+        key.key_id(),
         URL_SAFE_NO_PAD.encode(signature)
     ));
     Ok(signed)

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use entitle_verify::{Error as TokenError, Kind, License, Serial, Token, Utc, Verifier, pools};
+use entitle_verify::{Error as TokenError, Kind, Member, SeatModel, Serial, Utc, pools};
 
 use crate::catalog::{Catalog, Edition, LicenseId, LicenseKind, TenantRule};
 
@@ -35,9 +35,57 @@ impl std::fmt::Display for Refusal {
     }
 }
 
+/// A license the decision (`entitle_lifecycle::decide`) found genuine and
+/// within its signer's rights, handed to the catalog.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<M> {
+    /// The license, with the validity in force.
+    pub license: M,
+    /// `Some(expiry)` for a genuine license whose term is over (it may count
+    /// as its edition's fallback); `None` when valid now.
+    pub expired_at: Option<u64>,
+    /// Signed by a trusted vendor key itself, not by a partner.
+    pub vendor_issued: bool,
+}
+
+/// One stack of licenses: one product, edition, tenant and seat model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolLine {
+    /// Product name.
+    pub product: String,
+    /// Edition name.
+    pub edition: String,
+    /// Tenant, if bound to one.
+    pub tenant: Option<String>,
+    /// Seat model.
+    pub model: SeatModel,
+    /// Usable seats, after every cap.
+    pub seats: u64,
+    /// Seats bought.
+    pub seats_bought: u64,
+    /// The cap in force (tokens' and catalog's).
+    pub cap: Option<u32>,
+    /// Features, in order of first appearance.
+    pub features: Vec<String>,
+    /// When the seat count next drops.
+    pub expires_at: Option<u64>,
+    /// The earliest end of update entitlement among the members.
+    pub updates_until: Option<u64>,
+    /// Serials of the members.
+    pub serials: Vec<Serial>,
+    /// Whether these seats come from licenses that fell back to this
+    /// (lesser) edition.
+    pub fallen_back: bool,
+    /// Where its seats count in the catalog, `None` when they do not carry
+    /// over (see the warnings).
+    pub license: Option<LicenseId>,
+}
+
 /// Licenses available to an installation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Supply {
+    /// The stacks of licenses, as `entitle verify` shows them.
+    pub pools: Vec<PoolLine>,
     /// Usable licenses per license type ([`LicenseId`] index), after caps,
     /// with included licenses added (100 Office + 50 Office Plus gives 150
     /// Office), and 0 for a system license whose prerequisites fail.
@@ -48,7 +96,7 @@ pub struct Supply {
     pub units: Vec<u64>,
     /// Features the installation's licenses grant, per product.
     pub features: Vec<Vec<String>>,
-    /// Tokens that do not count: (index in the input, why).
+    /// Candidates that do not count: (index in the input, why).
     pub refused: Vec<(usize, Refusal)>,
     /// Things to know: seats lost to caps, fallbacks, unusable system licenses.
     pub warnings: Vec<String>,
@@ -56,6 +104,8 @@ pub struct Supply {
 
 /// Seats one edition contributes to a license type.
 struct Contribution {
+    /// Index in [`Supply::pools`].
+    pool: usize,
     license: LicenseId,
     edition: String,
     migratable: bool,
@@ -68,21 +118,23 @@ struct Fallen {
     product: usize,
     edition: Edition,
     tenant: Option<String>,
+    model: SeatModel,
     serial: Serial,
     seats: u64,
 }
 
 impl Supply {
-    /// Verifies `tokens`, applies the catalog's rules to them and adds up
-    /// what the installation may use.
-    pub fn from_tokens(
+    /// Applies the catalog's rules to `candidates` and adds up what the
+    /// installation may use. Only the decision function should call it:
+    /// it trusts that every candidate was verified.
+    pub fn from_candidates<'a, M: Member<'a> + Copy>(
         catalog: &Catalog,
-        verifier: &Verifier<'_>,
-        tokens: &[Token<'_>],
+        candidates: &[Candidate<M>],
         installation: &Installation,
     ) -> Supply {
         let now = installation.now;
         let mut supply = Supply {
+            pools: Vec::new(),
             available: vec![0; catalog.licenses.len()],
             bought: vec![0; catalog.licenses.len()],
             units: vec![0; catalog.units.len()],
@@ -90,48 +142,45 @@ impl Supply {
             refused: Vec::new(),
             warnings: Vec::new(),
         };
-        let mut regular: Vec<License<'_>> = Vec::new();
+        let mut regular: Vec<M> = Vec::new();
         let mut regular_index = Vec::new();
+        let mut regular_vendor = Vec::new();
         let mut fallen = Vec::new();
-        for (i, token) in tokens.iter().enumerate() {
-            let claims = token.claims();
+        for (i, candidate) in candidates.iter().enumerate() {
+            let license = candidate.license;
+            let claims = *license.claims();
             let Some((product, edition)) = catalog.edition(claims.product, claims.edition) else {
-                match verifier.verify(*token, now) {
-                    Err(e) => supply.refused.push((i, Refusal::Token(e))),
-                    Ok(_) => supply.refused.push((
-                        i,
-                        Refusal::Catalog(format!(
-                            "the catalog knows no {} edition {:?}",
-                            claims.product, claims.edition
-                        )),
+                supply.refused.push((
+                    i,
+                    Refusal::Catalog(format!(
+                        "the catalog knows no {} edition {:?}",
+                        claims.product, claims.edition
                     )),
-                }
+                ));
                 continue;
             };
-            let license = match verifier.verify(*token, now) {
-                Ok(license) => license,
-                // Time is checked after the signature: an expired token is authentic.
-                Err(TokenError::Expired { expires_at, .. }) if edition.fallback.is_some() => {
+            if let Some(expires_at) = candidate.expired_at {
+                if edition.fallback.is_some() {
                     fall_back(
                         catalog,
                         product,
                         &edition,
-                        token,
+                        &license,
                         &format!("expired at {}", Utc(expires_at)),
                         &mut fallen,
                         &mut supply,
                     );
-                    continue;
+                } else {
+                    supply
+                        .refused
+                        .push((i, Refusal::Token(TokenError::Expired { now, expires_at })));
                 }
-                Err(e) => {
-                    supply.refused.push((i, Refusal::Token(e)));
-                    continue;
-                }
-            };
+                continue;
+            }
             if let Some(reason) = catalog_refusal(
                 &edition,
-                license.claims().kind,
-                license.claims().seats,
+                claims.kind,
+                claims.seats,
                 claims.tenant,
                 installation,
             ) {
@@ -144,7 +193,7 @@ impl Supply {
                         catalog,
                         product,
                         &edition,
-                        token,
+                        &license,
                         &format!("reached {}", Utc(at)),
                         &mut fallen,
                         &mut supply,
@@ -153,9 +202,17 @@ impl Supply {
                 _ => {
                     regular.push(license);
                     regular_index.push(i);
+                    regular_vendor.push(candidate.vendor_issued);
                 }
             }
         }
+        exclusive(
+            catalog,
+            &mut regular,
+            &mut regular_index,
+            &regular_vendor,
+            &mut supply,
+        );
 
         let mut contributions = Vec::new();
         for pool in pools(&regular) {
@@ -172,23 +229,40 @@ impl Supply {
             let Some((product, edition)) = catalog.edition(pool.product(), pool.edition()) else {
                 continue;
             };
-            let cap = match (pool.cap(), edition.cap) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let cap = pool.cap_within(edition.cap);
             let bought = pool.seats_bought();
-            let seats = cap.map_or(bought, |cap| bought.min(u64::from(cap)));
-            if seats < bought {
+            let seats = pool.seats_within(edition.cap);
+            let over = pool.seats_over_cap_within(edition.cap);
+            if over > 0 {
+                let tenant = pool
+                    .tenant()
+                    .map(|t| format!(" for {t}"))
+                    .unwrap_or_default();
                 supply.warnings.push(format!(
-                    "{} {}: {bought} seats bought but the cap is {}; {} seats cannot be used",
+                    "{} {}{tenant}: {bought} seats bought but the cap is {}; {over} seats cannot be used",
                     pool.product(),
                     pool.edition(),
                     cap.unwrap_or_default(),
-                    bought.saturating_sub(seats)
                 ));
             }
             add_features(&mut supply.features, product, pool.features());
+            supply.pools.push(PoolLine {
+                product: pool.product().to_string(),
+                edition: pool.edition().to_string(),
+                tenant: pool.tenant().map(str::to_string),
+                model: pool.model(),
+                seats,
+                seats_bought: bought,
+                cap,
+                features: pool.features().map(str::to_string).collect(),
+                expires_at: pool.expires_at(),
+                updates_until: pool.updates_until(),
+                serials: pool.members().map(|l| l.serial()).collect(),
+                fallen_back: false,
+                license: Some(edition.license),
+            });
             contributions.push(Contribution {
+                pool: supply.pools.len().saturating_sub(1),
                 license: edition.license,
                 edition: edition.name.clone(),
                 migratable: edition.migratable,
@@ -196,7 +270,7 @@ impl Supply {
                 bought,
             });
         }
-        contributions.extend(fallen_contributions(fallen, &mut supply));
+        contributions.extend(fallen_contributions(catalog, fallen, &mut supply));
         supply.count(catalog, contributions);
         supply.system_licenses(catalog);
         supply
@@ -219,6 +293,10 @@ impl Supply {
                     c.edition,
                     others.join(", ")
                 ));
+                if let Some(line) = self.pools.get_mut(c.pool) {
+                    line.license = None;
+                    line.seats = 0;
+                }
                 continue;
             }
             if let Some(slot) = own.get_mut(c.license) {
@@ -345,6 +423,65 @@ pub(crate) fn included_by(catalog: &Catalog, id: LicenseId) -> Vec<LicenseId> {
     found
 }
 
+/// The catalog's `exclusive` rule: of the editions a product lists there,
+/// one license is in use at a time (pcvisit: the bundled license or the
+/// company's own). The newest base wins, issued by the vendor itself before
+/// any partner's (a partner never replaces a vendor's base); on a tie the
+/// one with fewer seats, then the lower serial. The licenses of the other
+/// editions of the list, and their add-ons, are refused with the reason.
+fn exclusive<'a, M: Member<'a>>(
+    catalog: &Catalog,
+    licenses: &mut Vec<M>,
+    indices: &mut Vec<usize>,
+    vendor_issued: &[bool],
+    supply: &mut Supply,
+) {
+    let mut drop = vec![false; licenses.len()];
+    for product in &catalog.products {
+        if product.exclusive.is_empty() {
+            continue;
+        }
+        let in_group = |l: &M| {
+            let c = l.claims();
+            c.product == product.name && product.exclusive.iter().any(|e| e == c.edition)
+        };
+        let winner = licenses
+            .iter()
+            .zip(vendor_issued)
+            .filter(|(l, _)| in_group(l) && l.claims().kind == Kind::Base)
+            .max_by(|(a, va), (b, vb)| {
+                let (ca, cb) = (a.claims(), b.claims());
+                va.cmp(vb)
+                    .then(ca.issued_at.cmp(&cb.issued_at))
+                    .then(cb.seats.cmp(&ca.seats))
+                    .then(b.serial().cmp(&a.serial()))
+            })
+            .map(|(l, _)| (l.claims().edition, l.serial()));
+        let Some((edition, serial)) = winner else {
+            continue;
+        };
+        for (k, license) in licenses.iter().enumerate() {
+            if in_group(license) && license.claims().edition != edition {
+                if let (Some(slot), Some(&i)) = (drop.get_mut(k), indices.get(k)) {
+                    *slot = true;
+                    supply.refused.push((
+                        i,
+                        Refusal::Catalog(format!(
+                            "replaced by the {} {edition} license {serial}: one of {} is in use at a time (catalog rule `exclusive`)",
+                            product.name,
+                            product.exclusive.join(", ")
+                        )),
+                    ));
+                }
+            }
+        }
+    }
+    let mut keep = drop.iter().map(|d| !d);
+    licenses.retain(|_| keep.next().unwrap_or(true));
+    let mut keep = drop.iter().map(|d| !d);
+    indices.retain(|_| keep.next().unwrap_or(true));
+}
+
 /// Why the catalog does not let a genuine, valid token count here.
 fn catalog_refusal(
     edition: &Edition,
@@ -393,11 +530,11 @@ fn catalog_refusal(
     None
 }
 
-fn fall_back(
+fn fall_back<'a, M: Member<'a>>(
     catalog: &Catalog,
     product: usize,
     edition: &Edition,
-    token: &Token<'_>,
+    token: &M,
     why: &str,
     fallen: &mut Vec<Fallen>,
     supply: &mut Supply,
@@ -428,42 +565,66 @@ fn fall_back(
         product,
         edition: target.clone(),
         tenant: claims.tenant.map(str::to_string),
+        model: claims.model,
         serial: token.serial(),
         seats,
     });
 }
 
-fn fallen_contributions(fallen: Vec<Fallen>, supply: &mut Supply) -> Vec<Contribution> {
-    // (product, fallback edition, tenant) -> (edition, serials counted, seats)
-    type Key = (usize, String, Option<String>);
+fn fallen_contributions(
+    catalog: &Catalog,
+    fallen: Vec<Fallen>,
+    supply: &mut Supply,
+) -> Vec<Contribution> {
+    // (product, fallback edition, tenant, model) -> (edition, serials counted, seats)
+    type Key = (usize, String, Option<String>, SeatModel);
     let mut by_edition: BTreeMap<Key, (Edition, Vec<Serial>, u64)> = BTreeMap::new();
     for f in fallen {
         let entry = by_edition
-            .entry((f.product, f.edition.name.clone(), f.tenant))
+            .entry((f.product, f.edition.name.clone(), f.tenant, f.model))
             .or_insert_with(|| (f.edition.clone(), Vec::new(), 0));
         if !entry.1.contains(&f.serial) {
             entry.1.push(f.serial);
             entry.2 = entry.2.saturating_add(f.seats);
         }
     }
-    by_edition
-        .into_iter()
-        .map(|((product, _, _), (edition, _, bought))| {
-            add_features(
-                &mut supply.features,
-                product,
-                edition.features.iter().map(String::as_str),
-            );
-            let seats = edition.cap.map_or(bought, |cap| bought.min(u64::from(cap)));
-            Contribution {
-                license: edition.license,
-                edition: edition.name,
-                migratable: edition.migratable,
-                seats,
-                bought,
-            }
-        })
-        .collect()
+    let mut contributions = Vec::new();
+    for ((product, _, tenant, model), (edition, serials, bought)) in by_edition {
+        add_features(
+            &mut supply.features,
+            product,
+            edition.features.iter().map(String::as_str),
+        );
+        let seats = edition.cap.map_or(bought, |cap| bought.min(u64::from(cap)));
+        supply.pools.push(PoolLine {
+            product: catalog
+                .products
+                .get(product)
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            edition: edition.name.clone(),
+            tenant,
+            model,
+            seats,
+            seats_bought: bought,
+            cap: edition.cap,
+            features: edition.features.clone(),
+            expires_at: None,
+            updates_until: None,
+            serials,
+            fallen_back: true,
+            license: Some(edition.license),
+        });
+        contributions.push(Contribution {
+            pool: supply.pools.len().saturating_sub(1),
+            license: edition.license,
+            edition: edition.name,
+            migratable: edition.migratable,
+            seats,
+            bought,
+        });
+    }
+    contributions
 }
 
 fn add_features<'f>(

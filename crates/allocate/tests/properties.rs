@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use entitle_allocate::{
-    Allocation, Catalog, Installation, LicenseKind, Supply, User, allocate, open_signed_catalog,
-    parse_users,
+    Allocation, Candidate, Catalog, Installation, LicenseKind, Supply, User, allocate,
+    open_signed_catalog, parse_users,
 };
 use entitle_issue::{Issuer, LicenseSpec, SigningKey};
 use entitle_verify::{Kind, MAX_TOKEN_BYTES, PublicKey, Token, Verifier};
@@ -34,7 +34,7 @@ fn supply(catalog: &Catalog, skus: &[(&str, &str, Kind, u32)]) -> Supply {
             spec.kind = kind;
             spec.issued_at = Some(NOW - 10);
             spec.expires_at = Some(NOW + 10);
-            catalog.prepare_spec(&mut spec, NOW - 10).unwrap();
+            entitle_issue::prepare_spec(&catalog, &mut spec, NOW - 10).unwrap();
             issuer.issue(&spec).unwrap().text
         })
         .collect();
@@ -45,10 +45,17 @@ fn supply(catalog: &Catalog, skus: &[(&str, &str, Kind, u32)]) -> Supply {
         .map(|(t, b)| Token::decode(t, b).unwrap())
         .collect();
     let keys: [PublicKey; 1] = [issuer.key().public_key()];
-    Supply::from_tokens(
+    let candidates: Vec<Candidate<_>> = tokens
+        .iter()
+        .map(|t| Candidate {
+            license: Verifier::new(&keys).verify(*t, NOW).unwrap(),
+            expired_at: None,
+            vendor_issued: true,
+        })
+        .collect();
+    Supply::from_candidates(
         catalog,
-        &Verifier::new(&keys),
-        &tokens,
+        &candidates,
         &Installation {
             tenant: None,
             now: NOW,

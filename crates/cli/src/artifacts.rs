@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use entitle_issue::SigningKey;
 use entitle_lifecycle::{
-    Activation, Artifact, Artifacts, Authority, Certificate, Error, ErrorKind, Renewal,
-    RevocationList, Signed, authority,
+    Activation, Authority, Certificate, Chains, Error, ErrorKind, Receipt, Renewal, RevocationList,
+    Signed,
 };
-use entitle_verify::{MAX_TOKEN_BYTES, PublicKey, Token};
+use entitle_verify::{ArtifactKind, MAX_TOKEN_BYTES, PublicKey, Token};
 
 use crate::cli::SignerArgs;
 use crate::error::{CliError, Exit};
@@ -26,38 +26,72 @@ pub fn lifecycle_error(error: &Error, context: impl std::fmt::Display) -> CliErr
     }
 }
 
-/// Inputs sorted by kind, by their prefix.
+/// Life-cycle artifacts, decoded (not yet verified), with where each came from.
+#[derive(Debug, Default)]
+pub struct Artifacts {
+    /// Partner certificates.
+    pub certificates: Vec<(TokenInput, Signed<Certificate>)>,
+    /// Renewals.
+    pub renewals: Vec<(TokenInput, Signed<Renewal>)>,
+    /// Revocation lists.
+    pub revocations: Vec<(TokenInput, Signed<RevocationList>)>,
+    /// Activation responses.
+    pub activations: Vec<(TokenInput, Signed<Activation>)>,
+    /// Deactivation receipts.
+    pub receipts: Vec<(TokenInput, Signed<Receipt>)>,
+}
+
+/// Inputs sorted by kind, by their prefix ([`ArtifactKind::of`]).
 #[derive(Debug, Default)]
 pub struct Sorted {
-    /// Token texts.
+    /// Token texts (and texts that are no known artifact: the token
+    /// decoder names what is wrong with them).
     pub tokens: Vec<TokenInput>,
     /// The other artifacts, decoded.
     pub artifacts: Artifacts,
-    /// Artifacts that could not be decoded.
+    /// Artifacts that could not be decoded, or that are no license material.
     pub malformed: Vec<(TokenInput, Error)>,
 }
 
-/// Sorts TOKEN arguments into tokens and artifacts.
+fn push<T: entitle_lifecycle::Artifact>(
+    list: &mut Vec<(TokenInput, Signed<T>)>,
+    malformed: &mut Vec<(TokenInput, Error)>,
+    input: TokenInput,
+) {
+    match Signed::decode(&input.text) {
+        Ok(artifact) => list.push((input, artifact)),
+        Err(e) => malformed.push((input, e)),
+    }
+}
+
+/// Sorts TOKEN arguments into tokens and artifacts. An input that looks
+/// like an artifact but cannot be read is refused, never skipped.
 pub fn sort_inputs(inputs: Vec<TokenInput>) -> Sorted {
     let mut sorted = Sorted::default();
+    let a = &mut sorted.artifacts;
     for input in inputs {
-        let text = input.text.trim_start_matches(|c: char| {
-            c.is_whitespace() || "\"'`\u{201c}\u{201e}\u{ab}".contains(c)
-        });
-        let result = if text.starts_with(Certificate::PREFIX) {
-            Signed::decode(&input.text).map(|c| sorted.artifacts.certificates.push(c))
-        } else if text.starts_with(Renewal::PREFIX) {
-            Signed::decode(&input.text).map(|r| sorted.artifacts.renewals.push(r))
-        } else if text.starts_with(RevocationList::PREFIX) {
-            Signed::decode(&input.text).map(|r| sorted.artifacts.revocations.push(r))
-        } else if text.starts_with(Activation::PREFIX) {
-            Signed::decode(&input.text).map(|a| sorted.artifacts.activations.push(a))
-        } else {
-            sorted.tokens.push(input);
-            continue;
-        };
-        if let Err(e) = result {
-            sorted.malformed.push((input, e));
+        match ArtifactKind::of(&input.text) {
+            Some(ArtifactKind::Certificate) => {
+                push(&mut a.certificates, &mut sorted.malformed, input);
+            }
+            Some(ArtifactKind::Renewal) => push(&mut a.renewals, &mut sorted.malformed, input),
+            Some(ArtifactKind::RevocationList) => {
+                push(&mut a.revocations, &mut sorted.malformed, input);
+            }
+            Some(ArtifactKind::Activation) => {
+                push(&mut a.activations, &mut sorted.malformed, input);
+            }
+            Some(ArtifactKind::Receipt) => push(&mut a.receipts, &mut sorted.malformed, input),
+            Some(ArtifactKind::Request) => sorted.malformed.push((
+                input,
+                Error::Malformed {
+                    what: "license material",
+                    detail: "an activation request is answered with `entitle activate respond`; \
+                             it is no license material"
+                        .into(),
+                },
+            )),
+            Some(ArtifactKind::Token) | None => sorted.tokens.push(input),
         }
     }
     sorted
@@ -71,8 +105,7 @@ pub fn read_certificates(paths: &[PathBuf]) -> Result<Vec<Signed<Certificate>>, 
         let before = certs.len();
         for line in text
             .lines()
-            .map(str::trim)
-            .filter(|l| l.starts_with(Certificate::PREFIX))
+            .filter(|l| ArtifactKind::of(l) == Some(ArtifactKind::Certificate))
         {
             certs.push(
                 Signed::decode(line)
@@ -119,7 +152,7 @@ pub fn read_license<'b>(
         .artifacts
         .certificates
         .iter()
-        .map(|c| c.text().to_string())
+        .map(|(_, c)| c.text().to_string())
         .collect();
     Ok((token, certs))
 }
@@ -145,10 +178,17 @@ impl Signer {
         let authority = if vendor_keys.is_empty() {
             None
         } else {
-            Some(
-                authority(&vendor_keys, &certs, key.id(), &[])
-                    .map_err(|e| lifecycle_error(&e, "the signer: "))?,
-            )
+            let chains = Chains::new(&vendor_keys, &certs, Vec::new());
+            let found = chains
+                .authorities(key.id())
+                .map_err(|e| lifecycle_error(&e, "the signer: "))?
+                .into_iter()
+                .find(|a| a.key() == &key.public_key());
+            Some(found.ok_or_else(|| {
+                CliError::input(
+                    "the signer: no chain ends in this key (a key-id collision?)".to_string(),
+                )
+            })?)
         };
         Ok(Signer {
             key,

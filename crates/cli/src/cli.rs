@@ -211,6 +211,9 @@ pub struct AcceptArgs {
     /// The response, with its signer's certificates (text or @FILE).
     #[arg(value_name = "RESPONSE")]
     pub response: String,
+    /// How far, in seconds, the clock may read before the newest time seen.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub clock_tolerance: u64,
 }
 
 /// `entitle activate deactivate`.
@@ -305,30 +308,15 @@ pub struct CatalogSignArgs {
 /// `entitle allocate`.
 #[derive(Debug, Args)]
 pub struct AllocateArgs {
-    /// A trusted public key file (PEM); repeat to trust several.
-    #[arg(long = "public", value_name = "PATH", required = true, value_hint = ValueHint::FilePath)]
-    pub public: Vec<PathBuf>,
-    /// The vendor-signed catalog (`entitle catalog sign`). Without it every
-    /// product and edition of the tokens is a license of its own, without
-    /// rules.
-    #[arg(long, value_name = "SIGNED", value_hint = ValueHint::FilePath)]
-    pub catalog: Option<PathBuf>,
+    /// What to decide on, and where: exactly as for `entitle verify`.
+    #[command(flatten)]
+    pub material: MaterialArgs,
     /// The users: CSV with the columns id,site,group,team,role,licenses.
     #[arg(long, value_name = "CSV", value_hint = ValueHint::FilePath)]
     pub users: PathBuf,
-    /// The company id this installation is configured with (bring-your-own
-    /// licenses count only for their own company id).
-    #[arg(long, value_name = "ID")]
-    pub tenant: Option<String>,
-    /// The time to check validity at (default: the system clock).
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    pub now: Option<u64>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
-    /// Token text, @FILE (one token per line), or '-' for standard input.
-    #[arg(value_name = "TOKEN", required = true)]
-    pub tokens: Vec<String>,
 }
 
 /// `entitle keygen`.
@@ -424,20 +412,39 @@ pub struct IssueArgs {
 /// `entitle verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
+    /// What to decide on, and where.
+    #[command(flatten)]
+    pub material: MaterialArgs,
+    /// Print one JSON object: the pools, and every input kept or refused.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The license material and the setting of a decision: the same for
+/// `verify`, `allocate` and every command that decides what licenses count.
+#[derive(Debug, Args)]
+pub struct MaterialArgs {
     /// A trusted public key file (PEM); repeat to trust several (rotation).
     #[arg(long = "public", value_name = "PATH", required = true, value_hint = ValueHint::FilePath)]
     pub public: Vec<PathBuf>,
+    /// The vendor-signed catalog (`entitle catalog sign`). Without it every
+    /// product and edition of the tokens is a license of its own, without
+    /// rules.
+    #[arg(long, value_name = "SIGNED", value_hint = ValueHint::FilePath)]
+    pub catalog: Option<PathBuf>,
+    /// The company id this installation is configured with (bring-your-own
+    /// licenses count only for their own company id).
+    #[arg(long, value_name = "ID")]
+    pub tenant: Option<String>,
     /// The time to check validity at (default: the system clock).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub now: Option<u64>,
     /// Build date of the running software, checked against updates_until.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub build_date: Option<u64>,
-    /// Print one JSON object.
-    #[arg(long)]
-    pub json: bool,
-    /// The appliance's state directory: catches a clock set back, refuses
-    /// revocation lists older than seen, and holds activations.
+    /// The appliance's state directory: remembers the latest time seen (a
+    /// clock set back is refused), the newest revocation lists, and
+    /// activations.
     #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub state_dir: Option<PathBuf>,
     /// Every license must be activated on this machine (needs --state-dir).
@@ -446,12 +453,13 @@ pub struct VerifyArgs {
     /// The file identifying the machine, for --require-activation.
     #[arg(long, value_name = "PATH", default_value = "/etc/machine-id", value_hint = ValueHint::FilePath)]
     pub machine_id: PathBuf,
-    /// How far, in seconds, the clock may read before times already seen.
+    /// How far, in seconds, the clock may read before the newest time seen
+    /// (the state's, or without state the newest issue time of the material).
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub clock_tolerance: u64,
-    /// Tokens, and the certificates, renewals, revocation lists and
-    /// activation responses that go with them: text, @FILE (one per line),
-    /// or '-' for standard input.
+    /// Tokens, and the certificates, renewals, revocation lists, activation
+    /// responses and deactivation receipts that go with them: text, @FILE
+    /// (one per line), or '-' for standard input.
     #[arg(value_name = "TOKEN", required = true)]
     pub tokens: Vec<String>,
 }

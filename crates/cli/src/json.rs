@@ -74,14 +74,16 @@ impl<'a> TokenJson<'a> {
 }
 
 /// `entitle verify --json`.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct VerifyReport {
     /// Usable licenses, stacked per product, edition, tenant and seat model.
     pub licenses: Vec<StackedLicense>,
-    /// Tokens refused, with the reason.
+    /// Inputs refused, with the reason (the refused entries of `inputs`).
     pub rejected: Vec<Rejected>,
     /// Things to know that did not stop a license from working.
     pub warnings: Vec<String>,
+    /// Every input, `kept` or `refused` with the reason.
+    pub inputs: Vec<crate::decision::InputLine>,
 }
 
 /// One usable, stacked license.

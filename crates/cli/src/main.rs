@@ -5,6 +5,7 @@
 mod artifacts;
 mod cli;
 mod commands;
+mod decision;
 mod error;
 mod input;
 mod json;

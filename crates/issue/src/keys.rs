@@ -88,6 +88,16 @@ impl SigningKey {
     }
 }
 
+impl entitle_verify::Signer for SigningKey {
+    fn public_key(&self) -> PublicKey {
+        SigningKey::public_key(self)
+    }
+
+    fn sign(&self, context: &[u8], message: &[u8]) -> [u8; entitle_verify::SIGNATURE_LEN] {
+        SigningKey::sign(self, context, message)
+    }
+}
+
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningKey")

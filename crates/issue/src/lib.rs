@@ -33,12 +33,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod catalog;
 mod encode;
 mod error;
 mod issuer;
 mod keys;
 mod spec;
 
+pub use catalog::prepare_spec;
 pub use entitle_verify;
 pub use error::Error;
 pub use issuer::{IssuedToken, Issuer, unix_now};

@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use entitle_lifecycle::{Artifacts, Options, evaluate};
+use entitle_lifecycle::{Material, decide};
 use entitle_verify::{MAX_TOKEN_BYTES, Token, Verifier};
 
 mod fixture;
@@ -18,13 +18,9 @@ mod fixture;
 use fixture::NOW;
 
 fn bench(c: &mut Criterion) {
-    let (keys, plain, chained, artifacts) = fixture::setup();
-    let empty = Artifacts::default();
-    let options = Options {
-        now: NOW,
-        build_date: None,
-        machine: None,
-    };
+    let (keys, plain, chained, certificates) = fixture::setup();
+    let catalog = fixture::catalog();
+    let setting = fixture::setting(&keys, &catalog);
 
     let mut group = c.benchmark_group("chain");
     group.bench_function("plain_token_verifier", |b| {
@@ -37,20 +33,28 @@ fn bench(c: &mut Criterion) {
                 .seats
         })
     });
-    group.bench_function("plain_token_evaluate", |b| {
+    group.bench_function("plain_token_decide", |b| {
         b.iter(|| {
             let mut buf = [0u8; MAX_TOKEN_BYTES];
             let token = Token::decode(black_box(&plain), &mut buf).unwrap();
-            let eval = evaluate(&keys, &[token], &empty, None, options);
-            assert_eq!(eval.licenses.len(), 1);
+            let material = Material {
+                tokens: vec![token],
+                ..Material::default()
+            };
+            assert_eq!(decide(&material, &setting).licenses.len(), 1);
         })
     });
-    group.bench_function("three_link_chain_evaluate", |b| {
+    group.bench_function("three_link_chain_decide", |b| {
         b.iter(|| {
             let mut buf = [0u8; MAX_TOKEN_BYTES];
             let token = Token::decode(black_box(&chained), &mut buf).unwrap();
-            let eval = evaluate(&keys, &[token], &artifacts, None, options);
-            assert_eq!(eval.licenses.len(), 1, "{:?}", eval.refused);
+            let material = Material {
+                tokens: vec![token],
+                certificates: certificates.clone(),
+                ..Material::default()
+            };
+            let decision = decide(&material, &setting);
+            assert_eq!(decision.licenses.len(), 1, "{:?}", decision.verdicts);
         })
     });
     group.finish();

@@ -4,8 +4,9 @@
 
 #![allow(missing_docs, clippy::unwrap_used)] // measuring code
 
+use entitle_allocate::Catalog;
 use entitle_issue::{Issuer, LicenseSpec, SigningKey};
-use entitle_lifecycle::{Artifacts, Capability, Certificate, Limits, Role, Signed};
+use entitle_lifecycle::{Capability, Certificate, Limits, Role, Setting, Signed};
 use entitle_verify::PublicKey;
 
 pub const NOW: u64 = 1_800_000_000;
@@ -47,8 +48,27 @@ fn spec() -> LicenseSpec {
     spec
 }
 
+/// The catalog of the workload: STARFACE Compact, without rules.
+pub fn catalog() -> Catalog {
+    Catalog::implicit([("starface", "compact")])
+}
+
+/// The setting every measurement decides in.
+pub fn setting<'s>(keys: &'s [PublicKey], catalog: &'s Catalog) -> Setting<'s> {
+    Setting {
+        trusted: keys,
+        catalog,
+        remembered: None,
+        now: NOW,
+        clock_tolerance: 600,
+        build_date: None,
+        machine: None,
+        tenant: None,
+    }
+}
+
 /// (trusted vendor keys, vendor-signed token, chain-signed token, the chain)
-pub fn setup() -> ([PublicKey; 1], String, String, Artifacts) {
+pub fn setup() -> ([PublicKey; 1], String, String, Vec<Signed<Certificate>>) {
     let vendor =
         SigningKey::from_pem(include_str!("../../../keys-example/vendor.secret.pem")).unwrap();
     let distributor = SigningKey::generate().unwrap();
@@ -75,13 +95,5 @@ pub fn setup() -> ([PublicKey; 1], String, String, Artifacts) {
     let keys = [vendor.public_key()];
     let plain = Issuer::new(vendor).issue(&spec()).unwrap().text;
     let chained = Issuer::new(sub).issue(&spec()).unwrap().text;
-    (
-        keys,
-        plain,
-        chained,
-        Artifacts {
-            certificates,
-            ..Artifacts::default()
-        },
-    )
+    (keys, plain, chained, certificates)
 }

@@ -17,7 +17,7 @@ mod fixture;
 
 use std::hint::black_box;
 
-use entitle_lifecycle::{Artifacts, Options, evaluate};
+use entitle_lifecycle::{Material, decide};
 use entitle_verify::{MAX_TOKEN_BYTES, Token};
 
 fn main() {
@@ -25,21 +25,21 @@ fn main() {
     let mode = args.next().unwrap_or_default();
     let n: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(0);
     let (keys, plain, chained, chain) = fixture::setup();
-    let empty = Artifacts::default();
-    let options = Options {
-        now: fixture::NOW,
-        build_date: None,
-        machine: None,
-    };
-    let (text, artifacts) = match mode.as_str() {
-        "plain" => (&plain, &empty),
-        "chain" => (&chained, &chain),
+    let catalog = fixture::catalog();
+    let setting = fixture::setting(&keys, &catalog);
+    let (text, certificates) = match mode.as_str() {
+        "plain" => (&plain, Vec::new()),
+        "chain" => (&chained, chain),
         other => panic!("unknown mode {other:?}: plain or chain"),
     };
     for _ in 0..n {
         let mut buf = [0u8; MAX_TOKEN_BYTES];
         let token = Token::decode(black_box(text), &mut buf).unwrap();
-        let eval = evaluate(&keys, &[token], artifacts, None, options);
-        assert_eq!(eval.licenses.len(), 1);
+        let material = Material {
+            tokens: vec![token],
+            certificates: certificates.clone(),
+            ..Material::default()
+        };
+        assert_eq!(decide(&material, &setting).licenses.len(), 1);
     }
 }

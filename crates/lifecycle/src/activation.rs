@@ -13,13 +13,14 @@
 //!    with its key, deletes the activation and the key, and the receipt lets
 //!    the vendor or partner activate the license elsewhere, or revoke it.
 
+use entitle_verify::ArtifactKind;
 use entitle_verify::format::{ACTIVATION_CONTEXT, DEACTIVATION_CONTEXT};
 use entitle_verify::{KeyId, PublicKey, Serial};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cert::KeyIdBytes;
-use crate::envelope::{Artifact, Signed, armor, exact, unarmor, version_1};
+use crate::envelope::{Artifact, Signed, armor, canonical, unarmor, version_1};
 use crate::error::Error;
 
 /// Bytes of a machine fingerprint.
@@ -62,7 +63,7 @@ pub struct Request {
 
 impl Request {
     /// Armour prefix.
-    pub const PREFIX: &'static str = "entq1.";
+    pub const PREFIX: &'static str = ArtifactKind::Request.prefix();
 
     /// The request as text.
     pub fn to_text(&self) -> Result<String, Error> {
@@ -76,7 +77,7 @@ impl Request {
     /// Reads request text.
     pub fn from_text(text: &str) -> Result<Request, Error> {
         let bytes = unarmor(text, Self::PREFIX, "activation request")?;
-        let request: Request = exact(&bytes).map_err(|detail| Error::Malformed {
+        let request: Request = canonical(&bytes).map_err(|detail| Error::Malformed {
             what: "activation request",
             detail,
         })?;
@@ -147,9 +148,8 @@ impl Activation {
 }
 
 impl Artifact for Activation {
-    const PREFIX: &'static str = "enta1.";
+    const KIND: ArtifactKind = ArtifactKind::Activation;
     const CONTEXT: &'static [u8] = ACTIVATION_CONTEXT;
-    const NAME: &'static str = "activation response";
 
     fn signer(&self) -> KeyId {
         KeyId(self.signer)
@@ -182,9 +182,8 @@ impl Receipt {
 }
 
 impl Artifact for Receipt {
-    const PREFIX: &'static str = "entd1.";
+    const KIND: ArtifactKind = ArtifactKind::Receipt;
     const CONTEXT: &'static [u8] = DEACTIVATION_CONTEXT;
-    const NAME: &'static str = "deactivation receipt";
 
     fn signer(&self) -> KeyId {
         KeyId(self.signer)
@@ -199,11 +198,12 @@ impl Artifact for Receipt {
 /// (The activation's own signer is checked by the caller, against the
 /// certificate chain.) Returns the ended activation.
 pub fn verify_receipt(receipt: &Signed<Receipt>) -> Result<Signed<Activation>, Error> {
-    let ended = receipt.body.ended()?;
-    let appliance = PublicKey::from_bytes(&ended.body.appliance).map_err(|_| Error::Malformed {
-        what: Receipt::NAME,
-        detail: "the activation's appliance key is not valid".into(),
-    })?;
+    let ended = receipt.unverified().ended()?;
+    let appliance =
+        PublicKey::from_bytes(&ended.unverified().appliance).map_err(|_| Error::Malformed {
+            what: Receipt::NAME,
+            detail: "the activation's appliance key is not valid".into(),
+        })?;
     receipt.check_signature(&appliance).map_err(|_| {
         Error::Activation(
             "the receipt is not signed by the appliance key of the activation it ends".into(),

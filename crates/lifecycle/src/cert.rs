@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use entitle_verify::ArtifactKind;
 use entitle_verify::format::CERTIFICATE_CONTEXT;
 use entitle_verify::{Claims, KeyId, PublicKey, Utc};
 use serde::{Deserialize, Serialize};
@@ -53,28 +54,21 @@ impl Role {
         }
     }
 
-    /// What the role may do without anything granted explicitly, exactly
-    /// as the table of MODELS.md section 4 says: activate, destroy (revoke)
-    /// and obtain free extra keys for customers, system integrators and
-    /// service providers; none of these for resellers, distributors and
+    /// What `entitle partner certify` grants the role when no capability
+    /// is named, as the table of MODELS.md section 4 says: activate, destroy
+    /// (revoke) and obtain free extra keys for customers, system integrators
+    /// and service providers; none of these for resellers, distributors and
     /// partners. (Download and service quotes are not entitle operations.)
-    pub fn preset(self) -> Rights {
-        let all = Rights {
-            capabilities: vec![
+    /// Extra keys are always bounded by the annual-model licenses the holder
+    /// has (docs/catalog.md, "Free extra keys").
+    pub fn preset(self) -> Vec<Capability> {
+        match self {
+            Role::Customer | Role::SystemIntegrator | Role::ServiceProvider => vec![
                 Capability::Activate,
                 Capability::Revoke,
                 Capability::ExtraKeys,
             ],
-            extra_keys_annual_only: false,
-        };
-        match self {
-            // (1) "only where annual-model (ALM) licenses were bought"
-            Role::Customer | Role::SystemIntegrator => Rights {
-                extra_keys_annual_only: true,
-                ..all
-            },
-            Role::ServiceProvider => all,
-            Role::Reseller | Role::Distributor | Role::Partner => Rights::default(),
+            Role::Reseller | Role::Distributor | Role::Partner => Vec::new(),
         }
     }
 }
@@ -153,8 +147,6 @@ impl fmt::Display for Capability {
 pub struct Rights {
     /// Capabilities, sorted.
     pub capabilities: Vec<Capability>,
-    /// Free extra keys only for annual-model (term) licenses.
-    pub extra_keys_annual_only: bool,
 }
 
 impl Rights {
@@ -164,18 +156,10 @@ impl Rights {
     }
 
     fn within(&self, parent: &Rights) -> Result<(), String> {
-        if let Some(c) = self.capabilities.iter().find(|c| !parent.has(**c)) {
-            return Err(format!("grants {c}, which its issuer does not have"));
+        match self.capabilities.iter().find(|c| !parent.has(**c)) {
+            Some(c) => Err(format!("grants {c}, which its issuer does not have")),
+            None => Ok(()),
         }
-        if self.has(Capability::ExtraKeys)
-            && parent.extra_keys_annual_only
-            && !self.extra_keys_annual_only
-        {
-            return Err(
-                "grants extra keys beyond annual-model licenses, which its issuer may not".into(),
-            );
-        }
-        Ok(())
     }
 }
 
@@ -328,20 +312,15 @@ pub struct Certificate {
 pub type KeyIdBytes = [u8; 4];
 
 impl Certificate {
-    /// What the partner may do: its role's preset plus what is granted.
+    /// What the partner may do: exactly what the certificate grants. A
+    /// role's preset ([`Role::preset`]) is what `entitle partner certify`
+    /// grants when no capability is named; it is written into the
+    /// certificate, never added at verification.
     pub fn rights(&self) -> Rights {
-        let mut rights = self.role.preset();
-        for c in &self.granted {
-            if !rights.has(*c) {
-                rights.capabilities.push(*c);
-            }
-        }
-        // ExtraKeys granted explicitly is not limited to annual licenses.
-        if self.granted.contains(&Capability::ExtraKeys) {
-            rights.extra_keys_annual_only = false;
-        }
-        rights.capabilities.sort();
-        rights
+        let mut capabilities = self.granted.clone();
+        capabilities.sort();
+        capabilities.dedup();
+        Rights { capabilities }
     }
 
     /// The partner's key.
@@ -354,9 +333,8 @@ impl Certificate {
 }
 
 impl Artifact for Certificate {
-    const PREFIX: &'static str = "entc1.";
+    const KIND: ArtifactKind = ArtifactKind::Certificate;
     const CONTEXT: &'static [u8] = CERTIFICATE_CONTEXT;
-    const NAME: &'static str = "partner certificate";
 
     fn signer(&self) -> KeyId {
         KeyId(self.signer)
@@ -364,6 +342,9 @@ impl Artifact for Certificate {
 
     fn check(&self) -> Result<(), String> {
         version_1(self.version)?;
+        if self.role == Role::Customer && self.limits.tenants.is_empty() {
+            return Err("a customer certificate must name its tenant (company id)".into());
+        }
         if self.limits.not_before >= self.limits.not_after {
             return Err("its window ends before it starts".into());
         }
@@ -375,35 +356,105 @@ impl Artifact for Certificate {
     }
 }
 
-/// What a verified chain allows its last key to do.
+/// What a verified chain allows its last key to do. Only [`Chains`] makes
+/// one, by checking the chain back to a trusted key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authority {
-    /// The key that signs.
-    pub key: PublicKey,
-    /// `None` for a trusted vendor key (no limits); the leaf certificate's
-    /// rights and limits otherwise.
-    pub certified: Option<Certified>,
-    /// Names along the chain, vendor first, for messages.
-    pub chain: Vec<String>,
+    key: PublicKey,
+    certified: Option<Certified>,
+    chain: Vec<String>,
+    /// Key ids along the chain, vendor key first, this key last.
+    path: Vec<KeyId>,
 }
 
 /// Rights and limits of a certified (partner) key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Certified {
-    /// The leaf certificate's role.
-    pub role: Role,
-    /// What it may do.
-    pub rights: Rights,
-    /// Within what.
-    pub limits: Limits,
-    /// Serials of every certificate of the chain (for revocation).
-    pub serials: Vec<[u8; 8]>,
+struct Certified {
+    role: Role,
+    rights: Rights,
+    limits: Limits,
+    /// Serial, holder's name and `max_seats` of every certificate of the
+    /// chain, vendor's first.
+    levels: Vec<([u8; 8], String, Option<u32>)>,
+    /// Levels it may certify below itself.
+    depth: u8,
 }
 
 impl Authority {
+    /// The key that signs.
+    pub fn key(&self) -> &PublicKey {
+        &self.key
+    }
+
+    /// Whether this is a trusted (vendor) key itself.
+    pub fn is_vendor(&self) -> bool {
+        self.certified.is_none()
+    }
+
+    /// The leaf certificate's role; `None` for the vendor.
+    pub fn role(&self) -> Option<Role> {
+        self.certified.as_ref().map(|c| c.role)
+    }
+
+    /// The leaf certificate's limits; `None` for the vendor (no limits).
+    pub fn limits(&self) -> Option<&Limits> {
+        self.certified.as_ref().map(|c| &c.limits)
+    }
+
+    /// Whether the party has `capability` (the vendor has all).
+    pub fn has(&self, capability: Capability) -> bool {
+        self.certified
+            .as_ref()
+            .is_none_or(|c| c.rights.has(capability))
+    }
+
+    /// The capabilities of the party; every one for the vendor.
+    pub fn capabilities(&self) -> Vec<Capability> {
+        match &self.certified {
+            Some(c) => c.rights.capabilities.clone(),
+            None => Capability::ALL.to_vec(),
+        }
+    }
+
+    /// Serials of the certificates of the chain, vendor's first.
+    pub fn certificate_serials(&self) -> Vec<[u8; 8]> {
+        self.levels().map(|(serial, _, _)| *serial).collect()
+    }
+
+    /// Every certificate of the chain that limits seats in total: serial,
+    /// holder's name, `max_seats`.
+    pub fn seat_limits(&self) -> Vec<([u8; 8], String, u32)> {
+        self.levels()
+            .filter_map(|(serial, name, max)| max.map(|max| (*serial, name.clone(), max)))
+            .collect()
+    }
+
+    fn levels(&self) -> impl Iterator<Item = &([u8; 8], String, Option<u32>)> {
+        self.certified.iter().flat_map(|c| c.levels.iter())
+    }
+
+    /// Names along the chain, vendor first, for messages.
+    pub fn chain(&self) -> &[String] {
+        &self.chain
+    }
+
+    /// Whether `other` signs on this chain: it is this key, or one that
+    /// certified it (directly or further up).
+    pub fn is_under(&self, other: &Authority) -> bool {
+        self.path.contains(&other.key.id())
+            && other.path.iter().zip(&self.path).all(|(a, b)| a == b)
+    }
+
     /// The party's name (the leaf's), or "the vendor".
     pub fn name(&self) -> &str {
         self.chain.last().map_or("the vendor", String::as_str)
+    }
+
+    fn who(&self) -> String {
+        match &self.certified {
+            Some(c) => format!("{} ({})", self.name(), c.role.name()),
+            None => "the vendor".into(),
+        }
     }
 
     /// Refuses unless the party may use `capability` at `time` on a token
@@ -417,10 +468,10 @@ impl Authority {
         let Some(certified) = &self.certified else {
             return Ok(()); // the vendor may do anything
         };
-        let who = format!("{} ({})", self.name(), certified.role.name());
+        let who = self.who();
         if !certified.rights.has(capability) {
             return Err(Error::NotAllowed(format!(
-                "{who} may not {}: not in its role, and not granted",
+                "{who} may not {}: its certificate does not grant it",
                 verb(capability)
             )));
         }
@@ -441,31 +492,25 @@ impl Authority {
         Ok(())
     }
 
-    /// Refuses a token this party may not have issued.
-    pub fn may_issue(&self, claims: &Claims<'_>) -> Result<(), Error> {
+    /// The capability under which this party issued a token with `claims`
+    /// (`Issue`, else `ExtraKeys`), or why it may not have issued it. Limits
+    /// that hold in total (seats, extra keys out of annual-model licenses)
+    /// are checked over all tokens by the decision (`decide`).
+    pub fn may_issue(&self, claims: &Claims<'_>) -> Result<Capability, Error> {
         let Some(certified) = &self.certified else {
-            return Ok(());
+            return Ok(Capability::Issue);
         };
-        let who = format!("{} ({})", self.name(), certified.role.name());
-        let rights = &certified.rights;
-        let capability = if rights.has(Capability::Issue) {
+        let who = self.who();
+        let capability = if certified.rights.has(Capability::Issue) {
             Capability::Issue
         } else {
-            if rights.has(Capability::ExtraKeys)
-                && rights.extra_keys_annual_only
-                && claims.expires_at.is_none()
-            {
-                return Err(Error::NotAllowed(format!(
-                    "{who} may issue extra keys only for annual-model (term) licenses, not perpetual ones"
-                )));
-            }
             Capability::ExtraKeys
         };
         self.allows(capability, claims.issued_at, Some(claims))?;
         let limits = &certified.limits;
         if let Some(max) = limits.max_seats.filter(|&max| claims.seats > max) {
             return Err(Error::NotAllowed(format!(
-                "{who} may issue at most {max} seats per key, not {}",
+                "{who} may issue at most {max} seats, not {}",
                 claims.seats
             )));
         }
@@ -477,7 +522,7 @@ impl Authority {
                 Utc(limits.not_after)
             )));
         }
-        Ok(())
+        Ok(capability)
     }
 }
 
@@ -492,112 +537,163 @@ fn verb(capability: Capability) -> &'static str {
     }
 }
 
-/// Finds and checks the chain from a trusted key to `key_id`: each
-/// certificate signed by its issuer's key, no link wider than its issuer,
-/// every issuer allowed to delegate, at most [`MAX_CHAIN`] links, none
-/// revoked (`revoked` holds revoked certificate serials).
-pub fn authority(
-    trusted: &[PublicKey],
-    certificates: &[Signed<Certificate>],
-    key_id: KeyId,
-    revoked: &[[u8; 8]],
-) -> Result<Authority, Error> {
-    if let Some(key) = trusted.iter().find(|k| k.id() == key_id) {
-        return Ok(Authority {
-            key: *key,
-            certified: None,
-            chain: Vec::new(),
-        });
-    }
-    // Walk up from the leaf to a trusted key.
-    let mut path: Vec<&Signed<Certificate>> = Vec::new();
-    let mut want = key_id;
-    loop {
-        let cert = certificates
-            .iter()
-            .find(|c| KeyId::of(&c.body.subject) == want)
-            .ok_or(Error::UnknownSigner {
-                what: "artifact",
-                key_id,
-            })?;
-        if path.iter().any(|c| c.body.serial == cert.body.serial) || path.len() >= MAX_CHAIN {
-            return Err(Error::Chain(format!(
-                "more than {MAX_CHAIN} certificates between the vendor and key {key_id}"
-            )));
-        }
-        path.push(cert);
-        if trusted.iter().any(|k| k.id() == cert.body.signer()) {
-            break;
-        }
-        want = cert.body.signer();
-    }
-    path.reverse();
+/// Resolves signer key ids to checked chains: the one key-id dispatch of
+/// entitle. A key id names a trusted key, or the subject of a certificate;
+/// on a key-id collision every candidate is tried.
+#[derive(Debug)]
+pub struct Chains<'c> {
+    trusted: &'c [PublicKey],
+    certificates: &'c [Signed<Certificate>],
+    revoked: Vec<[u8; 8]>,
+}
 
-    let mut issuer_key = trusted
-        .iter()
-        .find(|k| path.first().is_some_and(|c| k.id() == c.body.signer()))
-        .copied()
-        .ok_or(Error::UnknownSigner {
+impl<'c> Chains<'c> {
+    /// Chains from `trusted` keys through `certificates`, none of whose
+    /// serials is in `revoked`.
+    pub fn new(
+        trusted: &'c [PublicKey],
+        certificates: &'c [Signed<Certificate>],
+        revoked: Vec<[u8; 8]>,
+    ) -> Chains<'c> {
+        Chains {
+            trusted,
+            certificates,
+            revoked,
+        }
+    }
+
+    /// Every checked chain that ends in a key with id `key_id`, vendor keys
+    /// first; the error of the first that failed when none holds.
+    pub fn authorities(&self, key_id: KeyId) -> Result<Vec<Authority>, Error> {
+        self.walk(key_id, 0)
+    }
+
+    /// The chain whose key passes `check` (a signature check), and what
+    /// `check` returned: the signer of an artifact, trying every candidate
+    /// key with its id.
+    pub fn signer_of<R>(
+        &self,
+        key_id: KeyId,
+        check: impl Fn(&PublicKey) -> Result<R, Error>,
+    ) -> Result<(Authority, R), Error> {
+        let mut last = None;
+        for authority in self.authorities(key_id)? {
+            match check(&authority.key) {
+                Ok(checked) => return Ok((authority, checked)),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or(Error::UnknownSigner {
             what: "artifact",
             key_id,
+        }))
+    }
+
+    fn walk(&self, key_id: KeyId, depth: usize) -> Result<Vec<Authority>, Error> {
+        let mut found: Vec<Authority> = self
+            .trusted
+            .iter()
+            .filter(|k| k.id() == key_id)
+            .map(|key| Authority {
+                key: *key,
+                certified: None,
+                chain: Vec::new(),
+                path: vec![key.id()],
+            })
+            .collect();
+        let mut first_error = None;
+        for signed in self
+            .certificates
+            .iter()
+            .filter(|c| KeyId::of(&c.unverified().subject) == key_id)
+        {
+            if depth >= MAX_CHAIN {
+                first_error.get_or_insert(Error::Chain(format!(
+                    "more than {MAX_CHAIN} certificates between the vendor and key {key_id}"
+                )));
+                continue;
+            }
+            let parents = match self.walk(signed.signer(), depth.saturating_add(1)) {
+                Ok(parents) => parents,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                    continue;
+                }
+            };
+            for parent in parents {
+                match self.link(&parent, signed) {
+                    Ok(authority) => found.push(authority),
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+        }
+        if found.is_empty() {
+            return Err(first_error.unwrap_or(Error::UnknownSigner {
+                what: "artifact",
+                key_id,
+            }));
+        }
+        Ok(found)
+    }
+
+    /// Checks one certificate under its issuer's checked chain.
+    fn link(&self, parent: &Authority, signed: &Signed<Certificate>) -> Result<Authority, Error> {
+        let cert = signed.verify(&parent.key).map_err(|e| {
+            Error::Chain(format!("certificate of {}: {e}", signed.unverified().name))
         })?;
-    let mut parent: Option<&Certificate> = None;
-    let mut chain = Vec::new();
-    let mut serials = Vec::new();
-    for signed in &path {
-        let cert = &signed.body;
-        signed
-            .check_signature(&issuer_key)
-            .map_err(|e| Error::Chain(format!("certificate of {}: {e}", cert.name)))?;
-        if revoked.contains(&cert.serial) {
+        if self.revoked.contains(&cert.serial) {
             return Err(Error::Chain(format!(
                 "the certificate of {} was revoked",
                 cert.name
             )));
         }
-        if let Some(parent) = parent {
+        if let Some(issuer) = &parent.certified {
             let at = |why: String| {
                 Error::Chain(format!(
                     "{} certified {}, which {why}",
-                    parent.name, cert.name
+                    parent.name(),
+                    cert.name
                 ))
             };
-            if !parent.rights().has(Capability::Delegate) {
+            if !issuer.rights.has(Capability::Delegate) {
                 return Err(at(format!(
                     "it may not do: {} ({}) may not certify other parties",
-                    parent.name,
-                    parent.role.name()
+                    parent.name(),
+                    issuer.role.name()
                 )));
             }
-            if cert.depth >= parent.depth {
+            if cert.depth >= issuer.depth {
                 return Err(at(format!(
                     "may certify {} levels, its issuer only {} below itself",
-                    cert.depth, parent.depth
+                    cert.depth, issuer.depth
                 )));
             }
-            cert.rights().within(&parent.rights()).map_err(at)?;
-            cert.limits.within(&parent.limits).map_err(at)?;
-            if !parent.limits.window_covers(cert.issued_at) {
+            cert.rights().within(&issuer.rights).map_err(at)?;
+            cert.limits.within(&issuer.limits).map_err(at)?;
+            if !issuer.limits.window_covers(cert.issued_at) {
                 return Err(at("was certified outside its issuer's window".into()));
             }
         }
+        let mut chain = parent.chain.clone();
         chain.push(cert.name.clone());
-        serials.push(cert.serial);
-        issuer_key = cert.subject_key()?;
-        parent = Some(cert);
+        let mut levels: Vec<_> = parent.levels().cloned().collect();
+        levels.push((cert.serial, cert.name.clone(), cert.limits.max_seats));
+        let key = cert.subject_key()?;
+        let mut path = parent.path.clone();
+        path.push(key.id());
+        Ok(Authority {
+            key,
+            certified: Some(Certified {
+                role: cert.role,
+                rights: cert.rights(),
+                limits: cert.limits.clone(),
+                levels,
+                depth: cert.depth,
+            }),
+            chain,
+            path,
+        })
     }
-    let leaf = parent.ok_or(Error::UnknownSigner {
-        what: "artifact",
-        key_id,
-    })?;
-    Ok(Authority {
-        key: issuer_key,
-        certified: Some(Certified {
-            role: leaf.role,
-            rights: leaf.rights(),
-            limits: leaf.limits.clone(),
-            serials,
-        }),
-        chain,
-    })
 }

@@ -7,13 +7,14 @@
 //! ```
 //!
 //! Each kind has its own prefix and signature context, so that no artifact
-//! passes for another. Reading forgives whitespace, line breaks and quotes,
-//! as for tokens.
+//! passes for another. Reading forgives what a paste adds around the text
+//! ([`entitle_verify::unwrap_paste`], shared with tokens) and line breaks
+//! inside it. One artifact has one encoding: bytes that postcard would
+//! write differently (a longer varint, bytes left over) are refused.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entitle_issue::SigningKey;
-use entitle_verify::{KeyId, PublicKey, SIGNATURE_LEN};
+use entitle_verify::{ArtifactKind, KeyId, PublicKey, SIGNATURE_LEN, Signer, unwrap_paste};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha512};
@@ -25,12 +26,14 @@ pub const MAX_ARTIFACT_LEN: usize = 64 * 1024;
 
 /// A kind of signed artifact.
 pub trait Artifact: Serialize + DeserializeOwned {
+    /// Its kind: armour prefix and name.
+    const KIND: ArtifactKind;
     /// Armour prefix, e.g. `entc1.`.
-    const PREFIX: &'static str;
+    const PREFIX: &'static str = Self::KIND.prefix();
+    /// Name in messages.
+    const NAME: &'static str = Self::KIND.name();
     /// Signature context.
     const CONTEXT: &'static [u8];
-    /// Name in messages.
-    const NAME: &'static str;
     /// The id of the key that signs it.
     fn signer(&self) -> KeyId;
     /// Checks the format version and field rules after decoding.
@@ -38,10 +41,12 @@ pub trait Artifact: Serialize + DeserializeOwned {
 }
 
 /// A decoded artifact and the bytes its signature covers.
+///
+/// The fields are private and cannot change after decoding: what
+/// [`Signed::verify`] returns is exactly what the signature covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signed<T> {
-    /// The fields.
-    pub body: T,
+    body: T,
     body_bytes: Vec<u8>,
     signature: [u8; SIGNATURE_LEN],
     text: String,
@@ -49,7 +54,11 @@ pub struct Signed<T> {
 
 impl<T: Artifact> Signed<T> {
     /// Signs `body` with `key`.
-    pub fn sign(body: T, key: &SigningKey) -> Result<Signed<T>, Error> {
+    pub fn sign(body: T, key: &dyn Signer) -> Result<Signed<T>, Error> {
+        body.check().map_err(|detail| Error::Malformed {
+            what: T::NAME,
+            detail,
+        })?;
         let body_bytes = postcard::to_allocvec(&body).map_err(|e| Error::Malformed {
             what: T::NAME,
             detail: e.to_string(),
@@ -76,7 +85,7 @@ impl<T: Artifact> Signed<T> {
         let (body_bytes, signature) = bytes
             .split_last_chunk::<SIGNATURE_LEN>()
             .ok_or_else(|| malformed("too short to hold a signature".into()))?;
-        let body = exact::<T>(body_bytes).map_err(&malformed)?;
+        let body = canonical::<T>(body_bytes).map_err(&malformed)?;
         body.check().map_err(malformed)?;
         Ok(Signed {
             body,
@@ -84,6 +93,23 @@ impl<T: Artifact> Signed<T> {
             signature: *signature,
             text: format!("{}{}", T::PREFIX, URL_SAFE_NO_PAD.encode(&bytes)),
         })
+    }
+
+    /// The id of the key that claims to have signed it (unchecked).
+    pub fn signer(&self) -> KeyId {
+        self.body.signer()
+    }
+
+    /// The fields, **unchecked**: for display only (`entitle partner show`).
+    /// Decisions read the fields through [`Signed::verify`].
+    pub fn unverified(&self) -> &T {
+        &self.body
+    }
+
+    /// Checks the signature with `key` and returns the fields it covers.
+    pub fn verify(&self, key: &PublicKey) -> Result<&T, Error> {
+        self.check_signature(key)?;
+        Ok(&self.body)
     }
 
     /// Checks the signature with `key`.
@@ -117,17 +143,23 @@ pub(crate) fn version_1(version: u8) -> Result<(), String> {
     }
 }
 
-/// Decodes postcard bytes, refusing bytes left over.
-pub(crate) fn exact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    match postcard::take_from_bytes::<T>(bytes) {
-        Ok((value, [])) => Ok(value),
-        Ok((_, rest)) => Err(format!("{} bytes after the last field", rest.len())),
-        Err(e) => Err(e.to_string()),
+/// Decodes postcard bytes in their one canonical encoding: refuses bytes
+/// left over, and any encoding postcard would not write itself (a varint
+/// longer than it needs, say), so that one artifact has one encoding.
+pub(crate) fn canonical<T: Serialize + DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let value = match postcard::take_from_bytes::<T>(bytes) {
+        Ok((value, [])) => value,
+        Ok((_, rest)) => return Err(format!("{} bytes after the last field", rest.len())),
+        Err(e) => return Err(e.to_string()),
+    };
+    match postcard::to_allocvec(&value) {
+        Ok(again) if again == bytes => Ok(value),
+        _ => Err("not in canonical encoding (a number written longer than it needs)".into()),
     }
 }
 
-/// Text to bytes: quotes and whitespace around and inside are dropped,
-/// the prefix checked, base64url decoded.
+/// Text to bytes: the paste around it and whitespace inside dropped, the
+/// prefix checked, base64url decoded.
 pub(crate) fn unarmor(text: &str, prefix: &str, what: &'static str) -> Result<Vec<u8>, Error> {
     let malformed = |detail: String| Error::Malformed { what, detail };
     if text.len() > MAX_ARTIFACT_LEN {
@@ -136,13 +168,9 @@ pub(crate) fn unarmor(text: &str, prefix: &str, what: &'static str) -> Result<Ve
             text.len()
         )));
     }
-    let compact: String = text
-        .trim_matches(|c: char| {
-            c.is_whitespace()
-                || "\"'`\u{201c}\u{201d}\u{201e}\u{2018}\u{2019}\u{ab}\u{bb}".contains(c)
-        })
+    let compact: String = unwrap_paste(text)
         .chars()
-        .filter(|c| !c.is_whitespace())
+        .filter(|&c| !entitle_verify::is_paste_noise(c))
         .collect();
     let body = compact
         .strip_prefix(prefix)

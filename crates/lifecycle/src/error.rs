@@ -78,24 +78,18 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A key could not be made or read.
-    Key(entitle_issue::Error),
+    Key(String),
+    /// The catalog does not let the license count here.
+    Catalog(String),
     /// The token verifier refused a token.
     Token(entitle_verify::Error),
-    /// A newer generation of the license (another edition, same product and
-    /// tenant) replaced it.
-    Superseded {
-        /// The newer license's serial.
-        by: Serial,
-        /// Its edition.
-        edition: String,
-    },
 }
 
 impl Error {
     /// The kind of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::ClockSetBack { .. } | Error::Superseded { .. } => ErrorKind::NotValidNow,
+            Error::ClockSetBack { .. } => ErrorKind::NotValidNow,
             Error::Io { .. } | Error::Key(_) => ErrorKind::Input,
             Error::Token(e) => match e.kind() {
                 entitle_verify::ErrorKind::NotValidNow => ErrorKind::NotValidNow,
@@ -124,7 +118,7 @@ impl fmt::Display for Error {
             Error::Revoked { serial } => write!(f, "license {serial} was revoked"),
             Error::Replay { sequence, newest } => write!(
                 f,
-                "revocation list {sequence} is older than list {newest}, which this appliance has seen; an old list cannot be replayed"
+                "revocation list {sequence} is older than list {newest} of the same signer, which is at hand or this appliance has seen; an old list cannot be replayed"
             ),
             Error::ClockSetBack { now, seen } => write!(
                 f,
@@ -134,14 +128,9 @@ impl fmt::Display for Error {
             ),
             Error::State(why) => write!(f, "appliance state: {why}"),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
-            Error::Key(e) => e.fmt(f),
+            Error::Key(why) => write!(f, "key: {why}"),
+            Error::Catalog(why) => write!(f, "the catalog does not count it: {why}"),
             Error::Token(e) => e.fmt(f),
-            Error::Superseded { by, edition } => {
-                write!(
-                    f,
-                    "superseded by the newer license {by} (edition {edition})"
-                )
-            }
         }
     }
 }
@@ -150,15 +139,8 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
-            Error::Key(e) => Some(e),
             Error::Token(e) => Some(e),
             _ => None,
         }
-    }
-}
-
-impl From<entitle_issue::Error> for Error {
-    fn from(e: entitle_issue::Error) -> Error {
-        Error::Key(e)
     }
 }

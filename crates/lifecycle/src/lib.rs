@@ -1,21 +1,24 @@
-//! The air-gapped life cycle of `entitle` licenses: partner delegation,
-//! offline activation, rehosting, revocation, renewal, and clock-rollback
-//! protection, all without a network.
+//! The decision of `entitle`: what a set of license material is worth, on
+//! an appliance with no network. Nothing here signs or makes keys (that is
+//! `entitle-issue` and `entitle-appliance`), so a verifying build carries no
+//! random number generator and no key-file code.
 //!
-//! - [`Certificate`]: the vendor certifies partners (distributors,
-//!   resellers, ...) with a role, explicit extra capabilities and limits;
-//!   partners may certify narrower partners below them. [`authority`] checks
-//!   a chain back to a trusted vendor key.
+//! - [`decide`]: the one decision function. Every command, server and
+//!   binding calls it; docs/architecture.md names what it decides where.
+//! - [`Certificate`], [`Chains`]: the vendor certifies partners with
+//!   explicit capabilities and limits; partners may certify narrower
+//!   partners. An [`Authority`] exists only as the result of a checked
+//!   chain.
 //! - [`Request`] / [`Activation`] / [`Receipt`]: node locking with a
 //!   machine [`fingerprint`], and the proof that a license left a machine.
 //! - [`RevocationList`], [`Renewal`]: destroying and extending licenses.
-//! - [`Appliance`]: the appliance's keys and signed state, with the
-//!   high-water mark of time.
-//! - [`evaluate`]: all of it applied to a set of tokens.
+//! - [`Signed`]: the armour and signature every artifact shares; its fields
+//!   are read through [`Signed::verify`].
 //!
 //! ```
+//! use entitle_allocate::Catalog;
 //! use entitle_issue::{Issuer, LicenseSpec, SigningKey};
-//! use entitle_lifecycle::{evaluate, Artifacts, Capability, Certificate, Limits, Options, Role, Signed};
+//! use entitle_lifecycle::{decide, Capability, Certificate, Limits, Material, Role, Setting, Signed};
 //! use entitle_verify::{Token, MAX_TOKEN_BYTES};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,8 +26,7 @@
 //! let reseller = SigningKey::generate()?;
 //! let now = 1_800_000_000;
 //!
-//! // The vendor certifies a reseller: its role grants no issuing, so the
-//! // vendor grants it explicitly, for STARFACE, up to 25 seats a key.
+//! // The vendor certifies a reseller to issue STARFACE, 25 seats in total.
 //! let certificate = Signed::sign(Certificate {
 //!     version: 1,
 //!     signer: vendor.id().0,
@@ -48,10 +50,14 @@
 //! // ... which an appliance trusting only the vendor key accepts, through the chain.
 //! let mut buf = [0u8; MAX_TOKEN_BYTES];
 //! let token = Token::decode(&text, &mut buf)?;
-//! let artifacts = Artifacts { certificates: vec![certificate], ..Artifacts::default() };
-//! let options = Options { now, build_date: None, machine: None };
-//! let evaluation = evaluate(&[vendor.public_key()], &[token], &artifacts, None, options);
-//! assert_eq!(evaluation.licenses.len(), 1);
+//! let material = Material { tokens: vec![token], certificates: vec![certificate], ..Material::default() };
+//! let catalog = Catalog::implicit([("starface", "compact")]);
+//! let trusted = [vendor.public_key()];
+//! let setting = Setting { trusted: &trusted, catalog: &catalog, remembered: None, now,
+//!                         clock_tolerance: 600, build_date: None, machine: None, tenant: None };
+//! let decision = decide(&material, &setting);
+//! assert_eq!(decision.licenses.len(), 1);
+//! assert_eq!(decision.supply.pools[0].seats, 3);
 //! # Ok(())
 //! # }
 //! ```
@@ -65,19 +71,17 @@
 
 mod activation;
 mod cert;
+mod decide;
 mod envelope;
 mod error;
-mod evaluate;
 mod revocation;
-mod state;
 
 pub use activation::{Activation, FINGERPRINT_LEN, Receipt, Request, fingerprint, verify_receipt};
 pub use cert::{
-    Authority, Capability, Certificate, Certified, KeyIdBytes, Limits, MAX_CHAIN, ProductLimit,
-    Rights, Role, authority,
+    Authority, Capability, Certificate, Chains, KeyIdBytes, Limits, MAX_CHAIN, ProductLimit,
+    Rights, Role,
 };
+pub use decide::{Clock, Decision, Input, Material, Remembered, Setting, Usable, decide};
 pub use envelope::{Artifact, MAX_ARTIFACT_LEN, Signed};
 pub use error::{Error, ErrorKind};
-pub use evaluate::{Artifacts, Evaluation, Options, check_activation, evaluate};
 pub use revocation::{Renewal, RevocationList};
-pub use state::{Appliance, State};

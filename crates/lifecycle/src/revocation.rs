@@ -1,5 +1,6 @@
 //! Revocation lists and renewals.
 
+use entitle_verify::ArtifactKind;
 use entitle_verify::format::{RENEWAL_CONTEXT, REVOCATION_CONTEXT};
 use entitle_verify::{KeyId, Serial};
 use serde::{Deserialize, Serialize};
@@ -34,9 +35,8 @@ impl RevocationList {
 }
 
 impl Artifact for RevocationList {
-    const PREFIX: &'static str = "entr1.";
+    const KIND: ArtifactKind = ArtifactKind::RevocationList;
     const CONTEXT: &'static [u8] = REVOCATION_CONTEXT;
-    const NAME: &'static str = "revocation list";
 
     fn signer(&self) -> KeyId {
         KeyId(self.signer)
@@ -66,9 +66,8 @@ pub struct Renewal {
 }
 
 impl Artifact for Renewal {
-    const PREFIX: &'static str = "entn1.";
+    const KIND: ArtifactKind = ArtifactKind::Renewal;
     const CONTEXT: &'static [u8] = RENEWAL_CONTEXT;
-    const NAME: &'static str = "renewal";
 
     fn signer(&self) -> KeyId {
         KeyId(self.signer)

@@ -1,8 +1,11 @@
-//! Token text to bytes: the `ent1.` prefix, then base64url without padding.
+//! Pasted text to artifact text, and token text to bytes.
 //!
-//! Reading is forgiving of what e-mail and chat do to a pasted token:
-//! surrounding whitespace and quotes are dropped, and whitespace or line
-//! breaks inside the token are skipped. Anything else is an error.
+//! [`unwrap_paste`] is the one place that decides what a pasted text is:
+//! every reader (tokens here, life-cycle artifacts, the command line) calls
+//! it, so that no two readers can disagree about a paste. It drops what
+//! e-mail and chat put around an artifact: whitespace, quote marks of any
+//! language, a byte-order mark, zero-width characters. Whitespace or line
+//! breaks inside a token are skipped. Anything else is an error.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,15 +13,107 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use crate::error::Error;
 use crate::format::{MAX_ARMORED_LEN, MAX_TOKEN_BYTES, PREFIX};
 
-/// Quote marks that mail and chat programs put around pasted text.
-const QUOTES: &[char] = &[
-    '"', '\'', '`', '\u{201c}', '\u{201d}', '\u{201e}', '\u{2018}', '\u{2019}', '\u{201a}',
-    '\u{ab}', '\u{bb}', '\u{2039}', '\u{203a}',
+/// Quote marks that mail and chat programs put around pasted text: ASCII,
+/// typographic (English, German, French, Swiss), and CJK corner brackets.
+pub const QUOTES: &[char] = &[
+    '"', '\'', '`', '\u{201c}', '\u{201d}', '\u{201e}', '\u{201f}', '\u{2018}', '\u{2019}',
+    '\u{201a}', '\u{201b}', '\u{ab}', '\u{bb}', '\u{2039}', '\u{203a}', '\u{300c}', '\u{300d}',
+    '\u{300e}', '\u{300f}',
 ];
+
+/// Characters that are invisible in a paste: byte-order mark, zero-width
+/// space, joiners, word joiner.
+pub const INVISIBLE: &[char] = &['\u{feff}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}'];
+
+/// Whether `c` is dropped around (and, for invisible ones and whitespace,
+/// inside) a pasted artifact.
+pub fn is_paste_noise(c: char) -> bool {
+    c.is_whitespace() || QUOTES.contains(&c) || INVISIBLE.contains(&c)
+}
+
+/// The artifact text inside a paste: `text` without the whitespace, quote
+/// marks, byte-order mark and zero-width characters around it. Every reader
+/// of tokens and life-cycle artifacts starts here.
+///
+/// ```
+/// use entitle_verify::unwrap_paste;
+/// assert_eq!(unwrap_paste("\u{feff} \u{201a}ent1.AAAA\u{2018}\n"), "ent1.AAAA");
+/// assert_eq!(unwrap_paste("\u{2039}entr1.BBBB\u{203a}"), "entr1.BBBB");
+/// ```
+pub fn unwrap_paste(text: &str) -> &str {
+    text.trim_matches(is_paste_noise)
+}
+
+/// What an armoured text is, by its prefix (docs/lifecycle-format.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArtifactKind {
+    /// A license token, `ent1.`.
+    Token,
+    /// A partner certificate, `entc1.`.
+    Certificate,
+    /// A renewal, `entn1.`.
+    Renewal,
+    /// A revocation list, `entr1.`.
+    RevocationList,
+    /// An activation request, `entq1.`.
+    Request,
+    /// An activation response, `enta1.`.
+    Activation,
+    /// A deactivation receipt, `entd1.`.
+    Receipt,
+}
+
+impl ArtifactKind {
+    /// Every kind.
+    pub const ALL: [ArtifactKind; 7] = [
+        ArtifactKind::Token,
+        ArtifactKind::Certificate,
+        ArtifactKind::Renewal,
+        ArtifactKind::RevocationList,
+        ArtifactKind::Request,
+        ArtifactKind::Activation,
+        ArtifactKind::Receipt,
+    ];
+
+    /// The armour prefix, e.g. `entc1.`.
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            ArtifactKind::Token => crate::format::PREFIX,
+            ArtifactKind::Certificate => "entc1.",
+            ArtifactKind::Renewal => "entn1.",
+            ArtifactKind::RevocationList => "entr1.",
+            ArtifactKind::Request => "entq1.",
+            ArtifactKind::Activation => "enta1.",
+            ArtifactKind::Receipt => "entd1.",
+        }
+    }
+
+    /// The name used in messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ArtifactKind::Token => "license token",
+            ArtifactKind::Certificate => "partner certificate",
+            ArtifactKind::Renewal => "renewal",
+            ArtifactKind::RevocationList => "revocation list",
+            ArtifactKind::Request => "activation request",
+            ArtifactKind::Activation => "activation response",
+            ArtifactKind::Receipt => "deactivation receipt",
+        }
+    }
+
+    /// The kind of a pasted text, after [`unwrap_paste`]; `None` when it
+    /// starts with no known prefix.
+    pub fn of(text: &str) -> Option<ArtifactKind> {
+        let text = unwrap_paste(text);
+        ArtifactKind::ALL
+            .into_iter()
+            .find(|kind| text.starts_with(kind.prefix()))
+    }
+}
 
 /// Decodes armoured token text into `buf`, returning the bytes written.
 pub(crate) fn decode<'b>(text: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
-    let text = text.trim_matches(|c: char| c.is_whitespace() || QUOTES.contains(&c));
+    let text = unwrap_paste(text);
     let body = strip_prefix(text)?;
     if body
         .bytes()
@@ -26,7 +121,10 @@ pub(crate) fn decode<'b>(text: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Erro
     {
         let mut compact = [0u8; MAX_ARMORED_LEN];
         let mut len = 0usize;
-        for c in body.chars().filter(|c| !c.is_whitespace()) {
+        for c in body
+            .chars()
+            .filter(|&c| !c.is_whitespace() && !INVISIBLE.contains(&c))
+        {
             let byte = u8::try_from(c).map_err(|_| Error::Encoding)?;
             let slot = compact.get_mut(len).ok_or(Error::TooLong {
                 len: body.len(),

@@ -127,3 +127,21 @@ impl fmt::Debug for PublicKey {
         write!(f, "PublicKey({})", self.id)
     }
 }
+
+/// Something that signs with an Ed25519 key: a key in memory
+/// (`entitle_issue::SigningKey`), or one a hardware module holds.
+///
+/// Every signed artifact is `Ed25519(context || message)`: the signer never
+/// sees a message without its domain-separation context.
+pub trait Signer {
+    /// The public half.
+    fn public_key(&self) -> PublicKey;
+
+    /// The id of the public half.
+    fn key_id(&self) -> KeyId {
+        self.public_key().id()
+    }
+
+    /// Signs `context || message`.
+    fn sign(&self, context: &[u8], message: &[u8]) -> [u8; SIGNATURE_LEN];
+}

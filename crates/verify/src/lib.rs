@@ -80,11 +80,14 @@ mod token;
 mod verifier;
 mod wire;
 
+pub use armor::{ArtifactKind, INVISIBLE, QUOTES, is_paste_noise, unwrap_paste};
 pub use claims::{Claims, Features, Kind, SeatModel, Serial};
 pub use error::{Error, ErrorKind, Field};
 pub use format::{MAX_TOKEN_BYTES, PREFIX};
-pub use key::{KeyId, MAX_CONTEXT_LEN, MAX_MESSAGE_LEN, PUBLIC_KEY_LEN, PublicKey, SIGNATURE_LEN};
-pub use stack::{Pool, Pools, pools};
+pub use key::{
+    KeyId, MAX_CONTEXT_LEN, MAX_MESSAGE_LEN, PUBLIC_KEY_LEN, PublicKey, SIGNATURE_LEN, Signer,
+};
+pub use stack::{Member, Pool, Pools, pools};
 pub use time::Utc;
 pub use token::Token;
 pub use verifier::{Authentic, License, Validity, Verifier};

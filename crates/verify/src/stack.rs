@@ -6,26 +6,59 @@
 //! licenses, which for the tens or hundreds an installation holds costs far
 //! less than verifying their signatures (see docs/performance.md).
 
-use crate::claims::{Kind, SeatModel};
+use core::marker::PhantomData;
+
+use crate::claims::{Claims, Kind, SeatModel, Serial};
 use crate::error::Error;
-use crate::verifier::License;
+use crate::verifier::{License, Validity};
+
+/// A license that stacks: its claims, serial and the validity in force.
+///
+/// [`License`] is one; a life-cycle layer that applies renewals has its own
+/// (whose validity is the renewal's). Stacking itself decides nothing about
+/// trust: only verified licenses should be handed to [`pools`].
+pub trait Member<'a> {
+    /// The verified claims.
+    fn claims(&self) -> &Claims<'a>;
+    /// The serial number.
+    fn serial(&self) -> Serial;
+    /// The validity in force.
+    fn validity(&self) -> Validity;
+}
+
+impl<'a> Member<'a> for License<'a> {
+    fn claims(&self) -> &Claims<'a> {
+        License::claims(self)
+    }
+    fn serial(&self) -> Serial {
+        License::serial(self)
+    }
+    fn validity(&self) -> Validity {
+        License::validity(self)
+    }
+}
 
 /// The licenses of `licenses` grouped into pools, in order of first appearance.
-pub fn pools<'l, 'a>(licenses: &'l [License<'a>]) -> Pools<'l, 'a> {
-    Pools { licenses, next: 0 }
+pub fn pools<'l, 'a, M: Member<'a>>(licenses: &'l [M]) -> Pools<'l, 'a, M> {
+    Pools {
+        licenses,
+        next: 0,
+        claims: PhantomData,
+    }
 }
 
 /// Iterator over the [`Pool`]s of a set of licenses; see [`pools`].
 #[derive(Debug, Clone)]
-pub struct Pools<'l, 'a> {
-    licenses: &'l [License<'a>],
+pub struct Pools<'l, 'a, M = License<'a>> {
+    licenses: &'l [M],
     next: usize,
+    claims: PhantomData<Claims<'a>>,
 }
 
-impl<'l, 'a> Iterator for Pools<'l, 'a> {
-    type Item = Pool<'l, 'a>;
+impl<'l, 'a, M: Member<'a>> Iterator for Pools<'l, 'a, M> {
+    type Item = Pool<'l, 'a, M>;
 
-    fn next(&mut self) -> Option<Pool<'l, 'a>> {
+    fn next(&mut self) -> Option<Pool<'l, 'a, M>> {
         while let Some(head) = self.licenses.get(self.next) {
             let earlier = self.licenses.get(..self.next).unwrap_or_default();
             self.next = self.next.saturating_add(1);
@@ -33,6 +66,7 @@ impl<'l, 'a> Iterator for Pools<'l, 'a> {
                 return Some(Pool {
                     licenses: self.licenses,
                     head,
+                    claims: PhantomData,
                 });
             }
         }
@@ -40,19 +74,28 @@ impl<'l, 'a> Iterator for Pools<'l, 'a> {
     }
 }
 
-fn same_pool(a: &License<'_>, b: &License<'_>) -> bool {
+fn same_pool<'a, M: Member<'a>>(a: &M, b: &M) -> bool {
     let (a, b) = (a.claims(), b.claims());
     a.product == b.product && a.edition == b.edition && a.tenant == b.tenant && a.model == b.model
 }
 
 /// The licenses of one product, edition, tenant and seat model, added up.
-#[derive(Debug, Clone, Copy)]
-pub struct Pool<'l, 'a> {
-    licenses: &'l [License<'a>],
-    head: &'l License<'a>,
+#[derive(Debug)]
+pub struct Pool<'l, 'a, M = License<'a>> {
+    licenses: &'l [M],
+    head: &'l M,
+    claims: PhantomData<Claims<'a>>,
 }
 
-impl<'l, 'a> Pool<'l, 'a> {
+impl<M> Clone for Pool<'_, '_, M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M> Copy for Pool<'_, '_, M> {}
+
+impl<'l, 'a, M: Member<'a>> Pool<'l, 'a, M> {
     /// Product name.
     pub fn product(&self) -> &'a str {
         self.head.claims().product
@@ -75,12 +118,12 @@ impl<'l, 'a> Pool<'l, 'a> {
 
     /// Whether `license` belongs to this pool (same product, edition, tenant
     /// and seat model), whether or not its serial repeats another's.
-    pub fn contains(&self, license: &License<'_>) -> bool {
+    pub fn contains(&self, license: &M) -> bool {
         same_pool(license, self.head)
     }
 
     /// The licenses of this pool, each serial once, in input order.
-    pub fn members(&self) -> impl Iterator<Item = &'l License<'a>> + use<'l, 'a> {
+    pub fn members(&self) -> impl Iterator<Item = &'l M> + use<'l, 'a, M> {
         let (licenses, head) = (self.licenses, self.head);
         licenses.iter().enumerate().filter_map(move |(i, license)| {
             let earlier = licenses.get(..i).unwrap_or_default();
@@ -116,28 +159,50 @@ impl<'l, 'a> Pool<'l, 'a> {
 
     /// The cap: the smallest cap any member declares.
     pub fn cap(&self) -> Option<u32> {
-        self.members().filter_map(|l| l.claims().cap).min()
+        self.cap_within(None)
+    }
+
+    /// The cap under an outside limit as well (a signed catalog's cap for
+    /// the edition): the smallest of the members' caps and `limit`. This and
+    /// [`Pool::seats_within`] are the one place a cap is applied.
+    pub fn cap_within(&self, limit: Option<u32>) -> Option<u32> {
+        self.members()
+            .filter_map(|l| l.claims().cap)
+            .chain(limit)
+            .min()
     }
 
     /// Usable seats: `min(seats bought, cap)`, or 0 without a base license.
     pub fn seats(&self) -> u64 {
+        self.seats_within(None)
+    }
+
+    /// Usable seats under an outside limit too; see [`Pool::cap_within`].
+    pub fn seats_within(&self, limit: Option<u32>) -> u64 {
         if !self.has_base() {
             return 0;
         }
         let bought = self.seats_bought();
-        self.cap().map_or(bought, |cap| bought.min(u64::from(cap)))
+        self.cap_within(limit)
+            .map_or(bought, |cap| bought.min(u64::from(cap)))
     }
 
     /// Seats bought that the cap does not let anyone use.
     pub fn seats_over_cap(&self) -> u64 {
-        match self.cap() {
-            Some(cap) if self.has_base() => self.seats_bought().saturating_sub(u64::from(cap)),
-            _ => 0,
+        self.seats_over_cap_within(None)
+    }
+
+    /// Seats bought that the cap, under an outside limit too, does not let
+    /// anyone use.
+    pub fn seats_over_cap_within(&self, limit: Option<u32>) -> u64 {
+        if !self.has_base() {
+            return 0;
         }
+        self.seats_bought().saturating_sub(self.seats_within(limit))
     }
 
     /// The features of all members, each once, in order of first appearance.
-    pub fn features(&self) -> impl Iterator<Item = &'a str> + use<'l, 'a> {
+    pub fn features(&self) -> impl Iterator<Item = &'a str> + use<'l, 'a, M> {
         let members = *self;
         self.members().enumerate().flat_map(move |(k, license)| {
             license.claims().features.iter().filter(move |feature| {

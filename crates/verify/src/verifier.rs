@@ -111,23 +111,7 @@ impl<'a> Authentic<'a> {
     /// Checks the token's own validity window against `now`.
     pub fn valid_at(self, now: u64) -> Result<License<'a>, Error> {
         let validity = self.own_validity();
-        self.valid_within(now, validity)
-    }
-
-    /// Checks `now` against `validity` instead of the token's own, for a
-    /// license renewed by a separately verified, signed renewal.
-    pub fn valid_within(self, now: u64, validity: Validity) -> Result<License<'a>, Error> {
-        if now < validity.not_before {
-            return Err(Error::NotYetValid {
-                now,
-                not_before: validity.not_before,
-            });
-        }
-        if let Some(expires_at) = validity.expires_at {
-            if now >= expires_at {
-                return Err(Error::Expired { now, expires_at });
-            }
-        }
+        validity.check(now)?;
         Ok(License {
             token: self.token,
             validity,
@@ -135,8 +119,40 @@ impl<'a> Authentic<'a> {
     }
 }
 
+impl Validity {
+    /// Refuses a `now` (Unix seconds) outside the window: before
+    /// `not_before`, or at or after `expires_at`. The one check of a
+    /// validity window, for a token's own and for a renewed one.
+    pub fn check(&self, now: u64) -> Result<(), Error> {
+        if now < self.not_before {
+            return Err(Error::NotYetValid {
+                now,
+                not_before: self.not_before,
+            });
+        }
+        if let Some(expires_at) = self.expires_at {
+            if now >= expires_at {
+                return Err(Error::Expired { now, expires_at });
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses software built at `build_date` (Unix seconds) after the
+    /// update entitlement ended.
+    pub fn check_build(&self, build_date: u64) -> Result<(), Error> {
+        match self.updates_until {
+            Some(updates_until) if build_date > updates_until => Err(Error::NotEntitledToBuild {
+                build_date,
+                updates_until,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A genuine token that was valid at the time given. Only
-/// [`Authentic::valid_at`] and [`Authentic::valid_within`] make one.
+/// [`Authentic::valid_at`] makes one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct License<'a> {
     token: Token<'a>,
@@ -173,12 +189,6 @@ impl<'a> License<'a> {
     /// Checks that the license covers software built at `build_date` (Unix
     /// seconds): refused when its update entitlement ended before that.
     pub fn check_build(&self, build_date: u64) -> Result<(), Error> {
-        match self.validity.updates_until {
-            Some(updates_until) if build_date > updates_until => Err(Error::NotEntitledToBuild {
-                build_date,
-                updates_until,
-            }),
-            _ => Ok(()),
-        }
+        self.validity.check_build(build_date)
     }
 }

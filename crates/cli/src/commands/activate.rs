@@ -1,9 +1,9 @@
 //! `entitle activate request|respond|accept|deactivate`.
 
+use entitle_appliance::Appliance;
 use entitle_issue::unix_now;
 use entitle_lifecycle::{
-    Activation, Appliance, Artifact as _, Capability, Receipt, Request, Signed, authority,
-    check_activation, fingerprint, verify_receipt,
+    Activation, Capability, Chains, Receipt, Request, Signed, fingerprint, verify_receipt,
 };
 use entitle_verify::{MAX_TOKEN_BYTES, Serial};
 use serde::Serialize;
@@ -12,6 +12,7 @@ use crate::artifacts::{Signer, lifecycle_error, read_license, read_one, sort_inp
 use crate::cli::{
     AcceptArgs, ActivateCommand, ApplianceArgs, DeactivateArgs, RequestArgs, RespondArgs,
 };
+use crate::decision::{Where, decide_sorted};
 use crate::error::CliError;
 use crate::input::{read_public_keys, read_tokens};
 use crate::output::say;
@@ -147,87 +148,100 @@ fn respond(args: &RespondArgs) -> Result<(), CliError> {
 }
 
 /// A receipt must end an activation of this license, signed by the key that
-/// activation bound (and, with vendor keys, the activation's own chain).
+/// activation bound, and the activation itself must chain to a trusted key
+/// (the vendor's, or the signer's own when it is the vendor).
 fn check_receipt(text: &str, signer: &Signer, serial: Serial) -> Result<(), CliError> {
     let receipt =
         Signed::<Receipt>::decode(text).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
     let ended = verify_receipt(&receipt).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
-    if ended.body.serial != serial.0 {
+    let own = [signer.key.public_key()];
+    let trusted = if signer.vendor_keys.is_empty() {
+        &own[..]
+    } else {
+        &signer.vendor_keys[..]
+    };
+    let (_, body) = Chains::new(trusted, &signer.certs, Vec::new())
+        .signer_of(ended.signer(), |key| ended.verify(key).cloned())
+        .map_err(|e| {
+            lifecycle_error(
+                &e,
+                "--receipt: the activation it ends does not chain to a trusted key: ",
+            )
+        })?;
+    if body.serial != serial.0 {
         return Err(CliError::input(format!(
             "--receipt ends license {}, not {serial}",
-            ended.body.serial()
+            Serial(body.serial)
         )));
-    }
-    if !signer.vendor_keys.is_empty() {
-        // The ended activation may come from another partner, whose chain
-        // the signer need not hold: check its signature when the chain is
-        // at hand. The receipt itself is checked above in any case.
-        let auth = authority(&signer.vendor_keys, &signer.certs, ended.body.signer(), &[]);
-        if let Ok(auth) = auth {
-            ended
-                .check_signature(&auth.key)
-                .map_err(|e| lifecycle_error(&e, "--receipt: "))?;
-        }
     }
     Ok(())
 }
 
+/// On the appliance: the response must answer this appliance's pending
+/// request, and the license must count on this machine with it, by the
+/// same decision `entitle verify --require-activation` makes.
 fn accept(args: &AcceptArgs) -> Result<(), CliError> {
     let keys = read_public_keys(&args.public)?;
-    let mut buf = [0u8; MAX_TOKEN_BYTES];
-    let (license, mut cert_texts) = read_license(&args.license, &mut buf)?;
-    let sorted = sort_inputs(read_tokens(std::slice::from_ref(&args.response))?);
+    let mut inputs = read_tokens(std::slice::from_ref(&args.license))?;
+    inputs.extend(read_tokens(std::slice::from_ref(&args.response))?);
+    let sorted = sort_inputs(inputs);
     if let Some((input, error)) = sorted.malformed.first() {
         return Err(lifecycle_error(error, format!("{}: ", input.origin)));
     }
-    let [activation] = sorted.artifacts.activations.as_slice() else {
+    let [(_, activation)] = sorted.artifacts.activations.as_slice() else {
         return Err(CliError::input(format!(
             "{}: expected one activation response",
             args.response
         )));
     };
-    cert_texts.extend(
-        sorted
-            .artifacts
-            .certificates
-            .iter()
-            .map(|c| c.text().to_string()),
-    );
-    let mut certs = Vec::new();
-    for text in &cert_texts {
-        certs.push(Signed::decode(text).map_err(|e| lifecycle_error(&e, ""))?);
+    let activation = activation.clone();
+    if sorted.tokens.len() != 1 {
+        return Err(CliError::input(format!(
+            "--license {}: expected one license token, found {}",
+            args.license,
+            sorted.tokens.len()
+        )));
     }
     let now = args.appliance.now.unwrap_or_else(unix_now);
     let machine = machine_bytes(&args.appliance.machine_id)?;
     let mut appliance = open(&args.appliance)?;
+    let serial = Serial(activation.unverified().serial);
     let pending = appliance
-        .pending(license.serial())
+        .pending(serial)
         .map_err(|e| lifecycle_error(&e, ""))?;
     activation
-        .body
+        .unverified()
         .matches(&pending)
         .map_err(|e| lifecycle_error(&e, ""))?;
-    let find = |key_id| authority(&keys, &certs, key_id, &[]);
-    let issuer = find(license.key_id()).map_err(|e| lifecycle_error(&e, "the license: "))?;
-    entitle_verify::Verifier::new(std::slice::from_ref(&issuer.key))
-        .authenticate(license)
-        .map_err(|e| CliError::token(e, "the license"))?;
-    check_activation(
-        activation,
-        license.claims(),
-        &machine,
-        Some(&appliance),
-        &find,
-    )
-    .map_err(|e| lifecycle_error(&e, ""))?;
-    appliance
-        .observe(now, 600, &[activation.body.issued_at])
-        .map_err(|e| lifecycle_error(&e, ""))?;
-    appliance.accept(activation);
+    let outcome = decide_sorted(
+        sorted,
+        Where {
+            keys: &keys,
+            catalog: None,
+            appliance: Some(&mut appliance),
+            machine: Some(&machine),
+            now,
+            clock_tolerance: args.clock_tolerance,
+            build_date: None,
+            tenant: None,
+        },
+    )?;
+    let kept = outcome
+        .inputs
+        .iter()
+        .any(|i| i.kind == "license token" && i.verdict == "kept");
+    if !kept {
+        let mut failures = outcome.failures;
+        failures.sort_by_key(|(position, _)| *position);
+        return Err(failures
+            .into_iter()
+            .map(|(_, f)| f)
+            .next()
+            .unwrap_or_else(|| CliError::input("the license does not count on this machine")));
+    }
+    appliance.accept(&activation);
     appliance.save().map_err(|e| lifecycle_error(&e, ""))?;
-    let by = find(activation.body.signer())
-        .map(|a| a.name().to_string())
-        .unwrap_or_default();
+    let by = activation.signer().to_string();
     if args.appliance.json {
         #[derive(Serialize)]
         struct Out {
@@ -237,14 +251,11 @@ fn accept(args: &AcceptArgs) -> Result<(), CliError> {
         }
         return json_line(&Out {
             accepted: true,
-            serial: license.serial().to_string(),
+            serial: serial.to_string(),
             activated_by: by,
         });
     }
-    say!(
-        "license {} is activated on this machine (by {by})",
-        license.serial()
-    );
+    say!("license {serial} is activated on this machine (by key {by})");
     Ok(())
 }
 

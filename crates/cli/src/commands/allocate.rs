@@ -3,71 +3,38 @@
 use std::collections::BTreeMap;
 
 use entitle_allocate::{
-    Allocation, Catalog, Count, Denial, Installation, LicenseKind, Supply, allocate,
-    open_signed_catalog, parse_users,
+    Allocation, Catalog, Count, Denial, LicenseKind, Supply, allocate, parse_users,
 };
-use entitle_issue::unix_now;
-use entitle_verify::{MAX_TOKEN_BYTES, Token, Verifier};
 use serde::Serialize;
 
 use crate::cli::AllocateArgs;
-use crate::commands::catalog::catalog_error;
+use crate::decision::decide_args;
 use crate::error::CliError;
-use crate::input::{read_file, read_public_keys, read_tokens};
+use crate::input::read_file;
 use crate::json::{Rejected, abbreviate};
 use crate::output::say;
 
-/// Runs the command.
+/// Runs the command: the decision of `entitle verify` on the same
+/// material, then the allocation of exactly the supply it decided.
 pub fn run(args: &AllocateArgs) -> Result<(), CliError> {
-    let keys = read_public_keys(&args.public)?;
-    let inputs = read_tokens(&args.tokens)?;
     let users_text = read_file(&args.users)?;
     let users = parse_users(&users_text)
         .map_err(|e| CliError::input(format!("{}: {e}", args.users.display())))?;
-
-    let mut buffers = vec![[0u8; MAX_TOKEN_BYTES]; inputs.len()];
-    let mut tokens = Vec::new();
-    let mut token_inputs = Vec::new();
-    let mut rejected = Vec::new();
-    for (input, buf) in inputs.iter().zip(buffers.iter_mut()) {
-        match Token::decode(&input.text, buf) {
-            Ok(token) => {
-                tokens.push(token);
-                token_inputs.push(input);
-            }
-            Err(e) => rejected.push(Rejected {
-                token: input.text.clone(),
-                reason: e.to_string(),
-            }),
-        }
-    }
-
-    let catalog = match &args.catalog {
-        Some(path) => {
-            open_signed_catalog(&read_file(path)?, &keys).map_err(|e| catalog_error(path, &e))?
-        }
-        None => Catalog::implicit(
-            tokens
-                .iter()
-                .map(|t| (t.claims().product, t.claims().edition)),
-        ),
-    };
-    let installation = Installation {
-        tenant: args.tenant.clone(),
-        now: args.now.unwrap_or_else(unix_now),
-    };
-    let supply = Supply::from_tokens(&catalog, &Verifier::new(&keys), &tokens, &installation);
-    for (index, refusal) in &supply.refused {
-        if let Some(input) = token_inputs.get(*index) {
-            rejected.push(Rejected {
-                token: input.text.clone(),
-                reason: refusal.to_string(),
-            });
-        }
-    }
-    let allocation = allocate(&catalog, &supply, &users)
+    let outcome = decide_args(&args.material)?;
+    let rejected = outcome
+        .inputs
+        .iter()
+        .filter(|i| i.verdict == "refused")
+        .map(|i| Rejected {
+            token: i.input.clone(),
+            reason: i.reason.clone().unwrap_or_default(),
+        })
+        .collect();
+    let catalog = &outcome.catalog;
+    let supply = &outcome.supply;
+    let allocation = allocate(catalog, supply, &users)
         .map_err(|e| CliError::input(format!("{}: {e}", args.users.display())))?;
-    let report = Report::new(&catalog, &supply, &allocation, rejected);
+    let report = Report::new(catalog, supply, &allocation, rejected, &outcome.warnings);
     if args.json {
         let json = serde_json::to_string(&report).map_err(|e| CliError::input(e.to_string()))?;
         say!("{json}");
@@ -168,6 +135,7 @@ impl Report {
         supply: &Supply,
         allocation: &Allocation<'_>,
         rejected: Vec<Rejected>,
+        warnings: &[String],
     ) -> Report {
         let licenses = catalog
             .licenses
@@ -255,7 +223,7 @@ impl Report {
                 })
                 .collect()
         };
-        let mut warnings = supply.warnings.clone();
+        let mut warnings = warnings.to_vec();
         for line in &licenses {
             let line: &LicenseLine = line;
             if line.denied > 0 && line.kind == "user" {

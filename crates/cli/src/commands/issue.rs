@@ -20,8 +20,7 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
         let now = args.now.unwrap_or_else(unix_now);
         spec.issued_at = Some(now);
-        catalog
-            .prepare_spec(&mut spec, now)
+        entitle_issue::prepare_spec(&catalog, &mut spec, now)
             .map_err(|e| CliError::input(format!("the catalog forbids it: {e}")))?;
     }
     let issued = issuer.issue(&spec)?;

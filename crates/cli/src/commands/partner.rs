@@ -1,7 +1,7 @@
 //! `entitle partner certify` and `entitle partner show`.
 
 use entitle_issue::{public_key_from_pem, unix_now};
-use entitle_lifecycle::{Capability, Certificate, Limits, ProductLimit, Role, Signed, authority};
+use entitle_lifecycle::{Capability, Certificate, Chains, Limits, ProductLimit, Role, Signed};
 use entitle_verify::Utc;
 use entitle_verify::names::{is_valid_name, is_valid_tenant};
 use rand::rand_core::TryRng as _;
@@ -27,12 +27,17 @@ fn certify(args: &CertifyArgs) -> Result<(), CliError> {
     let subject = public_key_from_pem(&read_file(&args.subject)?)
         .map_err(|e| CliError::input(format!("{}: {e}", args.subject.display())))?;
     let role: Role = args.role.parse().map_err(CliError::input)?;
+    // A certificate confers exactly what it grants; without --grant, the
+    // role's preset (MODELS.md section 4) is granted, written out.
     let mut granted = Vec::new();
     for name in &args.grants {
         let capability: Capability = name.parse().map_err(CliError::input)?;
         if !granted.contains(&capability) {
             granted.push(capability);
         }
+    }
+    if granted.is_empty() {
+        granted = role.preset();
     }
     let mut products = Vec::new();
     for spec in &args.products {
@@ -86,13 +91,23 @@ fn certify(args: &CertifyArgs) -> Result<(), CliError> {
         issued_at: now,
     };
     let signed = Signed::sign(certificate, &signer.key).map_err(|e| lifecycle_error(&e, ""))?;
-    if !signer.vendor_keys.is_empty() {
-        // Check the new link exactly as a verifier will.
-        let mut chain = signer.certs.clone();
-        chain.push(signed.clone());
-        authority(&signer.vendor_keys, &chain, subject.id(), &[])
-            .map_err(|e| lifecycle_error(&e, ""))?;
-    }
+    // Check the new link exactly as a verifier will: a certificate that
+    // widens its issuer is refused here, not only on the appliance.
+    let own = [signer.key.public_key()];
+    let trusted = match (signer.vendor_keys.is_empty(), signer.certs.is_empty()) {
+        (false, _) => &signer.vendor_keys[..],
+        (true, true) => &own[..],
+        (true, false) => {
+            return Err(CliError::input(
+                "a partner certifying others must give --public (the vendor key), so that the new chain is checked",
+            ));
+        }
+    };
+    let mut chain = signer.certs.clone();
+    chain.push(signed.clone());
+    Chains::new(trusted, &chain, Vec::new())
+        .authorities(subject.id())
+        .map_err(|e| lifecycle_error(&e, ""))?;
     if args.signer.json {
         let json = CertJson::new(&signed, signer.chain());
         say!(
@@ -118,15 +133,21 @@ fn show(args: &ShowArgs) -> Result<(), CliError> {
     let mut out = Vec::new();
     for cert in &certs {
         let subject = cert
-            .body
+            .unverified()
             .subject_key()
             .map_err(|e| lifecycle_error(&e, ""))?;
         let chain = if vendor_keys.is_empty() {
             None
         } else {
             Some(
-                authority(&vendor_keys, &certs, subject.id(), &[])
-                    .map(|a| a.chain)
+                Chains::new(&vendor_keys, &certs, Vec::new())
+                    .authorities(subject.id())
+                    .map(|found| {
+                        found
+                            .first()
+                            .map(|a| a.chain().to_vec())
+                            .unwrap_or_default()
+                    })
                     .map_err(|e| e.to_string()),
             )
         };
@@ -149,14 +170,13 @@ fn show(args: &ShowArgs) -> Result<(), CliError> {
         return Ok(());
     }
     for (cert, chain) in out {
-        let c = &cert.body;
+        let c = cert.unverified();
         let rights = c.rights();
         let caps: Vec<&str> = rights.capabilities.iter().map(|c| c.name()).collect();
         say!("{} ({})", c.name, c.role.name());
         say!(
             "  key id       {}",
-            cert.body
-                .subject_key()
+            c.subject_key()
                 .map(|k| k.id().to_string())
                 .unwrap_or_default()
         );
@@ -169,8 +189,8 @@ fn show(args: &ShowArgs) -> Result<(), CliError> {
             } else {
                 caps.join(", ")
             },
-            if rights.extra_keys_annual_only {
-                " (extra keys: annual-model licenses only)"
+            if rights.has(Capability::ExtraKeys) {
+                " (extra keys: out of the annual-model licenses held)"
             } else {
                 ""
             }
@@ -238,7 +258,6 @@ struct CertJson {
     signer: String,
     serial: String,
     capabilities: Vec<&'static str>,
-    extra_keys_annual_only: bool,
     depth: u8,
     products: Vec<ProductLimit>,
     max_seats: Option<u32>,
@@ -253,7 +272,7 @@ struct CertJson {
 
 impl CertJson {
     fn new(cert: &Signed<Certificate>, chain: Vec<String>) -> CertJson {
-        let c = &cert.body;
+        let c = cert.unverified();
         let rights = c.rights();
         CertJson {
             certificate: cert.text().to_string(),
@@ -267,7 +286,6 @@ impl CertJson {
             signer: hex(&c.signer),
             serial: hex(&c.serial),
             capabilities: rights.capabilities.iter().map(|c| c.name()).collect(),
-            extra_keys_annual_only: rights.extra_keys_annual_only,
             depth: c.depth,
             products: c.limits.products.clone(),
             max_seats: c.limits.max_seats,

@@ -49,7 +49,7 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
         let receipt =
             Signed::<Receipt>::decode(&text).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
         let ended = verify_receipt(&receipt).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
-        licenses.push(ended.body.serial);
+        licenses.push(ended.unverified().serial);
     }
     let mut certificates = Vec::new();
     for serial in &args.certificates {
@@ -83,7 +83,7 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
             licenses: Vec<String>,
             certificates: Vec<String>,
         }
-        let body = &signed.body;
+        let body = signed.unverified();
         let json = Out {
             revocation_list: signed.text(),
             chain: signer.chain(),

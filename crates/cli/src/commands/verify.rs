@@ -1,133 +1,36 @@
-//! `entitle verify`: verify tokens, stack them, report.
+//! `entitle verify`: decide what the material is worth, and report it.
 
-use std::collections::BTreeMap;
+use entitle_allocate::PoolLine;
 
-use entitle_issue::unix_now;
-use entitle_lifecycle::{Appliance, Options, evaluate};
-use entitle_verify::{License, MAX_TOKEN_BYTES, Pool, Token, pools};
-
-use crate::artifacts::{lifecycle_error, sort_inputs};
 use crate::cli::VerifyArgs;
-use crate::commands::activate::machine_bytes;
+use crate::decision::{InputLine, decide_args};
 use crate::error::CliError;
-use crate::input::{read_public_keys, read_tokens};
 use crate::json::{Rejected, StackedLicense, VerifyReport, abbreviate, rfc3339};
 use crate::output::say;
 
 /// Runs the command. Succeeds when at least one license is usable.
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
-    let keys = read_public_keys(&args.public)?;
-    let sorted = sort_inputs(read_tokens(&args.tokens)?);
-    let now = args.now.unwrap_or_else(unix_now);
-    let mut report = VerifyReport::default();
-    // (position among the tokens, failure): the first in input order decides the exit code
-    let mut failures: Vec<(usize, CliError)> = Vec::new();
-    for (input, error) in &sorted.malformed {
-        report.rejected.push(Rejected {
-            token: input.text.clone(),
-            reason: error.to_string(),
-        });
-        failures.push((
-            usize::MAX,
-            lifecycle_error(error, format!("{}: ", input.origin)),
-        ));
-    }
-
-    let mut buffers = vec![[0u8; MAX_TOKEN_BYTES]; sorted.tokens.len()];
-    let mut tokens = Vec::new();
-    let mut token_inputs = Vec::new();
-    for (position, (input, buf)) in sorted.tokens.iter().zip(buffers.iter_mut()).enumerate() {
-        match Token::decode(&input.text, buf) {
-            Ok(token) => {
-                tokens.push(token);
-                token_inputs.push((position, input));
-            }
-            Err(error) => {
-                report.rejected.push(Rejected {
-                    token: input.text.clone(),
-                    reason: error.to_string(),
-                });
-                failures.push((position, CliError::token(error, &input.origin)));
-            }
-        }
-    }
-
-    let mut appliance = args
-        .state_dir
-        .as_deref()
-        .map(Appliance::open)
-        .transpose()
-        .map_err(|e| lifecycle_error(&e, ""))?;
-    let machine = if args.require_activation {
-        Some(machine_bytes(&args.machine_id)?)
-    } else {
-        None
+    let outcome = decide_args(&args.material)?;
+    let report = VerifyReport {
+        licenses: outcome
+            .supply
+            .pools
+            .iter()
+            .filter(|p| p.license.is_some() && p.seats > 0)
+            .map(stacked)
+            .collect(),
+        rejected: outcome
+            .inputs
+            .iter()
+            .filter(|i| i.verdict == "refused")
+            .map(|i| Rejected {
+                token: i.input.clone(),
+                reason: i.reason.clone().unwrap_or_default(),
+            })
+            .collect(),
+        warnings: outcome.warnings.clone(),
+        inputs: outcome.inputs,
     };
-    let options = Options {
-        now,
-        build_date: args.build_date,
-        machine: machine.as_deref(),
-    };
-    let eval = evaluate(
-        &keys,
-        &tokens,
-        &sorted.artifacts,
-        appliance.as_mut(),
-        options,
-    );
-    if let Some(appliance) = appliance.as_mut() {
-        appliance
-            .observe(now, args.clock_tolerance, &eval.times)
-            .map_err(|e| lifecycle_error(&e, ""))?;
-        appliance.save().map_err(|e| lifecycle_error(&e, ""))?;
-    }
-    for (text, error) in &eval.refused_artifacts {
-        report.rejected.push(Rejected {
-            token: text.clone(),
-            reason: error.to_string(),
-        });
-        failures.push((usize::MAX, lifecycle_error(error, "")));
-    }
-    report.warnings.extend(eval.warnings.iter().cloned());
-    for (index, error) in &eval.refused {
-        if let Some(&(position, input)) = token_inputs.get(*index) {
-            report.rejected.push(Rejected {
-                token: input.text.clone(),
-                reason: error.to_string(),
-            });
-            failures.push((
-                position,
-                lifecycle_error(error, format!("{}: ", input.origin)),
-            ));
-        }
-    }
-    let mut licenses = Vec::new();
-    let mut sources = Vec::new(); // sources[i] is where licenses[i] came from
-    for (index, license) in eval.licenses {
-        if let Some(&source) = token_inputs.get(index) {
-            licenses.push(license);
-            sources.push(source);
-        }
-    }
-
-    warn_repeated_serials(&licenses, &mut report);
-    for pool in pools(&licenses) {
-        match pool.check() {
-            Ok(()) => report.licenses.push(stacked(&pool, &mut report.warnings)),
-            Err(error) => {
-                for (license, (position, input)) in licenses.iter().zip(&sources) {
-                    if pool.contains(license) {
-                        report.rejected.push(Rejected {
-                            token: input.text.clone(),
-                            reason: error.to_string(),
-                        });
-                        failures.push((*position, CliError::token(error, &input.origin)));
-                    }
-                }
-            }
-        }
-    }
-
     if args.json {
         let json = serde_json::to_string(&report).map_err(|e| CliError::input(e.to_string()))?;
         say!("{json}");
@@ -135,6 +38,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         print_plain(&report);
     }
     if report.licenses.is_empty() {
+        let mut failures = outcome.failures;
         failures.sort_by_key(|(position, _)| *position);
         let mut first = failures
             .into_iter()
@@ -147,49 +51,20 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn warn_repeated_serials(licenses: &[License<'_>], report: &mut VerifyReport) {
-    let mut counts = BTreeMap::new();
-    for license in licenses {
-        *counts.entry(license.serial()).or_insert(0usize) += 1;
-    }
-    for (serial, count) in counts.into_iter().filter(|&(_, n)| n > 1) {
-        report.warnings.push(format!(
-            "serial {serial} was given {count} times; it counts once"
-        ));
-    }
-}
-
-fn stacked(pool: &Pool<'_, '_>, warnings: &mut Vec<String>) -> StackedLicense {
-    let over = pool.seats_over_cap();
-    if over > 0 {
-        warnings.push(format!(
-            "{}: {} seats bought but the cap is {}; {over} seats cannot be used",
-            pool_name(pool),
-            pool.seats_bought(),
-            pool.cap().unwrap_or_default(),
-        ));
-    }
+fn stacked(pool: &PoolLine) -> StackedLicense {
     StackedLicense {
-        product: pool.product().to_string(),
-        edition: pool.edition().to_string(),
-        tenant: pool.tenant().map(str::to_string),
-        model: pool.model().as_str(),
-        seats: pool.seats(),
-        seats_bought: pool.seats_bought(),
-        cap: pool.cap(),
-        features: pool.features().map(str::to_string).collect(),
-        expires_at: pool.expires_at().map(rfc3339),
-        updates_until: pool.updates_until().map(rfc3339),
-        serials: pool.members().map(|l| l.serial().to_string()).collect(),
+        product: pool.product.clone(),
+        edition: pool.edition.clone(),
+        tenant: pool.tenant.clone(),
+        model: pool.model.as_str(),
+        seats: pool.seats,
+        seats_bought: pool.seats_bought,
+        cap: pool.cap,
+        features: pool.features.clone(),
+        expires_at: pool.expires_at.map(rfc3339),
+        updates_until: pool.updates_until.map(rfc3339),
+        serials: pool.serials.iter().map(ToString::to_string).collect(),
     }
-}
-
-fn pool_name(pool: &Pool<'_, '_>) -> String {
-    let mut name = format!("{} {}", pool.product(), pool.edition());
-    if let Some(tenant) = pool.tenant() {
-        name.push_str(&format!(" for {tenant}"));
-    }
-    name
 }
 
 fn print_plain(report: &VerifyReport) {
@@ -217,10 +92,19 @@ fn print_plain(report: &VerifyReport) {
         );
         say!("  serials   {}", l.serials.join(", "));
     }
-    for r in &report.rejected {
-        say!("rejected  {}: {}", abbreviate(&r.token), r.reason);
+    for r in report.inputs.iter().filter(|i| i.verdict == "refused") {
+        say!("{}", refused_line(r));
     }
     for w in &report.warnings {
         say!("warning   {w}");
     }
+}
+
+/// `rejected  ent1.ATRF…: reason` for a refused input.
+pub fn refused_line(r: &InputLine) -> String {
+    format!(
+        "rejected  {}: {}",
+        abbreviate(&r.input),
+        r.reason.as_deref().unwrap_or_default()
+    )
 }

@@ -1,11 +1,10 @@
 //! What the catalog means for `entitle issue --catalog`: refuse what it
 //! forbids, fill in what it implies.
 
-use entitle_issue::LicenseSpec;
+use entitle_allocate::{Catalog, Error, TenantRule};
 use entitle_verify::Kind;
 
-use crate::catalog::{Catalog, TenantRule};
-use crate::error::Error;
+use crate::spec::LicenseSpec;
 
 fn forbidden(field: &'static str, message: impl Into<String>) -> Error {
     Error::Forbidden {
@@ -14,19 +13,24 @@ fn forbidden(field: &'static str, message: impl Into<String>) -> Error {
     }
 }
 
-impl Catalog {
-    /// Checks `spec` against the catalog and completes it: a base license's
-    /// included seats (when `spec.seats` is 0), the edition's cap and
-    /// features, and for editions without updates an update entitlement
-    /// ending at the time of issue (`issued_at`).
-    pub fn prepare_spec(&self, spec: &mut LicenseSpec, issued_at: u64) -> Result<(), Error> {
-        if self.product(&spec.product).is_none() {
+/// Checks `spec` against the catalog and completes it: a base license's
+/// included seats (when `spec.seats` is 0), the edition's cap and
+/// features, and for editions without updates an update entitlement
+/// ending at the time of issue (`issued_at`).
+pub fn prepare_spec(
+    catalog: &Catalog,
+    spec: &mut LicenseSpec,
+    issued_at: u64,
+) -> Result<(), Error> {
+    let this = catalog;
+    {
+        if this.product(&spec.product).is_none() {
             return Err(forbidden(
                 "product",
                 format!("the catalog has no product {:?}", spec.product),
             ));
         }
-        let Some((_, edition)) = self.edition(&spec.product, &spec.edition) else {
+        let Some((_, edition)) = this.edition(&spec.product, &spec.edition) else {
             return Err(forbidden(
                 "edition",
                 format!(

@@ -1,6 +1,12 @@
-//! The appliance's own state: its keys, pending activation requests,
-//! accepted activations, the newest revocation lists seen, and the
-//! high-water mark of time that catches a clock set back.
+//! The appliance side of `entitle`: its own keys and signed state
+//! directory, activation requests and deactivation. The decision itself is
+//! `entitle_lifecycle::decide`; this crate hands it what the appliance
+//! remembers ([`Appliance::remembered`]) and keeps what it decided
+//! ([`Appliance::record`]).
+//!
+//! The state: pending activation requests, accepted activations, the newest
+//! revocation lists seen, and the high-water mark of time that catches a
+//! clock set back.
 //!
 //! Files in the state directory:
 //!
@@ -15,6 +21,9 @@
 //! is refused; and without any state the high-water mark falls back to the
 //! newest `issued_at` of the artifacts at hand (docs/threat-model.md).
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write as _;
@@ -23,6 +32,9 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entitle_issue::{SigningKey, write_key_pair};
+use entitle_lifecycle::{
+    Activation, Decision, Error, FINGERPRINT_LEN, Remembered, Request, RevocationList, Signed,
+};
 use entitle_verify::format::STATE_CONTEXT;
 use entitle_verify::{PublicKey, SIGNATURE_LEN, Serial};
 use rand::rand_core::TryRng as _;
@@ -30,10 +42,20 @@ use rand::rngs::SysRng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 
-use crate::activation::{Activation, FINGERPRINT_LEN, Request};
-use crate::envelope::Signed;
-use crate::error::Error;
-use crate::revocation::RevocationList;
+/// A key error, as the life-cycle error the CLI maps to an exit code.
+fn key_error(error: entitle_issue::Error) -> Error {
+    Error::Key(error.to_string())
+}
+
+fn read_key(path: &Path) -> Result<Option<SigningKey>, Error> {
+    match fs::read_to_string(path) {
+        Ok(pem) => SigningKey::from_pem(&pem)
+            .map(Some)
+            .map_err(|e| Error::State(format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(path)(e)),
+    }
+}
 
 /// What the appliance remembers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,11 +107,7 @@ impl Appliance {
         fs::create_dir_all(dir).map_err(io(dir))?;
         let key_path = dir.join(KEY_FILE);
         let state_path = dir.join(STATE_FILE);
-        let key = match fs::read_to_string(&key_path) {
-            Ok(pem) => Some(SigningKey::from_pem(&pem)?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(io(&key_path)(e)),
-        };
+        let key = read_key(&key_path)?;
         let text = match fs::read_to_string(&state_path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -125,9 +143,9 @@ impl Appliance {
     /// The appliance key, made now if the appliance has none.
     pub fn ensure_key(&mut self) -> Result<&SigningKey, Error> {
         if self.key.is_none() {
-            let key = SigningKey::generate()?;
+            let key = SigningKey::generate().map_err(key_error)?;
             let public = self.dir.join("appliance.pub");
-            write_key_pair(&key, &self.dir.join(KEY_FILE), &public, false)?;
+            write_key_pair(&key, &self.dir.join(KEY_FILE), &public, false).map_err(key_error)?;
             self.key = Some(key);
         }
         self.key
@@ -165,23 +183,56 @@ impl Appliance {
         Ok(())
     }
 
-    /// Checks the clock against what the appliance has seen, then raises
-    /// the high-water mark. `artifact_times` are the `issued_at` of the
-    /// artifacts about to be used: one signed in the future of the clock
-    /// also shows a clock set back, even with no state at all.
-    pub fn observe(
-        &mut self,
-        now: u64,
-        tolerance: u64,
-        artifact_times: &[u64],
-    ) -> Result<(), Error> {
-        let newest_artifact = artifact_times.iter().copied().max().unwrap_or(0);
-        let seen = self.state.high_water.max(newest_artifact);
-        if now.saturating_add(tolerance) < seen {
-            return Err(Error::ClockSetBack { now, seen });
+    /// What the appliance remembers, for `entitle_lifecycle::decide`. A
+    /// stored artifact that cannot be read, or an activation key file that
+    /// cannot be read, is an error: never "nothing remembered".
+    pub fn remembered(&self) -> Result<Remembered, Error> {
+        let revocations = self
+            .state
+            .revocations
+            .values()
+            .map(|text| Signed::decode(text))
+            .collect::<Result<Vec<Signed<RevocationList>>, Error>>()?;
+        let activations = self
+            .state
+            .activations
+            .values()
+            .map(|text| Signed::decode(text))
+            .collect::<Result<Vec<Signed<Activation>>, Error>>()?;
+        let mut activation_keys = Vec::new();
+        for activation in &activations {
+            let serial = Serial(activation.unverified().serial);
+            if let Some(key) = self.activation_key(serial)? {
+                activation_keys.push((serial, key));
+            }
         }
-        self.state.high_water = self.state.high_water.max(now).max(newest_artifact);
-        Ok(())
+        for text in self.state.pending.values() {
+            let serial = Serial(Request::from_text(text)?.serial);
+            if !activation_keys.iter().any(|(s, _)| *s == serial) {
+                if let Some(key) = self.activation_key(serial)? {
+                    activation_keys.push((serial, key));
+                }
+            }
+        }
+        Ok(Remembered {
+            high_water: self.state.high_water,
+            revocations,
+            activations,
+            activation_keys,
+        })
+    }
+
+    /// Keeps what a decision saw: the high-water mark of time (never
+    /// lowered) and the newest revocation list of each signer. Call
+    /// [`Appliance::save`] after.
+    pub fn record(&mut self, decision: &Decision<'_>) {
+        self.state.high_water = self.state.high_water.max(decision.clock.high_water());
+        for list in &decision.newest_lists {
+            let signer = list.signer().to_string();
+            self.state
+                .revocations
+                .insert(signer, list.text().to_string());
+        }
     }
 
     /// Makes an activation request for license `serial` on machine
@@ -193,23 +244,26 @@ impl Appliance {
     ) -> Result<Request, Error> {
         self.ensure_key()?;
         let key_path = self.activation_key_path(serial);
-        let key = match fs::read_to_string(&key_path) {
-            Ok(pem) => SigningKey::from_pem(&pem)?,
-            Err(_) => {
-                let key = SigningKey::generate()?;
+        // An existing key is kept, never replaced: only a key file that is
+        // not there is made anew.
+        let key = match read_key(&key_path)? {
+            Some(key) => key,
+            None => {
+                let key = SigningKey::generate().map_err(key_error)?;
                 write_key_pair(
                     &key,
                     &key_path,
                     &self.dir.join(format!("activation-{serial}.pub")),
                     true,
-                )?;
+                )
+                .map_err(key_error)?;
                 key
             }
         };
         let mut nonce = [0u8; 8];
         SysRng
             .try_fill_bytes(&mut nonce)
-            .map_err(|_| Error::Key(entitle_issue::Error::Random))?;
+            .map_err(|_| key_error(entitle_issue::Error::Random))?;
         let request = Request {
             version: 1,
             serial: serial.0,
@@ -233,16 +287,16 @@ impl Appliance {
         Request::from_text(text)
     }
 
-    /// The public key of license `serial`'s activation key, if the
-    /// appliance still holds it.
-    pub fn activation_key(&self, serial: Serial) -> Option<PublicKey> {
-        let pem = fs::read_to_string(self.activation_key_path(serial)).ok()?;
-        SigningKey::from_pem(&pem).ok().map(|k| k.public_key())
+    /// The public key of license `serial`'s activation key; `None` when the
+    /// appliance does not hold one, an error when it cannot be read.
+    pub fn activation_key(&self, serial: Serial) -> Result<Option<PublicKey>, Error> {
+        Ok(read_key(&self.activation_key_path(serial))?.map(|k| k.public_key()))
     }
 
-    /// Records an accepted activation; the request is settled.
+    /// Records an accepted activation (one `entitle_lifecycle::decide` kept
+    /// for this machine); the request is settled.
     pub fn accept(&mut self, activation: &Signed<Activation>) {
-        let serial = activation.body.serial().to_string();
+        let serial = Serial(activation.unverified().serial).to_string();
         self.state.pending.remove(&serial);
         self.state
             .activations
@@ -263,10 +317,14 @@ impl Appliance {
                 ))
             })?;
         let key_path = self.activation_key_path(serial);
-        let pem = fs::read_to_string(&key_path).map_err(io(&key_path))?;
-        let key = SigningKey::from_pem(&pem)?;
+        let key = read_key(&key_path)?.ok_or_else(|| {
+            Error::State(format!(
+                "{} is missing: the activation cannot be ended here",
+                key_path.display()
+            ))
+        })?;
         let receipt = Signed::sign(
-            crate::activation::Receipt {
+            entitle_lifecycle::Receipt {
                 version: 1,
                 signer: key.id().0,
                 activation,
@@ -281,48 +339,6 @@ impl Appliance {
         overwrite_and_remove(&key_path)?;
         let _ = fs::remove_file(self.dir.join(format!("activation-{serial}.pub")));
         Ok(receipt.text().to_string())
-    }
-
-    /// Remembers `list` as its signer's newest; refuses a list older than
-    /// the newest seen. The caller checked its signature.
-    pub fn remember_revocations(&mut self, list: &Signed<RevocationList>) -> Result<(), Error> {
-        let signer = list
-            .body
-            .signer
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>();
-        if let Some(newest) = self.state.revocations.get(&signer) {
-            let newest = Signed::<RevocationList>::decode(newest)?;
-            if list.body.sequence < newest.body.sequence {
-                return Err(Error::Replay {
-                    sequence: list.body.sequence,
-                    newest: newest.body.sequence,
-                });
-            }
-        }
-        self.state
-            .revocations
-            .insert(signer, list.text().to_string());
-        Ok(())
-    }
-
-    /// The newest revocation lists seen, one per signer.
-    pub fn stored_revocations(&self) -> Result<Vec<Signed<RevocationList>>, Error> {
-        self.state
-            .revocations
-            .values()
-            .map(|text| Signed::decode(text))
-            .collect()
-    }
-
-    /// The accepted activation of `serial`, if any.
-    pub fn activation(&self, serial: Serial) -> Result<Option<Signed<Activation>>, Error> {
-        self.state
-            .activations
-            .get(&serial.to_string())
-            .map(|text| Signed::decode(text))
-            .transpose()
     }
 
     fn activation_key_path(&self, serial: Serial) -> PathBuf {

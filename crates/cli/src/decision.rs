@@ -1,0 +1,249 @@
+//! The one path from the command line to `entitle_lifecycle::decide`:
+//! `verify`, `allocate` and `activate accept` read their material here and
+//! get back the same decision for the same input. Nothing here decides.
+
+use std::path::Path;
+
+use entitle_allocate::{Catalog, Supply, open_signed_catalog};
+use entitle_appliance::Appliance;
+use entitle_issue::unix_now;
+use entitle_lifecycle::{Input, Material, Setting, decide};
+use entitle_verify::{MAX_TOKEN_BYTES, PublicKey, Token};
+use serde::Serialize;
+
+use crate::artifacts::{Sorted, lifecycle_error, sort_inputs};
+use crate::cli::MaterialArgs;
+use crate::commands::activate::machine_bytes;
+use crate::commands::catalog::catalog_error;
+use crate::error::CliError;
+use crate::input::{TokenInput, read_file, read_public_keys, read_tokens};
+
+/// What one input came to.
+#[derive(Debug, Serialize)]
+pub struct InputLine {
+    /// The text as given.
+    pub input: String,
+    /// Where it came from: `argument 2`, `tokens.txt line 4`.
+    pub origin: String,
+    /// What it is: `license token`, `revocation list`, ...
+    pub kind: &'static str,
+    /// `kept` or `refused`.
+    pub verdict: &'static str,
+    /// Why it was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A decision, owned, for reports.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Every input once: tokens first, then the artifacts, then what could
+    /// not be read.
+    pub inputs: Vec<InputLine>,
+    /// The usable pools and licenses.
+    pub supply: Supply,
+    /// The catalog decided with (the signed one, or the implicit one).
+    pub catalog: Catalog,
+    /// Things to know.
+    pub warnings: Vec<String>,
+    /// The refusals as CLI failures, with the token's position (artifacts:
+    /// `usize::MAX`), for the exit code.
+    pub failures: Vec<(usize, CliError)>,
+}
+
+/// Everything a decision needs besides the material.
+pub struct Where<'w> {
+    /// Trusted vendor keys.
+    pub keys: &'w [PublicKey],
+    /// The signed catalog, if given.
+    pub catalog: Option<Catalog>,
+    /// The appliance, when it keeps state.
+    pub appliance: Option<&'w mut Appliance>,
+    /// The machine's identity bytes, when activation is required.
+    pub machine: Option<&'w [u8]>,
+    /// The clock.
+    pub now: u64,
+    /// Clock tolerance, seconds.
+    pub clock_tolerance: u64,
+    /// Build date of the running software.
+    pub build_date: Option<u64>,
+    /// The installation's company id.
+    pub tenant: Option<&'w str>,
+}
+
+/// Reads `--public`, `--catalog`, `--state-dir` and the TOKEN arguments,
+/// and decides.
+pub fn decide_args(args: &MaterialArgs) -> Result<Outcome, CliError> {
+    let keys = read_public_keys(&args.public)?;
+    let sorted = sort_inputs(read_tokens(&args.tokens)?);
+    let catalog = args
+        .catalog
+        .as_deref()
+        .map(|path| read_catalog(path, &keys))
+        .transpose()?;
+    let machine = if args.require_activation {
+        Some(machine_bytes(&args.machine_id)?)
+    } else {
+        None
+    };
+    let mut appliance = args
+        .state_dir
+        .as_deref()
+        .map(Appliance::open)
+        .transpose()
+        .map_err(|e| lifecycle_error(&e, ""))?;
+    decide_sorted(
+        sorted,
+        Where {
+            keys: &keys,
+            catalog,
+            appliance: appliance.as_mut(),
+            machine: machine.as_deref(),
+            now: args.now.unwrap_or_else(unix_now),
+            clock_tolerance: args.clock_tolerance,
+            build_date: args.build_date,
+            tenant: args.tenant.as_deref(),
+        },
+    )
+}
+
+/// Opens a signed catalog file.
+pub fn read_catalog(path: &Path, keys: &[PublicKey]) -> Result<Catalog, CliError> {
+    open_signed_catalog(&read_file(path)?, keys).map_err(|e| catalog_error(path, &e))
+}
+
+/// Decodes the tokens, decides, and records the decision in the appliance
+/// state (then saved).
+pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliError> {
+    let mut inputs = Vec::new();
+    let mut failures = Vec::new();
+    let mut buffers = vec![[0u8; MAX_TOKEN_BYTES]; sorted.tokens.len()];
+    let mut tokens = Vec::new();
+    let mut token_inputs: Vec<(usize, &TokenInput)> = Vec::new();
+    let mut undecodable = Vec::new();
+    for (position, (input, buf)) in sorted.tokens.iter().zip(buffers.iter_mut()).enumerate() {
+        match Token::decode(&input.text, buf) {
+            Ok(token) => {
+                tokens.push(token);
+                token_inputs.push((position, input));
+            }
+            Err(error) => {
+                undecodable.push((input, error.to_string()));
+                failures.push((position, CliError::token(error, &input.origin)));
+            }
+        }
+    }
+    let catalog = place.catalog.unwrap_or_else(|| {
+        Catalog::implicit(
+            tokens
+                .iter()
+                .map(|t| (t.claims().product, t.claims().edition)),
+        )
+    });
+    let mut appliance = place.appliance;
+    let remembered = appliance
+        .as_deref()
+        .map(Appliance::remembered)
+        .transpose()
+        .map_err(|e| lifecycle_error(&e, ""))?;
+    let a = &sorted.artifacts;
+    let material = Material {
+        tokens,
+        certificates: a.certificates.iter().map(|(_, x)| x.clone()).collect(),
+        renewals: a.renewals.iter().map(|(_, x)| x.clone()).collect(),
+        revocations: a.revocations.iter().map(|(_, x)| x.clone()).collect(),
+        activations: a.activations.iter().map(|(_, x)| x.clone()).collect(),
+        receipts: a.receipts.iter().map(|(_, x)| x.clone()).collect(),
+    };
+    let setting = Setting {
+        trusted: place.keys,
+        catalog: &catalog,
+        remembered: remembered.as_ref(),
+        now: place.now,
+        clock_tolerance: place.clock_tolerance,
+        build_date: place.build_date,
+        machine: place.machine,
+        tenant: place.tenant,
+    };
+    let decision = decide(&material, &setting);
+    if let Some(appliance) = appliance.as_deref_mut() {
+        appliance.record(&decision);
+        appliance.save().map_err(|e| lifecycle_error(&e, ""))?;
+    }
+
+    for (input, verdict) in &decision.verdicts {
+        let (source, kind, position) = match *input {
+            Input::Token(i) => (
+                token_inputs.get(i).map(|(_, t)| *t),
+                "license token",
+                token_inputs.get(i).map_or(usize::MAX, |(p, _)| *p),
+            ),
+            Input::Certificate(i) => (
+                a.certificates.get(i).map(|x| &x.0),
+                "partner certificate",
+                usize::MAX,
+            ),
+            Input::Renewal(i) => (a.renewals.get(i).map(|x| &x.0), "renewal", usize::MAX),
+            Input::RevocationList(i) => (
+                a.revocations.get(i).map(|x| &x.0),
+                "revocation list",
+                usize::MAX,
+            ),
+            Input::Activation(i) => (
+                a.activations.get(i).map(|x| &x.0),
+                "activation response",
+                usize::MAX,
+            ),
+            Input::Receipt(i) => (
+                a.receipts.get(i).map(|x| &x.0),
+                "deactivation receipt",
+                usize::MAX,
+            ),
+        };
+        let Some(source) = source else { continue };
+        if let Err(error) = verdict {
+            failures.push((
+                position,
+                lifecycle_error(error, format!("{}: ", source.origin)),
+            ));
+        }
+        inputs.push(InputLine {
+            input: source.text.clone(),
+            origin: source.origin.clone(),
+            kind,
+            verdict: if verdict.is_ok() { "kept" } else { "refused" },
+            reason: verdict.as_ref().err().map(ToString::to_string),
+        });
+    }
+    for (input, reason) in undecodable {
+        inputs.push(InputLine {
+            input: input.text.clone(),
+            origin: input.origin.clone(),
+            kind: "license token",
+            verdict: "refused",
+            reason: Some(reason),
+        });
+    }
+    for (input, error) in &sorted.malformed {
+        inputs.push(InputLine {
+            input: input.text.clone(),
+            origin: input.origin.clone(),
+            kind: "artifact",
+            verdict: "refused",
+            reason: Some(error.to_string()),
+        });
+        failures.push((
+            usize::MAX,
+            lifecycle_error(error, format!("{}: ", input.origin)),
+        ));
+    }
+    let mut warnings = decision.supply.warnings.clone();
+    warnings.extend(decision.warnings.iter().cloned());
+    Ok(Outcome {
+        inputs,
+        supply: decision.supply,
+        catalog,
+        warnings,
+        failures,
+    })
+}

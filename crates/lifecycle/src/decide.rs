@@ -1,0 +1,805 @@
+//! The one decision of entitle: what a set of license material is worth,
+//! here and now.
+//!
+//! [`decide`] takes the trusted keys, everything the user handed over
+//! (tokens, certificates, renewals, revocation lists, activations,
+//! receipts), the catalog, what the appliance remembers and the clock, and
+//! returns the usable [`Supply`] and, for every input, whether it was kept
+//! or refused and why. `entitle verify`, `allocate` and `activate accept`
+//! call it and nothing else (docs/architecture.md), so that no command can
+//! count a license another refuses.
+
+use std::collections::BTreeMap;
+
+use entitle_allocate::{Candidate, Catalog, Installation, Refusal, Supply};
+use entitle_verify::{
+    Authentic, Claims, Error as TokenError, Kind, Member, Serial, Token, Validity, Verifier,
+};
+
+use crate::activation::{Activation, Receipt, fingerprint, verify_receipt};
+use crate::cert::{Authority, Capability, Certificate, Chains};
+use crate::envelope::Signed;
+use crate::error::Error;
+use crate::revocation::{Renewal, RevocationList};
+
+/// Everything handed over: decoded, not yet verified.
+#[derive(Debug, Clone, Default)]
+pub struct Material<'a> {
+    /// License tokens.
+    pub tokens: Vec<Token<'a>>,
+    /// Partner certificates.
+    pub certificates: Vec<Signed<Certificate>>,
+    /// Renewals.
+    pub renewals: Vec<Signed<Renewal>>,
+    /// Revocation lists.
+    pub revocations: Vec<Signed<RevocationList>>,
+    /// Activation responses.
+    pub activations: Vec<Signed<Activation>>,
+    /// Deactivation receipts: an activation they end no longer counts.
+    pub receipts: Vec<Signed<Receipt>>,
+}
+
+/// What an appliance remembers between runs (`entitle-appliance` reads and
+/// writes it). The decision checks every artifact in it again.
+#[derive(Debug, Clone, Default)]
+pub struct Remembered {
+    /// The latest time seen.
+    pub high_water: u64,
+    /// The newest revocation lists seen.
+    pub revocations: Vec<Signed<RevocationList>>,
+    /// Accepted activations.
+    pub activations: Vec<Signed<Activation>>,
+    /// Public halves of the activation keys the appliance holds, per license.
+    pub activation_keys: Vec<(Serial, entitle_verify::PublicKey)>,
+}
+
+/// Where and when the decision is made.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting<'s> {
+    /// Trusted vendor keys.
+    pub trusted: &'s [entitle_verify::PublicKey],
+    /// The product catalog: a signed one, or [`Catalog::implicit`].
+    pub catalog: &'s Catalog,
+    /// What the appliance remembers, if it keeps state.
+    pub remembered: Option<&'s Remembered>,
+    /// The clock, Unix seconds.
+    pub now: u64,
+    /// How far the clock may read behind the newest time seen, in seconds.
+    pub clock_tolerance: u64,
+    /// Build date of the running software, when updates are checked.
+    pub build_date: Option<u64>,
+    /// The machine's identity bytes, when licenses must be activated on it.
+    pub machine: Option<&'s [u8]>,
+    /// The company id the installation is configured with.
+    pub tenant: Option<&'s str>,
+}
+
+/// One input, by its kind and position in [`Material`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Input {
+    /// `material.tokens[i]`.
+    Token(usize),
+    /// `material.certificates[i]`.
+    Certificate(usize),
+    /// `material.renewals[i]`.
+    Renewal(usize),
+    /// `material.revocations[i]`.
+    RevocationList(usize),
+    /// `material.activations[i]`.
+    Activation(usize),
+    /// `material.receipts[i]`.
+    Receipt(usize),
+}
+
+/// A license token that counts, with the validity in force (its own, or a
+/// renewal's). Only [`decide`] makes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usable<'a> {
+    authentic: Authentic<'a>,
+    validity: Validity,
+}
+
+impl<'a> Usable<'a> {
+    /// The token.
+    pub fn token(&self) -> &Token<'a> {
+        self.authentic.token()
+    }
+}
+
+impl<'a> Member<'a> for Usable<'a> {
+    fn claims(&self) -> &Claims<'a> {
+        self.authentic.token().claims()
+    }
+    fn serial(&self) -> Serial {
+        self.authentic.token().serial()
+    }
+    fn validity(&self) -> Validity {
+        self.validity
+    }
+}
+
+/// The clock check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    /// The clock given.
+    pub now: u64,
+    /// The earliest the clock may read: the appliance's high-water mark, or
+    /// without state the newest `issued_at` of the authentic material.
+    pub floor: u64,
+}
+
+impl Clock {
+    /// The high-water mark to remember after this decision.
+    pub fn high_water(&self) -> u64 {
+        self.now.max(self.floor)
+    }
+}
+
+/// What the material is worth.
+#[derive(Debug)]
+pub struct Decision<'a> {
+    /// Every input once, in the order of [`Input`]: kept (`Ok`) or refused.
+    pub verdicts: Vec<(Input, Result<(), Error>)>,
+    /// The tokens that count: index in `material.tokens`, and the license.
+    pub licenses: Vec<(usize, Usable<'a>)>,
+    /// The usable pools and licenses.
+    pub supply: Supply,
+    /// Things to know.
+    pub warnings: Vec<String>,
+    /// The clock check.
+    pub clock: Clock,
+    /// The newest revocation lists, one per signer, for the appliance to
+    /// remember.
+    pub newest_lists: Vec<Signed<RevocationList>>,
+}
+
+impl Decision<'_> {
+    /// The verdict on `input`.
+    pub fn verdict(&self, input: Input) -> Option<&Result<(), Error>> {
+        self.verdicts
+            .iter()
+            .find(|(i, _)| *i == input)
+            .map(|(_, v)| v)
+    }
+}
+
+/// A token on its way through the decision.
+struct Pending<'a> {
+    index: usize,
+    usable: Usable<'a>,
+    expired_at: Option<u64>,
+    issuer: Authority,
+    capability: Capability,
+}
+
+/// Decides what `material` is worth in `setting`: every signature through
+/// its chain to a trusted key, every signer's rights and limits (per token
+/// and in total), revocation, renewal, activation, the clock, the catalog's
+/// rules, stacking and caps. Pure: nothing is read or written.
+pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a> {
+    let mut verdicts: Vec<(Input, Result<(), Error>)> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut times: Vec<u64> = Vec::new();
+
+    let (chains, lists) = revocation_lists(material, setting, &mut verdicts, &mut times);
+    for (i, cert) in material.certificates.iter().enumerate() {
+        let verdict = cert
+            .unverified()
+            .subject_key()
+            .and_then(|key| chains.authorities(key.id()))
+            .map(|_| times.push(cert.unverified().issued_at));
+        verdicts.push((Input::Certificate(i), verdict));
+    }
+    let renewals = renewals(material, &chains, &mut verdicts, &mut times);
+    let ended = receipts(material, &chains, &mut verdicts, &mut times);
+    let mut activation_used: Vec<Option<Result<(), Error>>> =
+        (0..material.activations.len()).map(|_| None).collect();
+
+    let mut pending = Vec::new();
+    for (index, token) in material.tokens.iter().enumerate() {
+        let checked = license(
+            token,
+            setting,
+            &chains,
+            &lists,
+            &renewals,
+            &ended,
+            material,
+            &mut activation_used,
+            &mut times,
+        );
+        match checked {
+            Ok((usable, expired_at, issuer, capability)) => pending.push(Pending {
+                index,
+                usable,
+                expired_at,
+                issuer,
+                capability,
+            }),
+            Err(e) => verdicts.push((Input::Token(index), Err(e))),
+        }
+    }
+    for (i, used) in activation_used.into_iter().enumerate() {
+        let verdict = used.unwrap_or_else(|| {
+            Err(Error::Activation(
+                "it activates none of the licenses given on this machine".into(),
+            ))
+        });
+        verdicts.push((Input::Activation(i), verdict));
+    }
+
+    let floor = setting
+        .remembered
+        .map_or(0, |r| r.high_water)
+        .max(times.iter().copied().max().unwrap_or(0));
+    let clock = Clock {
+        now: setting.now,
+        floor,
+    };
+    if setting.now.saturating_add(setting.clock_tolerance) < floor {
+        for p in pending.drain(..) {
+            verdicts.push((
+                Input::Token(p.index),
+                Err(Error::ClockSetBack {
+                    now: setting.now,
+                    seen: floor,
+                }),
+            ));
+        }
+    }
+
+    let refusals = in_total(&pending);
+    let mut candidates = Vec::new();
+    let mut candidate_index = Vec::new();
+    for (p, refusal) in pending.iter().zip(refusals) {
+        match refusal {
+            Some(e) => verdicts.push((Input::Token(p.index), Err(e))),
+            None => {
+                candidates.push(Candidate {
+                    license: p.usable,
+                    expired_at: p.expired_at,
+                    vendor_issued: p.issuer.is_vendor(),
+                });
+                candidate_index.push(p.index);
+            }
+        }
+    }
+    let installation = Installation {
+        tenant: setting.tenant.map(str::to_string),
+        now: setting.now,
+    };
+    let supply = Supply::from_candidates(setting.catalog, &candidates, &installation);
+    let mut refused = vec![false; candidates.len()];
+    for (k, refusal) in &supply.refused {
+        if let (Some(&index), Some(slot)) = (candidate_index.get(*k), refused.get_mut(*k)) {
+            *slot = true;
+            let error = match refusal {
+                Refusal::Token(e) => Error::Token(e.clone()),
+                Refusal::Catalog(why) => Error::Catalog(why.clone()),
+            };
+            verdicts.push((Input::Token(index), Err(error)));
+        }
+    }
+    let mut licenses = Vec::new();
+    for ((candidate, &index), refused) in candidates.iter().zip(&candidate_index).zip(refused) {
+        if !refused {
+            verdicts.push((Input::Token(index), Ok(())));
+            licenses.push((index, candidate.license));
+        }
+    }
+    warn_repeated_serials(&licenses, &mut warnings);
+    verdicts.sort_by_key(|(input, _)| *input);
+    Decision {
+        verdicts,
+        licenses,
+        supply,
+        warnings,
+        clock,
+        newest_lists: lists.into_iter().map(|(list, _)| list).collect(),
+    }
+}
+
+type Lists = Vec<(Signed<RevocationList>, Authority)>;
+
+/// The newest list of each signer, from the input and the appliance's
+/// memory, and the chains with the certificates the vendor revoked. Only a
+/// list signed by a trusted key itself revokes certificates; a list whose
+/// signer's chain includes a revoked certificate counts for nothing.
+fn revocation_lists<'c>(
+    material: &'c Material<'_>,
+    setting: &Setting<'c>,
+    verdicts: &mut Vec<(Input, Result<(), Error>)>,
+    times: &mut Vec<u64>,
+) -> (Chains<'c>, Lists) {
+    let offered = material
+        .revocations
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (Some(i), l));
+    let stored = setting
+        .remembered
+        .map(|r| r.revocations.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|l| (None, l));
+    let all: Vec<(Option<usize>, &Signed<RevocationList>)> = offered.chain(stored).collect();
+
+    let vendor_only = Chains::new(setting.trusted, &[], Vec::new());
+    let mut revoked_certificates = Vec::new();
+    for (_, list) in &all {
+        if let Ok((_, body)) = vendor_only.signer_of(list.signer(), |key| list.verify(key).cloned())
+        {
+            revoked_certificates.extend(body.certificates.iter().copied());
+        }
+    }
+    let chains = Chains::new(
+        setting.trusted,
+        &material.certificates,
+        revoked_certificates,
+    );
+
+    let mut newest: Lists = Vec::new();
+    let mut results: Vec<(usize, Result<(), Error>)> = Vec::new();
+    for (input, list) in &all {
+        let checked = chains
+            .signer_of(list.signer(), |key| list.verify(key).cloned())
+            .and_then(|(auth, body)| {
+                auth.allows(Capability::Revoke, body.issued_at, None)?;
+                Ok((auth, body))
+            });
+        let (auth, body) = match checked {
+            Ok(found) => found,
+            Err(e) => {
+                if let Some(i) = input {
+                    results.push((*i, Err(e)));
+                }
+                continue;
+            }
+        };
+        times.push(body.issued_at);
+        let same_signer: Vec<u64> = newest
+            .iter()
+            .filter(|(l, _)| l.signer() == list.signer())
+            .filter_map(|(l, a)| l.verify(a.key()).ok().map(|b| b.sequence))
+            .collect();
+        let newest_sequence = same_signer.iter().copied().max();
+        match newest_sequence {
+            Some(n) if n > body.sequence => {
+                if let Some(i) = input {
+                    results.push((
+                        *i,
+                        Err(Error::Replay {
+                            sequence: body.sequence,
+                            newest: n,
+                        }),
+                    ));
+                }
+                continue;
+            }
+            Some(n) if n < body.sequence => {
+                newest.retain(|(l, _)| l.signer() != list.signer());
+            }
+            _ => {}
+        }
+        if !newest.iter().any(|(l, _)| l.text() == list.text()) {
+            newest.push(((*list).clone(), auth));
+        }
+        if let Some(i) = input {
+            results.push((*i, Ok(())));
+        }
+    }
+    // A list kept above may have been outdated by a newer one seen later.
+    for (i, result) in results {
+        let result = result.and_then(|()| {
+            let list = material.revocations.get(i).ok_or(Error::Malformed {
+                what: "revocation list",
+                detail: "internal: list vanished".into(),
+            })?;
+            if newest.iter().any(|(l, _)| l.text() == list.text()) {
+                return Ok(());
+            }
+            let newer = newest
+                .iter()
+                .filter(|(l, _)| l.signer() == list.signer())
+                .filter_map(|(l, a)| l.verify(a.key()).ok().map(|b| b.sequence))
+                .max()
+                .unwrap_or_default();
+            let sequence = list.unverified().sequence;
+            Err(Error::Replay {
+                sequence,
+                newest: newer,
+            })
+        });
+        verdicts.push((Input::RevocationList(i), result));
+    }
+    (chains, newest)
+}
+
+/// Checks every renewal's signer (its right to extend, for a license, is
+/// checked with the license). Returns `(renewal, signer)` of the kept ones.
+fn renewals<'m>(
+    material: &'m Material<'_>,
+    chains: &Chains<'_>,
+    verdicts: &mut Vec<(Input, Result<(), Error>)>,
+    times: &mut Vec<u64>,
+) -> Vec<(&'m Renewal, Authority)> {
+    let mut kept = Vec::new();
+    for (i, renewal) in material.renewals.iter().enumerate() {
+        match chains.signer_of(renewal.signer(), |key| renewal.verify(key)) {
+            Ok((auth, body)) => {
+                times.push(body.issued_at);
+                kept.push((body, auth));
+                verdicts.push((Input::Renewal(i), Ok(())));
+            }
+            Err(e) => verdicts.push((Input::Renewal(i), Err(e))),
+        }
+    }
+    kept
+}
+
+/// Checks every receipt: signed by the appliance key of the activation it
+/// ends, which itself chains to a trusted key. Returns the ended activations.
+fn receipts(
+    material: &Material<'_>,
+    chains: &Chains<'_>,
+    verdicts: &mut Vec<(Input, Result<(), Error>)>,
+    times: &mut Vec<u64>,
+) -> Vec<String> {
+    let mut ended = Vec::new();
+    for (i, receipt) in material.receipts.iter().enumerate() {
+        let checked = verify_receipt(receipt).and_then(|activation| {
+            chains.signer_of(activation.signer(), |key| {
+                activation.verify(key).map(|_| ())
+            })?;
+            Ok(activation)
+        });
+        match checked {
+            Ok(activation) => {
+                times.push(receipt.unverified().deactivated_at);
+                ended.push(activation.text().to_string());
+                verdicts.push((Input::Receipt(i), Ok(())));
+            }
+            Err(e) => verdicts.push((Input::Receipt(i), Err(e))),
+        }
+    }
+    ended
+}
+
+type Checked<'a> = (Usable<'a>, Option<u64>, Authority, Capability);
+
+/// One token: its signer's chain, the signer's right to issue it,
+/// revocation, renewal, the validity window, the build, activation.
+#[allow(clippy::too_many_arguments)] // the decision's inputs, by reference
+fn license<'a>(
+    token: &Token<'a>,
+    setting: &Setting<'_>,
+    chains: &Chains<'_>,
+    lists: &Lists,
+    renewals: &[(&Renewal, Authority)],
+    ended: &[String],
+    material: &Material<'_>,
+    activation_used: &mut [Option<Result<(), Error>>],
+    times: &mut Vec<u64>,
+) -> Result<Checked<'a>, Error> {
+    let (issuer, authentic) = chains
+        .signer_of(token.key_id(), |key| {
+            Verifier::new(std::slice::from_ref(key))
+                .authenticate(*token)
+                .map_err(Error::Token)
+        })
+        .map_err(|e| match e {
+            Error::UnknownSigner { .. } => Error::Token(TokenError::UnknownKey(token.key_id())),
+            other => other,
+        })?;
+    let claims = token.claims();
+    times.push(claims.issued_at);
+    let capability = issuer.may_issue(claims)?;
+
+    for (list, auth) in lists {
+        let Ok(body) = list.verify(auth.key()) else {
+            continue;
+        };
+        if !body.revokes(token.serial()) {
+            continue;
+        }
+        // The vendor revokes anything; anyone else only what it, or those
+        // it certified, issued, and only for its own tenants.
+        let in_scope = auth.is_vendor()
+            || (issuer.is_under(auth)
+                && auth
+                    .allows(Capability::Revoke, body.issued_at, Some(claims))
+                    .is_ok());
+        if in_scope {
+            return Err(Error::Revoked {
+                serial: token.serial(),
+            });
+        }
+    }
+
+    let validity = renewed(token, &issuer, renewals).unwrap_or_else(|| authentic.own_validity());
+    let expired_at = match validity.check(setting.now) {
+        Ok(()) => None,
+        Err(TokenError::Expired { expires_at, .. }) => Some(expires_at),
+        Err(e) => return Err(Error::Token(e)),
+    };
+    if let Some(build_date) = setting.build_date {
+        validity.check_build(build_date).map_err(Error::Token)?;
+    }
+    if let Some(machine) = setting.machine {
+        activated(
+            token,
+            machine,
+            setting,
+            chains,
+            ended,
+            material,
+            activation_used,
+            times,
+        )?;
+    }
+    Ok((
+        Usable {
+            authentic,
+            validity,
+        },
+        expired_at,
+        issuer,
+        capability,
+    ))
+}
+
+/// The validity of the latest renewal of the token that its signer may
+/// make: the vendor for any license; a partner allowed to extend, for
+/// licenses it or those it certified issued, within its own window.
+fn renewed(
+    token: &Token<'_>,
+    issuer: &Authority,
+    renewals: &[(&Renewal, Authority)],
+) -> Option<Validity> {
+    let claims = token.claims();
+    renewals
+        .iter()
+        .filter(|(r, _)| r.serial == token.serial().0)
+        .filter(|(r, auth)| {
+            if auth.is_vendor() {
+                return true;
+            }
+            let within_window = auth
+                .limits()
+                .is_some_and(|l| r.expires_at.is_some_and(|e| e <= l.not_after));
+            issuer.is_under(auth)
+                && within_window
+                && auth
+                    .allows(Capability::Extend, r.issued_at, Some(claims))
+                    .is_ok()
+        })
+        .max_by_key(|(r, _)| r.issued_at)
+        .map(|(r, _)| Validity {
+            not_before: claims.not_before,
+            expires_at: r.expires_at,
+            updates_until: r.updates_until.or(claims.updates_until),
+        })
+}
+
+/// Refuses unless the license is activated on this machine: an activation
+/// (remembered, or offered now) signed by a party allowed to activate this
+/// license, for this machine's fingerprint, bound to an activation key the
+/// appliance still holds, and not ended by a receipt.
+#[allow(clippy::too_many_arguments)] // the decision's inputs, by reference
+fn activated(
+    token: &Token<'_>,
+    machine: &[u8],
+    setting: &Setting<'_>,
+    chains: &Chains<'_>,
+    ended: &[String],
+    material: &Material<'_>,
+    activation_used: &mut [Option<Result<(), Error>>],
+    times: &mut Vec<u64>,
+) -> Result<(), Error> {
+    let serial = token.serial();
+    let claims = token.claims();
+    let held = setting.remembered.and_then(|r| {
+        r.activation_keys
+            .iter()
+            .find(|(s, _)| *s == serial)
+            .map(|(_, k)| k.to_bytes())
+    });
+    let stored = setting
+        .remembered
+        .map(|r| r.activations.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|a| (None, a));
+    let offered = material
+        .activations
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (Some(i), a));
+    let mut last_error =
+        Error::Activation(format!("license {serial} is not activated on this machine"));
+    let mut found = false;
+    for (input, activation) in stored.chain(offered) {
+        let checked = chains
+            .signer_of(activation.signer(), |key| activation.verify(key).cloned())
+            .and_then(|(auth, body)| {
+                if body.serial != serial.0 {
+                    return Err(Error::Activation("it is for another license".into()));
+                }
+                auth.allows(Capability::Activate, body.issued_at, Some(claims))?;
+                if body.fingerprint != fingerprint(claims.product, machine) {
+                    return Err(Error::Activation("it is for another machine".into()));
+                }
+                if held != Some(body.appliance) {
+                    return Err(Error::Activation(
+                        "this appliance does not hold the key it was activated for (deactivated, or another appliance)".into(),
+                    ));
+                }
+                if ended.iter().any(|e| e == activation.text()) {
+                    return Err(Error::Activation(
+                        "a deactivation receipt ended it".into(),
+                    ));
+                }
+                Ok(body)
+            });
+        match checked {
+            Ok(body) => {
+                times.push(body.issued_at);
+                found = true;
+                if let Some(slot) = input.and_then(|i| activation_used.get_mut(i)) {
+                    *slot = Some(Ok(()));
+                }
+            }
+            Err(e) => {
+                if let Some(slot) = input.and_then(|i| activation_used.get_mut(i)) {
+                    if activation.unverified().serial == serial.0 && slot.is_none() {
+                        *slot = Some(Err(Error::Activation(e.to_string())));
+                    }
+                }
+                last_error = e;
+            }
+        }
+    }
+    if found { Ok(()) } else { Err(last_error) }
+}
+
+/// The limits that hold over all tokens, not per token, applied in a fixed
+/// order (oldest issued first, then by serial) so that the same tokens are
+/// refused whatever the input order:
+///
+/// - a partner's add-on adds no feature its base licenses do not grant;
+/// - the seats issued under a certificate with `max_seats`, by its holder
+///   or anyone it certified, add up to at most `max_seats` per product,
+///   edition and tenant;
+/// - extra keys (`extra-keys`) for a product, edition and tenant add up to
+///   at most the seats of the annual-model (term) licenses issued under
+///   `issue` for the same, and grant no feature those do not.
+fn in_total(pending: &[Pending<'_>]) -> Vec<Option<Error>> {
+    let mut refusals: Vec<Option<Error>> = (0..pending.len()).map(|_| None).collect();
+    let mut order: Vec<usize> = (0..pending.len()).collect();
+    order.sort_by_key(|&k| {
+        pending
+            .get(k)
+            .map(|p| (p.usable.claims().issued_at, p.usable.serial()))
+    });
+    let key = |c: &Claims<'_>| -> (String, String, Option<String>) {
+        (
+            c.product.to_string(),
+            c.edition.to_string(),
+            c.tenant.map(str::to_string),
+        )
+    };
+
+    // Features of the bases, and seats of annual-model licenses, per pool.
+    let mut base_features: BTreeMap<(String, String, Option<String>), Vec<String>> =
+        BTreeMap::new();
+    let mut annual: BTreeMap<(String, String, Option<String>), (u64, Vec<String>)> =
+        BTreeMap::new();
+    for p in pending.iter().filter(|p| p.expired_at.is_none()) {
+        let c = p.usable.claims();
+        if c.kind == Kind::Base {
+            let features = base_features.entry(key(c)).or_default();
+            features.extend(c.features.iter().map(str::to_string));
+        }
+        if p.capability == Capability::Issue && p.usable.validity().expires_at.is_some() {
+            let entry = annual.entry(key(c)).or_default();
+            entry.0 = entry.0.saturating_add(u64::from(c.seats));
+            entry.1.extend(c.features.iter().map(str::to_string));
+        }
+    }
+
+    let mut issued_under: BTreeMap<([u8; 8], (String, String, Option<String>)), u64> =
+        BTreeMap::new();
+    let mut extra_used: BTreeMap<(String, String, Option<String>), u64> = BTreeMap::new();
+    for k in order {
+        let Some(p) = pending.get(k) else { continue };
+        if p.issuer.is_vendor() {
+            continue;
+        }
+        let c = p.usable.claims();
+        let who = p.issuer.name().to_string();
+        let pool = key(c);
+        let refusal = if c.kind == Kind::Addon {
+            let granted = base_features.get(&pool).cloned().unwrap_or_default();
+            c.features
+                .iter()
+                .find(|f| !granted.iter().any(|g| g == f))
+                .map(|f| {
+                    Error::NotAllowed(format!(
+                        "{who} issued an add-on with feature {f:?}, which its base licenses do not grant"
+                    ))
+                })
+        } else {
+            None
+        };
+        let refusal = refusal.or_else(|| {
+            (p.capability == Capability::ExtraKeys)
+                .then(|| {
+                    let (held, features) = annual.get(&pool).cloned().unwrap_or_default();
+                    let used = extra_used.get(&pool).copied().unwrap_or(0);
+                    let total = used.saturating_add(u64::from(c.seats));
+                    if total > held {
+                        return Some(Error::NotAllowed(format!(
+                            "{who} may issue free extra keys only out of the annual-model licenses {} holds for {} {}: {held} seats, and this key would make {total}",
+                            c.tenant.unwrap_or("the customer"),
+                            c.product,
+                            c.edition
+                        )));
+                    }
+                    c.features.iter().find(|f| !features.iter().any(|g| g == f)).map(|f| {
+                        Error::NotAllowed(format!(
+                            "{who} issued an extra key with feature {f:?}, which the annual-model licenses do not grant"
+                        ))
+                    })
+                })
+                .flatten()
+        });
+        let refusal = refusal.or_else(|| {
+            p.issuer.seat_limits().iter().find_map(|(serial, name, max)| {
+                let so_far = issued_under
+                    .get(&(*serial, pool.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                let total = so_far.saturating_add(u64::from(c.seats));
+                (total > u64::from(*max)).then(|| {
+                    Error::NotAllowed(format!(
+                        "the certificate of {name} allows {max} seats in total for {} {}{}; with this key, what it and those it certified issued makes {total}",
+                        c.product,
+                        c.edition,
+                        c.tenant.map(|t| format!(" for {t}")).unwrap_or_default()
+                    ))
+                })
+            })
+        });
+        match refusal {
+            Some(e) => {
+                if let Some(slot) = refusals.get_mut(k) {
+                    *slot = Some(e);
+                }
+            }
+            None => {
+                if p.capability == Capability::ExtraKeys {
+                    let used = extra_used.entry(pool.clone()).or_default();
+                    *used = used.saturating_add(u64::from(c.seats));
+                }
+                for (serial, _, _) in p.issuer.seat_limits() {
+                    let sum = issued_under.entry((serial, pool.clone())).or_default();
+                    *sum = sum.saturating_add(u64::from(c.seats));
+                }
+            }
+        }
+    }
+    refusals
+}
+
+fn warn_repeated_serials(licenses: &[(usize, Usable<'_>)], warnings: &mut Vec<String>) {
+    let mut counts: BTreeMap<Serial, usize> = BTreeMap::new();
+    for (_, license) in licenses {
+        let count = counts.entry(license.serial()).or_default();
+        *count = count.saturating_add(1);
+    }
+    for (serial, count) in counts.into_iter().filter(|&(_, n)| n > 1) {
+        warnings.push(format!(
+            "serial {serial} was given {count} times; it counts once"
+        ));
+    }
+}
