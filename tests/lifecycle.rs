@@ -449,8 +449,8 @@ fn a_reseller_trying_to_widen_its_limits_is_refused() {
     ]);
     assert_eq!(code, 4);
     assert!(err.contains("certificate chain refused"), "{err}");
-    // Signed anyway, without the check: the appliance refuses the chain.
-    let cert = w.ok(&[
+    // Nor without --public: a partner's chain is always checked.
+    let (code, _, err) = w.run(&[
         "partner",
         "certify",
         "--key",
@@ -467,13 +467,42 @@ fn a_reseller_trying_to_widen_its_limits_is_refused() {
         "reseller",
         "--grant",
         "issue",
-        "--max-seats",
-        "100",
-        "--product",
-        "starface:compact",
         "--not-after",
         "2028-06-01",
     ]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("must give --public"), "{err}");
+    // Signed anyway, with the library: the appliance refuses the chain.
+    let cert = {
+        use entitle_lifecycle::{Capability, Certificate, Limits, ProductLimit, Role, Signed};
+        let reseller = entitle_issue::SigningKey::from_pem(&w.read("reseller.key")).unwrap();
+        let sub = entitle_issue::public_key_from_pem(&w.read("sub.pub")).unwrap();
+        let wider = Certificate {
+            version: 1,
+            signer: reseller.id().0,
+            serial: [7; 8],
+            subject: sub.to_bytes(),
+            name: "Sub".into(),
+            role: Role::Reseller,
+            granted: vec![Capability::Issue],
+            depth: 0,
+            limits: Limits {
+                products: vec![ProductLimit {
+                    product: "starface".into(),
+                    editions: vec!["compact".into()],
+                }],
+                max_seats: Some(100),
+                not_before: 1_800_000_000,
+                not_after: 1_843_000_000,
+                tenants: vec![],
+            },
+            issued_at: 1_800_000_000,
+        };
+        let mut text = Signed::sign(wider, &reseller).unwrap().text().to_string();
+        text.push('\n');
+        text.push_str(&w.read("reseller.cert"));
+        text
+    };
     w.write("sub.cert", &cert);
     let sub = w.license("sub.txt", "sub.key", Some("sub.cert"), &[]);
     let (code, _, err) = w.verify(&["--now", NOW, &sub]);
@@ -519,7 +548,7 @@ fn a_reseller_with_the_plain_preset_cannot_activate() {
     ]);
     assert_eq!(code, 4);
     assert!(
-        err.contains("Reseller (reseller) may not activate: not in its role, and not granted"),
+        err.contains("Reseller (reseller) may not activate: its certificate does not grant it"),
         "{err}"
     );
     // Signed anyway: the appliance refuses it.
@@ -814,7 +843,7 @@ fn a_customer_destroys_a_key_with_its_receipt() {
 }
 
 #[test]
-fn customers_get_free_extra_keys_only_for_annual_licenses() {
+fn customers_get_free_extra_keys_only_out_of_their_annual_licenses() {
     let w = World::new();
     w.keygen("customer");
     let cert = w.ok(&[
@@ -836,24 +865,41 @@ fn customers_get_free_extra_keys_only_for_annual_licenses() {
         "2029-01-01",
     ]);
     w.write("customer.cert", &cert);
-    let annual = w.license(
-        "annual.txt",
-        "customer.key",
-        Some("customer.cert"),
-        &["--expires", "2028-01-01"],
-    );
-    assert_eq!(w.verify(&["--now", NOW, &annual]).0, 0);
-    let perpetual = w.license(
-        "perpetual.txt",
-        "customer.key",
-        Some("customer.cert"),
-        &["--perpetual"],
-    );
-    let (code, _, err) = w.verify(&["--now", NOW, &perpetual]);
-    assert_eq!(code, 4);
+    let extra = |name: &str, seats: &str, term: &[&str]| {
+        let mut args = vec!["--seats", seats];
+        args.extend_from_slice(term);
+        w.license(name, "customer.key", Some("customer.cert"), &args)
+    };
+    let annual_term: &[&str] = &["--expires", "2028-01-01"];
+    // Holding no license at all, the preset's extra keys give nothing.
+    let first = extra("first.txt", "3", annual_term);
+    let (code, _, err) = w.verify(&["--now", NOW, &first]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("out of the annual-model licenses"), "{err}");
+
+    // With an annual-model license of 3 seats from the vendor, extra keys
+    // up to 3 seats count; more do not, nor a perpetual one.
+    let annual = w.license("annual.txt", "vendor.secret.pem", None, annual_term);
+    let second = extra("second.txt", "2", annual_term);
+    let perpetual = extra("perpetual.txt", "1", &["--perpetual"]);
+    let (code, json, err) = w.verify(&["--now", NOW, &annual, &first, &second, &perpetual]);
+    assert_eq!(code, 0, "{err}");
+    // 3 bought, and of the extra keys (3 and 2, issued in the same second)
+    // the one that fits: 3 + 3 or 3 + 2, never 3 + 5.
+    let seats = json["licenses"][0]["seats"].as_u64().unwrap();
+    assert!(seats == 6 || seats == 5, "{json}");
+    let rejected = json["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 2, "{json}");
+    let over = rejected
+        .iter()
+        .find(|r| r["token"] != w.read("perpetual.txt").lines().next().unwrap())
+        .unwrap();
     assert!(
-        err.contains("only for annual-model (term) licenses"),
-        "{err}"
+        over["reason"]
+            .as_str()
+            .unwrap()
+            .contains("out of the annual-model licenses FIRMA-000123 holds"),
+        "{json}"
     );
 }
 
@@ -1123,10 +1169,11 @@ fn a_renewal_extends_the_term_and_the_latest_one_wins() {
 // ---- switching ---------------------------------------------------------------
 
 #[test]
-fn switching_a_tenant_from_a_bundled_to_its_own_license() {
+fn switching_between_bundled_and_own_license_comes_from_the_catalog_only() {
     let w = World::new();
-    let args = |edition: &'static str, now: &'static str| {
-        vec![
+    let catalog = format!("{EXAMPLE}/pcvisit/catalog.signed");
+    let args = |edition: &'static str, now: &'static str, tenant: bool| {
+        let mut args = vec![
             "issue",
             "--key",
             "vendor.secret.pem",
@@ -1137,32 +1184,51 @@ fn switching_a_tenant_from_a_bundled_to_its_own_license() {
             "--edition",
             edition,
             "--seats",
-            "10",
-            "--tenant",
-            "FIRMA-000789",
+            "1",
             "--expires",
             "2029-01-01",
-        ]
+        ];
+        if tenant {
+            args.extend(["--tenant", "FIRMA-000789"]);
+        }
+        args
     };
-    let bundled = w.ok(&args("remotesimple", T0));
+    let bundled = w.ok(&args("remotesimple", T0, false));
     let bundled = w.write("bundled.txt", &bundled);
-    let (_, json, _) = w.verify(&["--now", NOW, &bundled]);
-    assert_eq!(json["licenses"][0]["edition"], "remotesimple");
-    // The vendor's manual step: a newer generation, the tenant's own license.
-    let own = w.ok(&args("profi", "2027-01-10"));
+    // The vendor's manual step: the company's own license, issued later.
+    let own = w.ok(&args("profi", "2027-01-10", true));
     let own = w.write("own.txt", &own);
+    let with_catalog = ["--catalog", &catalog, "--tenant", "FIRMA-000789"];
+
+    // Without the catalog nothing replaces anything: both count.
     let (code, json, err) = w.verify(&["--now", NOW, &bundled, &own]);
     assert_eq!(code, 0, "{err}");
+    assert_eq!(json["licenses"].as_array().unwrap().len(), 2, "{json}");
+    assert!(json["rejected"].as_array().unwrap().is_empty(), "{json}");
+
+    // The catalog says one of the two is in use at a time: the newer.
+    let mut all = vec!["--now", NOW];
+    all.extend(with_catalog);
+    all.extend([bundled.as_str(), own.as_str()]);
+    let (code, json, err) = w.verify(&all);
+    assert_eq!(code, 0, "{err}");
     let licenses = json["licenses"].as_array().unwrap();
-    assert_eq!(licenses.len(), 1);
+    assert_eq!(licenses.len(), 1, "{json}");
     assert_eq!(licenses[0]["edition"], "profi");
-    assert!(
-        json["rejected"][0]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("superseded by the newer license"),
-        "{json}"
-    );
+    let reason = json["rejected"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("catalog rule `exclusive`"), "{reason}");
+
+    // Back to the bundled license at any time: a newer bundled one wins.
+    let again = w.ok(&args("remotesimple", "2027-01-12", false));
+    let again = w.write("again.txt", &again);
+    let mut all = vec!["--now", NOW];
+    all.extend(with_catalog);
+    all.extend([bundled.as_str(), own.as_str(), again.as_str()]);
+    let (code, json, err) = w.verify(&all);
+    assert_eq!(code, 0, "{err}");
+    let licenses = json["licenses"].as_array().unwrap();
+    assert_eq!(licenses.len(), 1, "{json}");
+    assert_eq!(licenses[0]["edition"], "remotesimple");
 }
 
 // ---- role presets ------------------------------------------------------------
@@ -1217,6 +1283,8 @@ fn only_the_vendor_revokes_partner_certificates() {
         "Firma",
         "--role",
         "customer",
+        "--tenant",
+        "FIRMA-000123",
         "--not-after",
         "2029-01-01",
     ]);

@@ -154,9 +154,10 @@ fn switching_to_the_bundled_license_is_possible_at_any_time() {
     assert_eq!(seats(&catalog, &own), 5);
     assert!(features(&own).contains(&"session-recording".to_string()));
     assert!(
-        own.warnings
+        own.refused
             .iter()
-            .any(|w| w.contains("remotesimple do not carry over"))
+            .any(|(_, why)| why.to_string().contains("catalog rule `exclusive`")),
+        "{own:?}"
     );
     // ... and without it, at once, on the bundled one: no vendor involved.
     let platform = supply_at(&catalog, &texts, None, NOW);

@@ -6,16 +6,19 @@
 //! signed material only, who may use what:
 //!
 //! 1. [`open_signed_catalog`] checks the catalog's signature and rules;
-//! 2. [`Supply::from_tokens`] verifies the installation's tokens and adds up
-//!    the licenses they give under the catalog's rules (caps, packs,
-//!    included licenses, capacity units, fallback editions);
+//! 2. [`Supply::from_candidates`] adds up the licenses that verified tokens
+//!    give under the catalog's rules (caps, packs, included licenses,
+//!    capacity units, fallback editions, exclusive editions). Only the
+//!    decision function `entitle_lifecycle::decide`, which verifies the
+//!    tokens, their signers and everything else, calls it in a product;
+//!    the example below hands it tokens the vendor signed itself;
 //! 3. [`allocate`] hands them to the configured users (read with
 //!    [`parse_users`]) by a fixed, documented scheme: the same users hold
 //!    the same licenses whatever the order of the input and after every
 //!    restart.
 //!
 //! ```
-//! use entitle_allocate::{allocate, open_signed_catalog, parse_users, Installation, Supply};
+//! use entitle_allocate::{allocate, open_signed_catalog, parse_users, Candidate, Installation, Supply};
 //! use entitle_verify::{PublicKey, Token, Verifier, MAX_TOKEN_BYTES};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,8 +36,14 @@
 //! for (text, buf) in texts.iter().zip(buffers.iter_mut()) {
 //!     tokens.push(Token::decode(text, buf)?);
 //! }
-//! let installation = Installation { tenant: None, now: 1_800_000_000 };
-//! let supply = Supply::from_tokens(&catalog, &Verifier::new(&keys), &tokens, &installation);
+//! let now = 1_800_000_000;
+//! let mut candidates = Vec::new();
+//! for token in tokens {
+//!     let license = Verifier::new(&keys).verify(token, now)?;
+//!     candidates.push(Candidate { license, expired_at: None, vendor_issued: true });
+//! }
+//! let installation = Installation { tenant: None, now };
+//! let supply = Supply::from_candidates(&catalog, &candidates, &installation);
 //!
 //! let office = catalog.resolve("office")?;
 //! assert_eq!(supply.available[office], 150); // 100 Office + 50 Office Plus

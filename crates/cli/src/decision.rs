@@ -27,6 +27,9 @@ pub struct InputLine {
     pub origin: String,
     /// What it is: `license token`, `revocation list`, ...
     pub kind: &'static str,
+    /// Its place among the inputs.
+    #[serde(skip)]
+    pub position: usize,
     /// `kept` or `refused`.
     pub verdict: &'static str,
     /// Why it was refused.
@@ -37,8 +40,7 @@ pub struct InputLine {
 /// A decision, owned, for reports.
 #[derive(Debug)]
 pub struct Outcome {
-    /// Every input once: tokens first, then the artifacts, then what could
-    /// not be read.
+    /// Every input once, in input order.
     pub inputs: Vec<InputLine>,
     /// The usable pools and licenses.
     pub supply: Supply,
@@ -211,6 +213,7 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
             input: source.text.clone(),
             origin: source.origin.clone(),
             kind,
+            position: source.position,
             verdict: if verdict.is_ok() { "kept" } else { "refused" },
             reason: verdict.as_ref().err().map(ToString::to_string),
         });
@@ -220,6 +223,7 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
             input: input.text.clone(),
             origin: input.origin.clone(),
             kind: "license token",
+            position: input.position,
             verdict: "refused",
             reason: Some(reason),
         });
@@ -229,6 +233,7 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
             input: input.text.clone(),
             origin: input.origin.clone(),
             kind: "artifact",
+            position: input.position,
             verdict: "refused",
             reason: Some(error.to_string()),
         });
@@ -237,6 +242,7 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
             lifecycle_error(error, format!("{}: ", input.origin)),
         ));
     }
+    inputs.sort_by_key(|line| line.position);
     let mut warnings = decision.supply.warnings.clone();
     warnings.extend(decision.warnings.iter().cloned());
     Ok(Outcome {

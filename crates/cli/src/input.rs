@@ -55,6 +55,9 @@ pub struct TokenInput {
     pub text: String,
     /// `argument 2`, `tokens.txt line 4`, `standard input line 1`.
     pub origin: String,
+    /// Its place among all the inputs of the command, for reports in input
+    /// order.
+    pub position: usize,
 }
 
 /// Expands TOKEN arguments: token text, `@FILE` (tokens one per line), or
@@ -79,6 +82,7 @@ pub fn read_tokens(args: &[String]) -> Result<Vec<TokenInput>, CliError> {
             tokens.push(TokenInput {
                 text: arg.trim().to_string(),
                 origin: format!("argument {}", i.saturating_add(1)),
+                position: 0,
             });
             continue;
         };
@@ -87,6 +91,9 @@ pub fn read_tokens(args: &[String]) -> Result<Vec<TokenInput>, CliError> {
         if tokens.len() == before {
             return Err(CliError::input(format!("no token found in {source}")));
         }
+    }
+    for (position, token) in tokens.iter_mut().enumerate() {
+        token.position = position;
     }
     Ok(tokens)
 }
@@ -109,6 +116,7 @@ fn split_lines(text: &str, source: &str, tokens: &mut Vec<TokenInput>) {
             _ => tokens.push(TokenInput {
                 text: line.to_string(),
                 origin: format!("{source} line {}", n.saturating_add(1)),
+                position: 0,
             }),
         }
     }

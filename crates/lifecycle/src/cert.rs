@@ -510,7 +510,7 @@ impl Authority {
         let limits = &certified.limits;
         if let Some(max) = limits.max_seats.filter(|&max| claims.seats > max) {
             return Err(Error::NotAllowed(format!(
-                "{who} may issue at most {max} seats, not {}",
+                "{who} may issue at most {max} seats per key, not {}",
                 claims.seats
             )));
         }

@@ -503,9 +503,11 @@ fn license<'a>(
             continue;
         }
         // The vendor revokes anything; anyone else only what it, or those
-        // it certified, issued, and only for its own tenants.
+        // it certified, issued, within its limits (its tenants); a customer
+        // also destroys its own keys (MODELS.md section 4), which its
+        // certificate's tenant names.
         let in_scope = auth.is_vendor()
-            || (issuer.is_under(auth)
+            || ((issuer.is_under(auth) || auth.role() == Some(crate::cert::Role::Customer))
                 && auth
                     .allows(Capability::Revoke, body.issued_at, Some(claims))
                     .is_ok());
@@ -692,7 +694,7 @@ fn in_total(pending: &[Pending<'_>]) -> Vec<Option<Error>> {
     // Features of the bases, and seats of annual-model licenses, per pool.
     let mut base_features: BTreeMap<(String, String, Option<String>), Vec<String>> =
         BTreeMap::new();
-    let mut annual: BTreeMap<(String, String, Option<String>), (u64, Vec<String>)> =
+    let mut annual: BTreeMap<(String, String, Option<String>), (u64, Vec<String>, u64)> =
         BTreeMap::new();
     for p in pending.iter().filter(|p| p.expired_at.is_none()) {
         let c = p.usable.claims();
@@ -700,10 +702,13 @@ fn in_total(pending: &[Pending<'_>]) -> Vec<Option<Error>> {
             let features = base_features.entry(key(c)).or_default();
             features.extend(c.features.iter().map(str::to_string));
         }
-        if p.capability == Capability::Issue && p.usable.validity().expires_at.is_some() {
+        if let (Capability::Issue, Some(expires_at)) =
+            (p.capability, p.usable.validity().expires_at)
+        {
             let entry = annual.entry(key(c)).or_default();
             entry.0 = entry.0.saturating_add(u64::from(c.seats));
             entry.1.extend(c.features.iter().map(str::to_string));
+            entry.2 = entry.2.max(expires_at);
         }
     }
 
@@ -734,9 +739,15 @@ fn in_total(pending: &[Pending<'_>]) -> Vec<Option<Error>> {
         let refusal = refusal.or_else(|| {
             (p.capability == Capability::ExtraKeys)
                 .then(|| {
-                    let (held, features) = annual.get(&pool).cloned().unwrap_or_default();
+                    let (held, features, until) = annual.get(&pool).cloned().unwrap_or_default();
                     let used = extra_used.get(&pool).copied().unwrap_or(0);
                     let total = used.saturating_add(u64::from(c.seats));
+                    if held > 0 && p.usable.validity().expires_at.is_none_or(|e| e > until) {
+                        return Some(Error::NotAllowed(format!(
+                            "{who} issued an extra key that outlives the annual-model licenses it comes out of (they end {})",
+                            entitle_verify::Utc(until)
+                        )));
+                    }
                     if total > held {
                         return Some(Error::NotAllowed(format!(
                             "{who} may issue free extra keys only out of the annual-model licenses {} holds for {} {}: {held} seats, and this key would make {total}",

@@ -195,6 +195,12 @@ fn accept(args: &AcceptArgs) -> Result<(), CliError> {
         )));
     };
     let activation = activation.clone();
+    let certificates: Vec<_> = sorted
+        .artifacts
+        .certificates
+        .iter()
+        .map(|(_, c)| c.clone())
+        .collect();
     if sorted.tokens.len() != 1 {
         return Err(CliError::input(format!(
             "--license {}: expected one license token, found {}",
@@ -241,7 +247,10 @@ fn accept(args: &AcceptArgs) -> Result<(), CliError> {
     }
     appliance.accept(&activation);
     appliance.save().map_err(|e| lifecycle_error(&e, ""))?;
-    let by = activation.signer().to_string();
+    // For the message: who signed the activation the decision kept.
+    let by = Chains::new(&keys, &certificates, Vec::new())
+        .signer_of(activation.signer(), |key| activation.verify(key).map(|_| ()))
+        .map_or_else(|_| activation.signer().to_string(), |(a, ())| a.name().to_string());
     if args.appliance.json {
         #[derive(Serialize)]
         struct Out {
@@ -255,7 +264,7 @@ fn accept(args: &AcceptArgs) -> Result<(), CliError> {
             activated_by: by,
         });
     }
-    say!("license {serial} is activated on this machine (by key {by})");
+    say!("license {serial} is activated on this machine (by {by})");
     Ok(())
 }
 
