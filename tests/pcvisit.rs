@@ -22,7 +22,7 @@ fn byo(catalog: &Catalog, company: &str, seats: u32) -> String {
     spec.tenant = Some(company.into());
     spec.issued_at = Some(NOW - 86_400);
     spec.expires_at = Some(NOW + 86_400);
-    entitle_issue::prepare_spec(&catalog, &mut spec, NOW).unwrap();
+    entitle_issue::prepare_spec(catalog, &mut spec, NOW).unwrap();
     issue(&spec)
 }
 
@@ -35,7 +35,7 @@ fn pay_per_use(catalog: &Catalog, issued: u64, expires: u64) -> String {
     spec.tenant = Some(COMPANY_A.into());
     spec.issued_at = Some(issued);
     spec.expires_at = Some(expires);
-    entitle_issue::prepare_spec(&catalog, &mut spec, issued).unwrap();
+    entitle_issue::prepare_spec(catalog, &mut spec, issued).unwrap();
     issue(&spec)
 }
 

@@ -48,7 +48,7 @@ pub fn spec(
     spec.kind = kind;
     spec.issued_at = Some(NOW - 86_400);
     spec.expires_at = Some(NOW + 365 * 86_400);
-    entitle_issue::prepare_spec(&catalog, &mut spec, NOW - 86_400).unwrap();
+    entitle_issue::prepare_spec(catalog, &mut spec, NOW - 86_400).unwrap();
     spec
 }
 

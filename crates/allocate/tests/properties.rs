@@ -34,7 +34,7 @@ fn supply(catalog: &Catalog, skus: &[(&str, &str, Kind, u32)]) -> Supply {
             spec.kind = kind;
             spec.issued_at = Some(NOW - 10);
             spec.expires_at = Some(NOW + 10);
-            entitle_issue::prepare_spec(&catalog, &mut spec, NOW - 10).unwrap();
+            entitle_issue::prepare_spec(catalog, &mut spec, NOW - 10).unwrap();
             issuer.issue(&spec).unwrap().text
         })
         .collect();

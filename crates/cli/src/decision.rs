@@ -142,7 +142,7 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
                 .map(|t| (t.claims().product, t.claims().edition)),
         )
     });
-    let mut appliance = place.appliance;
+    let appliance = place.appliance;
     let remembered = appliance
         .as_deref()
         .map(Appliance::remembered)
@@ -168,7 +168,7 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
         tenant: place.tenant,
     };
     let decision = decide(&material, &setting);
-    if let Some(appliance) = appliance.as_deref_mut() {
+    if let Some(appliance) = appliance {
         appliance.record(&decision);
         appliance.save().map_err(|e| lifecycle_error(&e, ""))?;
     }

@@ -274,7 +274,7 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
         if let (Some(&index), Some(slot)) = (candidate_index.get(*k), refused.get_mut(*k)) {
             *slot = true;
             let error = match refusal {
-                Refusal::Token(e) => Error::Token(e.clone()),
+                Refusal::Token(e) => Error::Token(*e),
                 Refusal::Catalog(why) => Error::Catalog(why.clone()),
             };
             verdicts.push((Input::Token(index), Err(error)));
@@ -664,6 +664,18 @@ fn activated(
     if found { Ok(()) } else { Err(last_error) }
 }
 
+/// Product, edition, tenant: what limits in total are counted per.
+type PoolKey = (String, String, Option<String>);
+
+/// The annual-model licenses of a pool that free extra keys come out of.
+#[derive(Debug, Clone, Default)]
+struct Annual {
+    seats: u64,
+    features: Vec<String>,
+    /// The latest end of their terms.
+    until: u64,
+}
+
 /// The limits that hold over all tokens, not per token, applied in a fixed
 /// order (oldest issued first, then by serial) so that the same tokens are
 /// refused whatever the input order:
@@ -683,7 +695,7 @@ fn in_total(pending: &[Pending<'_>]) -> Vec<Option<Error>> {
             .get(k)
             .map(|p| (p.usable.claims().issued_at, p.usable.serial()))
     });
-    let key = |c: &Claims<'_>| -> (String, String, Option<String>) {
+    let key = |c: &Claims<'_>| -> PoolKey {
         (
             c.product.to_string(),
             c.edition.to_string(),
@@ -692,10 +704,8 @@ fn in_total(pending: &[Pending<'_>]) -> Vec<Option<Error>> {
     };
 
     // Features of the bases, and seats of annual-model licenses, per pool.
-    let mut base_features: BTreeMap<(String, String, Option<String>), Vec<String>> =
-        BTreeMap::new();
-    let mut annual: BTreeMap<(String, String, Option<String>), (u64, Vec<String>, u64)> =
-        BTreeMap::new();
+    let mut base_features: BTreeMap<PoolKey, Vec<String>> = BTreeMap::new();
+    let mut annual: BTreeMap<PoolKey, Annual> = BTreeMap::new();
     for p in pending.iter().filter(|p| p.expired_at.is_none()) {
         let c = p.usable.claims();
         if c.kind == Kind::Base {
@@ -706,15 +716,14 @@ fn in_total(pending: &[Pending<'_>]) -> Vec<Option<Error>> {
             (p.capability, p.usable.validity().expires_at)
         {
             let entry = annual.entry(key(c)).or_default();
-            entry.0 = entry.0.saturating_add(u64::from(c.seats));
-            entry.1.extend(c.features.iter().map(str::to_string));
-            entry.2 = entry.2.max(expires_at);
+            entry.seats = entry.seats.saturating_add(u64::from(c.seats));
+            entry.features.extend(c.features.iter().map(str::to_string));
+            entry.until = entry.until.max(expires_at);
         }
     }
 
-    let mut issued_under: BTreeMap<([u8; 8], (String, String, Option<String>)), u64> =
-        BTreeMap::new();
-    let mut extra_used: BTreeMap<(String, String, Option<String>), u64> = BTreeMap::new();
+    let mut issued_under: BTreeMap<([u8; 8], PoolKey), u64> = BTreeMap::new();
+    let mut extra_used: BTreeMap<PoolKey, u64> = BTreeMap::new();
     for k in order {
         let Some(p) = pending.get(k) else { continue };
         if p.issuer.is_vendor() {
@@ -739,7 +748,11 @@ fn in_total(pending: &[Pending<'_>]) -> Vec<Option<Error>> {
         let refusal = refusal.or_else(|| {
             (p.capability == Capability::ExtraKeys)
                 .then(|| {
-                    let (held, features, until) = annual.get(&pool).cloned().unwrap_or_default();
+                    let Annual {
+                        seats: held,
+                        features,
+                        until,
+                    } = annual.get(&pool).cloned().unwrap_or_default();
                     let used = extra_used.get(&pool).copied().unwrap_or(0);
                     let total = used.saturating_add(u64::from(c.seats));
                     if held > 0 && p.usable.validity().expires_at.is_none_or(|e| e > until) {

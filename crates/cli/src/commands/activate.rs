@@ -249,8 +249,13 @@ fn accept(args: &AcceptArgs) -> Result<(), CliError> {
     appliance.save().map_err(|e| lifecycle_error(&e, ""))?;
     // For the message: who signed the activation the decision kept.
     let by = Chains::new(&keys, &certificates, Vec::new())
-        .signer_of(activation.signer(), |key| activation.verify(key).map(|_| ()))
-        .map_or_else(|_| activation.signer().to_string(), |(a, ())| a.name().to_string());
+        .signer_of(activation.signer(), |key| {
+            activation.verify(key).map(|_| ())
+        })
+        .map_or_else(
+            |_| activation.signer().to_string(),
+            |(a, ())| a.name().to_string(),
+        );
     if args.appliance.json {
         #[derive(Serialize)]
         struct Out {
