@@ -73,6 +73,9 @@ pub struct PoolLine {
     pub updates_until: Option<u64>,
     /// Serials of the members.
     pub serials: Vec<Serial>,
+    /// The members: indices into the candidates given to
+    /// [`Supply::from_candidates`] (a repeated serial included).
+    pub members: Vec<usize>,
     /// Whether these seats come from licenses that fell back to this
     /// (lesser) edition.
     pub fallen_back: bool,
@@ -115,6 +118,8 @@ struct Contribution {
 
 /// A base token that now counts as its edition's fallback edition.
 struct Fallen {
+    /// Index among the candidates.
+    index: usize,
     product: usize,
     edition: Edition,
     tenant: Option<String>,
@@ -162,6 +167,7 @@ impl Supply {
             if let Some(expires_at) = candidate.expired_at {
                 if edition.fallback.is_some() {
                     fall_back(
+                        i,
                         catalog,
                         product,
                         &edition,
@@ -190,6 +196,7 @@ impl Supply {
             match edition.fallback_at {
                 Some(at) if now >= at => {
                     fall_back(
+                        i,
                         catalog,
                         product,
                         &edition,
@@ -258,6 +265,12 @@ impl Supply {
                 expires_at: pool.expires_at(),
                 updates_until: pool.updates_until(),
                 serials: pool.members().map(|l| l.serial()).collect(),
+                members: regular
+                    .iter()
+                    .zip(&regular_index)
+                    .filter(|(l, _)| pool.contains(l))
+                    .map(|(_, &i)| i)
+                    .collect(),
                 fallen_back: false,
                 license: Some(edition.license),
             });
@@ -287,16 +300,20 @@ impl Supply {
                 .collect();
             if !c.migratable && editions.iter().any(|o| o.migratable) {
                 let others: Vec<&str> = editions.iter().map(|o| o.edition.as_str()).collect();
-                self.warnings.push(format!(
+                let why = format!(
                     "{} seats of edition {} do not carry over into {}",
                     c.seats,
                     c.edition,
                     others.join(", ")
-                ));
+                );
                 if let Some(line) = self.pools.get_mut(c.pool) {
                     line.license = None;
                     line.seats = 0;
+                    for &i in &line.members {
+                        self.refused.push((i, Refusal::Catalog(why.clone())));
+                    }
                 }
+                self.warnings.push(why);
                 continue;
             }
             if let Some(slot) = own.get_mut(c.license) {
@@ -370,8 +387,13 @@ impl Supply {
                 .get(id)
                 .map(|l| self.system_shortfall(catalog, l, &working))
                 .unwrap_or_default();
-            self.warnings
-                .push(format!("system license {name} does not work: {why}"));
+            let why = format!("system license {name} does not work: {why}");
+            for line in self.pools.iter().filter(|l| l.license == Some(id)) {
+                for &i in &line.members {
+                    self.refused.push((i, Refusal::Catalog(why.clone())));
+                }
+            }
+            self.warnings.push(why);
             if let Some(slot) = self.available.get_mut(id) {
                 *slot = 0;
             }
@@ -530,7 +552,9 @@ fn catalog_refusal(
     None
 }
 
+#[allow(clippy::too_many_arguments)] // one candidate and where it goes
 fn fall_back<'a, M: Member<'a>>(
+    index: usize,
     catalog: &Catalog,
     product: usize,
     edition: &Edition,
@@ -562,6 +586,7 @@ fn fall_back<'a, M: Member<'a>>(
     ));
     let seats = u64::from(target.included.unwrap_or(claims.seats));
     fallen.push(Fallen {
+        index,
         product,
         edition: target.clone(),
         tenant: claims.tenant.map(str::to_string),
@@ -578,18 +603,20 @@ fn fallen_contributions(
 ) -> Vec<Contribution> {
     // (product, fallback edition, tenant, model) -> (edition, serials counted, seats)
     type Key = (usize, String, Option<String>, SeatModel);
-    let mut by_edition: BTreeMap<Key, (Edition, Vec<Serial>, u64)> = BTreeMap::new();
+    type Group = (Edition, Vec<Serial>, u64, Vec<usize>);
+    let mut by_edition: BTreeMap<Key, Group> = BTreeMap::new();
     for f in fallen {
         let entry = by_edition
             .entry((f.product, f.edition.name.clone(), f.tenant, f.model))
-            .or_insert_with(|| (f.edition.clone(), Vec::new(), 0));
+            .or_insert_with(|| (f.edition.clone(), Vec::new(), 0, Vec::new()));
+        entry.3.push(f.index);
         if !entry.1.contains(&f.serial) {
             entry.1.push(f.serial);
             entry.2 = entry.2.saturating_add(f.seats);
         }
     }
     let mut contributions = Vec::new();
-    for ((product, _, tenant, model), (edition, serials, bought)) in by_edition {
+    for ((product, _, tenant, model), (edition, serials, bought, members)) in by_edition {
         add_features(
             &mut supply.features,
             product,
@@ -612,6 +639,7 @@ fn fallen_contributions(
             expires_at: None,
             updates_until: None,
             serials,
+            members,
             fallen_back: true,
             license: Some(edition.license),
         });

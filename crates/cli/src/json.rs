@@ -84,6 +84,43 @@ pub struct VerifyReport {
     pub warnings: Vec<String>,
     /// Every input, `kept` or `refused` with the reason.
     pub inputs: Vec<crate::decision::InputLine>,
+    /// Usable licenses per license type of the catalog, and capacity units:
+    /// exactly what `entitle allocate` distributes.
+    pub supply: SupplyJson,
+}
+
+/// The supply: usable licenses per license type, and units.
+#[derive(Debug, Default, Serialize)]
+pub struct SupplyJson {
+    /// License type (catalog name) to usable count; types with none left out.
+    pub licenses: std::collections::BTreeMap<String, u64>,
+    /// Unit name to count.
+    pub units: std::collections::BTreeMap<String, u64>,
+}
+
+impl SupplyJson {
+    /// The supply of a decision, named by its catalog.
+    pub fn new(
+        catalog: &entitle_allocate::Catalog,
+        supply: &entitle_allocate::Supply,
+    ) -> SupplyJson {
+        SupplyJson {
+            licenses: supply
+                .available
+                .iter()
+                .enumerate()
+                .filter(|&(_, &n)| n > 0)
+                .map(|(id, &n)| (catalog.display_name(id), n))
+                .collect(),
+            units: supply
+                .units
+                .iter()
+                .enumerate()
+                .filter(|&(_, &n)| n > 0)
+                .map(|(id, &n)| (catalog.unit_name(id), n))
+                .collect(),
+        }
+    }
 }
 
 /// One usable, stacked license.

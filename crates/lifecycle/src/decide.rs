@@ -271,7 +271,7 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
     let supply = Supply::from_candidates(setting.catalog, &candidates, &installation);
     let mut refused = vec![false; candidates.len()];
     for (k, refusal) in &supply.refused {
-        if let (Some(&index), Some(slot)) = (candidate_index.get(*k), refused.get_mut(*k)) {
+        if let (Some(&index), Some(slot @ false)) = (candidate_index.get(*k), refused.get_mut(*k)) {
             *slot = true;
             let error = match refusal {
                 Refusal::Token(e) => Error::Token(*e),

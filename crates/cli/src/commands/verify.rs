@@ -5,7 +5,7 @@ use entitle_allocate::PoolLine;
 use crate::cli::VerifyArgs;
 use crate::decision::{InputLine, decide_args};
 use crate::error::CliError;
-use crate::json::{Rejected, StackedLicense, VerifyReport, abbreviate, rfc3339};
+use crate::json::{Rejected, StackedLicense, SupplyJson, VerifyReport, abbreviate, rfc3339};
 use crate::output::say;
 
 /// Runs the command. Succeeds when at least one license is usable.
@@ -29,6 +29,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
             })
             .collect(),
         warnings: outcome.warnings.clone(),
+        supply: SupplyJson::new(&outcome.catalog, &outcome.supply),
         inputs: outcome.inputs,
     };
     if args.json {
