@@ -5,6 +5,8 @@
 
 use std::process::Output;
 
+pub mod world;
+
 use entitle_allocate::{
     Allocation, Catalog, Supply, User, allocate, open_signed_catalog, parse_users,
 };

@@ -237,6 +237,22 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
         floor,
     };
     if setting.now.saturating_add(setting.clock_tolerance) < floor {
+        // Every genuine token is refused for the clock, also those the
+        // clock made look not yet valid or expired.
+        for (input, verdict) in &mut verdicts {
+            let timed = matches!(
+                verdict,
+                Err(Error::Token(
+                    TokenError::NotYetValid { .. } | TokenError::Expired { .. }
+                ))
+            );
+            if matches!(input, Input::Token(_)) && timed {
+                *verdict = Err(Error::ClockSetBack {
+                    now: setting.now,
+                    seen: floor,
+                });
+            }
+        }
         for p in pending.drain(..) {
             verdicts.push((
                 Input::Token(p.index),
