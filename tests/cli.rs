@@ -667,6 +667,9 @@ fn exit_codes_say_why_nothing_is_usable() {
         "--expires",
         "2031-01-01",
     ]);
+    let mut later_args = compact_args();
+    later_args.extend(["--not-before", "2030-01-01"]);
+    let later = issue(&later_args);
     let mut forged = base.clone().into_bytes();
     let last = forged.len() - 10;
     forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
@@ -682,7 +685,14 @@ fn exit_codes_say_why_nothing_is_usable() {
             5,
             "expired at 2031-01-01T00:00:00Z",
         ),
-        (vec!["--now", "2020-01-01", &base], 5, "not valid yet"),
+        (vec![&later], 5, "not valid yet"),
+        // Before the token's issue time: without state, the clock floor is
+        // the newest issue time of the material.
+        (
+            vec!["--now", "2020-01-01", &base],
+            5,
+            "the clock was set back",
+        ),
         (
             vec!["--build-date", "2028-06-01", &tokens],
             5,

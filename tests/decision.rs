@@ -566,3 +566,75 @@ mod mixes {
         }
     }
 }
+
+#[test]
+fn a_partner_cannot_issue_what_would_not_count() {
+    let w = World::new();
+    w.keygen("customer");
+    let cert = w.ok(&[
+        "partner",
+        "certify",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        T0,
+        "--subject",
+        "customer.pub",
+        "--name",
+        "Firma",
+        "--role",
+        "customer",
+        "--tenant",
+        "FIRMA-000123",
+        "--not-after",
+        "2029-01-01",
+    ]);
+    w.write("customer.cert", &cert);
+    let issue = |existing: Option<&str>| {
+        let mut args = vec![
+            "issue",
+            "--key",
+            "customer.key",
+            "--cert",
+            "customer.cert",
+            "--public",
+            "vendor.public.pem",
+            "--now",
+            NOW,
+            "--product",
+            "starface",
+            "--edition",
+            "compact",
+            "--seats",
+            "2",
+            "--tenant",
+            "FIRMA-000123",
+            "--expires",
+            "2028-01-01",
+        ];
+        if let Some(existing) = existing {
+            args.extend(["--existing", existing]);
+        }
+        w.run(&args)
+    };
+    // Extra keys out of nothing: refused before anything is printed.
+    let (code, out, err) = issue(None);
+    assert_eq!(code, 4, "{err}");
+    assert_eq!(out, "");
+    assert!(err.contains("not issued"), "{err}");
+    assert!(err.contains("out of the annual-model licenses"), "{err}");
+    // Out of an annual-model license of 3 seats: issued, chain attached,
+    // and verify counts it.
+    let annual = w.license(
+        "annual.txt",
+        "vendor.secret.pem",
+        None,
+        &["--expires", "2028-01-01"],
+    );
+    let (code, out, err) = issue(Some(&annual));
+    assert_eq!(code, 0, "{err}");
+    let extra = w.write("extra.txt", &out);
+    let (code, json, err) = w.verify(&["--now", NOW, &annual, &extra]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(seats(&json), 5, "{json}");
+}

@@ -404,6 +404,19 @@ pub struct IssueArgs {
     /// fill in what it implies: included seats, cap, edition features.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub catalog: Option<PathBuf>,
+    /// A partner's certificate chain (files with `entc1.` lines). The new
+    /// license must count, by the decision `entitle verify` makes, together
+    /// with the chain and the customer's --existing licenses; it is printed
+    /// followed by the chain. Needs --public.
+    #[arg(long = "cert", value_name = "FILE", requires = "public", value_hint = ValueHint::FilePath)]
+    pub certs: Vec<PathBuf>,
+    /// Trusted vendor public key(s), to check a partner's license (--cert).
+    #[arg(long = "public", value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub public: Vec<PathBuf>,
+    /// The customer's licenses the new one joins (free extra keys come out
+    /// of its annual-model licenses): text, @FILE, or '-'.
+    #[arg(long = "existing", value_name = "TOKEN", requires = "certs")]
+    pub existing: Vec<String>,
     /// Print a JSON object with the token and its claims.
     #[arg(long)]
     pub json: bool,

@@ -48,8 +48,8 @@ pub struct Outcome {
     pub catalog: Catalog,
     /// Things to know.
     pub warnings: Vec<String>,
-    /// The refusals as CLI failures, with the token's position (artifacts:
-    /// `usize::MAX`), for the exit code.
+    /// The refusals as CLI failures, with the input's position, for the
+    /// exit code (the first refused input's decides).
     pub failures: Vec<(usize, CliError)>,
 }
 
@@ -121,7 +121,7 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
     let mut failures = Vec::new();
     let mut buffers = vec![[0u8; MAX_TOKEN_BYTES]; sorted.tokens.len()];
     let mut tokens = Vec::new();
-    let mut token_inputs: Vec<(usize, &TokenInput)> = Vec::new();
+    let mut token_inputs: Vec<(usize, &TokenInput)> = Vec::new(); // (index, input)
     let mut undecodable = Vec::new();
     for (position, (input, buf)) in sorted.tokens.iter().zip(buffers.iter_mut()).enumerate() {
         match Token::decode(&input.text, buf) {
@@ -131,7 +131,7 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
             }
             Err(error) => {
                 undecodable.push((input, error.to_string()));
-                failures.push((position, CliError::token(error, &input.origin)));
+                failures.push((input.position, CliError::token(error, &input.origin)));
             }
         }
     }
@@ -174,38 +174,18 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
     }
 
     for (input, verdict) in &decision.verdicts {
-        let (source, kind, position) = match *input {
-            Input::Token(i) => (
-                token_inputs.get(i).map(|(_, t)| *t),
-                "license token",
-                token_inputs.get(i).map_or(usize::MAX, |(p, _)| *p),
-            ),
-            Input::Certificate(i) => (
-                a.certificates.get(i).map(|x| &x.0),
-                "partner certificate",
-                usize::MAX,
-            ),
-            Input::Renewal(i) => (a.renewals.get(i).map(|x| &x.0), "renewal", usize::MAX),
-            Input::RevocationList(i) => (
-                a.revocations.get(i).map(|x| &x.0),
-                "revocation list",
-                usize::MAX,
-            ),
-            Input::Activation(i) => (
-                a.activations.get(i).map(|x| &x.0),
-                "activation response",
-                usize::MAX,
-            ),
-            Input::Receipt(i) => (
-                a.receipts.get(i).map(|x| &x.0),
-                "deactivation receipt",
-                usize::MAX,
-            ),
+        let (source, kind) = match *input {
+            Input::Token(i) => (token_inputs.get(i).map(|(_, t)| *t), "license token"),
+            Input::Certificate(i) => (a.certificates.get(i).map(|x| &x.0), "partner certificate"),
+            Input::Renewal(i) => (a.renewals.get(i).map(|x| &x.0), "renewal"),
+            Input::RevocationList(i) => (a.revocations.get(i).map(|x| &x.0), "revocation list"),
+            Input::Activation(i) => (a.activations.get(i).map(|x| &x.0), "activation response"),
+            Input::Receipt(i) => (a.receipts.get(i).map(|x| &x.0), "deactivation receipt"),
         };
         let Some(source) = source else { continue };
         if let Err(error) = verdict {
             failures.push((
-                position,
+                source.position,
                 lifecycle_error(error, format!("{}: ", source.origin)),
             ));
         }
@@ -238,7 +218,7 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
             reason: Some(error.to_string()),
         });
         failures.push((
-            usize::MAX,
+            input.position,
             lifecycle_error(error, format!("{}: ", input.origin)),
         ));
     }

@@ -5,9 +5,11 @@ use entitle_issue::{Issuer, LicenseSpec, unix_now};
 use entitle_verify::{Kind, MAX_TOKEN_BYTES, SeatModel, Token};
 use serde::Serialize;
 
+use crate::artifacts::{read_certificates, sort_inputs};
 use crate::cli::{IssueArgs, KindArg, ModelArg};
+use crate::decision::{Where, decide_sorted};
 use crate::error::CliError;
-use crate::input::{read_file, read_signing_key};
+use crate::input::{TokenInput, read_file, read_public_keys, read_signing_key, read_tokens};
 use crate::json::TokenJson;
 use crate::output::say;
 
@@ -24,6 +26,11 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::input(format!("the catalog forbids it: {e}")))?;
     }
     let issued = issuer.issue(&spec)?;
+    let chain = if args.certs.is_empty() {
+        Vec::new()
+    } else {
+        partner_check(args, &issued.text, issued.issued_at, spec.tenant.as_deref())?
+    };
     if args.json {
         #[derive(Serialize)]
         struct Issued<'a> {
@@ -44,8 +51,57 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
         );
     } else {
         say!("{}", issued.text);
+        for cert in chain {
+            say!("{cert}");
+        }
     }
     Ok(())
+}
+
+/// A partner's license must count: the decision of `entitle verify` over
+/// the partner's chain, the customer's existing licenses and the new token,
+/// at the time of issue. Returns the chain's texts, to print after it.
+fn partner_check(
+    args: &IssueArgs,
+    token: &str,
+    issued_at: u64,
+    tenant: Option<&str>,
+) -> Result<Vec<String>, CliError> {
+    let keys = read_public_keys(&args.public)?;
+    let chain: Vec<String> = read_certificates(&args.certs)?
+        .iter()
+        .map(|c| c.text().to_string())
+        .collect();
+    let mut inputs = read_tokens(&args.existing)?;
+    for text in chain.iter().map(String::as_str).chain([token]) {
+        inputs.push(TokenInput {
+            text: text.to_string(),
+            origin: "the new license".into(),
+            position: inputs.len(),
+        });
+    }
+    let inputs_len = inputs.len();
+    let outcome = decide_sorted(
+        sort_inputs(inputs),
+        Where {
+            keys: &keys,
+            catalog: None,
+            appliance: None,
+            machine: None,
+            now: issued_at,
+            clock_tolerance: 600,
+            build_date: None,
+            tenant,
+        },
+    )?;
+    let position = inputs_len.saturating_sub(1);
+    match outcome.failures.into_iter().find(|(p, _)| *p == position) {
+        None => Ok(chain),
+        Some((_, mut failure)) => {
+            failure.message = format!("not issued, it would not count: {}", failure.message);
+            Err(failure)
+        }
+    }
 }
 
 fn spec(args: &IssueArgs) -> LicenseSpec {
