@@ -1,0 +1,114 @@
+//! Golden vectors and a negative corpus (tests/vectors/, made once by
+//! tests/vectors/make.sh and never regenerated): what was signed then still
+//! decodes to the same bytes and decides the same now, and every malformed
+//! or altered artifact is refused with its own reason.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod common;
+
+use common::world::{EXAMPLE, World};
+use entitle_allocate::open_signed_catalog;
+use entitle_lifecycle::{
+    Activation, Certificate, Receipt, Renewal, Request, RevocationList, Signed,
+};
+use entitle_verify::{ArtifactKind, PublicKey, Token};
+use serde_json::Value;
+
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors");
+
+fn vectors(file: &str) -> String {
+    std::fs::read_to_string(format!("{VECTORS}/{file}")).unwrap()
+}
+
+fn vendor_key() -> PublicKey {
+    let pem = std::fs::read_to_string(format!("{EXAMPLE}/vendor.public.pem")).unwrap();
+    entitle_issue::public_key_from_pem(&pem).unwrap()
+}
+
+/// Decodes `text` as its kind says and re-armours it: one encoding only.
+fn round_trip(text: &str) -> String {
+    match ArtifactKind::of(text).unwrap() {
+        ArtifactKind::Token => {
+            let mut buf = [0u8; entitle_verify::MAX_TOKEN_BYTES];
+            Token::decode(text, &mut buf).unwrap();
+            text.to_string() // the token decoder's own golden test re-encodes
+        }
+        ArtifactKind::Certificate => Signed::<Certificate>::decode(text).unwrap().text().into(),
+        ArtifactKind::Renewal => Signed::<Renewal>::decode(text).unwrap().text().into(),
+        ArtifactKind::RevocationList => Signed::<RevocationList>::decode(text)
+            .unwrap()
+            .text()
+            .into(),
+        ArtifactKind::Activation => Signed::<Activation>::decode(text).unwrap().text().into(),
+        ArtifactKind::Receipt => Signed::<Receipt>::decode(text).unwrap().text().into(),
+        ArtifactKind::Request => Request::from_text(text).unwrap().to_text().unwrap(),
+    }
+}
+
+#[test]
+fn every_golden_artifact_decodes_to_its_one_encoding() {
+    let all = vectors("material.txt") + &vectors("activation.txt");
+    let mut kinds = Vec::new();
+    for line in all.lines().filter(|l| !l.starts_with('#')) {
+        assert_eq!(round_trip(line), line);
+        kinds.push(ArtifactKind::of(line).unwrap());
+    }
+    for kind in ArtifactKind::ALL {
+        assert!(kinds.contains(&kind), "no golden {kind:?}");
+    }
+    // The appliance key signed the receipt over the response it ends.
+    let receipt = all.lines().find(|l| l.starts_with("entd1.")).unwrap();
+    let ended = entitle_lifecycle::verify_receipt(&Signed::decode(receipt).unwrap()).unwrap();
+    assert!(all.contains(ended.text()));
+}
+
+#[test]
+fn the_golden_signed_catalog_still_opens() {
+    let catalog = open_signed_catalog(&vectors("catalog.signed"), &[vendor_key()]).unwrap();
+    assert!(catalog.product("starface").is_some());
+}
+
+#[test]
+fn the_golden_material_decides_as_it_did() {
+    let w = World::new();
+    let material = format!("@{VECTORS}/material.txt");
+    let (code, json, err) = w.verify(&["--now", "2027-06-01", &material]);
+    assert_eq!(code, 0, "{err}");
+    let expected: Value = serde_json::from_str(&vectors("material.expected.json")).unwrap();
+    assert_eq!(json["licenses"], expected["licenses"]);
+    assert_eq!(json["supply"], expected["supply"]);
+    let inputs: Vec<Value> = json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "kind": i["kind"],
+                "verdict": i["verdict"],
+                "reason": i.get("reason").cloned().unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    assert_eq!(Value::Array(inputs), expected["inputs"]);
+}
+
+#[test]
+fn every_input_of_the_negative_corpus_is_refused_with_its_reason() {
+    let w = World::new();
+    let corpus = vectors("negative.jsonl");
+    let mut count = 0;
+    for line in corpus.lines() {
+        let case: Value = serde_json::from_str(line).unwrap();
+        let (name, input, error) = (
+            case["name"].as_str().unwrap(),
+            case["input"].as_str().unwrap(),
+            case["error"].as_str().unwrap(),
+        );
+        let (code, _, err) = w.verify(&["--now", "2027-06-01", input]);
+        assert_eq!(code, 4, "{name}: {err}");
+        assert!(err.contains(error), "{name}: expected {error:?}, got {err}");
+        count += 1;
+    }
+    assert!(count >= 20, "the corpus shrank to {count}");
+}
