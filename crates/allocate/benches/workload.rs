@@ -60,15 +60,7 @@ pub fn users_csv() -> String {
     csv
 }
 
-/// The installation the workload runs on.
-pub fn installation() -> entitle_allocate::Installation {
-    entitle_allocate::Installation {
-        tenant: None,
-        now: NOW,
-    }
-}
-
-/// The supply of `texts` under `catalog`.
+/// The supply of `texts` under `catalog`: the decision every command makes.
 pub fn supply(
     catalog: &entitle_allocate::Catalog,
     keys: &[entitle_verify::PublicKey],
@@ -80,14 +72,19 @@ pub fn supply(
         .zip(buffers.iter_mut())
         .map(|(t, b)| entitle_verify::Token::decode(t, b).unwrap())
         .collect();
-    let verifier = entitle_verify::Verifier::new(keys);
-    let candidates: Vec<_> = tokens
-        .iter()
-        .map(|t| entitle_allocate::Candidate {
-            license: verifier.verify(*t, NOW).unwrap(),
-            expired_at: None,
-            vendor_issued: true,
-        })
-        .collect();
-    entitle_allocate::Supply::from_candidates(catalog, &candidates, &installation())
+    let material = entitle_lifecycle::Material {
+        tokens,
+        ..entitle_lifecycle::Material::default()
+    };
+    let setting = entitle_lifecycle::Setting {
+        trusted: keys,
+        catalog,
+        remembered: None,
+        now: NOW,
+        clock_tolerance: 600,
+        build_date: None,
+        machine: None,
+        tenant: None,
+    };
+    entitle_lifecycle::decide(&material, &setting).supply
 }

@@ -1,9 +1,11 @@
 //! Runs the allocation workload or one token verification N times, for
-//! counting instructions with callgrind (docs/performance.md):
+//! counting instructions with callgrind (docs/performance.md). `allocate`
+//! is the allocation on a decided supply; `decide_allocate` the whole path
+//! of `entitle allocate`: decide over the 10 tokens, then allocate.
 //!
 //! ```sh
 //! cargo build --release -p entitle-allocate --example allocate_instructions
-//! for mode in verify allocate; do for n in 0 10; do
+//! for mode in verify allocate decide_allocate; do for n in 0 10; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!     target/release/examples/allocate_instructions $mode $n 2>&1 | grep refs
 //! done; done
@@ -47,7 +49,11 @@ fn main() {
             "allocate" => {
                 black_box(allocate(&catalog, &supply, black_box(&users)).unwrap());
             }
-            other => panic!("unknown mode {other:?}: verify or allocate"),
+            "decide_allocate" => {
+                let supply = workload::supply(&catalog, &keys, black_box(&texts));
+                black_box(allocate(&catalog, &supply, black_box(&users)).unwrap());
+            }
+            other => panic!("unknown mode {other:?}: verify, allocate or decide_allocate"),
         }
     }
 }

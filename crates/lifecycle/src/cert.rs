@@ -1,6 +1,7 @@
 //! Partner certificates: the vendor delegates rights to partners, who may
 //! delegate narrower rights further down, never wider.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use entitle_verify::ArtifactKind;
@@ -540,11 +541,17 @@ fn verb(capability: Capability) -> &'static str {
 /// Resolves signer key ids to checked chains: the one key-id dispatch of
 /// entitle. A key id names a trusted key, or the subject of a certificate;
 /// on a key-id collision every candidate is tried.
+///
+/// Each key id's chains are checked once and remembered, however many
+/// artifacts its key signed.
 #[derive(Debug)]
 pub struct Chains<'c> {
     trusted: &'c [PublicKey],
     certificates: &'c [Signed<Certificate>],
     revoked: Vec<[u8; 8]>,
+    checked: RefCell<Vec<(KeyId, Vec<Authority>)>>,
+    /// (certificate index, issuer key) whose signature checked out.
+    links: RefCell<Vec<(usize, [u8; 32])>>,
 }
 
 impl<'c> Chains<'c> {
@@ -559,6 +566,8 @@ impl<'c> Chains<'c> {
             trusted,
             certificates,
             revoked,
+            checked: RefCell::new(Vec::new()),
+            links: RefCell::new(Vec::new()),
         }
     }
 
@@ -589,7 +598,14 @@ impl<'c> Chains<'c> {
         }))
     }
 
+    /// The chains ending in `key_id`, found `depth` links below the key
+    /// first asked for (which bounds the walk, also through a cycle of
+    /// certificates). Complete results (depth 0) are remembered and reused
+    /// as parents.
     fn walk(&self, key_id: KeyId, depth: usize) -> Result<Vec<Authority>, Error> {
+        if let Some((_, found)) = self.checked.borrow().iter().find(|(id, _)| *id == key_id) {
+            return Ok(found.clone());
+        }
         let mut found: Vec<Authority> = self
             .trusted
             .iter()
@@ -602,15 +618,19 @@ impl<'c> Chains<'c> {
             })
             .collect();
         let mut first_error = None;
-        for signed in self
+        for (index, signed) in self
             .certificates
             .iter()
-            .filter(|c| KeyId::of(&c.unverified().subject) == key_id)
+            .enumerate()
+            .filter(|(_, c)| KeyId::of(&c.unverified().subject) == key_id)
         {
-            if depth >= MAX_CHAIN {
-                first_error.get_or_insert(Error::Chain(format!(
+            let too_long = || {
+                Error::Chain(format!(
                     "more than {MAX_CHAIN} certificates between the vendor and key {key_id}"
-                )));
+                ))
+            };
+            if depth >= MAX_CHAIN {
+                first_error.get_or_insert_with(too_long);
                 continue;
             }
             let parents = match self.walk(signed.signer(), depth.saturating_add(1)) {
@@ -621,7 +641,12 @@ impl<'c> Chains<'c> {
                 }
             };
             for parent in parents {
-                match self.link(&parent, signed) {
+                // The path holds the vendor key and one key per certificate.
+                if parent.path.len() > MAX_CHAIN {
+                    first_error.get_or_insert_with(too_long);
+                    continue;
+                }
+                match self.link(&parent, index, signed) {
                     Ok(authority) => found.push(authority),
                     Err(e) => {
                         first_error.get_or_insert(e);
@@ -635,14 +660,29 @@ impl<'c> Chains<'c> {
                 key_id,
             }));
         }
+        if depth == 0 {
+            self.checked.borrow_mut().push((key_id, found.clone()));
+        }
         Ok(found)
     }
 
     /// Checks one certificate under its issuer's checked chain.
-    fn link(&self, parent: &Authority, signed: &Signed<Certificate>) -> Result<Authority, Error> {
-        let cert = signed.verify(&parent.key).map_err(|e| {
-            Error::Chain(format!("certificate of {}: {e}", signed.unverified().name))
-        })?;
+    fn link(
+        &self,
+        parent: &Authority,
+        index: usize,
+        signed: &Signed<Certificate>,
+    ) -> Result<Authority, Error> {
+        let link = (index, parent.key.to_bytes());
+        let cert = if self.links.borrow().contains(&link) {
+            signed.unverified() // its signature under this key checked out before
+        } else {
+            let cert = signed.verify(&parent.key).map_err(|e| {
+                Error::Chain(format!("certificate of {}: {e}", signed.unverified().name))
+            })?;
+            self.links.borrow_mut().push(link);
+            cert
+        };
         if self.revoked.contains(&cert.serial) {
             return Err(Error::Chain(format!(
                 "the certificate of {} was revoked",

@@ -183,10 +183,9 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
 
     let (chains, lists) = revocation_lists(material, setting, &mut verdicts, &mut times);
     for (i, cert) in material.certificates.iter().enumerate() {
-        let verdict = cert
-            .unverified()
-            .subject_key()
-            .and_then(|key| chains.authorities(key.id()))
+        let subject = entitle_verify::KeyId::of(&cert.unverified().subject);
+        let verdict = chains
+            .authorities(subject)
             .map(|_| times.push(cert.unverified().issued_at));
         verdicts.push((Input::Certificate(i), verdict));
     }
@@ -311,11 +310,12 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
         supply,
         warnings,
         clock,
-        newest_lists: lists.into_iter().map(|(list, _)| list).collect(),
+        newest_lists: lists.into_iter().map(|(list, _, _)| list).collect(),
     }
 }
 
-type Lists = Vec<(Signed<RevocationList>, Authority)>;
+/// The lists that apply: the artifact, its fields (checked), its signer.
+type Lists = Vec<(Signed<RevocationList>, RevocationList, Authority)>;
 
 /// The newest list of each signer, from the input and the appliance's
 /// memory, and the chains with the certificates the vendor revoked. Only a
@@ -373,12 +373,11 @@ fn revocation_lists<'c>(
             }
         };
         times.push(body.issued_at);
-        let same_signer: Vec<u64> = newest
+        let newest_sequence = newest
             .iter()
-            .filter(|(l, _)| l.signer() == list.signer())
-            .filter_map(|(l, a)| l.verify(a.key()).ok().map(|b| b.sequence))
-            .collect();
-        let newest_sequence = same_signer.iter().copied().max();
+            .filter(|(l, _, _)| l.signer() == list.signer())
+            .map(|(_, b, _)| b.sequence)
+            .max();
         match newest_sequence {
             Some(n) if n > body.sequence => {
                 if let Some(i) = input {
@@ -393,12 +392,12 @@ fn revocation_lists<'c>(
                 continue;
             }
             Some(n) if n < body.sequence => {
-                newest.retain(|(l, _)| l.signer() != list.signer());
+                newest.retain(|(l, _, _)| l.signer() != list.signer());
             }
             _ => {}
         }
-        if !newest.iter().any(|(l, _)| l.text() == list.text()) {
-            newest.push(((*list).clone(), auth));
+        if !newest.iter().any(|(l, _, _)| l.text() == list.text()) {
+            newest.push(((*list).clone(), body, auth));
         }
         if let Some(i) = input {
             results.push((*i, Ok(())));
@@ -411,13 +410,13 @@ fn revocation_lists<'c>(
                 what: "revocation list",
                 detail: "internal: list vanished".into(),
             })?;
-            if newest.iter().any(|(l, _)| l.text() == list.text()) {
+            if newest.iter().any(|(l, _, _)| l.text() == list.text()) {
                 return Ok(());
             }
             let newer = newest
                 .iter()
-                .filter(|(l, _)| l.signer() == list.signer())
-                .filter_map(|(l, a)| l.verify(a.key()).ok().map(|b| b.sequence))
+                .filter(|(l, _, _)| l.signer() == list.signer())
+                .map(|(_, b, _)| b.sequence)
                 .max()
                 .unwrap_or_default();
             let sequence = list.unverified().sequence;
@@ -511,10 +510,7 @@ fn license<'a>(
     times.push(claims.issued_at);
     let capability = issuer.may_issue(claims)?;
 
-    for (list, auth) in lists {
-        let Ok(body) = list.verify(auth.key()) else {
-            continue;
-        };
+    for (_, body, auth) in lists {
         if !body.revokes(token.serial()) {
             continue;
         }
