@@ -105,9 +105,9 @@ fn split_lines(text: &str, source: &str, tokens: &mut Vec<TokenInput>) {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let starts_token = line
-            .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
-            .starts_with("ent");
+        // The one paste reader decides what starts an artifact.
+        let starts_token = entitle_verify::ArtifactKind::of(line).is_some()
+            || entitle_verify::unwrap_paste(line).starts_with("ent");
         let own_tokens = tokens.len() > first;
         match tokens.last_mut() {
             Some(last) if !starts_token && own_tokens => {
