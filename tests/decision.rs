@@ -121,20 +121,7 @@ fn a_revoked_pack_counts_for_neither_verify_nor_allocate() {
         )
     };
     let packs: Vec<String> = (0..4).map(|i| pack(&format!("pack{i}.txt"))).collect();
-    let shown: Value = serde_json::from_str(&w.ok(&["inspect", "--json", &packs[0]])).unwrap();
-    let serial = shown["serial"].as_str().unwrap().to_string();
-    let list = w.ok(&[
-        "revoke",
-        "--key",
-        "vendor.secret.pem",
-        "--now",
-        NOW,
-        "--sequence",
-        "1",
-        "--serial",
-        &serial,
-    ]);
-    let list = w.write("list.txt", &list);
+    let list = w.revoke("list.txt", "vendor.secret.pem", None, &[&packs[0]]);
     let mut args = vec!["--now", NOW, base.as_str()];
     args.extend(packs.iter().map(String::as_str));
     args.push(&list);
@@ -243,21 +230,12 @@ fn a_customer_certificate_names_its_tenant_and_revokes_only_there() {
         None,
         &["--tenant", "FIRMA-000999"],
     );
-    let shown: Value = serde_json::from_str(&w.ok(&["inspect", "--json", &theirs])).unwrap();
-    let list = w.ok(&[
-        "revoke",
-        "--key",
+    let list = w.revoke(
+        "list.txt",
         "customer.key",
-        "--cert",
-        "customer.cert",
-        "--now",
-        NOW,
-        "--sequence",
-        "1",
-        "--serial",
-        shown["serial"].as_str().unwrap(),
-    ]);
-    let list = w.write("list.txt", &list);
+        Some("customer.cert"),
+        &[&theirs],
+    );
     let (code, json, err) = w.verify(&["--now", NOW, &theirs, &list]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(seats(&json), 3, "{json}");
@@ -267,18 +245,8 @@ fn a_customer_certificate_names_its_tenant_and_revokes_only_there() {
 fn a_revocation_list_pasted_in_any_quotes_still_revokes() {
     let w = World::new();
     let license = w.license("license.txt", "vendor.secret.pem", None, &[]);
-    let shown: Value = serde_json::from_str(&w.ok(&["inspect", "--json", &license])).unwrap();
-    let list = w.ok(&[
-        "revoke",
-        "--key",
-        "vendor.secret.pem",
-        "--now",
-        NOW,
-        "--sequence",
-        "1",
-        "--serial",
-        shown["serial"].as_str().unwrap(),
-    ]);
+    w.revoke("list.txt", "vendor.secret.pem", None, &[&license]);
+    let list = w.read("list.txt");
     let list = list.trim();
     let pastes = [
         format!("\u{201a}{list}\u{2018}"),
@@ -396,30 +364,12 @@ fn a_reseller_revokes_only_what_it_issued() {
         Some("reseller.cert"),
         &["--tenant", "FIRMA-000456"],
     );
-    let serial = |file: &str| -> String {
-        let token = w.read(file.trim_start_matches('@'));
-        let token = token.lines().next().unwrap();
-        let shown: Value = serde_json::from_str(&w.ok(&["inspect", "--json", token])).unwrap();
-        shown["serial"].as_str().unwrap().to_string()
-    };
-    let list = w.ok(&[
-        "revoke",
-        "--key",
+    let list = w.revoke(
+        "list.txt",
         "reseller.key",
-        "--cert",
-        "reseller.cert",
-        "--public",
-        "vendor.public.pem",
-        "--now",
-        NOW,
-        "--sequence",
-        "1",
-        "--serial",
-        &serial(&vendors),
-        "--serial",
-        &serial(&own),
-    ]);
-    let list = w.write("list.txt", &list);
+        Some("reseller.cert"),
+        &[&vendors, &own],
+    );
     let (code, json, err) = w.verify(&["--now", NOW, &vendors, &own, &list]);
     assert_eq!(code, 0, "{err}");
     let licenses = json["licenses"].as_array().unwrap();
@@ -433,19 +383,7 @@ fn a_reseller_revokes_only_what_it_issued() {
 fn activate_accept_refuses_what_verify_refuses() {
     let w = World::new();
     let license = w.license("license.txt", "vendor.secret.pem", None, &[]);
-    let shown: Value = serde_json::from_str(&w.ok(&["inspect", "--json", &license])).unwrap();
-    let list = w.ok(&[
-        "revoke",
-        "--key",
-        "vendor.secret.pem",
-        "--now",
-        NOW,
-        "--sequence",
-        "1",
-        "--serial",
-        shown["serial"].as_str().unwrap(),
-    ]);
-    let list = w.write("list.txt", &list);
+    let list = w.revoke("list.txt", "vendor.secret.pem", None, &[&license]);
     // The appliance has seen the list ...
     let (code, _, _) = w.verify(&["--state-dir", "app", "--now", NOW, &license, &list]);
     assert_eq!(code, 4);
@@ -570,26 +508,7 @@ mod mixes {
 #[test]
 fn a_partner_cannot_issue_what_would_not_count() {
     let w = World::new();
-    w.keygen("customer");
-    let cert = w.ok(&[
-        "partner",
-        "certify",
-        "--key",
-        "vendor.secret.pem",
-        "--now",
-        T0,
-        "--subject",
-        "customer.pub",
-        "--name",
-        "Firma",
-        "--role",
-        "customer",
-        "--tenant",
-        "FIRMA-000123",
-        "--not-after",
-        "2029-01-01",
-    ]);
-    w.write("customer.cert", &cert);
+    w.customer("FIRMA-000123");
     let issue = |existing: Option<&str>| {
         let mut args = vec![
             "issue",

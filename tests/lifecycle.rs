@@ -521,28 +521,7 @@ fn rehosting_with_a_deactivation_receipt() {
 #[test]
 fn a_customer_destroys_a_key_with_its_receipt() {
     let w = World::new();
-    w.keygen("customer");
-    let cert = w.ok(&[
-        "partner",
-        "certify",
-        "--key",
-        "vendor.secret.pem",
-        "--public",
-        "vendor.public.pem",
-        "--now",
-        T0,
-        "--subject",
-        "customer.pub",
-        "--name",
-        "Firma",
-        "--role",
-        "customer",
-        "--tenant",
-        "FIRMA-000123",
-        "--not-after",
-        "2029-01-01",
-    ]);
-    w.write("customer.cert", &cert);
+    w.customer("FIRMA-000123");
     let license = w.license("license.txt", "vendor.secret.pem", None, &[]);
     assert_eq!(
         w.activate(
@@ -595,26 +574,7 @@ fn a_customer_destroys_a_key_with_its_receipt() {
 #[test]
 fn customers_get_free_extra_keys_only_out_of_their_annual_licenses() {
     let w = World::new();
-    w.keygen("customer");
-    let cert = w.ok(&[
-        "partner",
-        "certify",
-        "--key",
-        "vendor.secret.pem",
-        "--now",
-        T0,
-        "--subject",
-        "customer.pub",
-        "--name",
-        "Firma",
-        "--role",
-        "customer",
-        "--tenant",
-        "FIRMA-000123",
-        "--not-after",
-        "2029-01-01",
-    ]);
-    w.write("customer.cert", &cert);
+    w.customer("FIRMA-000123");
     let extra = |name: &str, seats: &str, term: &[&str]| {
         let mut args = vec!["--seats", seats];
         args.extend_from_slice(term);
@@ -1019,26 +979,7 @@ fn only_the_vendor_revokes_partner_certificates() {
         serde_json::from_str(&w.ok(&["partner", "show", "--json", "@reseller.cert"])).unwrap();
     let reseller_serial = shown[0]["serial"].as_str().unwrap().to_string();
     // A customer may revoke (its preset), but not a partner's certificate.
-    w.keygen("customer");
-    let cert = w.ok(&[
-        "partner",
-        "certify",
-        "--key",
-        "vendor.secret.pem",
-        "--now",
-        T0,
-        "--subject",
-        "customer.pub",
-        "--name",
-        "Firma",
-        "--role",
-        "customer",
-        "--tenant",
-        "FIRMA-000123",
-        "--not-after",
-        "2029-01-01",
-    ]);
-    w.write("customer.cert", &cert);
+    w.customer("FIRMA-000123");
     let list = w.ok(&[
         "revoke",
         "--key",

@@ -93,6 +93,55 @@ impl World {
         out
     }
 
+    /// A customer key pair (`customer.key`, `customer.pub`) and the
+    /// vendor's certificate for it with the role's preset, for `tenant`
+    /// (`customer.cert`).
+    pub fn customer(&self, tenant: &str) {
+        self.keygen("customer");
+        let cert = self.ok(&[
+            "partner",
+            "certify",
+            "--key",
+            "vendor.secret.pem",
+            "--now",
+            T0,
+            "--subject",
+            "customer.pub",
+            "--name",
+            "Firma",
+            "--role",
+            "customer",
+            "--tenant",
+            tenant,
+            "--not-after",
+            "2029-01-01",
+        ]);
+        self.write("customer.cert", &cert);
+    }
+
+    /// The serial (hex) of the first token of `file` (`@name`).
+    pub fn serial(&self, file: &str) -> String {
+        let text = self.read(file.trim_start_matches('@'));
+        let token = text.lines().next().unwrap();
+        let shown: Value = serde_json::from_str(&self.ok(&["inspect", "--json", token])).unwrap();
+        shown["serial"].as_str().unwrap().to_string()
+    }
+
+    /// A revocation list (sequence 1) signed by `key` with the chain
+    /// `cert`, revoking the first token of each of `files`: its `@name`.
+    pub fn revoke(&self, name: &str, key: &str, cert: Option<&str>, files: &[&str]) -> String {
+        let serials: Vec<String> = files.iter().map(|f| self.serial(f)).collect();
+        let mut args = vec!["revoke", "--key", key, "--now", NOW, "--sequence", "1"];
+        if let Some(cert) = cert {
+            args.extend(["--cert", cert, "--public", "vendor.public.pem"]);
+        }
+        for serial in &serials {
+            args.extend(["--serial", serial]);
+        }
+        let list = self.ok(&args);
+        self.write(name, &list)
+    }
+
     pub fn keygen(&self, who: &str) {
         self.ok(&[
             "keygen",
