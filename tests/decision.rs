@@ -557,3 +557,29 @@ fn a_partner_cannot_issue_what_would_not_count() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(seats(&json), 5, "{json}");
 }
+
+#[test]
+fn a_remembered_list_still_revokes_when_its_signers_certificate_is_left_out() {
+    let w = World::new();
+    w.customer("FIRMA-000123");
+    // The customer destroys its own key (say, for a replacement) ...
+    let license = w.license("license.txt", "vendor.secret.pem", None, &[]);
+    let list = w.revoke(
+        "list.txt",
+        "customer.key",
+        Some("customer.cert"),
+        &[&license],
+    );
+    let state = ["--state-dir", "app", "--now", NOW];
+    let mut args = state.to_vec();
+    args.extend([license.as_str(), list.as_str(), "@customer.cert"]);
+    let (code, _, err) = w.verify(&args);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("was revoked"), "{err}");
+    // ... and later hands over the key alone, without list or certificate.
+    let mut args = state.to_vec();
+    args.push(&license);
+    let (code, _, err) = w.verify(&args);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("was revoked"), "{err}");
+}

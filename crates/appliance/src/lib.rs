@@ -33,7 +33,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entitle_issue::{SigningKey, write_key_pair};
 use entitle_lifecycle::{
-    Activation, Decision, Error, FINGERPRINT_LEN, Remembered, Request, RevocationList, Signed,
+    Activation, Certificate, Decision, Error, FINGERPRINT_LEN, Remembered, Request, RevocationList,
+    Signed,
 };
 use entitle_verify::format::STATE_CONTEXT;
 use entitle_verify::{PublicKey, SIGNATURE_LEN, Serial};
@@ -72,6 +73,13 @@ pub struct State {
     pub pending: BTreeMap<String, String>,
     /// Accepted activations, per license serial (hex): the response text.
     pub activations: BTreeMap<String, String>,
+    /// The certificates of the stored revocation lists' signers, per
+    /// certificate serial (hex): so that a partner's or customer's list
+    /// cannot be dropped by leaving out its certificate. (Absent from
+    /// states written before it existed; empty maps are not written, so
+    /// those states keep their signature.)
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub certificates: BTreeMap<String, String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -214,9 +222,16 @@ impl Appliance {
                 }
             }
         }
+        let certificates = self
+            .state
+            .certificates
+            .values()
+            .map(|text| Signed::decode(text))
+            .collect::<Result<Vec<Signed<Certificate>>, Error>>()?;
         Ok(Remembered {
             high_water: self.state.high_water,
             revocations,
+            certificates,
             activations,
             activation_keys,
         })
@@ -232,6 +247,12 @@ impl Appliance {
             self.state
                 .revocations
                 .insert(signer, list.text().to_string());
+        }
+        for cert in &decision.list_certificates {
+            let serial = Serial(cert.unverified().serial).to_string();
+            self.state
+                .certificates
+                .insert(serial, cert.text().to_string());
         }
     }
 

@@ -17,7 +17,7 @@ use entitle_verify::{
 };
 
 use crate::activation::{Activation, Receipt, fingerprint, verify_receipt};
-use crate::cert::{Authority, Capability, Certificate, Chains};
+use crate::cert::{Authority, Capability, Certificate, Chains, Role};
 use crate::envelope::Signed;
 use crate::error::Error;
 use crate::revocation::{Renewal, RevocationList};
@@ -47,6 +47,8 @@ pub struct Remembered {
     pub high_water: u64,
     /// The newest revocation lists seen.
     pub revocations: Vec<Signed<RevocationList>>,
+    /// The certificate chains of their signers.
+    pub certificates: Vec<Signed<Certificate>>,
     /// Accepted activations.
     pub activations: Vec<Signed<Activation>>,
     /// Public halves of the activation keys the appliance holds, per license.
@@ -151,6 +153,9 @@ pub struct Decision<'a> {
     /// The newest revocation lists, one per signer, for the appliance to
     /// remember.
     pub newest_lists: Vec<Signed<RevocationList>>,
+    /// The certificates of those lists' signers, for the appliance to
+    /// remember with them.
+    pub list_certificates: Vec<Signed<Certificate>>,
 }
 
 impl Decision<'_> {
@@ -181,7 +186,26 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
     let mut warnings = Vec::new();
     let mut times: Vec<u64> = Vec::new();
 
-    let (chains, lists) = revocation_lists(material, setting, &mut verdicts, &mut times);
+    // The certificates at hand, and those the appliance kept for the lists
+    // it remembers (so that a list cannot be dropped by leaving out its
+    // signer's certificate).
+    let certificates: Vec<Signed<Certificate>> = material
+        .certificates
+        .iter()
+        .chain(setting.remembered.map_or(&[][..], |r| &r.certificates))
+        .cloned()
+        .collect();
+    let (chains, lists) =
+        revocation_lists(material, &certificates, setting, &mut verdicts, &mut times);
+    let list_certificates: Vec<Signed<Certificate>> = certificates
+        .iter()
+        .filter(|c| {
+            lists
+                .iter()
+                .any(|(_, _, auth)| auth.certificate_serials().contains(&c.unverified().serial))
+        })
+        .cloned()
+        .collect();
     for (i, cert) in material.certificates.iter().enumerate() {
         let subject = entitle_verify::KeyId::of(&cert.unverified().subject);
         let verdict = chains
@@ -219,11 +243,18 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
         }
     }
     for (i, used) in activation_used.into_iter().enumerate() {
-        let verdict = used.unwrap_or_else(|| {
-            Err(Error::Activation(
+        let verdict = match (used, setting.machine, material.activations.get(i)) {
+            (Some(verdict), _, _) => verdict,
+            // Not asked to check activation here: kept if genuine.
+            (None, None, Some(activation)) => chains
+                .signer_of(activation.signer(), |key| {
+                    activation.verify(key).map(|_| ())
+                })
+                .map(|_| ()),
+            (None, _, _) => Err(Error::Activation(
                 "it activates none of the licenses given on this machine".into(),
-            ))
-        });
+            )),
+        };
         verdicts.push((Input::Activation(i), verdict));
     }
 
@@ -311,6 +342,7 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
         warnings,
         clock,
         newest_lists: lists.into_iter().map(|(list, _, _)| list).collect(),
+        list_certificates,
     }
 }
 
@@ -322,7 +354,8 @@ type Lists = Vec<(Signed<RevocationList>, RevocationList, Authority)>;
 /// list signed by a trusted key itself revokes certificates; a list whose
 /// signer's chain includes a revoked certificate counts for nothing.
 fn revocation_lists<'c>(
-    material: &'c Material<'_>,
+    material: &Material<'_>,
+    certificates: &'c [Signed<Certificate>],
     setting: &Setting<'c>,
     verdicts: &mut Vec<(Input, Result<(), Error>)>,
     times: &mut Vec<u64>,
@@ -348,11 +381,7 @@ fn revocation_lists<'c>(
             revoked_certificates.extend(body.certificates.iter().copied());
         }
     }
-    let chains = Chains::new(
-        setting.trusted,
-        &material.certificates,
-        revoked_certificates,
-    );
+    let chains = Chains::new(setting.trusted, certificates, revoked_certificates);
 
     let mut newest: Lists = Vec::new();
     let mut results: Vec<(usize, Result<(), Error>)> = Vec::new();
@@ -519,7 +548,7 @@ fn license<'a>(
         // also destroys its own keys (MODELS.md section 4), which its
         // certificate's tenant names.
         let in_scope = auth.is_vendor()
-            || ((issuer.is_under(auth) || auth.role() == Some(crate::cert::Role::Customer))
+            || ((issuer.is_under(auth) || auth.role() == Some(Role::Customer))
                 && auth
                     .allows(Capability::Revoke, body.issued_at, Some(claims))
                     .is_ok());

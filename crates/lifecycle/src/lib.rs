@@ -18,7 +18,7 @@
 //! ```
 //! use entitle_allocate::Catalog;
 //! use entitle_issue::{Issuer, LicenseSpec, SigningKey};
-//! use entitle_lifecycle::{decide, Capability, Certificate, Limits, Material, Role, Setting, Signed};
+//! use entitle_lifecycle::{decide, Capability, Certificate, Input, Limits, Material, Role, Setting, Signed};
 //! use entitle_verify::{Token, MAX_TOKEN_BYTES};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -56,7 +56,8 @@
 //! let setting = Setting { trusted: &trusted, catalog: &catalog, remembered: None, now,
 //!                         clock_tolerance: 600, build_date: None, machine: None, tenant: None };
 //! let decision = decide(&material, &setting);
-//! assert_eq!(decision.licenses.len(), 1);
+//! assert!(decision.verdict(Input::Token(0)).is_some_and(|v| v.is_ok()));
+//! assert!(decision.verdict(Input::Certificate(0)).is_some_and(|v| v.is_ok()));
 //! assert_eq!(decision.supply.pools[0].seats, 3);
 //! # Ok(())
 //! # }
