@@ -458,6 +458,7 @@ mod mixes {
                         issued_at: ISSUED,
                         licenses: vec![serials[n % serials.len()]],
                         certificates: vec![],
+                        activations: vec![],
                     };
                     out.push(Signed::sign(list, &vendor).unwrap().text().to_string());
                 }

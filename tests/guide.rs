@@ -100,6 +100,17 @@ fn every_command_of_the_reseller_guide_runs_as_written() {
     );
     assert!(
         outputs.last().unwrap().contains("3 usable"),
-        "the new machine runs the license"
+        "the new machine runs the license, its old machine's activation revoked"
+    );
+    let ledger = fs::read_to_string(dir.path().join("reseller.ledger")).unwrap();
+    assert_eq!(
+        ledger.matches(r#""event":"activated""#).count(),
+        2,
+        "{ledger}"
+    );
+    assert_eq!(
+        ledger.matches(r#""event":"receipt_spent""#).count(),
+        1,
+        "{ledger}"
     );
 }

@@ -275,11 +275,14 @@ impl World {
             NOW,
         ]);
         let request = self.write(&format!("{state}.request"), &request);
+        let ledger = format!("{key}.ledger");
         let mut respond = vec![
             "activate",
             "respond",
             "--key",
             key,
+            "--ledger",
+            &ledger,
             "--now",
             NOW,
             "--license",

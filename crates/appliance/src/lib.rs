@@ -66,8 +66,10 @@ pub struct State {
     /// The latest time seen: the clock at each check, and the `issued_at`
     /// of every artifact verified.
     pub high_water: u64,
-    /// The newest revocation list seen, per signer key id (hex): its text,
-    /// so that replaying an older list cannot bring a revoked license back.
+    /// The newest revocation lists seen, keyed by signer key id (hex; more
+    /// than one per signer only when two lists of one sequence number
+    /// conflict): their text, so that replaying an older list cannot bring
+    /// a revoked license back.
     pub revocations: BTreeMap<String, String>,
     /// Pending activation requests, per license serial (hex): the request text.
     pub pending: BTreeMap<String, String>,
@@ -243,10 +245,24 @@ impl Appliance {
     pub fn record(&mut self, decision: &Decision<'_>) {
         self.state.high_water = self.state.high_water.max(decision.clock.high_water());
         for list in &decision.newest_lists {
-            let signer = list.signer().to_string();
-            self.state
-                .revocations
-                .insert(signer, list.text().to_string());
+            let (signer, sequence) = (list.signer(), list.unverified().sequence);
+            // Only a verified newer list of the same signer replaces one;
+            // nothing else ever removes a list the appliance has seen.
+            self.state.revocations.retain(|_, text| {
+                Signed::<RevocationList>::decode(text).map_or(true, |old| {
+                    old.signer() != signer || old.unverified().sequence >= sequence
+                })
+            });
+            if self.state.revocations.values().any(|t| t == list.text()) {
+                continue;
+            }
+            let mut key = signer.to_string();
+            let mut n = 0u32;
+            while self.state.revocations.contains_key(&key) {
+                n = n.saturating_add(1);
+                key = format!("{signer}.{sequence}.{n}");
+            }
+            self.state.revocations.insert(key, list.text().to_string());
         }
         for cert in &decision.list_certificates {
             let serial = Serial(cert.unverified().serial).to_string();

@@ -191,6 +191,12 @@ pub struct RespondArgs {
     /// The deactivation receipt of the license's previous machine (rehosting).
     #[arg(long, value_name = "RECEIPT")]
     pub receipt: Option<String>,
+    /// The signer's activation ledger (JSON lines, append-only; made if
+    /// missing): which machines hold which license, which receipts were
+    /// spent. A license is activated on one machine at a time; a receipt is
+    /// spent once.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub ledger: PathBuf,
     /// The activation request (text or @FILE).
     #[arg(value_name = "REQUEST")]
     pub request: String,
@@ -242,8 +248,10 @@ pub struct RevokeArgs {
     /// A partner certificate serial to revoke. Repeatable.
     #[arg(long = "certificate", value_name = "HEX")]
     pub certificates: Vec<String>,
-    /// A deactivation receipt: revoke (destroy) the license it proves gone.
-    /// Repeatable; text or @FILE.
+    /// A deactivation receipt: revoke the activation it ended, so that the
+    /// machine it was for (restored from a backup, say) cannot use it again;
+    /// the license stays valid where it is activated now. Repeatable; text
+    /// or @FILE. To destroy the license itself, give --serial.
     #[arg(long = "receipt", value_name = "RECEIPT")]
     pub receipts: Vec<String>,
     /// The licenses concerned (text, @FILE): lets the pre-signing check see

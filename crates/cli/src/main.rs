@@ -9,6 +9,7 @@ mod decision;
 mod error;
 mod input;
 mod json;
+mod ledger;
 mod output;
 
 use std::process::ExitCode;

@@ -56,15 +56,23 @@ impl Role {
     }
 
     /// What `entitle partner certify` grants the role when no capability
-    /// is named, as the table of MODELS.md section 4 says: activate, destroy
-    /// (revoke) and obtain free extra keys for customers, system integrators
-    /// and service providers; none of these for resellers, distributors and
-    /// partners. (Download and service quotes are not entitle operations.)
+    /// is named, from the table of MODELS.md section 4: activate, destroy
+    /// (revoke) and obtain free extra keys for system integrators and
+    /// service providers, destroy and extra keys for customers; none of
+    /// these for resellers, distributors and partners. (Download and service
+    /// quotes are not entitle operations.)
     /// Extra keys are always bounded by the annual-model licenses the holder
     /// has (docs/catalog.md, "Free extra keys").
+    ///
+    /// A customer's preset does not include `activate`: node locking would
+    /// mean nothing if the customer could activate its licenses itself. A
+    /// customer activates only where its certificate grants `activate`
+    /// explicitly, and only licenses it issued (free extra keys), one
+    /// machine each, through its ledger.
     pub fn preset(self) -> Vec<Capability> {
         match self {
-            Role::Customer | Role::SystemIntegrator | Role::ServiceProvider => vec![
+            Role::Customer => vec![Capability::Revoke, Capability::ExtraKeys],
+            Role::SystemIntegrator | Role::ServiceProvider => vec![
                 Capability::Activate,
                 Capability::Revoke,
                 Capability::ExtraKeys,

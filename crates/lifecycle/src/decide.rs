@@ -440,7 +440,18 @@ fn revocation_lists<'c>(
                 detail: "internal: list vanished".into(),
             })?;
             if newest.iter().any(|(l, _, _)| l.text() == list.text()) {
-                return Ok(());
+                // Two lists of one signer with one sequence number and
+                // different contents: both revoke (so neither can un-revoke
+                // what the other names), and both are reported.
+                let sequence = list.unverified().sequence;
+                let conflict = newest.iter().any(|(l, b, _)| {
+                    l.signer() == list.signer() && b.sequence == sequence && l.text() != list.text()
+                });
+                return if conflict {
+                    Err(Error::Conflict { sequence })
+                } else {
+                    Ok(())
+                };
             }
             let newer = newest
                 .iter()
@@ -571,6 +582,8 @@ fn license<'a>(
     if let Some(machine) = setting.machine {
         activated(
             token,
+            &issuer,
+            lists,
             machine,
             setting,
             chains,
@@ -625,12 +638,15 @@ fn renewed(
 }
 
 /// Refuses unless the license is activated on this machine: an activation
-/// (remembered, or offered now) signed by a party allowed to activate this
-/// license, for this machine's fingerprint, bound to an activation key the
-/// appliance still holds, and not ended by a receipt.
+/// (remembered, or offered now) signed by the license's issuer, which must
+/// be allowed to activate it, for this machine's fingerprint, bound to an
+/// activation key the appliance still holds, neither ended by a receipt
+/// nor revoked.
 #[allow(clippy::too_many_arguments)] // the decision's inputs, by reference
 fn activated(
     token: &Token<'_>,
+    issuer: &Authority,
+    lists: &Lists,
     machine: &[u8],
     setting: &Setting<'_>,
     chains: &Chains<'_>,
@@ -669,6 +685,25 @@ fn activated(
                     return Err(Error::Activation("it is for another license".into()));
                 }
                 auth.allows(Capability::Activate, body.issued_at, Some(claims))?;
+                // The license names who activates it: the key that issued
+                // it, and no one else, so that one ledger counts its
+                // machines (docs/reseller-offline-activation.md).
+                if auth.key() != issuer.key() {
+                    return Err(Error::Activation(format!(
+                        "it is signed by {}, but only {}, which issued the license, activates it",
+                        auth.name(),
+                        issuer.name()
+                    )));
+                }
+                let revoked = lists.iter().any(|(_, list, by)| {
+                    list.revokes_activation(body.nonce)
+                        && (by.is_vendor() || issuer.is_under(by))
+                });
+                if revoked {
+                    return Err(Error::Activation(
+                        "this activation was revoked (its machine was deactivated)".into(),
+                    ));
+                }
                 if body.fingerprint != fingerprint(claims.product, machine) {
                     return Err(Error::Activation("it is for another machine".into()));
                 }

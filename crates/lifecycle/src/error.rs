@@ -61,6 +61,12 @@ pub enum Error {
         /// Sequence number of the newest list seen.
         newest: u64,
     },
+    /// Two revocation lists of one signer with one sequence number and
+    /// different contents.
+    Conflict {
+        /// The sequence number they share.
+        sequence: u64,
+    },
     /// The clock reads earlier than times already seen.
     ClockSetBack {
         /// The clock.
@@ -119,6 +125,10 @@ impl fmt::Display for Error {
             Error::Replay { sequence, newest } => write!(
                 f,
                 "revocation list {sequence} is older than list {newest} of the same signer, which is at hand or this appliance has seen; an old list cannot be replayed"
+            ),
+            Error::Conflict { sequence } => write!(
+                f,
+                "revocation list {sequence} conflicts with another list {sequence} of the same signer; what both revoke stays revoked"
             ),
             Error::ClockSetBack { now, seen } => write!(
                 f,

@@ -75,6 +75,7 @@ mod cert;
 mod decide;
 mod envelope;
 mod error;
+mod ledger;
 mod revocation;
 
 pub use activation::{Activation, FINGERPRINT_LEN, Receipt, Request, fingerprint, verify_receipt};
@@ -85,4 +86,5 @@ pub use cert::{
 pub use decide::{Clock, Decision, Input, Material, Remembered, Setting, Usable, decide};
 pub use envelope::{Artifact, MAX_ARTIFACT_LEN, Signed};
 pub use error::{Error, ErrorKind};
+pub use ledger::{Ledger, LedgerEntry, MACHINES_PER_LICENSE};
 pub use revocation::{Renewal, RevocationList};

@@ -8,12 +8,17 @@ use serde::{Deserialize, Serialize};
 use crate::cert::KeyIdBytes;
 use crate::envelope::{Artifact, version_1};
 
-/// A signed list of revoked licenses and certificates. Lists are
-/// cumulative: each replaces the signer's earlier ones, and an appliance
-/// refuses a list whose sequence number is below the newest it has seen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A signed list of revoked licenses, certificates and activations. Lists
+/// are cumulative: each replaces the signer's earlier ones, and an
+/// appliance refuses a list whose sequence number is below the newest it
+/// has seen.
+///
+/// Format 1 has no `activations`; format 2 adds them at the end. A list is
+/// written in format 1 whenever it revokes no activation, so that every
+/// appliance reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevocationList {
-    /// Format version: 1.
+    /// Format version: 1, or 2 when `activations` is not empty.
     pub version: u8,
     /// Key id of the signer (the vendor, or a partner allowed to revoke).
     pub signer: KeyIdBytes,
@@ -25,12 +30,92 @@ pub struct RevocationList {
     pub licenses: Vec<[u8; 8]>,
     /// Revoked partner certificates (certificate serials).
     pub certificates: Vec<[u8; 8]>,
+    /// Revoked activations (the nonces of activation responses): the
+    /// machine each was for no longer holds the license, the license itself
+    /// stays valid elsewhere. Format 2.
+    pub activations: Vec<[u8; 8]>,
 }
 
 impl RevocationList {
     /// Whether the license `serial` is on the list.
     pub fn revokes(&self, serial: Serial) -> bool {
         self.licenses.contains(&serial.0)
+    }
+
+    /// Whether the activation with `nonce` is on the list.
+    pub fn revokes_activation(&self, nonce: [u8; 8]) -> bool {
+        self.activations.contains(&nonce)
+    }
+
+    /// The format a list with these entries is written in.
+    pub fn version_for(activations: &[[u8; 8]]) -> u8 {
+        if activations.is_empty() { 1 } else { 2 }
+    }
+}
+
+impl Serialize for RevocationList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple as _;
+        let v2 = self.version == 2;
+        let mut fields = serializer.serialize_tuple(if v2 { 7 } else { 6 })?;
+        fields.serialize_element(&self.version)?;
+        fields.serialize_element(&self.signer)?;
+        fields.serialize_element(&self.sequence)?;
+        fields.serialize_element(&self.issued_at)?;
+        fields.serialize_element(&self.licenses)?;
+        fields.serialize_element(&self.certificates)?;
+        if v2 {
+            fields.serialize_element(&self.activations)?;
+        }
+        fields.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for RevocationList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = RevocationList;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a revocation list")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                fn next<'de, T: Deserialize<'de>, A: serde::de::SeqAccess<'de>>(
+                    seq: &mut A,
+                    index: usize,
+                ) -> Result<T, A::Error> {
+                    seq.next_element()?.ok_or_else(|| {
+                        serde::de::Error::invalid_length(index, &"a revocation list")
+                    })
+                }
+                let version: u8 = next(&mut seq, 0)?;
+                let signer = next(&mut seq, 1)?;
+                let sequence = next(&mut seq, 2)?;
+                let issued_at = next(&mut seq, 3)?;
+                let licenses = next(&mut seq, 4)?;
+                let certificates = next(&mut seq, 5)?;
+                let activations = if version == 2 {
+                    next(&mut seq, 6)?
+                } else {
+                    Vec::new()
+                };
+                Ok(RevocationList {
+                    version,
+                    signer,
+                    sequence,
+                    issued_at,
+                    licenses,
+                    certificates,
+                    activations,
+                })
+            }
+        }
+        deserializer.deserialize_tuple(7, Fields)
     }
 }
 
@@ -43,7 +128,15 @@ impl Artifact for RevocationList {
     }
 
     fn check(&self) -> Result<(), String> {
-        version_1(self.version)
+        match self.version {
+            1 | 2 if self.version == Self::version_for(&self.activations) => Ok(()),
+            1 | 2 => Err(format!(
+                "format {} with {} activations: format 2 exactly when it revokes activations",
+                self.version,
+                self.activations.len()
+            )),
+            other => Err(format!("version {other} (this entitle reads 1 and 2)")),
+        }
     }
 }
 

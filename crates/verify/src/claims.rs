@@ -59,10 +59,7 @@ pub struct Serial(pub [u8; 8]);
 
 impl fmt::Display for Serial {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        crate::hex::Hex(&self.0).fmt(f)
     }
 }
 

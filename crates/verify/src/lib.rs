@@ -72,6 +72,7 @@ mod armor;
 mod claims;
 mod error;
 pub mod format;
+mod hex;
 mod key;
 pub mod names;
 mod stack;
@@ -84,6 +85,7 @@ pub use armor::{ArtifactKind, INVISIBLE, QUOTES, is_paste_noise, unwrap_paste};
 pub use claims::{Claims, Features, Kind, SeatModel, Serial};
 pub use error::{Error, ErrorKind, Field};
 pub use format::{MAX_TOKEN_BYTES, PREFIX};
+pub use hex::Hex;
 pub use key::{
     KeyId, MAX_CONTEXT_LEN, MAX_MESSAGE_LEN, PUBLIC_KEY_LEN, PublicKey, SIGNATURE_LEN, Signer,
 };

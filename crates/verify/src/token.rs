@@ -61,7 +61,12 @@ impl<'a> Token<'a> {
         let edition = name(r.str(Field::Edition)?, Field::Edition)?;
         let seats = positive(r.varint(Field::Seats)?, Field::Seats)?;
         let cap = if has(flags::CAP) {
-            Some(positive(r.varint(Field::Cap)?, Field::Cap)?)
+            let cap = positive(r.varint(Field::Cap)?, Field::Cap)?;
+            // A cap below the token's own seats grants nothing it says.
+            if cap < seats {
+                return Err(Error::Invalid(Field::Cap));
+            }
+            Some(cap)
         } else {
             None
         };

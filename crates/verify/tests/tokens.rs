@@ -424,6 +424,11 @@ fn the_parser_refuses_what_the_format_forbids() {
     assert_eq!(edited(|b| b[31] = 0), Err(Error::Invalid(Field::Seats)));
     assert_eq!(edited(|b| b[32] = 0), Err(Error::Invalid(Field::Cap)));
     assert_eq!(
+        edited(|b| b[32] = 2),
+        Err(Error::Invalid(Field::Cap)),
+        "a cap below the token's own 3 seats"
+    );
+    assert_eq!(
         edited(|b| {
             let issued: [u8; 4] = b[33..37].try_into().unwrap();
             b[37..41].copy_from_slice(&issued);

@@ -15,6 +15,7 @@ use crate::cli::{
 use crate::decision::{Where, decide_sorted};
 use crate::error::CliError;
 use crate::input::{read_public_keys, read_tokens};
+use crate::ledger;
 use crate::output::say;
 
 /// Runs an activation command.
@@ -121,15 +122,23 @@ fn respond(args: &RespondArgs) -> Result<(), CliError> {
             .allows(Capability::Activate, now, Some(license.claims()))
             .map_err(|e| lifecycle_error(&e, ""))?;
     }
-    if let Some(receipt) = &args.receipt {
-        check_receipt(
+    let ended = match &args.receipt {
+        Some(receipt) => Some(check_receipt(
             &read_one(receipt, "deactivation receipt")?,
             &signer,
             license.serial(),
-        )?;
-    }
+        )?),
+        None => None,
+    };
+    let ledger = ledger::read(&args.ledger)?;
+    let entries = ledger
+        .admit(&request, ended.as_ref(), now)
+        .map_err(|e| lifecycle_error(&e, ""))?;
     let activation = Activation::answer(&request, signer.key.id(), now);
     let signed = Signed::sign(activation, &signer.key).map_err(|e| lifecycle_error(&e, ""))?;
+    // In the ledger before it is handed out: a crash between the two leaves
+    // the ledger counting a machine that has no response, never the reverse.
+    ledger::append(&args.ledger, &entries)?;
     if args.signer.json {
         #[derive(Serialize)]
         struct Out<'a> {
@@ -150,7 +159,7 @@ fn respond(args: &RespondArgs) -> Result<(), CliError> {
 /// A receipt must end an activation of this license, signed by the key that
 /// activation bound, and the activation itself must chain to a trusted key
 /// (the vendor's, or the signer's own when it is the vendor).
-fn check_receipt(text: &str, signer: &Signer, serial: Serial) -> Result<(), CliError> {
+fn check_receipt(text: &str, signer: &Signer, serial: Serial) -> Result<Activation, CliError> {
     let receipt =
         Signed::<Receipt>::decode(text).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
     let ended = verify_receipt(&receipt).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
@@ -174,7 +183,7 @@ fn check_receipt(text: &str, signer: &Signer, serial: Serial) -> Result<(), CliE
             Serial(body.serial)
         )));
     }
-    Ok(())
+    Ok(body)
 }
 
 /// On the appliance: the response must answer this appliance's pending

@@ -245,7 +245,7 @@ fn show(args: &ShowArgs) -> Result<(), CliError> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    entitle_verify::Hex(bytes).to_string()
 }
 
 #[derive(Serialize)]

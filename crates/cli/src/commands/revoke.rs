@@ -21,7 +21,7 @@ fn parse_serial(hex: &str, flag: &str) -> Result<[u8; 8], CliError> {
 }
 
 fn hex(serial: &[u8; 8]) -> String {
-    serial.iter().map(|b| format!("{b:02x}")).collect()
+    entitle_verify::Hex(serial).to_string()
 }
 
 /// Runs `entitle revoke`.
@@ -44,14 +44,17 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
     for serial in &args.serials {
         licenses.push(parse_serial(serial, "--serial")?);
     }
+    let mut activations = Vec::new();
     for receipt in &args.receipts {
         let text = read_one(receipt, "deactivation receipt")?;
         let receipt =
             Signed::<Receipt>::decode(&text).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
         let ended = verify_receipt(&receipt).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
-        licenses.push(ended.unverified().serial);
+        activations.push(ended.unverified().nonce);
     }
     let mut certificates = Vec::new();
+    activations.sort_unstable();
+    activations.dedup();
     for serial in &args.certificates {
         certificates.push(parse_serial(serial, "--certificate")?);
     }
@@ -59,18 +62,23 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
     licenses.dedup();
     certificates.sort_unstable();
     certificates.dedup();
-    if licenses.is_empty() && certificates.is_empty() && args.sequence == 0 {
+    if licenses.is_empty()
+        && certificates.is_empty()
+        && activations.is_empty()
+        && args.sequence == 0
+    {
         return Err(CliError::input(
             "nothing to revoke: give --serial, --receipt or --certificate",
         ));
     }
     let list = RevocationList {
-        version: 1,
+        version: RevocationList::version_for(&activations),
         signer: signer.key.id().0,
         sequence: args.sequence,
         issued_at: now,
         licenses,
         certificates,
+        activations,
     };
     let signed = Signed::sign(list, &signer.key).map_err(|e| lifecycle_error(&e, ""))?;
     if args.signer.json {
@@ -82,6 +90,7 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
             issued_at: String,
             licenses: Vec<String>,
             certificates: Vec<String>,
+            activations: Vec<String>,
         }
         let body = signed.unverified();
         let json = Out {
@@ -91,6 +100,7 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
             issued_at: Utc(body.issued_at).to_string(),
             licenses: body.licenses.iter().map(hex).collect(),
             certificates: body.certificates.iter().map(hex).collect(),
+            activations: body.activations.iter().map(hex).collect(),
         };
         say!(
             "{}",

@@ -1,0 +1,367 @@
+//! The appliance holds against someone with its disk, and receipts cannot
+//! be forged: each finding of the security review, through the real binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::world::{NOW, T0, World};
+use entitle_issue::SigningKey;
+use entitle_lifecycle::{Activation, Receipt, Signed};
+use serde_json::Value;
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+/// `activate request` on `machine` into `state`: the request's `@file`.
+fn request(w: &World, state: &str, machine: &str, license: &str) -> String {
+    let request = w.ok(&[
+        "activate",
+        "request",
+        "--state-dir",
+        state,
+        "--machine-id",
+        machine,
+        "--license",
+        license,
+        "--now",
+        NOW,
+    ]);
+    w.write(&format!("{state}.request"), &request)
+}
+
+/// The reseller answers `request`, with a receipt if given.
+fn respond(
+    w: &World,
+    license: &str,
+    request: &str,
+    receipt: Option<&str>,
+) -> (i32, String, String) {
+    let mut args = vec![
+        "activate",
+        "respond",
+        "--key",
+        "reseller.key",
+        "--cert",
+        "reseller.cert",
+        "--public",
+        "vendor.public.pem",
+        "--ledger",
+        "reseller.key.ledger",
+        "--now",
+        NOW,
+        "--license",
+        license,
+    ];
+    if let Some(receipt) = receipt {
+        args.extend(["--receipt", receipt]);
+    }
+    args.push(request);
+    w.run(&args)
+}
+
+fn deactivate(w: &World, state: &str, machine: &str, license: &str) -> String {
+    let receipt = w.ok(&[
+        "activate",
+        "deactivate",
+        "--state-dir",
+        state,
+        "--machine-id",
+        machine,
+        "--license",
+        license,
+        "--now",
+        NOW,
+    ]);
+    w.write(&format!("{state}.receipt"), &receipt)
+}
+
+fn runs_on(w: &World, state: &str, machine: &str, extra: &[&str]) -> (i32, String) {
+    let mut args = vec![
+        "--now",
+        NOW,
+        "--state-dir",
+        state,
+        "--machine-id",
+        machine,
+        "--require-activation",
+    ];
+    args.extend_from_slice(extra);
+    let (code, _, err) = w.verify(&args);
+    (code, err)
+}
+
+/// A reseller license activated on machine A (state `a`).
+fn activated_on_a(grants: &[&str]) -> (World, String) {
+    let w = World::new();
+    w.partners(grants);
+    let license = w.license("license.txt", "reseller.key", Some("reseller.cert"), &[]);
+    let (code, err) = w.activate(
+        "a",
+        "machine-a",
+        &license,
+        "reseller.key",
+        Some("reseller.cert"),
+    );
+    assert_eq!(code, 0, "{err}");
+    (w, license)
+}
+
+#[test]
+fn a_receipt_whose_activation_chains_to_no_trusted_key_is_refused() {
+    let (w, license) = activated_on_a(&["issue", "activate"]);
+    let serial = w.serial(&license);
+    // A receipt made up end to end: an "activation" signed by a key of the
+    // forger's, ended by an "appliance" key of the forger's.
+    let forger = SigningKey::generate().unwrap();
+    let appliance = SigningKey::generate().unwrap();
+    let serial: [u8; 8] = u64::from_str_radix(&serial, 16).unwrap().to_be_bytes();
+    let activation = Signed::sign(
+        Activation {
+            version: 1,
+            signer: forger.id().0,
+            serial,
+            fingerprint: [1; 16],
+            nonce: [2; 8],
+            appliance: appliance.public_key().to_bytes(),
+            issued_at: 1_800_000_000,
+        },
+        &forger,
+    )
+    .unwrap();
+    let receipt = Signed::sign(
+        Receipt {
+            version: 1,
+            signer: appliance.id().0,
+            activation: activation.text().to_string(),
+            deactivated_at: 1_800_000_000,
+        },
+        &appliance,
+    )
+    .unwrap();
+    let receipt = w.write("forged.receipt", receipt.text());
+    let b = request(&w, "b", "machine-b", &license);
+    let (code, _, err) = respond(&w, &license, &b, Some(&receipt));
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("does not chain to a trusted key"), "{err}");
+}
+
+#[test]
+fn a_receipt_is_spent_once_and_a_second_machine_needs_one() {
+    let (w, license) = activated_on_a(&["issue", "activate"]);
+    // Machine B without a receipt: A holds the license.
+    let b = request(&w, "b", "machine-b", &license);
+    let (code, _, err) = respond(&w, &license, &b, None);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("activated on another machine"), "{err}");
+    // A deactivates; its receipt moves the license to B ...
+    let receipt = deactivate(&w, "a", "machine-a", &license);
+    let (code, _, err) = respond(&w, &license, &b, Some(&receipt));
+    assert_eq!(code, 0, "{err}");
+    // ... once: the same receipt does not move it to C as well.
+    fs::write(w.path("machine-c"), "machine-c\n").unwrap();
+    let c = request(&w, "c", "machine-c", &license);
+    let (code, _, err) = respond(&w, &license, &c, Some(&receipt));
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("a receipt is spent once"), "{err}");
+    let (code, _, err) = respond(&w, &license, &c, None);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("activated on another machine"), "{err}");
+}
+
+#[test]
+fn revoking_a_move_receipt_ends_only_the_old_machine() {
+    let (w, license) = activated_on_a(&["issue", "activate", "revoke"]);
+    // Root keeps a copy of A's state from before the move.
+    copy_dir(&w.path("a"), &w.path("a-backup"));
+    let receipt = deactivate(&w, "a", "machine-a", &license);
+    let b = request(&w, "b", "machine-b", &license);
+    let (code, response, err) = respond(&w, &license, &b, Some(&receipt));
+    assert_eq!(code, 0, "{err}");
+    let response = w.write("b.response", &response);
+    w.ok(&[
+        "activate",
+        "accept",
+        "--public",
+        "vendor.public.pem",
+        "--state-dir",
+        "b",
+        "--machine-id",
+        "machine-b",
+        "--license",
+        &license,
+        "--now",
+        NOW,
+        &response,
+    ]);
+    let list = w.ok(&[
+        "revoke",
+        "--key",
+        "reseller.key",
+        "--cert",
+        "reseller.cert",
+        "--public",
+        "vendor.public.pem",
+        "--now",
+        NOW,
+        "--sequence",
+        "1",
+        "--receipt",
+        &receipt,
+    ]);
+    let list = w.write("list.txt", &list);
+    // The restored backup of A: its activation is revoked.
+    let (code, err) = runs_on(&w, "a-backup", "machine-a", &[&license, &list]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("this activation was revoked"), "{err}");
+    // B keeps the license.
+    let (code, err) = runs_on(&w, "b", "machine-b", &[&license, &list]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_customer_cannot_activate_the_vendors_license() {
+    let w = World::new();
+    // The customer preset grants no activation ...
+    w.customer("FIRMA-000123");
+    let license = w.license("license.txt", "vendor.secret.pem", None, &[]);
+    let (code, err) = w.activate(
+        "a",
+        "machine-a",
+        &license,
+        "customer.key",
+        Some("customer.cert"),
+    );
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("may not activate"), "{err}");
+    // ... and a customer granted `activate` explicitly activates only the
+    // licenses it issued itself, not the vendor's.
+    let cert = w.ok(&[
+        "partner",
+        "certify",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        T0,
+        "--subject",
+        "customer.pub",
+        "--name",
+        "Firma",
+        "--role",
+        "customer",
+        "--grant",
+        "activate",
+        "--tenant",
+        "FIRMA-000123",
+        "--not-after",
+        "2029-01-01",
+    ]);
+    w.write("granted.cert", &cert);
+    fs::write(w.path("machine-c"), "machine-c\n").unwrap();
+    for machine in ["machine-a", "machine-b", "machine-c"] {
+        // The customer keeps its own ledger: it may throw it away. The
+        // appliance does not depend on it.
+        let _ = fs::remove_file(w.path("customer.key.ledger"));
+        let state = format!("{machine}-state");
+        let (code, err) = w.activate(
+            &state,
+            machine,
+            &license,
+            "customer.key",
+            Some("granted.cert"),
+        );
+        assert_eq!(code, 4, "{machine}: {err}");
+        assert!(
+            err.contains("which issued the license, activates it"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_revoked_partners_list_counts_for_nothing() {
+    let w = World::new();
+    w.partners(&["issue", "revoke"]);
+    let own = w.license("own.txt", "reseller.key", Some("reseller.cert"), &[]);
+    let list = w.revoke(
+        "partner-list.txt",
+        "reseller.key",
+        Some("reseller.cert"),
+        &[&own],
+    );
+    let shown: Value =
+        serde_json::from_str(&w.ok(&["partner", "show", "--json", "@reseller.cert"])).unwrap();
+    let reseller = shown[0]["serial"].as_str().unwrap().to_string();
+    let vendor_list = w.ok(&[
+        "revoke",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        NOW,
+        "--sequence",
+        "1",
+        "--certificate",
+        &reseller,
+    ]);
+    let vendor_list = w.write("vendor-list.txt", &vendor_list);
+    let (_, json, _) = w.verify(&["--now", NOW, &list, &vendor_list, "@reseller.cert"]);
+    let verdicts: Vec<(String, String)> = json["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["verdict"].as_str().unwrap().to_string(),
+                i["reason"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(verdicts[0].0, "refused", "{json}");
+    assert!(verdicts[0].1.contains("was revoked"), "{json}");
+}
+
+#[test]
+fn two_lists_with_one_sequence_number_both_revoke_and_are_reported() {
+    let w = World::new();
+    let x = w.license("x.txt", "vendor.secret.pem", None, &[]);
+    let y = w.license(
+        "y.txt",
+        "vendor.secret.pem",
+        None,
+        &["--tenant", "FIRMA-000999"],
+    );
+    let a = w.revoke("a.txt", "vendor.secret.pem", None, &[&x]);
+    let b = w.revoke("b.txt", "vendor.secret.pem", None, &[&y]);
+    for order in [[&a, &b], [&b, &a]] {
+        let (code, json, err) = w.verify(&["--now", NOW, &x, &y, order[0], order[1]]);
+        assert_eq!(code, 4, "neither license counts: {json}");
+        assert!(err.contains("was revoked"), "{err}");
+        let conflicts = json["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| {
+                i["reason"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("conflicts")
+            })
+            .count();
+        assert_eq!(conflicts, 2, "{json}");
+    }
+    // An appliance that saw one keeps both once it saw the other.
+    let (code, _, _) = w.verify(&["--state-dir", "app", "--now", NOW, &x, &y, &a]);
+    assert_eq!(code, 0, "y still counts");
+    let (code, _, _) = w.verify(&["--state-dir", "app", "--now", NOW, &x, &y, &b]);
+    assert_eq!(code, 4);
+    let (code, _, _) = w.verify(&["--state-dir", "app", "--now", NOW, &x, &y]);
+    assert_eq!(code, 4, "both lists remembered");
+}
