@@ -365,3 +365,164 @@ fn two_lists_with_one_sequence_number_both_revoke_and_are_reported() {
     let (code, _, _) = w.verify(&["--state-dir", "app", "--now", NOW, &x, &y]);
     assert_eq!(code, 4, "both lists remembered");
 }
+
+/// Accepts the reseller's response to `state`'s request on `machine`,
+/// with `extra` arguments (a `--tpm`).
+fn activate_on(w: &World, state: &str, machine: &str, license: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "activate",
+        "request",
+        "--state-dir",
+        state,
+        "--machine-id",
+        machine,
+        "--license",
+        license,
+        "--now",
+        NOW,
+    ];
+    args.extend_from_slice(extra);
+    let req = w.ok(&args);
+    let req = w.write(&format!("{state}.request"), &req);
+    let (code, response, err) = respond(w, license, &req, None);
+    assert_eq!(code, 0, "{err}");
+    let response = w.write(&format!("{state}.response"), &response);
+    let mut args = vec![
+        "activate",
+        "accept",
+        "--public",
+        "vendor.public.pem",
+        "--state-dir",
+        state,
+        "--machine-id",
+        machine,
+        "--license",
+        license,
+        "--now",
+        NOW,
+        &response,
+    ];
+    args.extend_from_slice(extra);
+    w.ok(&args);
+    response
+}
+
+#[test]
+fn deleting_the_state_and_its_key_but_keeping_the_activation_key_is_refused() {
+    let w = World::new();
+    w.partners(&["issue", "activate"]);
+    let license = w.license("license.txt", "reseller.key", Some("reseller.cert"), &[]);
+    let response = activate_on(&w, "a", "machine-a", &license, &[]);
+    for file in [
+        "state.json",
+        "appliance.key",
+        "appliance.pub",
+        "counter.json",
+    ] {
+        fs::remove_file(w.path("a").join(file)).unwrap();
+    }
+    let (code, err) = runs_on(&w, "a", "machine-a", &[&license, &response]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("appliance state missing or altered: re-activate"),
+        "{err}"
+    );
+    assert!(
+        !w.path("a").join("state.json").exists(),
+        "nothing started afresh"
+    );
+}
+
+#[test]
+fn restoring_an_older_state_file_is_refused() {
+    let w = World::new();
+    let x = w.license("x.txt", "vendor.secret.pem", None, &[]);
+    let (code, _, err) = w.verify(&["--state-dir", "app", "--now", NOW, &x]);
+    assert_eq!(code, 0, "{err}");
+    let old = fs::read(w.path("app").join("state.json")).unwrap();
+    // The appliance then sees a revocation list ...
+    let list = w.revoke("list.txt", "vendor.secret.pem", None, &[&x]);
+    let (code, _, _) = w.verify(&["--state-dir", "app", "--now", NOW, &x, &list]);
+    assert_eq!(code, 4);
+    // ... root puts the older (validly signed) state file back.
+    fs::write(w.path("app").join("state.json"), old).unwrap();
+    let (code, _, err) = w.verify(&["--state-dir", "app", "--now", NOW, &x]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("restored from an older copy"), "{err}");
+}
+
+#[cfg(feature = "tpm")]
+mod tpm {
+    //! The TPM platform against a software TPM: `.ci/run` starts two swtpm
+    //! instances and names them in ENTITLE_TEST_TPM and ENTITLE_TEST_TPM2.
+    //! With the feature on and no TPM named, these tests fail: they are
+    //! never skipped.
+
+    use super::*;
+
+    fn tcti(var: &str) -> String {
+        std::env::var(var).unwrap_or_else(|_| {
+            panic!("{var} names no TPM (e.g. swtpm:host=127.0.0.1,port=2321); .ci/run starts one")
+        })
+    }
+
+    #[test]
+    fn on_a_tpm_a_restored_copy_of_the_whole_state_directory_is_refused() {
+        let w = World::new();
+        let tpm = tcti("ENTITLE_TEST_TPM");
+        w.partners(&["issue", "activate"]);
+        let license = w.license("license.txt", "reseller.key", Some("reseller.cert"), &[]);
+        activate_on(&w, "a", "machine-a", &license, &["--tpm", &tpm]);
+        assert!(w.path("a").join("sealed.json").exists());
+        assert!(
+            !w.path("a").join("appliance.key").exists(),
+            "no key on disk"
+        );
+        let boot = |w: &World| {
+            let (code, _, err) = w.verify(&[
+                "--now",
+                NOW,
+                "--state-dir",
+                "a",
+                "--tpm",
+                &tpm,
+                "--require-activation",
+                &license,
+            ]);
+            (code, err)
+        };
+        assert_eq!(boot(&w).0, 0);
+        // Root copies every file of the directory, the appliance runs on,
+        // root puts the whole copy back: the TPM's counter has moved on.
+        copy_dir(&w.path("a"), &w.path("copy"));
+        assert_eq!(boot(&w).0, 0);
+        fs::remove_dir_all(w.path("a")).unwrap();
+        copy_dir(&w.path("copy"), &w.path("a"));
+        let (code, err) = boot(&w);
+        assert_eq!(code, 4, "{err}");
+        assert!(err.contains("restored from an older copy"), "{err}");
+    }
+
+    #[test]
+    fn on_a_tpm_the_state_copied_to_another_machine_is_refused() {
+        let w = World::new();
+        let (tpm, other) = (tcti("ENTITLE_TEST_TPM"), tcti("ENTITLE_TEST_TPM2"));
+        w.partners(&["issue", "activate"]);
+        let license = w.license("license.txt", "reseller.key", Some("reseller.cert"), &[]);
+        activate_on(&w, "a", "machine-a", &license, &["--tpm", &tpm]);
+        // The whole directory, and the same machine-id file, on a machine
+        // with another TPM.
+        let (code, _, err) = w.verify(&[
+            "--now",
+            NOW,
+            "--state-dir",
+            "a",
+            "--tpm",
+            &other,
+            "--require-activation",
+            &license,
+        ]);
+        assert_eq!(code, 4, "{err}");
+        assert!(err.contains("appliance state missing or altered"), "{err}");
+    }
+}

@@ -12,17 +12,23 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `appliance.key` | the appliance key (PKCS#8, 0600), made at the first activation request; signs `state.json` |
+//! | `state.json` | the state below, signed by the platform's sealing key, replaced atomically |
 //! | `activation-<serial>.key` | one key per activated license (0600): bound by the activation, deleted on deactivation |
-//! | `state.json` | the state below, signed by the appliance key, replaced atomically |
+//! | `appliance.key`, `counter.json` | the sealing key and the counter of the [`FilePlatform`]; a TPM keeps both instead |
 //!
-//! Losing or editing the state cannot revive an expired license: an edited
-//! file fails its signature; a deleted one, where the appliance key exists,
-//! is refused; and without any state the high-water mark falls back to the
-//! newest `issued_at` of the artifacts at hand (docs/threat-model.md).
+//! The state fails closed: an edited file fails its signature; a state or
+//! sealing key that is missing while the other, or an activation key, is
+//! there is refused; a state older than the platform's counter (restored
+//! from a copy) is refused; all with "appliance state missing or altered:
+//! re-activate". Without any state the clock's floor is the newest
+//! `issued_at` of the material at hand (docs/threat-model.md).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod platform;
+#[cfg(feature = "tpm")]
+mod tpm;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -38,17 +44,25 @@ use entitle_lifecycle::{
 };
 use entitle_verify::format::STATE_CONTEXT;
 use entitle_verify::{PublicKey, SIGNATURE_LEN, Serial};
+pub use platform::{FilePlatform, Platform};
 use rand::rand_core::TryRng as _;
 use rand::rngs::SysRng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
+#[cfg(feature = "tpm")]
+pub use tpm::TpmPlatform;
 
 /// A key error, as the life-cycle error the CLI maps to an exit code.
-fn key_error(error: entitle_issue::Error) -> Error {
+pub(crate) fn key_error(error: entitle_issue::Error) -> Error {
     Error::Key(error.to_string())
 }
 
-fn read_key(path: &Path) -> Result<Option<SigningKey>, Error> {
+/// The error of a state that cannot be trusted: exit 4, re-activate.
+pub(crate) fn lost(detail: String) -> Error {
+    Error::StateLost(detail)
+}
+
+pub(crate) fn read_key(path: &Path) -> Result<Option<SigningKey>, Error> {
     match fs::read_to_string(path) {
         Ok(pem) => SigningKey::from_pem(&pem)
             .map(Some)
@@ -75,6 +89,11 @@ pub struct State {
     pub pending: BTreeMap<String, String>,
     /// Accepted activations, per license serial (hex): the response text.
     pub activations: BTreeMap<String, String>,
+    /// The platform counter's value this state was written with. (0 in
+    /// states written before it existed; 0 is not written, so those states
+    /// keep their signature.)
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub counter: u64,
     /// The certificates of the stored revocation lists' signers, per
     /// certificate serial (hex): so that a partner's or customer's list
     /// cannot be dropped by leaving out its certificate. (Absent from
@@ -82,6 +101,10 @@ pub struct State {
     /// those states keep their signature.)
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub certificates: BTreeMap<String, String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize, Deserialize)]
@@ -95,15 +118,15 @@ struct StateFile {
 #[derive(Debug)]
 pub struct Appliance {
     dir: PathBuf,
+    platform: Box<dyn Platform>,
     key: Option<SigningKey>,
     /// The state.
     pub state: State,
 }
 
-const KEY_FILE: &str = "appliance.key";
 const STATE_FILE: &str = "state.json";
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+pub(crate) fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -111,86 +134,100 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 }
 
 impl Appliance {
-    /// Opens (or starts) the state in `dir`. Refuses a state that was
-    /// deleted or altered after the appliance made its key.
-    pub fn open(dir: &Path) -> Result<Appliance, Error> {
+    /// Opens (or starts) the state in `dir` on `platform`. Refuses a state
+    /// that was deleted, altered, or restored from an older copy.
+    pub fn open(dir: &Path, mut platform: Box<dyn Platform>) -> Result<Appliance, Error> {
         fs::create_dir_all(dir).map_err(io(dir))?;
-        let key_path = dir.join(KEY_FILE);
         let state_path = dir.join(STATE_FILE);
-        let key = read_key(&key_path)?;
+        let key = platform.sealing_key(dir, false)?;
         let text = match fs::read_to_string(&state_path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(io(&state_path)(e)),
         };
+        let activation_keys = activation_key_files(dir)?;
         let state = match (text, &key) {
-            (None, None) => State {
+            (None, None) if activation_keys.is_empty() => State {
                 version: 1,
                 ..State::default()
             },
+            (None, None) => {
+                return Err(lost(format!(
+                    "{} holds activation keys ({}) but no state and no sealing key",
+                    dir.display(),
+                    activation_keys.join(", ")
+                )));
+            }
             (None, Some(_)) => {
-                return Err(Error::State(format!(
-                    "{} is missing although this appliance has a key: the state was deleted; \
-                     activations must be renewed by the vendor or partner",
+                return Err(lost(format!(
+                    "{} was deleted; the sealing key is still there",
                     state_path.display()
                 )));
             }
             (Some(text), key) => {
                 let file: StateFile = serde_json::from_str(&text).map_err(|e| {
-                    Error::State(format!("{} is not a state file: {e}", state_path.display()))
+                    lost(format!("{} is not a state file: {e}", state_path.display()))
                 })?;
-                check_state_signature(&file, key.as_ref(), &state_path)?;
+                check_state_signature(&file, key.as_ref(), &activation_keys, &state_path)?;
                 file.state
             }
         };
+        if let Some(key) = &key {
+            check_counter(platform.as_mut(), dir, key, state.counter)?;
+        }
+        for name in &activation_keys {
+            let known = state
+                .pending
+                .keys()
+                .chain(state.activations.keys())
+                .any(|serial| *name == format!("activation-{serial}.key"));
+            if !known {
+                return Err(lost(format!(
+                    "{name} belongs to no activation or request of this state"
+                )));
+            }
+        }
         Ok(Appliance {
             dir: dir.to_path_buf(),
+            platform,
             key,
             state,
         })
     }
 
-    /// The appliance key, made now if the appliance has none.
-    pub fn ensure_key(&mut self) -> Result<&SigningKey, Error> {
-        if self.key.is_none() {
-            let key = SigningKey::generate().map_err(key_error)?;
-            let public = self.dir.join("appliance.pub");
-            write_key_pair(&key, &self.dir.join(KEY_FILE), &public, false).map_err(key_error)?;
-            self.key = Some(key);
-        }
-        self.key
-            .as_ref()
-            .ok_or_else(|| Error::State("no appliance key".into()))
+    /// The machine's identity bytes, from the platform.
+    pub fn machine_id(&mut self) -> Result<Vec<u8>, Error> {
+        self.platform.machine_id()
     }
 
-    /// Writes the state: signed when the appliance has a key, replacing the
-    /// old file atomically (write a temporary file, sync, rename).
-    pub fn save(&self) -> Result<(), Error> {
-        let signature = match &self.key {
-            Some(key) => {
-                Some(URL_SAFE_NO_PAD.encode(key.sign(STATE_CONTEXT, &state_digest(&self.state)?)))
-            }
-            None => None,
+    /// Writes the state, signed by the platform's sealing key (made at the
+    /// first save), replacing the old file atomically, then advances the
+    /// platform's counter: a copy of any earlier state is refused from then
+    /// on. (A crash between the two leaves the state one ahead, which the
+    /// next open completes.)
+    pub fn save(&mut self) -> Result<(), Error> {
+        if self.key.is_none() {
+            self.key = self.platform.sealing_key(&self.dir, true)?;
+        }
+        let key = self
+            .key
+            .as_ref()
+            .ok_or_else(|| Error::State("the platform made no sealing key".into()))?;
+        let current = match self.platform.counter(&self.dir, key)? {
+            Some(current) => current,
+            None => self.platform.start(&self.dir, key)?,
         };
+        let counter = current.saturating_add(1);
+        self.state.counter = counter;
+        let signature =
+            URL_SAFE_NO_PAD.encode(key.sign(STATE_CONTEXT, &state_digest(&self.state)?));
         let file = StateFile {
             state: self.state.clone(),
-            signature,
+            signature: Some(signature),
         };
         let text = serde_json::to_string_pretty(&file).map_err(|e| Error::State(e.to_string()))?;
-        let path = self.dir.join(STATE_FILE);
-        let tmp = self.dir.join(format!(".{STATE_FILE}.tmp"));
-        let written = fs::File::create(&tmp).and_then(|mut f| {
-            f.write_all(text.as_bytes())?;
-            f.sync_all()
-        });
-        written
-            .and_then(|()| fs::rename(&tmp, &path))
-            .map_err(io(&path))?;
-        // Make the rename itself durable.
-        if let Ok(dir) = fs::File::open(&self.dir) {
-            let _ = dir.sync_all();
-        }
-        Ok(())
+        write_atomically(&self.dir, STATE_FILE, text.as_bytes())?;
+        self.platform.advance(&self.dir, key, counter)
     }
 
     /// What the appliance remembers, for `entitle_lifecycle::decide`. A
@@ -279,7 +316,6 @@ impl Appliance {
         serial: Serial,
         fingerprint: [u8; FINGERPRINT_LEN],
     ) -> Result<Request, Error> {
-        self.ensure_key()?;
         let key_path = self.activation_key_path(serial);
         // An existing key is kept, never replaced: only a key file that is
         // not there is made anew.
@@ -386,18 +422,21 @@ impl Appliance {
 fn check_state_signature(
     file: &StateFile,
     key: Option<&SigningKey>,
+    activation_keys: &[String],
     path: &Path,
 ) -> Result<(), Error> {
     let altered = || {
-        Error::State(format!(
+        lost(format!(
             "{} was altered: its signature does not match",
             path.display()
         ))
     };
     match (key, &file.signature) {
-        (None, None) => Ok(()),
-        (None, Some(_)) => Err(Error::State(format!(
-            "{} is signed, but the appliance key is missing",
+        // A state from before states were always signed: it held no
+        // activation, and counts for no more than no state at all.
+        (None, None) if activation_keys.is_empty() && file.state.activations.is_empty() => Ok(()),
+        (None, _) => Err(lost(format!(
+            "{} is there, but the sealing key is missing",
             path.display()
         ))),
         (Some(_), None) => Err(altered()),
@@ -415,7 +454,61 @@ fn check_state_signature(
     }
 }
 
-/// SHA-512 of the state's JSON: what the appliance key signs.
+/// Refuses a state whose counter is not the platform's: restored from an
+/// older copy, or the counter rolled back. One ahead is a save that was
+/// interrupted before the counter moved: completed here.
+fn check_counter(
+    platform: &mut dyn Platform,
+    dir: &Path,
+    key: &SigningKey,
+    state: u64,
+) -> Result<(), Error> {
+    let counter = platform.counter(dir, key)?;
+    match counter {
+        Some(c) if c == state => Ok(()),
+        None if state == 0 => Ok(()),
+        Some(c) if state == c.saturating_add(1) => platform.advance(dir, key, state),
+        c => Err(lost(format!(
+            "the state was written at count {state}, the {} counter is at {}: restored from an older copy",
+            platform.name(),
+            c.map_or_else(|| "none".to_string(), |c| c.to_string())
+        ))),
+    }
+}
+
+/// The `activation-*.key` files in `dir`.
+fn activation_key_files(dir: &Path) -> Result<Vec<String>, Error> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io(dir))? {
+        let name = entry.map_err(io(dir))?.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("activation-") && name.ends_with(".key") {
+            names.push(name.into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Writes `name` in `dir` atomically: a temporary file, synced, renamed,
+/// and the directory synced.
+pub(crate) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let written = fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    written
+        .and_then(|()| fs::rename(&tmp, &path))
+        .map_err(io(&path))?;
+    if let Ok(dir) = fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// SHA-512 of the state's JSON: what the sealing key signs.
 fn state_digest(state: &State) -> Result<[u8; 64], Error> {
     let json = serde_json::to_vec(state).map_err(|e| Error::State(e.to_string()))?;
     Ok(Sha512::digest(&json).into())

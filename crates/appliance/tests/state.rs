@@ -4,15 +4,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
-use entitle_appliance::Appliance;
+use std::path::Path;
+
+use entitle_appliance::{Appliance, FilePlatform};
 use entitle_verify::Serial;
 
 const SERIAL: Serial = Serial([7; 8]);
 
+fn open(dir: &Path) -> Result<Appliance, entitle_lifecycle::Error> {
+    let machine = dir.join("machine-id");
+    if !machine.exists() {
+        std::fs::write(&machine, "test-machine\n").unwrap();
+    }
+    Appliance::open(dir, Box::new(FilePlatform::new(&machine)))
+}
+
 #[test]
 fn an_unreadable_activation_key_is_an_error_not_an_absent_key() {
     let dir = tempfile::TempDir::new().unwrap();
-    let mut appliance = Appliance::open(dir.path()).unwrap();
+    let mut appliance = open(dir.path()).unwrap();
     assert!(
         appliance.activation_key(SERIAL).unwrap().is_none(),
         "absent"
@@ -41,7 +51,7 @@ fn an_unreadable_activation_key_is_an_error_not_an_absent_key() {
 #[test]
 fn an_altered_or_deleted_state_is_refused() {
     let dir = tempfile::TempDir::new().unwrap();
-    let mut appliance = Appliance::open(dir.path()).unwrap();
+    let mut appliance = open(dir.path()).unwrap();
     appliance.request(SERIAL, [1; 16]).unwrap();
     appliance.save().unwrap();
     let state = dir.path().join("state.json");
@@ -51,9 +61,9 @@ fn an_altered_or_deleted_state_is_refused() {
         text.replace("\"high_water\": 0", "\"high_water\": 1"),
     )
     .unwrap();
-    let error = Appliance::open(dir.path()).unwrap_err();
+    let error = open(dir.path()).unwrap_err();
     assert!(error.to_string().contains("was altered"), "{error}");
     std::fs::remove_file(&state).unwrap();
-    let error = Appliance::open(dir.path()).unwrap_err();
+    let error = open(dir.path()).unwrap_err();
     assert!(error.to_string().contains("was deleted"), "{error}");
 }

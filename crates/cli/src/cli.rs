@@ -144,6 +144,11 @@ pub struct ApplianceArgs {
     /// The file identifying the machine, hashed with the product name.
     #[arg(long, value_name = "PATH", default_value = "/etc/machine-id", value_hint = ValueHint::FilePath)]
     pub machine_id: PathBuf,
+    /// Keep the state's sealing key and counter in a TPM 2.0, which also
+    /// identifies the machine (instead of --machine-id): its TCTI, e.g.
+    /// `device:/dev/tpmrm0` or `swtpm:host=127.0.0.1,port=2321`.
+    #[arg(long, value_name = "TCTI")]
+    pub tpm: Option<String>,
     /// The time (default: the system clock).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub now: Option<u64>,
@@ -474,6 +479,10 @@ pub struct MaterialArgs {
     /// The file identifying the machine, for --require-activation.
     #[arg(long, value_name = "PATH", default_value = "/etc/machine-id", value_hint = ValueHint::FilePath)]
     pub machine_id: PathBuf,
+    /// The state's sealing key, counter and machine identity are in this
+    /// TPM 2.0 (a TCTI, e.g. `device:/dev/tpmrm0`); needs --state-dir.
+    #[arg(long, value_name = "TCTI", requires = "state_dir")]
+    pub tpm: Option<String>,
     /// How far, in seconds, the clock may read before the newest time seen
     /// (the state's, or without state the newest issue time of the material).
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]

@@ -13,7 +13,6 @@ use serde::Serialize;
 
 use crate::artifacts::{Sorted, lifecycle_error, sort_inputs};
 use crate::cli::MaterialArgs;
-use crate::commands::activate::machine_bytes;
 use crate::commands::catalog::catalog_error;
 use crate::error::CliError;
 use crate::input::{TokenInput, read_file, read_public_keys, read_tokens};
@@ -83,17 +82,19 @@ pub fn decide_args(args: &MaterialArgs) -> Result<Outcome, CliError> {
         .as_deref()
         .map(|path| read_catalog(path, &keys))
         .transpose()?;
-    let machine = if args.require_activation {
-        Some(machine_bytes(&args.machine_id)?)
-    } else {
-        None
-    };
     let mut appliance = args
         .state_dir
         .as_deref()
-        .map(Appliance::open)
-        .transpose()
-        .map_err(|e| lifecycle_error(&e, ""))?;
+        .map(|dir| crate::appliance::open(dir, &args.machine_id, args.tpm.as_deref()))
+        .transpose()?;
+    let machine = match (&mut appliance, args.require_activation) {
+        (Some(appliance), true) => Some(
+            appliance
+                .machine_id()
+                .map_err(|e| lifecycle_error(&e, "the machine id: "))?,
+        ),
+        _ => None,
+    };
     decide_sorted(
         sorted,
         Where {

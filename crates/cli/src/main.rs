@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+mod appliance;
 mod artifacts;
 mod cli;
 mod commands;

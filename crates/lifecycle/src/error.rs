@@ -74,8 +74,11 @@ pub enum Error {
         /// The latest time this appliance has seen.
         seen: u64,
     },
-    /// The appliance state is missing, altered or unusable.
+    /// The appliance state is unusable.
     State(String),
+    /// The appliance state is missing, altered or restored from an older
+    /// copy while the appliance holds activations: it fails closed.
+    StateLost(String),
     /// Reading or writing a file failed.
     Io {
         /// The file.
@@ -137,6 +140,9 @@ impl fmt::Display for Error {
                 Utc(*seen)
             ),
             Error::State(why) => write!(f, "appliance state: {why}"),
+            Error::StateLost(why) => {
+                write!(f, "appliance state missing or altered: re-activate ({why})")
+            }
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Key(why) => write!(f, "key: {why}"),
             Error::Catalog(why) => write!(f, "the catalog does not count it: {why}"),

@@ -28,26 +28,15 @@ pub fn run(command: &ActivateCommand) -> Result<(), CliError> {
     }
 }
 
-/// The machine's identity bytes: the machine-id file, trimmed.
-pub fn machine_bytes(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        CliError::input(format!(
-            "cannot read the machine id {}: {e}",
-            path.display()
-        ))
-    })?;
-    let trimmed = bytes.trim_ascii();
-    if trimmed.is_empty() {
-        return Err(CliError::input(format!(
-            "the machine id {} is empty",
-            path.display()
-        )));
-    }
-    Ok(trimmed.to_vec())
+fn open(args: &ApplianceArgs) -> Result<Appliance, CliError> {
+    crate::appliance::open(&args.state_dir, &args.machine_id, args.tpm.as_deref())
 }
 
-fn open(args: &ApplianceArgs) -> Result<Appliance, CliError> {
-    Appliance::open(&args.state_dir).map_err(|e| lifecycle_error(&e, ""))
+/// The machine's identity bytes, from the appliance's platform.
+fn machine(appliance: &mut Appliance) -> Result<Vec<u8>, CliError> {
+    appliance
+        .machine_id()
+        .map_err(|e| lifecycle_error(&e, "the machine id: "))
 }
 
 fn json_line<T: Serialize>(value: &T) -> Result<(), CliError> {
@@ -61,8 +50,8 @@ fn json_line<T: Serialize>(value: &T) -> Result<(), CliError> {
 fn request(args: &RequestArgs) -> Result<(), CliError> {
     let mut buf = [0u8; MAX_TOKEN_BYTES];
     let (license, _) = read_license(&args.license, &mut buf)?;
-    let machine = machine_bytes(&args.appliance.machine_id)?;
     let mut appliance = open(&args.appliance)?;
+    let machine = machine(&mut appliance)?;
     let request = appliance
         .request(
             license.serial(),
@@ -218,8 +207,8 @@ fn accept(args: &AcceptArgs) -> Result<(), CliError> {
         )));
     }
     let now = args.appliance.now.unwrap_or_else(unix_now);
-    let machine = machine_bytes(&args.appliance.machine_id)?;
     let mut appliance = open(&args.appliance)?;
+    let machine = machine(&mut appliance)?;
     let serial = Serial(activation.unverified().serial);
     let pending = appliance
         .pending(serial)
