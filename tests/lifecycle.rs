@@ -701,7 +701,7 @@ fn losing_or_editing_the_state_does_not_bring_an_expired_license_back() {
         None,
         &["--expires", "2027-03-01"],
     );
-    // An appliance with a key (made at its first activation request) signs its state.
+    // The appliance signs its state (the key is made at its first save).
     w.ok(&[
         "activate",
         "request",
@@ -744,7 +744,7 @@ fn losing_or_editing_the_state_does_not_bring_an_expired_license_back() {
     fs::remove_file(w.path("app/state.json")).unwrap();
     let (code, _, err) = w.verify(&["--now", "2027-02-25", "--state-dir", "app", &license]);
     assert_eq!(code, 4);
-    assert!(err.contains("the state was deleted"), "{err}");
+    assert!(err.contains("state.json was deleted"), "{err}");
 }
 
 #[test]
