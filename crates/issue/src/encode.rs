@@ -49,7 +49,10 @@ pub(crate) fn body(spec: &LicenseSpec, key_id: KeyId, serial: Serial, issued_at:
     if let Some(tenant) = &spec.tenant {
         string(&mut out, tenant);
     }
-    out.extend_from_slice(spec.features.join(",").as_bytes());
+    // One encoding per set of claims: features in byte order, whatever
+    // order they were given in. (Format 1 verifiers read any order, so
+    // tokens issued before this keep verifying; docs/format.md.)
+    out.extend_from_slice(crate::issuer::sorted(&spec.features).join(",").as_bytes());
     out
 }
 

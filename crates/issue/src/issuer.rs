@@ -115,10 +115,14 @@ fn claims_match(claims: &Claims<'_>, spec: &LicenseSpec, issued_at: u64) -> bool
         && claims.expires_at == spec.expires_at
         && claims.updates_until == spec.updates_until
         && claims.tenant == spec.tenant.as_deref()
-        && claims
-            .features
-            .iter()
-            .eq(spec.features.iter().map(String::as_str))
+        && claims.features.iter().eq(sorted(&spec.features))
+}
+
+/// The features as the token carries them: in byte order.
+pub(crate) fn sorted(features: &[String]) -> Vec<&str> {
+    let mut sorted: Vec<&str> = features.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    sorted
 }
 
 /// The system clock in Unix seconds (0 if it reads before 1970).

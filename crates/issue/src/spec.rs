@@ -34,7 +34,7 @@ pub struct LicenseSpec {
     pub updates_until: Option<u64>,
     /// Customer company id.
     pub tenant: Option<String>,
-    /// Feature names.
+    /// Feature names; the token carries them in byte order.
     pub features: Vec<String>,
 }
 

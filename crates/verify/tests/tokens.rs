@@ -111,9 +111,10 @@ fn a_fresh_token_verifies_with_all_its_claims() {
     );
     assert_eq!((c.model, c.kind), (SeatModel::Named, Kind::Base));
     assert_eq!(c.tenant, Some("FIRMA-000123"));
+    // Given as office, voicemail, fax: the token carries them in byte order.
     assert_eq!(
         c.features.iter().collect::<Vec<_>>(),
-        ["office", "voicemail", "fax"]
+        ["fax", "office", "voicemail"]
     );
     assert!(c.features.contains("fax") && !c.features.contains("fa"));
     assert_eq!(
@@ -786,4 +787,28 @@ fn signature_contexts_are_distinct_and_prefix_free() {
             }
         }
     }
+}
+
+#[test]
+fn features_given_in_any_order_are_issued_in_one_encoding() {
+    let mut a = compact_spec();
+    a.features = vec!["voicemail".into(), "fax".into(), "office".into()];
+    let mut b = compact_spec();
+    b.features = vec!["office".into(), "fax".into(), "voicemail".into()];
+    let (ta, tb) = (vendor().issue(&a).unwrap(), vendor().issue(&b).unwrap());
+    // The bodies differ only in the serial (bytes 5..13).
+    let (mut ba, mut bb) = (raw_bytes(&ta.text), raw_bytes(&tb.text));
+    let body = ba.len() - 64;
+    assert_eq!(body, bb.len() - 64);
+    ba[5..13].fill(0);
+    bb[5..13].fill(0);
+    assert_eq!(ba[..body], bb[..body]);
+    // Format 1 tokens issued before, in the issuer's order, still verify.
+    let legacy = example_tokens()[0];
+    let mut buf = [0u8; MAX_TOKEN_BYTES];
+    let license = Verifier::new(&vendor_keys())
+        .verify_text(legacy, &mut buf, 1_800_000_000)
+        .unwrap();
+    let features: Vec<&str> = license.claims().features.iter().collect();
+    assert_eq!(features, ["voicemail", "fax", "office"]);
 }
