@@ -63,9 +63,15 @@ pub struct TokenInput {
 /// Expands TOKEN arguments: token text, `@FILE` (tokens one per line), or
 /// `-` (the same from standard input).
 ///
-/// In files, blank lines and lines starting with `#` are skipped, and a line
-/// that does not start with a token prefix continues the token before it
-/// (a token wrapped by a mail program).
+/// Each line (and each argument) is read with the one paste reader,
+/// `entitle_verify::artifacts`: what a mail or chat put around an artifact
+/// is left out, several artifacts on a line are each taken, and a line
+/// where an artifact's end is unclear is an error naming the character.
+/// In files, blank lines and lines starting with `#` are skipped, a line of
+/// base64url alone continues the artifact before it (wrapped by a mail
+/// program), a line of prose (no run of 20 base64url characters) is
+/// skipped, and any other line is kept for the decoder to name what is
+/// wrong with it.
 pub fn read_tokens(args: &[String]) -> Result<Vec<TokenInput>, CliError> {
     let mut tokens = Vec::new();
     let mut stdin_used = false;
@@ -79,15 +85,25 @@ pub fn read_tokens(args: &[String]) -> Result<Vec<TokenInput>, CliError> {
         } else if let Some(path) = arg.strip_prefix('@') {
             (read_file(Path::new(path))?, path.to_string())
         } else {
-            tokens.push(TokenInput {
-                text: arg.trim().to_string(),
-                origin: format!("argument {}", i.saturating_add(1)),
-                position: 0,
-            });
+            let origin = format!("argument {}", i.saturating_add(1));
+            let before = tokens.len();
+            if arg.trim().contains('\n') {
+                // A paste wrapped over lines: read as a file would be.
+                split_lines(arg, &origin, &mut tokens)?;
+            } else {
+                take_artifacts(arg.trim(), &origin, &mut tokens)?;
+            }
+            if tokens.len() == before {
+                tokens.push(TokenInput {
+                    text: arg.trim().to_string(),
+                    origin,
+                    position: 0,
+                });
+            }
             continue;
         };
         let before = tokens.len();
-        split_lines(&text, &source, &mut tokens);
+        split_lines(&text, &source, &mut tokens)?;
         if tokens.len() == before {
             return Err(CliError::input(format!("no token found in {source}")));
         }
@@ -98,28 +114,77 @@ pub fn read_tokens(args: &[String]) -> Result<Vec<TokenInput>, CliError> {
     Ok(tokens)
 }
 
-fn split_lines(text: &str, source: &str, tokens: &mut Vec<TokenInput>) {
+/// The artifacts of one line; several on a line are told apart by their
+/// character offset.
+fn take_artifacts(line: &str, origin: &str, tokens: &mut Vec<TokenInput>) -> Result<(), CliError> {
+    let found: Vec<(usize, &str)> = entitle_verify::artifacts(line)
+        .collect::<Result<_, _>>()
+        .map_err(|e| CliError {
+            exit: crate::error::Exit::Invalid,
+            message: format!("{origin}: {e}"),
+        })?;
+    let several = found.len() > 1;
+    for (offset, text) in found {
+        tokens.push(TokenInput {
+            text: text.to_string(),
+            origin: if several {
+                format!("{origin}, character {}", offset.saturating_add(1))
+            } else {
+                origin.to_string()
+            },
+            position: 0,
+        });
+    }
+    Ok(())
+}
+
+fn is_base64url(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+fn split_lines(text: &str, source: &str, tokens: &mut Vec<TokenInput>) -> Result<(), CliError> {
     let first = tokens.len();
+    // Whether the last line ended with an artifact that may go on.
+    let mut open = false;
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
+            open = false;
             continue;
         }
-        // The one paste reader decides what starts an artifact.
-        let starts_token = entitle_verify::ArtifactKind::of(line).is_some()
-            || entitle_verify::unwrap_paste(line).starts_with("ent");
-        let own_tokens = tokens.len() > first;
+        let origin = format!("{source} line {}", n.saturating_add(1));
+        let before = tokens.len();
+        take_artifacts(line, &origin, tokens)?;
+        if tokens.len() > before {
+            open = tokens
+                .last()
+                .is_some_and(|t| entitle_verify::unwrap_paste(line).ends_with(t.text.as_str()));
+            continue;
+        }
+        // A mail quote's marker, then what a paste adds around a line.
+        let bare = entitle_verify::unwrap_paste(line.trim_start_matches(['>', ' ']));
+        let wrapped = bare.chars().all(is_base64url) && !bare.is_empty();
+        let own = tokens.len() > first;
         match tokens.last_mut() {
-            Some(last) if !starts_token && own_tokens => {
-                last.text.push_str(line);
+            Some(last) if open && wrapped && own => last.text.push_str(bare),
+            _ => {
+                let longest = bare
+                    .split(|c: char| !is_base64url(c))
+                    .map(str::len)
+                    .max()
+                    .unwrap_or(0);
+                if longest >= 20 {
+                    tokens.push(TokenInput {
+                        text: line.to_string(),
+                        origin,
+                        position: 0,
+                    });
+                }
+                open = false;
             }
-            _ => tokens.push(TokenInput {
-                text: line.to_string(),
-                origin: format!("{source} line {}", n.saturating_add(1)),
-                position: 0,
-            }),
         }
     }
+    Ok(())
 }
 
 /// Reads public keys (PEM SPKI files).
@@ -227,12 +292,32 @@ mod tests {
     fn lines_and_wrapped_tokens() {
         let mut tokens = Vec::new();
         split_lines(
-            "# comment\nent1.AAAA\n  BBBB\n\n\"ent1.CCCC\"\ngarbage\n",
+            "# comment\nent1.AAAA\n  BBBB\n\n\"ent1.CCCC\"\nThanks, Bob\nnt1.DDDDDDDDDDDDDDDDDDDDDDDD\n> entr1.EEEE ent1.FFFF.\n",
             "f",
             &mut tokens,
-        );
+        )
+        .unwrap();
         let texts: Vec<_> = tokens.iter().map(|t| t.text.as_str()).collect();
-        assert_eq!(texts, ["ent1.AAAABBBB", "\"ent1.CCCC\"garbage"]);
+        assert_eq!(
+            texts,
+            [
+                "ent1.AAAABBBB",
+                "ent1.CCCC",
+                "nt1.DDDDDDDDDDDDDDDDDDDDDDDD",
+                "entr1.EEEE",
+                "ent1.FFFF"
+            ]
+        );
         assert_eq!(tokens[1].origin, "f line 5");
+        assert_eq!(tokens[4].origin, "f line 8, character 14");
+        let mut tokens = Vec::new();
+        let error = split_lines("ent1.AAAA*BBBB\n", "f", &mut tokens).unwrap_err();
+        assert!(
+            error
+                .message
+                .contains("f line 1: the artifact stops making sense at character 10"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -111,6 +111,139 @@ impl ArtifactKind {
     }
 }
 
+fn is_base64url(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// The armour prefix (`ent1.`, `entc1.`, an unknown `ent7.` too) that
+/// starts at the beginning of `text`, if any.
+fn prefix_at(text: &str) -> Option<usize> {
+    let rest = text.strip_prefix("ent")?;
+    let letter = usize::from(rest.starts_with(|c: char| c.is_ascii_lowercase()));
+    let after = rest.get(letter..)?;
+    let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+    (digits > 0 && after.get(digits..)?.starts_with('.')).then(|| {
+        3usize
+            .saturating_add(letter)
+            .saturating_add(digits)
+            .saturating_add(1)
+    })
+}
+
+/// Why a pasted line cannot be read unambiguously.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasteError {
+    /// Where, in characters from the start of the line (0-based).
+    pub offset: usize,
+    /// The character found there.
+    pub found: char,
+}
+
+impl core::fmt::Display for PasteError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "the artifact stops making sense at character {}: {:?} is not base64url, and more text follows it (a typo? or put a space before what follows)",
+            self.offset.saturating_add(1),
+            self.found
+        )
+    }
+}
+
+/// The artifacts (tokens, certificates, lists, ...) in one line of a
+/// paste, each with its character offset in the line: what mail and chat
+/// put around them (quote marks, a `> ` mail quote, "License key:", a
+/// sentence, a full stop or comma after) is left out, and two artifacts
+/// glued together are told apart. A character that joins more text to an
+/// artifact (`ent1.AbC*dEf`) makes the line ambiguous: an error naming it.
+///
+/// ```
+/// use entitle_verify::artifacts;
+/// let line = "> License key: \u{201e}ent1.AbC\u{201c}, list entr1.DeF.";
+/// let found: Vec<_> = artifacts(line).collect::<Result<_, _>>().unwrap();
+/// assert_eq!(found, [(16, "ent1.AbC"), (32, "entr1.DeF")]);
+/// let glued: Vec<_> = artifacts("ent1.AbCentr1.DeF").collect::<Result<_, _>>().unwrap();
+/// assert_eq!(glued, [(0, "ent1.AbC"), (8, "entr1.DeF")]);
+/// assert!(artifacts("ent1.AbC*dEf").next().unwrap().is_err());
+/// ```
+pub fn artifacts(line: &str) -> Artifacts<'_> {
+    Artifacts {
+        line,
+        at: 0,
+        glued: false,
+    }
+}
+
+/// Iterator over the artifacts of a line; see [`artifacts`].
+#[derive(Debug, Clone)]
+pub struct Artifacts<'a> {
+    line: &'a str,
+    /// Byte position to search from.
+    at: usize,
+    /// Whether an artifact glued to the last one starts at `at`.
+    glued: bool,
+}
+
+impl<'a> Iterator for Artifacts<'a> {
+    type Item = Result<(usize, &'a str), PasteError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let line = self.line;
+        // The next prefix that starts a word (after a character that cannot
+        // be part of an artifact).
+        let start = line
+            .char_indices()
+            .filter(|&(i, _)| i >= self.at)
+            .find(|&(i, _)| {
+                let boundary = (self.glued && i == self.at)
+                    || line
+                        .get(..i)
+                        .and_then(|before| before.chars().next_back())
+                        .is_none_or(|c| !is_base64url(c) && c != '.');
+                boundary && line.get(i..).and_then(prefix_at).is_some()
+            })
+            .map(|(i, _)| i)?;
+        let rest = line.get(start..)?;
+        let prefix = prefix_at(rest)?;
+        let body = rest.get(prefix..)?;
+        let mut end = body
+            .char_indices()
+            .find(|&(_, c)| !is_base64url(c))
+            .map_or(body.len(), |(i, _)| i);
+        // Glued: the run ends with the stem of another prefix and its `.`.
+        let stem = (1..end).find(|&i| {
+            body.get(i..).and_then(prefix_at) == Some(end.saturating_sub(i).saturating_add(1))
+        });
+        self.glued = stem.is_some();
+        if let Some(stem) = stem {
+            end = stem;
+        }
+        let stop = start.saturating_add(prefix).saturating_add(end);
+        self.at = stop;
+        let offset = line.get(..start).map_or(0, |b| b.chars().count());
+        // What follows must end the artifact: nothing, a space, punctuation
+        // or a quote, or the next artifact; never more base64url text.
+        let after = line.get(stop..).unwrap_or_default();
+        let mut chars = after.chars();
+        if let Some(next) = chars.next() {
+            let then = chars.as_str();
+            let continues = !self.glued
+                && !next.is_whitespace()
+                && then.starts_with(is_base64url)
+                && prefix_at(then).is_none();
+            if continues {
+                self.at = line.len();
+                let position = line.get(..stop).map_or(0, |b| b.chars().count());
+                return Some(Err(PasteError {
+                    offset: position,
+                    found: next,
+                }));
+            }
+        }
+        Some(Ok((offset, line.get(start..stop)?)))
+    }
+}
+
 /// Decodes armoured token text into `buf`, returning the bytes written.
 pub(crate) fn decode<'b>(text: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
     let text = unwrap_paste(text);
@@ -121,11 +254,15 @@ pub(crate) fn decode<'b>(text: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Erro
     {
         let mut compact = [0u8; MAX_ARMORED_LEN];
         let mut len = 0usize;
-        for c in body
+        for (i, c) in body
             .chars()
             .filter(|&c| !c.is_whitespace() && !INVISIBLE.contains(&c))
+            .enumerate()
         {
-            let byte = u8::try_from(c).map_err(|_| Error::Encoding)?;
+            let byte = u8::try_from(c).map_err(|_| Error::Encoding {
+                offset: PREFIX.len().saturating_add(i),
+                found: Some(c),
+            })?;
             let slot = compact.get_mut(len).ok_or(Error::TooLong {
                 len: body.len(),
                 max: MAX_ARMORED_LEN,
@@ -168,8 +305,17 @@ fn decode_base64<'b>(chars: &[u8], buf: &'b mut [u8]) -> Result<&'b [u8], Error>
     if len > max {
         return Err(Error::TooLong { len, max });
     }
+    let at = |i: usize, byte: Option<u8>| Error::Encoding {
+        offset: PREFIX.len().saturating_add(i),
+        found: byte.map(char::from),
+    };
     let written = URL_SAFE_NO_PAD
         .decode_slice(chars, buf)
-        .map_err(|_| Error::Encoding)?;
-    buf.get(..written).ok_or(Error::Encoding)
+        .map_err(|e| match e {
+            base64::DecodeSliceError::DecodeError(base64::DecodeError::InvalidByte(i, b)) => {
+                at(i, Some(b))
+            }
+            _ => at(chars.len(), None),
+        })?;
+    buf.get(..written).ok_or(at(chars.len(), None))
 }

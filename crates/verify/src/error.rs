@@ -21,8 +21,14 @@ pub enum Error {
         /// The version named by the prefix (`ent2.` gives 2).
         version: u8,
     },
-    /// A character that is not base64url (or whitespace) was found.
-    Encoding,
+    /// A character that is not base64url (or whitespace) was found, or
+    /// the text ends where no token can.
+    Encoding {
+        /// Where, in characters from the start of the token text (0-based).
+        offset: usize,
+        /// The character found; `None` when the text ends there.
+        found: Option<char>,
+    },
     /// The token is longer than the caller's buffer or the format's limit.
     TooLong {
         /// Bytes (decoded) or characters (armoured) found.
@@ -155,7 +161,21 @@ impl fmt::Display for Error {
                 f,
                 "this is an entitle format {version} token; this verifier reads format 1"
             ),
-            Error::Encoding => f.write_str("the token text has a character that is not base64url"),
+            Error::Encoding {
+                offset,
+                found: Some(c),
+            } => write!(
+                f,
+                "the token stops making sense at character {}: {c:?} is not base64url (a typo, or text joined to it there)",
+                offset.saturating_add(1)
+            ),
+            Error::Encoding {
+                offset,
+                found: None,
+            } => write!(
+                f,
+                "the token ends after {offset} characters, where no token can: it was cut short"
+            ),
             Error::TooLong { len, max } => {
                 write!(f, "the token is too long ({len}, at most {max})")
             }

@@ -81,7 +81,9 @@ mod token;
 mod verifier;
 mod wire;
 
-pub use armor::{ArtifactKind, INVISIBLE, QUOTES, is_paste_noise, unwrap_paste};
+pub use armor::{
+    ArtifactKind, Artifacts, INVISIBLE, PasteError, QUOTES, artifacts, is_paste_noise, unwrap_paste,
+};
 pub use claims::{Claims, Features, Kind, SeatModel, Serial};
 pub use error::{Error, ErrorKind, Field};
 pub use format::{MAX_TOKEN_BYTES, PREFIX};

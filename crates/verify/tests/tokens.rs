@@ -351,9 +351,21 @@ fn other_prefixes_are_named_in_the_error() {
     );
     assert_eq!(decode_err(""), Error::Prefix);
     assert_eq!(decode_err("ent1."), Error::TooShort { len: 0 });
-    assert_eq!(decode_err("ent1.a*b"), Error::Encoding);
-    assert_eq!(decode_err("ent1.a\"b"), Error::Encoding);
-    assert_eq!(decode_err("ent1.abc\u{e9}"), Error::Encoding);
+    let at = |offset, found| Error::Encoding { offset, found };
+    assert_eq!(decode_err("ent1.a*b"), at(6, Some('*')));
+    assert_eq!(decode_err("ent1.a\"b"), at(6, Some('"')));
+    assert_eq!(decode_err("ent1.abc\u{e9}"), at(8, Some('\u{e9}')));
+    assert_eq!(
+        decode_err("ent1.a b*c"),
+        at(7, Some('*')),
+        "counted without the space"
+    );
+    assert_eq!(decode_err("ent1.abcde"), at(10, None), "cut short");
+    assert!(
+        decode_err("ent1.a*b")
+            .to_string()
+            .contains("stops making sense at character 7")
+    );
 }
 
 #[test]
@@ -472,7 +484,10 @@ fn every_error_message_is_one_human_line() {
     let errors = [
         Error::Prefix,
         Error::UnsupportedArmor { version: 2 },
-        Error::Encoding,
+        Error::Encoding {
+            offset: 7,
+            found: Some('*'),
+        },
         Error::TooLong { len: 600, max: 512 },
         Error::TooShort { len: 3 },
         Error::UnsupportedVersion(9),
