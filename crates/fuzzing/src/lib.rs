@@ -136,6 +136,25 @@ pub fn paste(data: &[u8]) {
             );
         }
     }
+    // Every artifact found in a line is a slice of it, at the offset it
+    // names, and reads back as itself.
+    for line in text.lines() {
+        for (offset, artifact) in entitle_verify::artifacts(line).flatten() {
+            let at: String = line
+                .chars()
+                .skip(offset)
+                .take(artifact.chars().count())
+                .collect();
+            assert_eq!(at, artifact, "the offset names another place");
+            assert!(artifact.starts_with("ent"), "{artifact:?} has no prefix");
+            let again: Vec<_> = entitle_verify::artifacts(artifact).collect();
+            assert_eq!(
+                again,
+                [Ok((0, artifact))],
+                "{artifact:?} does not read as itself"
+            );
+        }
+    }
 }
 
 /// Catalog TOML, plain and signed: no panic, and parsing is a function of
