@@ -18,7 +18,7 @@ issue() { "$entitle" issue "${key[@]}" "$@"; }
 cat_sf=(--catalog starface/catalog.toml --product starface --edition compact --tenant FIRMA-000123)
 {
   echo "# STARFACE Compact for FIRMA-000123: base (3 users included, cap 20) + 4 packs of 5"
-  issue "${cat_sf[@]}" --feature office "${until[@]}" --updates-until 2027-12-31
+  issue "${cat_sf[@]}" "${until[@]}" --updates-until 2027-12-31
   for _ in 1 2 3 4; do issue "${cat_sf[@]}" --kind addon --seats 5 "${until[@]}"; done
 } > starface/tokens.txt
 

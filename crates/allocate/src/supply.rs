@@ -261,7 +261,7 @@ impl Supply {
                 seats,
                 seats_bought: bought,
                 cap,
-                features: pool.features().map(str::to_string).collect(),
+                features: sorted(pool.features()),
                 expires_at: pool.expires_at(),
                 updates_until: pool.updates_until(),
                 serials: pool.members().map(|l| l.serial()).collect(),
@@ -635,7 +635,7 @@ fn fallen_contributions(
             seats,
             seats_bought: bought,
             cap: edition.cap,
-            features: edition.features.clone(),
+            features: sorted(edition.features.iter().map(String::as_str)),
             expires_at: None,
             updates_until: None,
             serials,
@@ -655,6 +655,15 @@ fn fallen_contributions(
     contributions
 }
 
+/// Features in the one order entitle shows them: byte order, as tokens
+/// carry them.
+fn sorted<'f>(features: impl Iterator<Item = &'f str>) -> Vec<String> {
+    let mut list: Vec<String> = features.map(str::to_string).collect();
+    list.sort_unstable();
+    list.dedup();
+    list
+}
+
 fn add_features<'f>(
     features: &mut [Vec<String>],
     product: usize,
@@ -666,5 +675,6 @@ fn add_features<'f>(
                 list.push(feature.to_string());
             }
         }
+        list.sort_unstable();
     }
 }

@@ -192,10 +192,26 @@ pub fn read_public_keys(paths: &[std::path::PathBuf]) -> Result<Vec<PublicKey>, 
     paths
         .iter()
         .map(|path| {
-            public_key_from_pem(&read_file(path)?)
+            public_key_from_pem(&read_key_file(path)?)
                 .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
         })
         .collect()
+}
+
+/// Reads a key file as text; a binary one is named as what it likely is.
+fn read_key_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
+    let bytes =
+        Zeroizing::new(std::fs::read(path).map_err(|e| {
+            CliError::input(format!("cannot read the key {}: {e}", path.display()))
+        })?);
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(Zeroizing::new(text.to_string())),
+        Err(_) => Err(CliError::input(format!(
+            "{}: not a PEM key: the file is binary (DER?); convert it with \
+             `openssl pkey -inform DER -in {0} -out key.pem` (add -pubin -pubout for a public key)",
+            path.display()
+        ))),
+    }
 }
 
 /// Loads the signing key: `--key PATH`, `--key -` (standard input), or the
@@ -215,11 +231,7 @@ pub fn read_signing_key(key_arg: Option<&str>) -> Result<SigningKey, CliError> {
                 .map_err(|e| CliError::input(format!("cannot read standard input: {e}")))?;
             (text, "standard input".to_string())
         }
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| CliError::input(format!("cannot read signing key {path}: {e}")))?;
-            (Zeroizing::new(text), path.to_string())
-        }
+        Some(path) => (read_key_file(Path::new(path))?, path.to_string()),
         None => match std::env::var(SIGNING_KEY_ENV) {
             Ok(text) => (
                 Zeroizing::new(unescape_newlines(text)),

@@ -24,21 +24,68 @@ pub fn prepare_spec(
 ) -> Result<(), Error> {
     let this = catalog;
     {
-        if this.product(&spec.product).is_none() {
+        let Some(product) = this.product(&spec.product) else {
+            let names = this.products.iter().map(|p| p.name.as_str());
             return Err(forbidden(
                 "product",
-                format!("the catalog has no product {:?}", spec.product),
-            ));
-        }
-        let Some((_, edition)) = this.edition(&spec.product, &spec.edition) else {
-            return Err(forbidden(
-                "edition",
                 format!(
-                    "{} has no edition or license type {:?}",
-                    spec.product, spec.edition
+                    "the catalog has no product {:?}{}",
+                    spec.product,
+                    did_you_mean(&spec.product, names)
                 ),
             ));
         };
+        let Some((_, edition)) = this.edition(&spec.product, &spec.edition) else {
+            let editions = this
+                .products
+                .get(product)
+                .map(|p| {
+                    p.editions
+                        .iter()
+                        .map(|e| e.name.clone())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            let licenses: Vec<String> = this
+                .licenses
+                .iter()
+                .filter(|l| l.product == product)
+                .map(|l| l.name.clone())
+                .collect();
+            return Err(forbidden(
+                "edition",
+                format!(
+                    "{} has no edition or license type {:?}{}",
+                    spec.product,
+                    spec.edition,
+                    did_you_mean(
+                        &spec.edition,
+                        editions.iter().chain(&licenses).map(String::as_str)
+                    )
+                ),
+            ));
+        };
+        // A feature is known when an edition of the product grants it.
+        let known: Vec<&str> = this
+            .products
+            .get(product)
+            .map(|p| {
+                p.editions
+                    .iter()
+                    .flat_map(|e| e.features.iter().map(String::as_str))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(unknown) = spec.features.iter().find(|f| !known.contains(&f.as_str())) {
+            return Err(forbidden(
+                "feature",
+                format!(
+                    "no edition of {} grants a feature {unknown:?}{}",
+                    spec.product,
+                    did_you_mean(unknown, known.iter().copied())
+                ),
+            ));
+        }
         let name = format!("{} {}", spec.product, spec.edition);
         match spec.kind {
             Kind::Base => match edition.included {
@@ -131,4 +178,40 @@ pub fn prepare_spec(
         }
         Ok(())
     }
+}
+
+/// `; did you mean "office"?` for the known name closest to `given`, when
+/// one is close enough to be a typo; empty otherwise.
+pub(crate) fn did_you_mean<'a>(given: &str, known: impl Iterator<Item = &'a str>) -> String {
+    known
+        .map(|name| (distance(given, name), name))
+        .filter(|&(d, name)| d <= 2.max(name.len() / 4))
+        .min()
+        .map(|(_, name)| format!("; did you mean {name:?}?"))
+        .unwrap_or_default()
+}
+
+/// Levenshtein distance, in characters.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i.saturating_add(1);
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j.saturating_add(1)).copied().unwrap_or(0);
+            let left = row.get(j).copied().unwrap_or(0);
+            let cost = usize::from(ca != *cb);
+            let value = (above.saturating_add(1))
+                .min(left.saturating_add(1))
+                .min(diagonal.saturating_add(cost));
+            diagonal = above;
+            if let Some(slot) = row.get_mut(j.saturating_add(1)) {
+                *slot = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
 }

@@ -42,12 +42,19 @@ impl SigningKey {
 
     /// Reads a PEM PKCS#8 secret key (`-----BEGIN PRIVATE KEY-----`).
     pub fn from_pem(pem: &str) -> Result<SigningKey, Error> {
-        let key = ed25519_dalek::SigningKey::from_pkcs8_pem(pem.trim()).map_err(|e| {
-            Error::KeyFormat {
-                expected: "secret key (PKCS#8, \"BEGIN PRIVATE KEY\")",
+        const EXPECTED: &str = "secret key (PKCS#8, \"BEGIN PRIVATE KEY\")";
+        let pem = unindent(pem);
+        if let Some(detail) = diagnose(&pem, Kind::Secret) {
+            return Err(Error::KeyFormat {
+                expected: EXPECTED,
+                detail,
+            });
+        }
+        let key =
+            ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).map_err(|e| Error::KeyFormat {
+                expected: EXPECTED,
                 detail: e.to_string(),
-            }
-        })?;
+            })?;
         SigningKey::from_secret(key)
     }
 
@@ -109,13 +116,72 @@ impl fmt::Debug for SigningKey {
 
 /// Reads a PEM SPKI public key (`-----BEGIN PUBLIC KEY-----`).
 pub fn public_key_from_pem(pem: &str) -> Result<PublicKey, Error> {
-    let key = ed25519_dalek::VerifyingKey::from_public_key_pem(pem.trim()).map_err(|e| {
-        Error::KeyFormat {
-            expected: "public key (SPKI, \"BEGIN PUBLIC KEY\")",
+    const EXPECTED: &str = "public key (SPKI, \"BEGIN PUBLIC KEY\")";
+    let pem = unindent(pem);
+    if let Some(detail) = diagnose(&pem, Kind::Public) {
+        return Err(Error::KeyFormat {
+            expected: EXPECTED,
+            detail,
+        });
+    }
+    let key =
+        ed25519_dalek::VerifyingKey::from_public_key_pem(&pem).map_err(|e| Error::KeyFormat {
+            expected: EXPECTED,
             detail: e.to_string(),
-        }
-    })?;
+        })?;
     PublicKey::from_bytes(key.as_bytes()).map_err(Error::InvalidKey)
+}
+
+/// Which key a file should hold.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Secret,
+    Public,
+}
+
+/// PEM as mail and wikis indent it: every line's leading and trailing
+/// whitespace dropped (PEM has none that matters).
+fn unindent(pem: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(pem.len()));
+    for line in pem.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The usual mistakes with key files, each with its fix; `None` when the
+/// text may well be the key expected.
+fn diagnose(pem: &str, want: Kind) -> Option<String> {
+    let has = |label: &str| pem.contains(&format!("-----BEGIN {label}-----"));
+    if pem.trim().is_empty() {
+        return Some("it is empty: put the key's PEM text (\"-----BEGIN ...\") in it".into());
+    }
+    if has("ENCRYPTED PRIVATE KEY") {
+        return Some(
+            "it is encrypted with a passphrase; entitle reads unencrypted keys: \
+             `openssl pkey -in KEY.pem -out plain.pem` (and keep plain.pem secret, mode 0600)"
+                .into(),
+        );
+    }
+    match want {
+        Kind::Secret if has("PUBLIC KEY") => Some(
+            "this is a public key (\"BEGIN PUBLIC KEY\"): signing needs the secret key, the file \
+             `entitle keygen --secret` wrote"
+                .into(),
+        ),
+        Kind::Public if has("PRIVATE KEY") => Some(
+            "this is a secret key: give the public key (`entitle keygen --public`, or \
+             `openssl pkey -in KEY.pem -pubout`), and keep the secret one off this machine"
+                .into(),
+        ),
+        _ if !pem.contains("-----BEGIN ") => Some(
+            "there is no \"-----BEGIN\" line: a DER (binary) key converts with \
+             `openssl pkey -inform DER -in KEY.der -out KEY.pem`"
+                .into(),
+        ),
+        _ => None,
+    }
 }
 
 /// A public key as PEM SPKI text.

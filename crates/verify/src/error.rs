@@ -201,7 +201,10 @@ impl fmt::Display for Error {
             Error::Invalid(field) => write!(f, "the token's {field} field is malformed"),
             Error::InvalidKey => f.write_str("not a valid Ed25519 public key"),
             Error::UnknownKey(id) => {
-                write!(f, "signed by key {id}, which is not among the trusted keys")
+                write!(
+                    f,
+                    "signed by key {id}, which is not among the trusted keys; if a partner issued it, give the partner's certificate chain (entc1. lines) with it"
+                )
             }
             Error::BadSignature => f.write_str("bad signature: the token was altered or forged"),
             Error::NotYetValid { now, not_before } => write!(

@@ -13,10 +13,15 @@ use crate::input::{TokenInput, read_file, read_public_keys, read_signing_key, re
 use crate::json::TokenJson;
 use crate::output::say;
 
+/// Most seats (or cap) a token may grant unless a catalog's edition caps
+/// higher: beyond it, a count is a typo, never a sale.
+const MOST_SEATS_UNCHECKED: u64 = 100_000;
+
 /// Runs the command: prints exactly the token on one line (or JSON).
 pub fn run(args: &IssueArgs) -> Result<(), CliError> {
     let issuer = Issuer::new(read_signing_key(args.key.as_deref())?);
     let mut spec = spec(args);
+    let mut most = MOST_SEATS_UNCHECKED;
     if let Some(path) = &args.catalog {
         let catalog = Catalog::parse(&read_file(path)?)
             .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
@@ -24,6 +29,25 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
         spec.issued_at = Some(now);
         entitle_issue::prepare_spec(&catalog, &mut spec, now)
             .map_err(|e| CliError::input(format!("the catalog forbids it: {e}")))?;
+        if let Some(cap) = catalog
+            .edition(&spec.product, &spec.edition)
+            .and_then(|(_, e)| e.cap)
+        {
+            most = u64::from(cap);
+        }
+    }
+    for (flag, count) in [("--seats", Some(spec.seats)), ("--cap", spec.cap)] {
+        if count.is_some_and(|n| u64::from(n) > most) {
+            return Err(CliError::input(format!(
+                "{flag} {}: more than {most} is refused{}",
+                count.unwrap_or_default(),
+                if args.catalog.is_some() {
+                    " (the edition's cap)"
+                } else {
+                    " without a --catalog whose edition allows it"
+                }
+            )));
+        }
     }
     let issued = issuer.issue(&spec)?;
     let chain = if args.certs.is_empty() {
@@ -54,6 +78,11 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
         for cert in chain {
             say!("{cert}");
         }
+    }
+    if args.catalog.is_none() {
+        eprintln!(
+            "entitle: note: no --catalog: product, edition, features and seat counts were not checked against the vendor's catalog"
+        );
     }
     Ok(())
 }
