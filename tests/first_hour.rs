@@ -240,3 +240,131 @@ fn issue_names_unknown_names_and_absurd_counts() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("more than 100000 is refused"), "{err}");
 }
+
+#[test]
+fn with_json_every_verb_fails_in_json() {
+    let w = World::new();
+    let cases: [&[&str]; 12] = [
+        &[
+            "issue",
+            "--json",
+            "--key",
+            "vendor.secret.pem",
+            "--product",
+            "x",
+            "--edition",
+            "y",
+            "--seats",
+            "0",
+            "--perpetual",
+        ],
+        &[
+            "verify",
+            "--json",
+            "--public",
+            "vendor.public.pem",
+            "ent1.AAAA",
+        ],
+        &["inspect", "--json", "ent1.AAAA"],
+        &[
+            "allocate",
+            "--json",
+            "--public",
+            "vendor.public.pem",
+            "--users",
+            "missing.csv",
+            "ent1.AAAA",
+        ],
+        &[
+            "partner",
+            "certify",
+            "--json",
+            "--key",
+            "missing.key",
+            "--subject",
+            "x.pub",
+            "--name",
+            "n",
+            "--role",
+            "reseller",
+            "--not-after",
+            "2030-01-01",
+        ],
+        &["partner", "show", "--json", "entc1.AAAA"],
+        &[
+            "activate",
+            "request",
+            "--json",
+            "--state-dir",
+            "app",
+            "--license",
+            "ent1.AAAA",
+        ],
+        &[
+            "activate",
+            "respond",
+            "--json",
+            "--key",
+            "missing.key",
+            "--ledger",
+            "l",
+            "--license",
+            "ent1.AAAA",
+            "entq1.AAAA",
+        ],
+        &[
+            "activate",
+            "accept",
+            "--json",
+            "--public",
+            "vendor.public.pem",
+            "--state-dir",
+            "app",
+            "--license",
+            "ent1.AAAA",
+            "enta1.AAAA",
+        ],
+        &[
+            "activate",
+            "deactivate",
+            "--json",
+            "--state-dir",
+            "app",
+            "--license",
+            "ent1.AAAA",
+        ],
+        &[
+            "revoke",
+            "--json",
+            "--key",
+            "missing.key",
+            "--sequence",
+            "1",
+            "--serial",
+            "00",
+        ],
+        &[
+            "renew",
+            "--json",
+            "--key",
+            "missing.key",
+            "--license",
+            "ent1.AAAA",
+            "--perpetual",
+        ],
+    ];
+    for args in cases {
+        let out = common::world::run_in(w.path(".").as_path(), args);
+        let code = out.status.code().unwrap();
+        assert!(code == 3 || code == 4, "{args:?}: exit {code}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        let json: serde_json::Value = serde_json::from_str(err.trim())
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {err}"));
+        assert_eq!(json["error"]["code"], code, "{args:?}");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+}

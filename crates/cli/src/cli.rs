@@ -48,6 +48,27 @@ pub enum Command {
     Renew(RenewArgs),
 }
 
+impl Command {
+    /// Whether the command was asked for JSON: its errors are JSON too.
+    pub fn json(&self) -> bool {
+        match self {
+            Command::Keygen(_) | Command::Catalog(_) => false,
+            Command::Issue(args) => args.json,
+            Command::Verify(args) => args.json,
+            Command::Inspect(args) => args.json,
+            Command::Allocate(args) => args.json,
+            Command::Partner(PartnerCommand::Certify(args)) => args.signer.json,
+            Command::Partner(PartnerCommand::Show(args)) => args.json,
+            Command::Activate(ActivateCommand::Request(args)) => args.appliance.json,
+            Command::Activate(ActivateCommand::Respond(args)) => args.signer.json,
+            Command::Activate(ActivateCommand::Accept(args)) => args.appliance.json,
+            Command::Activate(ActivateCommand::Deactivate(args)) => args.appliance.json,
+            Command::Revoke(args) => args.signer.json,
+            Command::Renew(args) => args.signer.json,
+        }
+    }
+}
+
 /// Who signs a life-cycle artifact, and the chain that vouches for it.
 #[derive(Debug, Args)]
 pub struct SignerArgs {

@@ -70,6 +70,44 @@ impl From<entitle_issue::Error> for CliError {
     }
 }
 
+impl CliError {
+    /// `{"error":{"code":4,"kind":"invalid","message":"…","input":"tokens.txt line 2"}}`:
+    /// the error of a command run with `--json`. `input` is where the input
+    /// the message is about came from, when it names one.
+    pub fn to_json(&self) -> String {
+        const NOTHING: &str = "no usable license: ";
+        let (lead, body) = match self.message.strip_prefix(NOTHING) {
+            Some(body) => (NOTHING, body),
+            None => ("", self.message.as_str()),
+        };
+        let (input, message) = match body.split_once(": ") {
+            Some((origin, rest)) if is_origin(origin) => (Some(origin), format!("{lead}{rest}")),
+            _ => (None, self.message.clone()),
+        };
+        let kind = match self.exit {
+            Exit::Input => "input",
+            Exit::Invalid => "invalid",
+            Exit::NotValidNow => "not_valid_now",
+            Exit::Incomplete => "incomplete",
+        };
+        let mut error = serde_json::json!({
+            "code": self.exit as u8,
+            "kind": kind,
+            "message": message,
+        });
+        if let (Some(input), Some(object)) = (input, error.as_object_mut()) {
+            object.insert("input".into(), input.into());
+        }
+        serde_json::json!({ "error": error }).to_string()
+    }
+}
+
+/// Whether `text` is where an input came from: `argument 2`, `standard
+/// input line 1`, `tokens.txt line 4, character 17`.
+fn is_origin(text: &str) -> bool {
+    text.starts_with("argument ") || text.contains(" line ") || text.starts_with("standard input")
+}
+
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

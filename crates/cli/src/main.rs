@@ -21,6 +21,7 @@ use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = cli.command.json();
     let result = match cli.command {
         Command::Keygen(args) => commands::keygen::run(&args),
         Command::Issue(args) => commands::issue::run(&args),
@@ -36,7 +37,13 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("entitle: {error}");
+            if json {
+                // One JSON line on standard error; standard output keeps
+                // the one report the command may have printed.
+                eprintln!("{}", error.to_json());
+            } else {
+                eprintln!("entitle: {error}");
+            }
             error.exit.into()
         }
     }
