@@ -368,3 +368,17 @@ fn with_json_every_verb_fails_in_json() {
         );
     }
 }
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_command_itself() {
+    let w = World::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let script = w.ok(&["completions", shell]);
+        for verb in ["issue", "verify", "allocate", "activate", "revoke"] {
+            assert!(script.contains(verb), "{shell}: {verb} missing");
+        }
+    }
+    let page = w.ok(&["man"]);
+    assert!(page.contains(".TH entitle 1"), "{page}");
+    assert!(page.contains("verify"), "{page}");
+}

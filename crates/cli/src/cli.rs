@@ -46,13 +46,24 @@ pub enum Command {
     Revoke(RevokeArgs),
     /// Sign a renewal: a new end of term for a license.
     Renew(RenewArgs),
+    /// Print shell completions: `entitle completions bash > /etc/bash_completion.d/entitle`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `entitle man > entitle.1`.
+    Man,
 }
 
 impl Command {
     /// Whether the command was asked for JSON: its errors are JSON too.
     pub fn json(&self) -> bool {
         match self {
-            Command::Keygen(_) | Command::Catalog(_) => false,
+            Command::Keygen(_)
+            | Command::Catalog(_)
+            | Command::Completions { .. }
+            | Command::Man => false,
             Command::Issue(args) => args.json,
             Command::Verify(args) => args.json,
             Command::Inspect(args) => args.json,

@@ -8,4 +8,5 @@ pub mod issue;
 pub mod keygen;
 pub mod partner;
 pub mod revoke;
+pub mod shell;
 pub mod verify;
