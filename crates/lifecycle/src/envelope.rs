@@ -168,16 +168,27 @@ pub(crate) fn unarmor(text: &str, prefix: &str, what: &'static str) -> Result<Ve
             text.len()
         )));
     }
-    let compact: String = unwrap_paste(text)
-        .chars()
-        .filter(|&c| !entitle_verify::is_paste_noise(c))
-        .collect();
-    let body = compact
+    // Exactly what the token reader does: the paste around it dropped, the
+    // prefix checked, then whitespace and invisible characters inside the
+    // rest skipped; anything else inside is an error.
+    let body = unwrap_paste(text)
         .strip_prefix(prefix)
         .ok_or_else(|| malformed(format!("it must start with {prefix:?}")))?;
-    URL_SAFE_NO_PAD
-        .decode(body)
-        .map_err(|_| malformed("a character that is not base64url".into()))
+    let body: String = body
+        .chars()
+        .filter(|&c| !c.is_whitespace() && !entitle_verify::INVISIBLE.contains(&c))
+        .collect();
+    URL_SAFE_NO_PAD.decode(&body).map_err(|e| match e {
+        base64::DecodeError::InvalidByte(i, b) => malformed(format!(
+            "it stops making sense at character {}: {:?} is not base64url",
+            prefix.len().saturating_add(i).saturating_add(1),
+            char::from(b)
+        )),
+        _ => malformed(format!(
+            "it ends after {} characters, where no {what} can: it was cut short",
+            prefix.len().saturating_add(body.len())
+        )),
+    })
 }
 
 /// Text of an unsigned artifact (an activation request).
