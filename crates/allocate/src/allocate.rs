@@ -18,7 +18,6 @@
 //!    holds the gate license; team leaders need none.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::catalog::{Catalog, LicenseId, LicenseKind, UnitId};
 use crate::error::Error;
@@ -599,31 +598,10 @@ fn team_gates(catalog: &Catalog, result: &mut [UserGrants<'_>]) {
 /// Resolves configured entries to license ids, caching by text.
 struct Resolver<'c> {
     catalog: &'c Catalog,
-    cache: HashMap<String, (LicenseId, Option<usize>), BuildHasherDefault<Fnv>>,
-}
-
-/// FNV-1a: the resolver hashes tens of thousands of short, trusted entry
-/// names; SipHash's flooding protection buys nothing there and costs a
-/// third of the allocation's time.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &byte in bytes {
-            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
-    }
+    /// FxHash: the resolver hashes tens of thousands of short, trusted
+    /// entry names; SipHash's flooding protection buys nothing there and
+    /// costs a third of the allocation's time.
+    cache: rustc_hash::FxHashMap<String, (LicenseId, Option<usize>)>,
 }
 
 impl<'c> Resolver<'c> {

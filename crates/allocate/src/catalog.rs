@@ -927,13 +927,17 @@ impl Compiler<'_> {
         let datetime = at.get_ref();
         match (datetime.date, datetime.time, datetime.offset) {
             (Some(date), None, None) => {
-                let days = days_from_civil(
-                    i64::from(date.year),
-                    u32::from(date.month),
-                    u32::from(date.day),
-                );
-                u64::try_from(days.saturating_mul(86_400))
-                    .or_else(|_| self.error(at.span(), path, "dates before 1970 are not supported"))
+                let seconds = jiff::civil::Date::new(
+                    i16::try_from(date.year).unwrap_or(i16::MAX),
+                    i8::try_from(date.month).unwrap_or(0),
+                    i8::try_from(date.day).unwrap_or(0),
+                )
+                .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
+                .map(|z| z.timestamp().as_second());
+                match seconds.ok().and_then(|s| u64::try_from(s).ok()) {
+                    Some(seconds) => Ok(seconds),
+                    None => self.error(at.span(), path, "dates before 1970 are not supported"),
+                }
             }
             _ => self.error(
                 at.span(),
@@ -1059,29 +1063,5 @@ impl Compiler<'_> {
             }
         }
         Ok(order)
-    }
-}
-
-/// Days since 1970-01-01 of a Gregorian date (H. Hinnant's algorithm).
-#[allow(clippy::arithmetic_side_effects)] // small calendar values
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2020, 1, 1) * 86_400, 1_577_836_800);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
     }
 }

@@ -490,22 +490,12 @@ fn activation_key_files(dir: &Path) -> Result<Vec<String>, Error> {
     Ok(names)
 }
 
-/// Writes `name` in `dir` atomically: a temporary file, synced, renamed,
-/// and the directory synced.
+/// Writes `name` in `dir` atomically (`entitle_issue::write_file`), mode 0600.
 pub(crate) fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
-    let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let written = fs::File::create(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()
-    });
-    written
-        .and_then(|()| fs::rename(&tmp, &path))
-        .map_err(io(&path))?;
-    if let Ok(dir) = fs::File::open(dir) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
+    entitle_issue::write_file(&dir.join(name), bytes, 0o600, true).map_err(|e| match e {
+        entitle_issue::Error::Io { path, source } => Error::Io { path, source },
+        other => key_error(other),
+    })
 }
 
 /// SHA-512 of the state's JSON: what the sealing key signs.

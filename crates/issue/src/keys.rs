@@ -4,7 +4,7 @@
 use std::fmt;
 use std::fs;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
@@ -219,64 +219,46 @@ pub fn write_key_pair(
     )
 }
 
-/// Writes `bytes` to a new file with `mode`. Without `force` the file must
-/// not exist (checked atomically by `create_new`); with `force` a temporary
-/// file beside it is renamed over it, so that no reader ever sees half a key.
-fn write_file(path: &Path, bytes: &[u8], mode: u32, force: bool) -> Result<(), Error> {
-    let target = if force {
-        temporary_path(path)?
-    } else {
-        path.to_path_buf()
+/// Writes `bytes` to `path` with `mode`, atomically: a temporary file
+/// beside it (made with `mode` from the start, so a secret is never
+/// readable by others, not even briefly), synced, then moved into place,
+/// and the directory synced. No reader ever sees half a file. Without
+/// `replace`, an existing `path` is refused ([`Error::Exists`]). The one
+/// writer of key and state files.
+pub fn write_file(path: &Path, bytes: &[u8], mode: u32, replace: bool) -> Result<(), Error> {
+    let io = |source: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source,
     };
-    let written = open_new(&target, mode).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    let placed = written.and_then(|()| {
-        if force {
-            fs::rename(&target, path)
-        } else {
-            Ok(())
-        }
-    });
-    placed.map_err(|source| {
-        if source.kind() == std::io::ErrorKind::AlreadyExists {
-            return Error::Exists(path.to_path_buf());
-        }
-        let _ = fs::remove_file(&target);
-        Error::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    })
-}
-
-fn temporary_path(path: &Path) -> Result<PathBuf, Error> {
-    let mut nonce = [0u8; 8];
-    SysRng
-        .try_fill_bytes(&mut nonce)
-        .map_err(|_| Error::Random)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(path.with_file_name(format!(".{name}.{:016x}.tmp", u64::from_le_bytes(nonce))))
-}
-
-#[cfg(unix)]
-fn open_new(path: &Path, mode: u32) -> std::io::Result<fs::File> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_new(path: &Path, _mode: u32) -> std::io::Result<fs::File> {
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".entitle-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = builder.tempfile_in(dir).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.as_file().sync_all().map_err(io)?;
+    if replace {
+        file.persist(path).map_err(|e| io(e.error))?;
+    } else {
+        file.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::Exists(path.to_path_buf())
+            } else {
+                io(e.error)
+            }
+        })?;
+    }
+    if let Ok(dir) = fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }
