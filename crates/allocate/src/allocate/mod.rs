@@ -17,141 +17,18 @@
 //! 4. Team licenses come last: granted when every member of the user's team
 //!    holds the gate license; team leaders need none.
 
+mod denial;
+mod resolve;
+
 use std::collections::{BTreeMap, HashMap};
 
-use crate::catalog::{Catalog, LicenseId, LicenseKind, UnitId};
+pub use denial::{Denial, Missing};
+use resolve::{Entry, Resolver};
+
+use crate::catalog::{Catalog, LicenseId, LicenseKind};
 use crate::error::Error;
 use crate::supply::{Supply, included_by};
 use crate::users::User;
-
-/// Why a configured license was not granted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Denial {
-    /// The user's role may not hold it.
-    Role {
-        /// The user's role.
-        role: String,
-    },
-    /// A license it requires is not held.
-    MissingPrerequisite {
-        /// The required license.
-        requires: LicenseId,
-        /// Why it is not held.
-        why: Missing,
-    },
-    /// The installation has too few units (IP channels, ...).
-    MissingUnits {
-        /// The unit.
-        unit: UnitId,
-        /// How many are needed.
-        needed: u64,
-        /// How many there are.
-        available: u64,
-    },
-    /// Every license of the pool is taken by users that come first.
-    PoolExhausted {
-        /// The pool that ran out (the license itself or one it includes).
-        license: LicenseId,
-        /// Its size.
-        available: u64,
-    },
-    /// A team license whose gate is not met.
-    TeamGate {
-        /// The license every member must hold.
-        gate: LicenseId,
-        /// The team; empty when the user has none.
-        team: String,
-        /// Members without the gate license, in id order.
-        missing: Vec<String>,
-    },
-}
-
-/// Why a prerequisite is not held.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Missing {
-    /// The user is not configured with it.
-    NotConfigured,
-    /// The user is configured with it but it was denied.
-    Denied,
-    /// The installation does not have the system license (or it does not work).
-    NotInstalled,
-}
-
-impl Denial {
-    /// A short, stable code for scripts: `role`, `missing_prerequisite`,
-    /// `missing_units`, `pool_exhausted`, `team_gate`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Denial::Role { .. } => "role",
-            Denial::MissingPrerequisite { .. } => "missing_prerequisite",
-            Denial::MissingUnits { .. } => "missing_units",
-            Denial::PoolExhausted { .. } => "pool_exhausted",
-            Denial::TeamGate { .. } => "team_gate",
-        }
-    }
-
-    /// The reason in words.
-    pub fn describe(&self, catalog: &Catalog) -> String {
-        match self {
-            Denial::Role { role } => format!("role {role} may not hold this license"),
-            Denial::MissingPrerequisite { requires, why } => {
-                let name = catalog.display_name(*requires);
-                match why {
-                    Missing::NotConfigured => format!(
-                        "missing prerequisite: requires {name}, which the user is not configured with"
-                    ),
-                    Missing::Denied => {
-                        format!("missing prerequisite: requires {name}, which was denied")
-                    }
-                    Missing::NotInstalled => format!(
-                        "missing prerequisite: requires system license {name}, which the installation lacks"
-                    ),
-                }
-            }
-            Denial::MissingUnits {
-                unit,
-                needed,
-                available,
-            } => format!(
-                "missing prerequisite: needs at least {needed} {} units, the installation has {available}",
-                catalog.unit_name(*unit)
-            ),
-            Denial::PoolExhausted { license, available } => format!(
-                "pool exhausted: all {available} {} licenses are held by users that come first",
-                catalog.display_name(*license)
-            ),
-            Denial::TeamGate {
-                gate,
-                team,
-                missing,
-            } if team.is_empty() => {
-                let _ = missing;
-                format!(
-                    "team gate: the user is in no team, and {} is granted per team",
-                    catalog.display_name(*gate)
-                )
-            }
-            Denial::TeamGate {
-                gate,
-                team,
-                missing,
-            } => {
-                let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
-                let more = if missing.len() > shown.len() {
-                    ", ..."
-                } else {
-                    ""
-                };
-                format!(
-                    "team gate: {} of team {team} hold no {} license ({}{more})",
-                    missing.len(),
-                    catalog.display_name(*gate),
-                    shown.join(", ")
-                )
-            }
-        }
-    }
-}
 
 /// One configured license of one user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,13 +75,6 @@ pub struct Allocation<'u> {
     pub sites: BTreeMap<&'u str, Vec<Count>>,
     /// Per configuration group, per license type.
     pub groups: BTreeMap<&'u str, Vec<Count>>,
-}
-
-/// A configured entry, resolved.
-struct Entry<'u> {
-    text: &'u str,
-    license: LicenseId,
-    usage: Option<usize>,
 }
 
 /// Allocates the licenses of `supply` to `users` by the fixed scheme above.
@@ -592,72 +462,5 @@ fn team_gates(catalog: &Catalog, result: &mut [UserGrants<'_>]) {
         if let Some(grant) = result.get_mut(i).and_then(|u| u.grants.get_mut(g)) {
             grant.denial = denial;
         }
-    }
-}
-
-/// Resolves configured entries to license ids, caching by text.
-struct Resolver<'c> {
-    catalog: &'c Catalog,
-    /// FxHash: the resolver hashes tens of thousands of short, trusted
-    /// entry names; SipHash's flooding protection buys nothing there and
-    /// costs a third of the allocation's time.
-    cache: rustc_hash::FxHashMap<String, (LicenseId, Option<usize>)>,
-}
-
-impl<'c> Resolver<'c> {
-    fn new(catalog: &'c Catalog) -> Self {
-        Resolver {
-            catalog,
-            cache: HashMap::default(),
-        }
-    }
-
-    fn entry<'u>(&mut self, text: &'u str, user: &User) -> Result<Entry<'u>, Error> {
-        if let Some(&(license, usage)) = self.cache.get(text) {
-            return Ok(Entry {
-                text,
-                license,
-                usage,
-            });
-        }
-        let bad = |message: String| Error::Users {
-            line: user.line,
-            message,
-        };
-        let (name, usage_name) = match text.split_once(':') {
-            Some((name, usage)) => (name, Some(usage)),
-            None => (text, None),
-        };
-        let license = self.catalog.resolve(name).map_err(bad)?;
-        let def = self
-            .catalog
-            .licenses
-            .get(license)
-            .ok_or_else(|| bad(format!("unknown license {name:?}")))?;
-        if def.kind == LicenseKind::System {
-            return Err(bad(format!(
-                "{name} is a system license, counted per installation; it is not configured per user"
-            )));
-        }
-        let usage = match usage_name {
-            Some(u) => Some(def.usages.iter().position(|x| x.name == u).ok_or_else(|| {
-                let known: Vec<&str> = def.usages.iter().map(|x| x.name.as_str()).collect();
-                bad(format!(
-                    "{name} has no usage {u:?} (usages: {})",
-                    if known.is_empty() {
-                        "none".to_string()
-                    } else {
-                        known.join(", ")
-                    }
-                ))
-            })?),
-            None => None,
-        };
-        self.cache.insert(text.to_string(), (license, usage));
-        Ok(Entry {
-            text,
-            license,
-            usage,
-        })
     }
 }

@@ -1,0 +1,132 @@
+//! Why a configured license was not granted: the reasons and their words.
+
+use crate::catalog::{Catalog, LicenseId, UnitId};
+
+/// Why a configured license was not granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denial {
+    /// The user's role may not hold it.
+    Role {
+        /// The user's role.
+        role: String,
+    },
+    /// A license it requires is not held.
+    MissingPrerequisite {
+        /// The required license.
+        requires: LicenseId,
+        /// Why it is not held.
+        why: Missing,
+    },
+    /// The installation has too few units (IP channels, ...).
+    MissingUnits {
+        /// The unit.
+        unit: UnitId,
+        /// How many are needed.
+        needed: u64,
+        /// How many there are.
+        available: u64,
+    },
+    /// Every license of the pool is taken by users that come first.
+    PoolExhausted {
+        /// The pool that ran out (the license itself or one it includes).
+        license: LicenseId,
+        /// Its size.
+        available: u64,
+    },
+    /// A team license whose gate is not met.
+    TeamGate {
+        /// The license every member must hold.
+        gate: LicenseId,
+        /// The team; empty when the user has none.
+        team: String,
+        /// Members without the gate license, in id order.
+        missing: Vec<String>,
+    },
+}
+
+/// Why a prerequisite is not held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// The user is not configured with it.
+    NotConfigured,
+    /// The user is configured with it but it was denied.
+    Denied,
+    /// The installation does not have the system license (or it does not work).
+    NotInstalled,
+}
+
+impl Denial {
+    /// A short, stable code for scripts: `role`, `missing_prerequisite`,
+    /// `missing_units`, `pool_exhausted`, `team_gate`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Denial::Role { .. } => "role",
+            Denial::MissingPrerequisite { .. } => "missing_prerequisite",
+            Denial::MissingUnits { .. } => "missing_units",
+            Denial::PoolExhausted { .. } => "pool_exhausted",
+            Denial::TeamGate { .. } => "team_gate",
+        }
+    }
+
+    /// The reason in words.
+    pub fn describe(&self, catalog: &Catalog) -> String {
+        match self {
+            Denial::Role { role } => format!("role {role} may not hold this license"),
+            Denial::MissingPrerequisite { requires, why } => {
+                let name = catalog.display_name(*requires);
+                match why {
+                    Missing::NotConfigured => format!(
+                        "missing prerequisite: requires {name}, which the user is not configured with"
+                    ),
+                    Missing::Denied => {
+                        format!("missing prerequisite: requires {name}, which was denied")
+                    }
+                    Missing::NotInstalled => format!(
+                        "missing prerequisite: requires system license {name}, which the installation lacks"
+                    ),
+                }
+            }
+            Denial::MissingUnits {
+                unit,
+                needed,
+                available,
+            } => format!(
+                "missing prerequisite: needs at least {needed} {} units, the installation has {available}",
+                catalog.unit_name(*unit)
+            ),
+            Denial::PoolExhausted { license, available } => format!(
+                "pool exhausted: all {available} {} licenses are held by users that come first",
+                catalog.display_name(*license)
+            ),
+            Denial::TeamGate {
+                gate,
+                team,
+                missing,
+            } if team.is_empty() => {
+                let _ = missing;
+                format!(
+                    "team gate: the user is in no team, and {} is granted per team",
+                    catalog.display_name(*gate)
+                )
+            }
+            Denial::TeamGate {
+                gate,
+                team,
+                missing,
+            } => {
+                let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+                let more = if missing.len() > shown.len() {
+                    ", ..."
+                } else {
+                    ""
+                };
+                format!(
+                    "team gate: {} of team {team} hold no {} license ({}{more})",
+                    missing.len(),
+                    catalog.display_name(*gate),
+                    shown.join(", ")
+                )
+            }
+        }
+    }
+}
