@@ -308,7 +308,7 @@ mod tests {
             "f",
             &mut tokens,
         )
-        .unwrap();
+        .unwrap(); // ok: a test
         let texts: Vec<_> = tokens.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(
             texts,

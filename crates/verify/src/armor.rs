@@ -159,12 +159,15 @@ impl core::fmt::Display for PasteError {
 ///
 /// ```
 /// use entitle_verify::artifacts;
+/// # fn main() -> Result<(), entitle_verify::PasteError> {
 /// let line = "> License key: \u{201e}ent1.AbC\u{201c}, list entr1.DeF.";
-/// let found: Vec<_> = artifacts(line).collect::<Result<_, _>>().unwrap();
+/// let found: Vec<_> = artifacts(line).collect::<Result<_, _>>()?;
 /// assert_eq!(found, [(16, "ent1.AbC"), (32, "entr1.DeF")]);
-/// let glued: Vec<_> = artifacts("ent1.AbCentr1.DeF").collect::<Result<_, _>>().unwrap();
+/// let glued: Vec<_> = artifacts("ent1.AbCentr1.DeF").collect::<Result<_, _>>()?;
 /// assert_eq!(glued, [(0, "ent1.AbC"), (8, "entr1.DeF")]);
-/// assert!(artifacts("ent1.AbC*dEf").next().unwrap().is_err());
+/// assert!(artifacts("ent1.AbC*dEf").all(|found| found.is_err()));
+/// # Ok(())
+/// # }
 /// ```
 pub fn artifacts(line: &str) -> Artifacts<'_> {
     Artifacts {
