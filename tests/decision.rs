@@ -584,3 +584,38 @@ fn a_remembered_list_still_revokes_when_its_signers_certificate_is_left_out() {
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("was revoked"), "{err}");
 }
+
+#[test]
+fn an_expired_partner_key_does_not_use_up_the_limit_of_a_valid_one() {
+    let w = World::new();
+    w.partners(&["issue"]); // 25 seats in total
+    let old = w.ok(&[
+        "issue",
+        "--key",
+        "reseller.key",
+        "--now",
+        "2027-01-01",
+        "--product",
+        "starface",
+        "--edition",
+        "compact",
+        "--seats",
+        "25",
+        "--tenant",
+        "FIRMA-000123",
+        "--expires",
+        "2027-01-10",
+    ]);
+    let old = w.write("old.txt", &format!("{old}{}", w.read("reseller.cert")));
+    let new = w.license(
+        "new.txt",
+        "reseller.key",
+        Some("reseller.cert"),
+        &["--seats", "25"],
+    );
+    let (code, json, err) = w.verify(&["--now", NOW, &old, &new]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(seats(&json), 25, "{json}");
+    let reason = json["rejected"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("expired"), "{reason}");
+}

@@ -752,9 +752,9 @@ struct Annual {
     until: u64,
 }
 
-/// The limits that hold over all tokens, not per token, applied in a fixed
-/// order (oldest issued first, then by serial) so that the same tokens are
-/// refused whatever the input order:
+/// The limits that hold over all valid tokens, not per token, applied in a
+/// fixed order (oldest issued first, then by serial) so that the same
+/// tokens are refused whatever the input order:
 ///
 /// - a partner's add-on adds no feature its base licenses do not grant;
 /// - the seats issued under a certificate with `max_seats`, by its holder
@@ -802,7 +802,10 @@ fn in_total(pending: &[Pending<'_>]) -> Vec<Option<Error>> {
     let mut extra_used: BTreeMap<PoolKey, u64> = BTreeMap::new();
     for k in order {
         let Some(p) = pending.get(k) else { continue };
-        if p.issuer.is_vendor() {
+        // The vendor's tokens have no such limits; an expired token counts
+        // for nothing here (its term is over; where its edition falls back
+        // to a lesser one, that edition's included seats are the catalog's).
+        if p.issuer.is_vendor() || p.expired_at.is_some() {
             continue;
         }
         let c = p.usable.claims();
