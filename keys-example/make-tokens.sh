@@ -8,6 +8,7 @@ key=(--key vendor.secret.pem)
 until=(--expires 2031-01-01)
 
 "$entitle" issue "${key[@]}" --product starface --edition compact --seats 3 "${until[@]}" > minimal.txt
+"$entitle" key export --public vendor.public.pem --format rust > vendor.public.rs
 
 for product in starface xphone pcvisit; do
   "$entitle" catalog sign "${key[@]}" "$product/catalog.toml" > "$product/catalog.signed"

@@ -1,5 +1,5 @@
-// Example vendor public key (EXAMPLE ONLY, NEVER SHIP): the 32 raw Ed25519
-// bytes of vendor.public.pem, for `include!` in firmware.
+// entitle vendor public key vendor.public.pem, key id 3445b022: the 32 raw Ed25519
+// bytes, for `include!` in firmware.
 [
     0xcb, 0xb1, 0x05, 0x6d, 0x8c, 0xc1, 0xc3, 0xac,
     0x8f, 0x26, 0x43, 0x21, 0x61, 0xcb, 0x12, 0x89,

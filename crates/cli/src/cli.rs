@@ -46,6 +46,9 @@ pub enum Command {
     Revoke(RevokeArgs),
     /// Sign a renewal: a new end of term for a license.
     Renew(RenewArgs),
+    /// Export a public key for firmware and other tools.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Print shell completions: `entitle completions bash > /etc/bash_completion.d/entitle`.
     Completions {
         /// The shell.
@@ -56,6 +59,41 @@ pub enum Command {
     Man,
 }
 
+/// `entitle key ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print a public key as a Rust or C array, hex, PEM or DER, with its
+    /// key id as a comment (DER: on standard error).
+    Export(ExportArgs),
+}
+
+/// `entitle key export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The public key (PEM SPKI).
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub public: PathBuf,
+    /// `rust` (an array for `include!`), `c` (a `static const unsigned
+    /// char` array), `hex`, `pem`, `spki-der` (binary).
+    #[arg(long, value_enum)]
+    pub format: KeyFormat,
+}
+
+/// The formats of `entitle key export`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KeyFormat {
+    /// A Rust array expression, for `include!`.
+    Rust,
+    /// A C array definition.
+    C,
+    /// 64 hex digits.
+    Hex,
+    /// PEM SPKI.
+    Pem,
+    /// DER SPKI (binary).
+    SpkiDer,
+}
+
 impl Command {
     /// Whether the command was asked for JSON: its errors are JSON too.
     pub fn json(&self) -> bool {
@@ -63,7 +101,8 @@ impl Command {
             Command::Keygen(_)
             | Command::Catalog(_)
             | Command::Completions { .. }
-            | Command::Man => false,
+            | Command::Man
+            | Command::Key(_) => false,
             Command::Issue(args) => args.json,
             Command::Verify(args) => args.json,
             Command::Inspect(args) => args.json,

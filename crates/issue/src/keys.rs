@@ -140,10 +140,22 @@ enum Kind {
 }
 
 /// PEM as mail and wikis indent it: every line's leading and trailing
-/// whitespace dropped (PEM has none that matters).
+/// whitespace dropped (PEM has none that matters), and explanatory text
+/// before the first `-----BEGIN` line left out (RFC 7468 allows it:
+/// `entitle key export --format pem` writes the key id there).
 fn unindent(pem: &str) -> Zeroizing<String> {
     let mut out = Zeroizing::new(String::with_capacity(pem.len()));
-    for line in pem.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    let lines = pem.lines().map(str::trim);
+    let from_begin: Vec<&str> = lines
+        .clone()
+        .skip_while(|l| !l.starts_with("-----BEGIN "))
+        .collect();
+    let lines: Vec<&str> = if from_begin.is_empty() {
+        lines.collect()
+    } else {
+        from_begin
+    };
+    for line in lines.into_iter().filter(|l| !l.is_empty()) {
         out.push_str(line);
         out.push('\n');
     }
@@ -182,6 +194,18 @@ fn diagnose(pem: &str, want: Kind) -> Option<String> {
         ),
         _ => None,
     }
+}
+
+/// A public key as DER SPKI bytes (what `openssl pkey -pubin -outform DER` writes).
+pub fn public_key_to_der(key: &PublicKey) -> Result<Vec<u8>, Error> {
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&key.to_bytes())
+        .map_err(|_| Error::InvalidKey(entitle_verify::Error::InvalidKey))?;
+    key.to_public_key_der()
+        .map(|der| der.as_bytes().to_vec())
+        .map_err(|e| Error::KeyFormat {
+            expected: "public key",
+            detail: e.to_string(),
+        })
 }
 
 /// A public key as PEM SPKI text.

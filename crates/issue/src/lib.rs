@@ -44,5 +44,8 @@ pub use catalog::prepare_spec;
 pub use entitle_verify;
 pub use error::Error;
 pub use issuer::{IssuedToken, Issuer, unix_now};
-pub use keys::{SigningKey, public_key_from_pem, public_key_to_pem, write_file, write_key_pair};
+pub use keys::{
+    SigningKey, public_key_from_pem, public_key_to_der, public_key_to_pem, write_file,
+    write_key_pair,
+};
 pub use spec::{LicenseSpec, MAX_TIME};

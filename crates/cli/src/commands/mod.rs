@@ -5,6 +5,7 @@ pub mod allocate;
 pub mod catalog;
 pub mod inspect;
 pub mod issue;
+pub mod key;
 pub mod keygen;
 pub mod partner;
 pub mod revoke;
