@@ -303,6 +303,16 @@ size_t entitle_feature_count(const struct EntitleLicense *license);
 int32_t entitle_feature(const struct EntitleLicense *license, size_t index, struct EntitleStr *out);
 
 /*
+ Whether `license` covers software built at `build_date` (Unix
+ seconds): 0, or `ENTITLE_STATUS_NOT_ENTITLED_TO_BUILD` when its update
+ entitlement ended before.
+
+ # Safety
+ `license`: null or a license `entitle_verify` filled.
+ */
+int32_t entitle_check_build(const struct EntitleLicense *license, uint64_t build_date);
+
+/*
  Verifies `count` tokens (texts at `texts[i]`, `lens[i]` bytes each)
  and adds them up into pools: the same product, edition, tenant and seat
  model stack, each serial once, never beyond the cap; add-ons count only

@@ -439,6 +439,28 @@ pub unsafe extern "C" fn entitle_feature(
     }
 }
 
+/// Whether `license` covers software built at `build_date` (Unix
+/// seconds): 0, or `ENTITLE_STATUS_NOT_ENTITLED_TO_BUILD` when its update
+/// entitlement ended before.
+///
+/// # Safety
+/// `license`: null or a license `entitle_verify` filled.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn entitle_check_build(
+    license: *const EntitleLicense,
+    build_date: u64,
+) -> i32 {
+    // SAFETY: the caller guarantees a valid license or null.
+    let Some(license) = (unsafe { license.as_ref() }) else {
+        return EntitleStatus::NullPointer as i32;
+    };
+    if license.has_updates_until != 0 && build_date > license.updates_until {
+        EntitleStatus::NotEntitledToBuild as i32
+    } else {
+        EntitleStatus::Ok as i32
+    }
+}
+
 /// # Safety
 /// `s` must be null or point to `s.len` readable bytes of UTF-8.
 unsafe fn str_of<'a>(s: EntitleStr) -> Option<&'a str> {
