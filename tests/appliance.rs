@@ -21,23 +21,6 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// `activate request` on `machine` into `state`: the request's `@file`.
-fn request(w: &World, state: &str, machine: &str, license: &str) -> String {
-    let request = w.ok(&[
-        "activate",
-        "request",
-        "--state-dir",
-        state,
-        "--machine-id",
-        machine,
-        "--license",
-        license,
-        "--now",
-        NOW,
-    ]);
-    w.write(&format!("{state}.request"), &request)
-}
-
 /// The reseller answers `request`, with a receipt if given.
 fn respond(
     w: &World,
@@ -66,22 +49,6 @@ fn respond(
     }
     args.push(request);
     w.run(&args)
-}
-
-fn deactivate(w: &World, state: &str, machine: &str, license: &str) -> String {
-    let receipt = w.ok(&[
-        "activate",
-        "deactivate",
-        "--state-dir",
-        state,
-        "--machine-id",
-        machine,
-        "--license",
-        license,
-        "--now",
-        NOW,
-    ]);
-    w.write(&format!("{state}.receipt"), &receipt)
 }
 
 fn runs_on(w: &World, state: &str, machine: &str, extra: &[&str]) -> (i32, String) {
@@ -148,7 +115,7 @@ fn a_receipt_whose_activation_chains_to_no_trusted_key_is_refused() {
     )
     .unwrap();
     let receipt = w.write("forged.receipt", receipt.text());
-    let b = request(&w, "b", "machine-b", &license);
+    let b = w.request("b", "machine-b", &license, &[]);
     let (code, _, err) = respond(&w, &license, &b, Some(&receipt));
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("does not chain to a trusted key"), "{err}");
@@ -158,17 +125,17 @@ fn a_receipt_whose_activation_chains_to_no_trusted_key_is_refused() {
 fn a_receipt_is_spent_once_and_a_second_machine_needs_one() {
     let (w, license) = activated_on_a(&["issue", "activate"]);
     // Machine B without a receipt: A holds the license.
-    let b = request(&w, "b", "machine-b", &license);
+    let b = w.request("b", "machine-b", &license, &[]);
     let (code, _, err) = respond(&w, &license, &b, None);
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("activated on another machine"), "{err}");
     // A deactivates; its receipt moves the license to B ...
-    let receipt = deactivate(&w, "a", "machine-a", &license);
+    let receipt = w.deactivate("a", "machine-a", &license);
     let (code, _, err) = respond(&w, &license, &b, Some(&receipt));
     assert_eq!(code, 0, "{err}");
     // ... once: the same receipt does not move it to C as well.
     fs::write(w.path("machine-c"), "machine-c\n").unwrap();
-    let c = request(&w, "c", "machine-c", &license);
+    let c = w.request("c", "machine-c", &license, &[]);
     let (code, _, err) = respond(&w, &license, &c, Some(&receipt));
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("a receipt is spent once"), "{err}");
@@ -182,26 +149,13 @@ fn revoking_a_move_receipt_ends_only_the_old_machine() {
     let (w, license) = activated_on_a(&["issue", "activate", "revoke"]);
     // Root keeps a copy of A's state from before the move.
     copy_dir(&w.path("a"), &w.path("a-backup"));
-    let receipt = deactivate(&w, "a", "machine-a", &license);
-    let b = request(&w, "b", "machine-b", &license);
+    let receipt = w.deactivate("a", "machine-a", &license);
+    let b = w.request("b", "machine-b", &license, &[]);
     let (code, response, err) = respond(&w, &license, &b, Some(&receipt));
     assert_eq!(code, 0, "{err}");
     let response = w.write("b.response", &response);
-    w.ok(&[
-        "activate",
-        "accept",
-        "--public",
-        "vendor.public.pem",
-        "--state-dir",
-        "b",
-        "--machine-id",
-        "machine-b",
-        "--license",
-        &license,
-        "--now",
-        NOW,
-        &response,
-    ]);
+    let (code, err) = w.accept("b", "machine-b", &license, &response, &[]);
+    assert_eq!(code, 0, "{err}");
     let list = w.ok(&[
         "revoke",
         "--key",
@@ -369,41 +323,12 @@ fn two_lists_with_one_sequence_number_both_revoke_and_are_reported() {
 /// Accepts the reseller's response to `state`'s request on `machine`,
 /// with `extra` arguments (a `--tpm`).
 fn activate_on(w: &World, state: &str, machine: &str, license: &str, extra: &[&str]) -> String {
-    let mut args = vec![
-        "activate",
-        "request",
-        "--state-dir",
-        state,
-        "--machine-id",
-        machine,
-        "--license",
-        license,
-        "--now",
-        NOW,
-    ];
-    args.extend_from_slice(extra);
-    let req = w.ok(&args);
-    let req = w.write(&format!("{state}.request"), &req);
-    let (code, response, err) = respond(w, license, &req, None);
+    let request = w.request(state, machine, license, extra);
+    let (code, response, err) = respond(w, license, &request, None);
     assert_eq!(code, 0, "{err}");
     let response = w.write(&format!("{state}.response"), &response);
-    let mut args = vec![
-        "activate",
-        "accept",
-        "--public",
-        "vendor.public.pem",
-        "--state-dir",
-        state,
-        "--machine-id",
-        machine,
-        "--license",
-        license,
-        "--now",
-        NOW,
-        &response,
-    ];
-    args.extend_from_slice(extra);
-    w.ok(&args);
+    let (code, err) = w.accept(state, machine, license, &response, extra);
+    assert_eq!(code, 0, "{err}");
     response
 }
 

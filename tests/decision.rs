@@ -159,27 +159,8 @@ fn allocate_follows_partner_chains_and_never_drops_an_artifact() {
 #[test]
 fn a_customer_certificate_mints_no_seats_for_a_customer_without_licenses() {
     let w = World::new();
-    w.keygen("customer");
     // Default options: the role's preset (activate, revoke, extra keys).
-    let cert = w.ok(&[
-        "partner",
-        "certify",
-        "--key",
-        "vendor.secret.pem",
-        "--now",
-        T0,
-        "--subject",
-        "customer.pub",
-        "--name",
-        "Firma",
-        "--role",
-        "customer",
-        "--tenant",
-        "FIRMA-000123",
-        "--not-after",
-        "2029-01-01",
-    ]);
-    w.write("customer.cert", &cert);
+    w.customer("FIRMA-000123");
     let minted = w.license(
         "minted.txt",
         "customer.key",

@@ -102,33 +102,8 @@ fn the_same_response_on_another_machine_is_refused() {
         "{err}"
     );
     // And machine B cannot accept it for its own request either.
-    w.ok(&[
-        "activate",
-        "request",
-        "--state-dir",
-        "b",
-        "--machine-id",
-        "machine-b",
-        "--license",
-        &license,
-        "--now",
-        NOW,
-    ]);
-    let (code, _, err) = w.run(&[
-        "activate",
-        "accept",
-        "--public",
-        "vendor.public.pem",
-        "--state-dir",
-        "b",
-        "--machine-id",
-        "machine-b",
-        "--license",
-        &license,
-        "--now",
-        NOW,
-        "@appliance.response",
-    ]);
+    w.request("b", "machine-b", &license, &[]);
+    let (code, err) = w.accept("b", "machine-b", &license, "@appliance.response", &[]);
     assert_eq!(code, 4);
     assert!(err.contains("activation refused"), "{err}");
 }
@@ -268,19 +243,7 @@ fn a_reseller_with_the_plain_preset_cannot_activate() {
     let w = World::new();
     w.partners(&["issue"]); // no explicit "activate"
     let license = w.license("license.txt", "reseller.key", Some("reseller.cert"), &[]);
-    let request = w.ok(&[
-        "activate",
-        "request",
-        "--state-dir",
-        "app",
-        "--machine-id",
-        "machine-a",
-        "--license",
-        &license,
-        "--now",
-        NOW,
-    ]);
-    let request = w.write("request.txt", &request);
+    let request = w.request("app", "machine-a", &license, &[]);
     let (code, _, err) = w.run(&[
         "activate",
         "respond",
@@ -320,21 +283,7 @@ fn a_reseller_with_the_plain_preset_cannot_activate() {
         &request,
     ]);
     let response = w.write("response.txt", &response);
-    let (code, _, err) = w.run(&[
-        "activate",
-        "accept",
-        "--public",
-        "vendor.public.pem",
-        "--state-dir",
-        "app",
-        "--machine-id",
-        "machine-a",
-        "--license",
-        &license,
-        "--now",
-        NOW,
-        &response,
-    ]);
+    let (code, err) = w.accept("app", "machine-a", &license, &response, &[]);
     assert_eq!(code, 4);
     assert!(err.contains("may not activate"), "{err}");
 }
@@ -405,20 +354,11 @@ fn rehosting_with_a_deactivation_receipt() {
         .0,
         0
     );
-    let receipt = w.ok(&[
-        "activate",
-        "deactivate",
-        "--state-dir",
-        "old",
-        "--machine-id",
-        "machine-a",
-        "--license",
-        &license,
-        "--now",
-        NOW,
-    ]);
-    assert!(receipt.starts_with("entd1."));
-    let receipt = w.write("receipt.txt", &receipt);
+    let receipt = w.deactivate("old", "machine-a", &license);
+    assert!(
+        w.read(receipt.trim_start_matches('@'))
+            .starts_with("entd1.")
+    );
     assert!(
         !w.path("old").read_dir().unwrap().any(|e| e
             .unwrap()
@@ -429,19 +369,7 @@ fn rehosting_with_a_deactivation_receipt() {
     );
 
     // The new machine, with the receipt.
-    let request = w.ok(&[
-        "activate",
-        "request",
-        "--state-dir",
-        "new",
-        "--machine-id",
-        "machine-b",
-        "--license",
-        &license,
-        "--now",
-        NOW,
-    ]);
-    let request = w.write("new.request", &request);
+    let request = w.request("new", "machine-b", &license, &[]);
     let response = w.ok(&[
         "activate",
         "respond",
@@ -462,21 +390,8 @@ fn rehosting_with_a_deactivation_receipt() {
         &request,
     ]);
     let response = w.write("new.response", &response);
-    w.ok(&[
-        "activate",
-        "accept",
-        "--public",
-        "vendor.public.pem",
-        "--state-dir",
-        "new",
-        "--machine-id",
-        "machine-b",
-        "--license",
-        &license,
-        "--now",
-        NOW,
-        &response,
-    ]);
+    let (code, err) = w.accept("new", "machine-b", &license, &response, &[]);
+    assert_eq!(code, 0, "{err}");
     let (code, _, err) = w.verify(&[
         "--now",
         NOW,

@@ -253,16 +253,10 @@ impl World {
         (code, serde_json::from_str(&out).unwrap_or(Value::Null), err)
     }
 
-    /// request on `machine`, respond with `key`+`cert`, accept: the exit code of accept.
-    pub fn activate(
-        &self,
-        state: &str,
-        machine: &str,
-        license: &str,
-        key: &str,
-        cert: Option<&str>,
-    ) -> (i32, String) {
-        let request = self.ok(&[
+    /// `activate request` on `machine` into `state`, with `extra` arguments
+    /// (a `--tpm`): the request's `@file`.
+    pub fn request(&self, state: &str, machine: &str, license: &str, extra: &[&str]) -> String {
+        let mut args = vec![
             "activate",
             "request",
             "--state-dir",
@@ -273,8 +267,69 @@ impl World {
             license,
             "--now",
             NOW,
+        ];
+        args.extend_from_slice(extra);
+        let request = self.ok(&args);
+        self.write(&format!("{state}.request"), &request)
+    }
+
+    /// `activate accept` of `response` (`@file`) on `machine` into `state`,
+    /// with `extra` arguments: the exit code and stderr.
+    pub fn accept(
+        &self,
+        state: &str,
+        machine: &str,
+        license: &str,
+        response: &str,
+        extra: &[&str],
+    ) -> (i32, String) {
+        let mut args = vec![
+            "activate",
+            "accept",
+            "--public",
+            "vendor.public.pem",
+            "--state-dir",
+            state,
+            "--machine-id",
+            machine,
+            "--license",
+            license,
+            "--now",
+            NOW,
+            response,
+        ];
+        args.extend_from_slice(extra);
+        let (code, _, err) = self.run(&args);
+        (code, err)
+    }
+
+    /// `activate deactivate` on `machine` in `state`: the receipt's `@file`.
+    pub fn deactivate(&self, state: &str, machine: &str, license: &str) -> String {
+        let receipt = self.ok(&[
+            "activate",
+            "deactivate",
+            "--state-dir",
+            state,
+            "--machine-id",
+            machine,
+            "--license",
+            license,
+            "--now",
+            NOW,
         ]);
-        let request = self.write(&format!("{state}.request"), &request);
+        self.write(&format!("{state}.receipt"), &receipt)
+    }
+
+    /// request on `machine`, respond with `key`+`cert`, accept: the exit code of accept.
+    pub fn activate(
+        &self,
+        state: &str,
+        machine: &str,
+        license: &str,
+        key: &str,
+        cert: Option<&str>,
+    ) -> (i32, String) {
+        let request = self.request(state, machine, license, &[]);
         let ledger = format!("{key}.ledger");
         let mut respond = vec![
             "activate",
@@ -294,21 +349,6 @@ impl World {
         respond.push(&request);
         let response = self.ok(&respond);
         let response = self.write(&format!("{state}.response"), &response);
-        let (code, _, err) = self.run(&[
-            "activate",
-            "accept",
-            "--public",
-            "vendor.public.pem",
-            "--state-dir",
-            state,
-            "--machine-id",
-            machine,
-            "--license",
-            license,
-            "--now",
-            NOW,
-            &response,
-        ]);
-        (code, err)
+        self.accept(state, machine, license, &response, &[])
     }
 }
