@@ -22,162 +22,157 @@ pub fn prepare_spec(
     spec: &mut LicenseSpec,
     issued_at: u64,
 ) -> Result<(), Error> {
-    let this = catalog;
-    {
-        let Some(product) = this.product(&spec.product) else {
-            let names = this.products.iter().map(|p| p.name.as_str());
-            return Err(forbidden(
-                "product",
-                format!(
-                    "the catalog has no product {:?}{}",
-                    spec.product,
-                    did_you_mean(&spec.product, names)
-                ),
-            ));
-        };
-        let Some((_, edition)) = this.edition(&spec.product, &spec.edition) else {
-            let editions = this
-                .products
-                .get(product)
-                .map(|p| {
-                    p.editions
-                        .iter()
-                        .map(|e| e.name.clone())
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default();
-            let licenses: Vec<String> = this
-                .licenses
-                .iter()
-                .filter(|l| l.product == product)
-                .map(|l| l.name.clone())
-                .collect();
-            return Err(forbidden(
-                "edition",
-                format!(
-                    "{} has no edition or license type {:?}{}",
-                    spec.product,
-                    spec.edition,
-                    did_you_mean(
-                        &spec.edition,
-                        editions.iter().chain(&licenses).map(String::as_str)
-                    )
-                ),
-            ));
-        };
-        // A feature is known when an edition of the product grants it.
-        let known: Vec<&str> = this
+    let Some(product) = catalog.product(&spec.product) else {
+        let names = catalog.products.iter().map(|p| p.name.as_str());
+        return Err(forbidden(
+            "product",
+            format!(
+                "the catalog has no product {:?}{}",
+                spec.product,
+                did_you_mean(&spec.product, names)
+            ),
+        ));
+    };
+    let Some((_, edition)) = catalog.edition(&spec.product, &spec.edition) else {
+        let editions = catalog
             .products
             .get(product)
             .map(|p| {
                 p.editions
                     .iter()
-                    .flat_map(|e| e.features.iter().map(String::as_str))
-                    .collect()
+                    .map(|e| e.name.clone())
+                    .collect::<Vec<_>>()
             })
             .unwrap_or_default();
-        if let Some(unknown) = spec.features.iter().find(|f| !known.contains(&f.as_str())) {
-            return Err(forbidden(
-                "feature",
-                format!(
-                    "no edition of {} grants a feature {unknown:?}{}",
-                    spec.product,
-                    did_you_mean(unknown, known.iter().copied())
-                ),
-            ));
-        }
-        let name = format!("{} {}", spec.product, spec.edition);
-        match spec.kind {
-            Kind::Base => match edition.included {
-                Some(included) if spec.seats == 0 => spec.seats = included,
-                Some(included) if spec.seats != included => {
-                    return Err(forbidden(
-                        "seats",
-                        format!(
-                            "a {name} base license includes {included} seats; add more with add-on packs"
-                        ),
-                    ));
-                }
-                _ => {}
-            },
-            Kind::Addon => {
-                if !edition.addons {
-                    return Err(forbidden("kind", format!("{name} takes no add-ons")));
-                }
-                if let Some(packs) = &edition.packs {
-                    if !packs.contains(&spec.seats) {
-                        let sizes: Vec<String> = packs.iter().map(u32::to_string).collect();
-                        return Err(forbidden(
-                            "seats",
-                            format!(
-                                "{name} add-ons come in packs of {}; {} is not one of them",
-                                sizes.join(" or "),
-                                spec.seats
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        if spec.seats == 0 {
-            return Err(forbidden(
-                "seats",
-                "give --seats: the catalog implies no seat count",
-            ));
-        }
-        match (spec.cap, edition.cap) {
-            (None, cap) => spec.cap = cap,
-            (Some(given), Some(cap)) if given != cap => {
-                return Err(forbidden(
-                    "cap",
-                    format!("the catalog caps {name} at {cap}, not {given}"),
-                ));
-            }
-            _ => {}
-        }
-        if let Some(cap) = spec.cap {
-            if spec.seats > cap {
+        let licenses: Vec<String> = catalog
+            .licenses
+            .iter()
+            .filter(|l| l.product == product)
+            .map(|l| l.name.clone())
+            .collect();
+        return Err(forbidden(
+            "edition",
+            format!(
+                "{} has no edition or license type {:?}{}",
+                spec.product,
+                spec.edition,
+                did_you_mean(
+                    &spec.edition,
+                    editions.iter().chain(&licenses).map(String::as_str)
+                )
+            ),
+        ));
+    };
+    // A feature is known when an edition of the product grants it.
+    let known: Vec<&str> = catalog
+        .products
+        .get(product)
+        .map(|p| {
+            p.editions
+                .iter()
+                .flat_map(|e| e.features.iter().map(String::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(unknown) = spec.features.iter().find(|f| !known.contains(&f.as_str())) {
+        return Err(forbidden(
+            "feature",
+            format!(
+                "no edition of {} grants a feature {unknown:?}{}",
+                spec.product,
+                did_you_mean(unknown, known.iter().copied())
+            ),
+        ));
+    }
+    let name = format!("{} {}", spec.product, spec.edition);
+    match spec.kind {
+        Kind::Base => match edition.included {
+            Some(included) if spec.seats == 0 => spec.seats = included,
+            Some(included) if spec.seats != included => {
                 return Err(forbidden(
                     "seats",
-                    format!("{} seats exceed the cap of {cap} for {name}", spec.seats),
-                ));
-            }
-        }
-        let mut features = edition.features.clone();
-        for feature in spec.features.drain(..) {
-            if !features.contains(&feature) {
-                features.push(feature);
-            }
-        }
-        spec.features = features;
-        match (edition.tenant, &spec.tenant) {
-            (TenantRule::Required, None) => {
-                return Err(forbidden(
-                    "tenant",
-                    format!("{name} is bound to a company id: give --tenant"),
-                ));
-            }
-            (TenantRule::Forbidden, Some(_)) => {
-                return Err(forbidden(
-                    "tenant",
                     format!(
-                        "{name} is bound to the platform, not to a company id: leave out --tenant"
+                        "a {name} base license includes {included} seats; add more with add-on packs"
                     ),
                 ));
             }
             _ => {}
-        }
-        if !edition.updates {
-            if spec.updates_until.is_some() {
-                return Err(forbidden(
-                    "updates-until",
-                    format!("{name} comes without updates"),
-                ));
+        },
+        Kind::Addon => {
+            if !edition.addons {
+                return Err(forbidden("kind", format!("{name} takes no add-ons")));
             }
-            spec.updates_until = Some(spec.issued_at.unwrap_or(issued_at));
+            if let Some(packs) = &edition.packs {
+                if !packs.contains(&spec.seats) {
+                    let sizes: Vec<String> = packs.iter().map(u32::to_string).collect();
+                    return Err(forbidden(
+                        "seats",
+                        format!(
+                            "{name} add-ons come in packs of {}; {} is not one of them",
+                            sizes.join(" or "),
+                            spec.seats
+                        ),
+                    ));
+                }
+            }
         }
-        Ok(())
     }
+    if spec.seats == 0 {
+        return Err(forbidden(
+            "seats",
+            "give --seats: the catalog implies no seat count",
+        ));
+    }
+    match (spec.cap, edition.cap) {
+        (None, cap) => spec.cap = cap,
+        (Some(given), Some(cap)) if given != cap => {
+            return Err(forbidden(
+                "cap",
+                format!("the catalog caps {name} at {cap}, not {given}"),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(cap) = spec.cap {
+        if spec.seats > cap {
+            return Err(forbidden(
+                "seats",
+                format!("{} seats exceed the cap of {cap} for {name}", spec.seats),
+            ));
+        }
+    }
+    let mut features = edition.features.clone();
+    for feature in spec.features.drain(..) {
+        if !features.contains(&feature) {
+            features.push(feature);
+        }
+    }
+    spec.features = features;
+    match (edition.tenant, &spec.tenant) {
+        (TenantRule::Required, None) => {
+            return Err(forbidden(
+                "tenant",
+                format!("{name} is bound to a company id: give --tenant"),
+            ));
+        }
+        (TenantRule::Forbidden, Some(_)) => {
+            return Err(forbidden(
+                "tenant",
+                format!("{name} is bound to the platform, not to a company id: leave out --tenant"),
+            ));
+        }
+        _ => {}
+    }
+    if !edition.updates {
+        if spec.updates_until.is_some() {
+            return Err(forbidden(
+                "updates-until",
+                format!("{name} comes without updates"),
+            ));
+        }
+        spec.updates_until = Some(spec.issued_at.unwrap_or(issued_at));
+    }
+    Ok(())
 }
 
 /// `; did you mean "office"?` for the known name closest to `given`, when

@@ -39,13 +39,8 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
     for (flag, count) in [("--seats", Some(spec.seats)), ("--cap", spec.cap)] {
         if count.is_some_and(|n| u64::from(n) > most) {
             return Err(CliError::input(format!(
-                "{flag} {}: more than {most} is refused{}",
+                "{flag} {}: more than {most} is refused without a --catalog whose edition caps higher",
                 count.unwrap_or_default(),
-                if args.catalog.is_some() {
-                    " (the edition's cap)"
-                } else {
-                    " without a --catalog whose edition allows it"
-                }
             )));
         }
     }
