@@ -84,8 +84,9 @@ fn buying_100_office_and_50_office_plus_gives_150_office_50_of_them_plus_not_200
     assert_eq!(available(&catalog, &supply, "office"), 150);
     assert_eq!(available(&catalog, &supply, "office-plus"), 50);
     // 160 users want an Office base (120 plain, 40 with Plus): 150 get one.
-    // The plain ones sort first ("o" < "p") and take 120; 30 bases are left
-    // for the Plus users, although 50 Plus licenses exist.
+    // Office Plus is settled first: all 40 Plus users hold one (with its
+    // Office base); 110 bases are left for the 120 plain users, whose ids
+    // sort first among them.
     let mut all: Vec<String> = (0..120)
         .map(|i| format!("o{i:03},s,g,,member,office"))
         .collect();
@@ -93,14 +94,14 @@ fn buying_100_office_and_50_office_plus_gives_150_office_50_of_them_plus_not_200
     let users = lines(&all);
     let allocation = allocate_csv(&catalog, &supply, &users);
     assert_eq!(used(&catalog, &allocation, "office"), 150);
-    assert_eq!(used(&catalog, &allocation, "office-plus"), 30);
+    assert_eq!(used(&catalog, &allocation, "office-plus"), 40);
+    assert_eq!(outcome(&allocation, "p039", "office-plus"), Ok(()));
+    assert_eq!(outcome(&allocation, "o109", "office"), Ok(()));
     assert_eq!(
-        outcome(&allocation, "p030", "office-plus"),
+        outcome(&allocation, "o110", "office"),
         Err("pool_exhausted")
     );
-    assert!(
-        reason(&catalog, &allocation, "p030", "office-plus").contains("all 150 office licenses")
-    );
+    assert!(reason(&catalog, &allocation, "o110", "office").contains("all 150 office licenses"));
 }
 
 #[test]
@@ -512,4 +513,31 @@ fn up_to_5000_users_per_server() {
     assert_eq!(used(&catalog, &allocation, "office-plus"), 1000);
     assert_eq!(used(&catalog, &allocation, "office"), 3500);
     assert_eq!(used(&catalog, &allocation, "contacts"), 5000);
+}
+
+#[test]
+fn xphone_office_plus_user_not_starved() {
+    // 0 Office + 2 Office Plus; a and b want Office, c wants Office Plus.
+    let catalog = catalog("xphone");
+    let texts = tokens(&catalog, "xphone", &[("server", 1), ("office-plus", 2)]);
+    let lines = [
+        "a,s,g,,member,office",
+        "b,s,g,,member,office",
+        "c,s,g,,member,office-plus",
+    ];
+    let (code, json, err) = allocate_bin("xphone", &texts, &lines, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        granted(&json, "c", "office-plus"),
+        "c holds one Office Plus"
+    );
+    assert!(
+        granted(&json, "a", "office"),
+        "a takes the other's Office base"
+    );
+    assert!(!granted(&json, "b", "office"), "nothing is left for b");
+    // Whatever the order of the lines.
+    let reversed: Vec<&str> = lines.iter().rev().copied().collect();
+    let (_, again, _) = allocate_bin("xphone", &texts, &reversed, &[]);
+    assert_eq!(again["users"], json["users"]);
 }

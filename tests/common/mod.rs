@@ -170,3 +170,69 @@ pub fn stdout(out: &Output) -> String {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).unwrap()
 }
+
+/// `entitle allocate --json` through the binary, at 2027-01-15: the example
+/// catalog of `product`, the tokens `texts`, users.csv of `lines`, and
+/// `extra` arguments. Exit code, the JSON (Null when none), stderr.
+pub fn allocate_bin(
+    product: &str,
+    texts: &[String],
+    lines: &[&str],
+    extra: &[&str],
+) -> (i32, serde_json::Value, String) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let tokens = dir.path().join("tokens.txt");
+    let users = dir.path().join("users.csv");
+    std::fs::write(&tokens, texts.join("\n")).unwrap();
+    std::fs::write(&users, csv(lines)).unwrap();
+    let mut args = vec![
+        "allocate".to_string(),
+        "--public".to_string(),
+        example("vendor.public.pem"),
+        "--catalog".to_string(),
+        example(&format!("{product}/catalog.signed")),
+        "--users".to_string(),
+        users.display().to_string(),
+        "--now".to_string(),
+        "2027-01-15".to_string(),
+        "--json".to_string(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args.push(format!("@{}", tokens.display()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = entitle(&args);
+    let code = out.status.code().unwrap();
+    assert_ne!(code, 101, "panicked: {}", stderr(&out));
+    let json = serde_json::from_str(&stdout(&out)).unwrap_or(serde_json::Value::Null);
+    (code, json, stderr(&out))
+}
+
+/// Whether `entry` of user `id` is granted in `allocate --json` output.
+pub fn granted(json: &serde_json::Value, id: &str, entry: &str) -> bool {
+    let user = json["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == id)
+        .unwrap_or_else(|| panic!("no user {id}"));
+    let grant = user["licenses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["license"] == entry)
+        .unwrap_or_else(|| panic!("{id} has no {entry}"));
+    grant["granted"].as_bool().unwrap()
+}
+
+/// The warnings of `allocate --json` or `verify --json` output.
+pub fn warnings(json: &serde_json::Value) -> Vec<String> {
+    json["warnings"]
+        .as_array()
+        .map(|w| {
+            w.iter()
+                .filter_map(|x| x.as_str())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}

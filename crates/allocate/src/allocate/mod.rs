@@ -3,12 +3,13 @@
 //! The scheme (docs/allocation.md), fixed so that the same users hold the
 //! same licenses after every restart, whatever the order of the input:
 //!
-//! 1. Users are served one after another in ascending order of their id
-//!    (byte order). When licenses run short, users whose ids sort first
+//! 1. Licenses are settled one type after another in the catalog's
+//!    allocation order: a license after what it requires, and before the
+//!    licenses it includes (Office Plus before Office), so a plain-Office
+//!    user never takes the Office base an Office Plus user needs.
+//! 2. Within a license type, users are served in ascending order of their
+//!    id (byte order). When licenses run short, users whose ids sort first
 //!    hold them.
-//! 2. Each user's licenses are taken in the catalog's prerequisite order
-//!    (a license after everything it requires or includes), so a
-//!    prerequisite is settled before what needs it.
 //! 3. A license is granted when the user's role may hold it, its
 //!    prerequisites are held (by the user, or by the installation for
 //!    system licenses and units) and a license is left in its pool and in
@@ -86,32 +87,16 @@ pub fn allocate<'u>(
     users: &'u [User],
 ) -> Result<Allocation<'u>, Error> {
     let n = catalog.licenses.len();
-    let rank = ranks(catalog);
     let includes: Vec<Vec<LicenseId>> = (0..n).map(|id| included_by(catalog, id)).collect();
     let mut resolver = Resolver::new(catalog);
 
-    let mut order: Vec<usize> = (0..users.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
-        users
-            .get(a)
-            .map(|u| &u.id)
-            .cmp(&users.get(b).map(|u| &u.id))
-    });
+    let mut served: Vec<&'u User> = users.iter().collect();
+    served.sort_unstable_by(|a, b| a.id.cmp(&b.id));
 
-    let mut ledger = Ledger::new(n);
-    // Reused for every user: no allocation per user but the result.
-    let mut entries: Vec<Entry<'u>> = Vec::new();
-    let mut wanted: Vec<LicenseId> = Vec::new();
-    let mut result = Vec::with_capacity(users.len());
-    for &index in &order {
-        let Some(user) = users.get(index) else {
-            continue;
-        };
-        ledger.next_user();
-        entries.clear();
-        for text in &user.licenses {
-            entries.push(resolver.entry(text, user)?);
-        }
+    // Every user's entries first, so that a line the catalog cannot read
+    // stops the allocation before anything is granted.
+    let mut entries: Vec<Vec<Entry<'u>>> = Vec::with_capacity(served.len());
+    for user in &served {
         if !(0..catalog.products.len()).any(|p| catalog.knows_role(p, &user.role)) {
             return Err(Error::Users {
                 line: user.line,
@@ -121,28 +106,43 @@ pub fn allocate<'u>(
                 ),
             });
         }
-        wanted.clear();
-        wanted.extend(entries.iter().map(|e| e.license));
-        wanted.sort_unstable_by_key(|&l| rank.get(l).copied().unwrap_or(usize::MAX));
-        wanted.dedup();
+        let mut own = Vec::with_capacity(user.licenses.len());
+        for text in &user.licenses {
+            own.push(resolver.entry(text, user)?);
+        }
+        entries.push(own);
+    }
 
-        for &license in &wanted {
-            let Some(kind) = catalog.licenses.get(license).map(|l| l.kind) else {
-                continue;
-            };
+    // License by license in the catalog's allocation order, users in id
+    // order within each.
+    let mut ledger = Ledger::new(served.len(), n);
+    for &license in &catalog.order {
+        let Some(kind) = catalog.licenses.get(license).map(|l| l.kind) else {
+            continue;
+        };
+        let own_includes = includes.get(license).map(Vec::as_slice).unwrap_or_default();
+        for (u, (user, user_entries)) in served.iter().zip(&entries).enumerate() {
+            if ledger.holds(u, license) || !user_entries.iter().any(|e| e.license == license) {
+                continue; // held through an including license, or not configured
+            }
             match kind {
                 LicenseKind::Free => match role_denial(catalog, license, user) {
-                    None => ledger.hold(license),
-                    Some(denial) => ledger.deny(license, denial),
+                    None => ledger.hold(u, license),
+                    Some(denial) => ledger.deny(u, license, denial),
                 },
                 LicenseKind::User => {
-                    let own_includes = includes.get(license).map(Vec::as_slice).unwrap_or_default();
-                    let denial =
-                        check_user_license(catalog, supply, user, license, own_includes, &ledger)
-                            .or_else(|| no_usable_entry(catalog, &entries, license, &ledger));
+                    let denial = check_user_license(
+                        catalog,
+                        supply,
+                        user,
+                        license,
+                        own_includes,
+                        &ledger.of(u),
+                    )
+                    .or_else(|| no_usable_entry(catalog, user_entries, license, &ledger.of(u)));
                     match denial {
-                        None => ledger.take(license, own_includes),
-                        Some(denial) => ledger.deny(license, denial),
+                        None => ledger.take(u, license, own_includes),
+                        Some(denial) => ledger.deny(u, license, denial),
                     }
                 }
                 // Team licenses after everyone else; system licenses are
@@ -150,20 +150,21 @@ pub fn allocate<'u>(
                 LicenseKind::Team | LicenseKind::System => {}
             }
         }
+    }
 
-        let grants = entries
+    let mut result = Vec::with_capacity(served.len());
+    for (u, (user, user_entries)) in served.iter().zip(&entries).enumerate() {
+        let held = ledger.of(u);
+        let grants = user_entries
             .iter()
-            .map(|entry| {
-                let denial = if ledger.holds(entry.license) {
-                    usage_denial(catalog, entry, &ledger)
+            .map(|entry| Grant {
+                entry: entry.text,
+                license: entry.license,
+                denial: if held.holds(entry.license) {
+                    usage_denial(catalog, entry, &held)
                 } else {
-                    ledger.denial(entry.license)
-                };
-                Grant {
-                    entry: entry.text,
-                    license: entry.license,
-                    denial,
-                }
+                    held.denial(entry.license)
+                },
             })
             .collect();
         result.push(UserGrants { user, grants });
@@ -221,92 +222,98 @@ fn tally(counts: &mut [Count], outcomes: &[(LicenseId, bool)]) {
     }
 }
 
-/// The allocation's working state: licenses in use, and what the current
-/// user holds or was denied (marked with a per-user stamp, so nothing is
-/// cleared between users).
+/// The allocation's working state: licenses in use, and what each user
+/// (by position in id order) holds or was denied.
 struct Ledger {
     used: Vec<u64>,
-    held_by: Vec<usize>,
-    denied_by: Vec<usize>,
+    licenses: usize,
+    held: Vec<bool>,
     denials: Vec<Option<Denial>>,
-    stamp: usize,
 }
 
-impl Ledger {
-    fn new(licenses: usize) -> Ledger {
-        Ledger {
-            used: vec![0; licenses],
-            held_by: vec![0; licenses],
-            denied_by: vec![0; licenses],
-            denials: vec![None; licenses],
-            stamp: 0,
-        }
-    }
+/// One user's row of the [`Ledger`].
+struct Held<'l> {
+    held: &'l [bool],
+    denials: &'l [Option<Denial>],
+    used: &'l [u64],
+}
 
-    fn next_user(&mut self) {
-        self.stamp = self.stamp.saturating_add(1);
-    }
-
+impl Held<'_> {
     fn holds(&self, license: LicenseId) -> bool {
-        self.held_by.get(license) == Some(&self.stamp)
+        self.held.get(license).copied().unwrap_or(false)
     }
 
     fn was_denied(&self, license: LicenseId) -> bool {
-        self.denied_by.get(license) == Some(&self.stamp)
+        self.denials.get(license).is_some_and(Option::is_some)
     }
 
     fn denial(&self, license: LicenseId) -> Option<Denial> {
-        if self.was_denied(license) {
-            self.denials.get(license).cloned().flatten()
-        } else {
-            None
-        }
+        self.denials.get(license).cloned().flatten()
     }
 
     fn used(&self, license: LicenseId) -> u64 {
         self.used.get(license).copied().unwrap_or(0)
     }
+}
 
-    fn hold(&mut self, license: LicenseId) {
-        if let Some(slot) = self.held_by.get_mut(license) {
-            *slot = self.stamp;
+impl Ledger {
+    fn new(users: usize, licenses: usize) -> Ledger {
+        let cells = users.saturating_mul(licenses);
+        Ledger {
+            used: vec![0; licenses],
+            licenses,
+            held: vec![false; cells],
+            denials: vec![None; cells],
+        }
+    }
+
+    fn cell(&self, user: usize, license: LicenseId) -> usize {
+        user.saturating_mul(self.licenses).saturating_add(license)
+    }
+
+    fn of(&self, user: usize) -> Held<'_> {
+        let row = self.cell(user, 0)..self.cell(user, self.licenses);
+        Held {
+            held: self.held.get(row.clone()).unwrap_or_default(),
+            denials: self.denials.get(row).unwrap_or_default(),
+            used: &self.used,
+        }
+    }
+
+    fn holds(&self, user: usize, license: LicenseId) -> bool {
+        self.held
+            .get(self.cell(user, license))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    fn hold(&mut self, user: usize, license: LicenseId) {
+        let cell = self.cell(user, license);
+        if let Some(slot) = self.held.get_mut(cell) {
+            *slot = true;
         }
     }
 
     /// Consumes `license` and each license it includes that the user does
     /// not hold yet.
-    fn take(&mut self, license: LicenseId, includes: &[LicenseId]) {
+    fn take(&mut self, user: usize, license: LicenseId, includes: &[LicenseId]) {
         for &taken in std::iter::once(&license).chain(includes) {
-            if taken != license && self.holds(taken) {
+            if taken != license && self.holds(user, taken) {
                 continue;
             }
             if let Some(count) = self.used.get_mut(taken) {
                 *count = count.saturating_add(1);
             }
-            self.hold(taken);
+            self.hold(user, taken);
         }
     }
 
-    fn deny(&mut self, license: LicenseId, denial: Denial) {
-        if let (Some(by), Some(slot)) = (
-            self.denied_by.get_mut(license),
-            self.denials.get_mut(license),
-        ) {
-            *by = self.stamp;
+    fn deny(&mut self, user: usize, license: LicenseId, denial: Denial) {
+        let cell = self.cell(user, license);
+        if let Some(slot) = self.denials.get_mut(cell) {
             *slot = Some(denial);
         }
     }
-}
-
-/// Position of each license in the catalog's prerequisite order.
-fn ranks(catalog: &Catalog) -> Vec<usize> {
-    let mut rank = vec![usize::MAX; catalog.licenses.len()];
-    for (position, &id) in catalog.order.iter().enumerate() {
-        if let Some(slot) = rank.get_mut(id) {
-            *slot = position;
-        }
-    }
-    rank
 }
 
 fn check_user_license(
@@ -315,7 +322,7 @@ fn check_user_license(
     user: &User,
     license: LicenseId,
     own_includes: &[LicenseId],
-    ledger: &Ledger,
+    ledger: &Held<'_>,
 ) -> Option<Denial> {
     if let Some(denial) = role_denial(catalog, license, user) {
         return Some(denial);
@@ -381,7 +388,7 @@ fn no_usable_entry(
     catalog: &Catalog,
     entries: &[Entry<'_>],
     license: LicenseId,
-    ledger: &Ledger,
+    ledger: &Held<'_>,
 ) -> Option<Denial> {
     let mut first = None;
     for entry in entries.iter().filter(|e| e.license == license) {
@@ -393,7 +400,7 @@ fn no_usable_entry(
     first
 }
 
-fn usage_denial(catalog: &Catalog, entry: &Entry<'_>, ledger: &Ledger) -> Option<Denial> {
+fn usage_denial(catalog: &Catalog, entry: &Entry<'_>, ledger: &Held<'_>) -> Option<Denial> {
     let usage = catalog
         .licenses
         .get(entry.license)?

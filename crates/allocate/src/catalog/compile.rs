@@ -11,6 +11,7 @@ use super::{
     Usage, line_of,
 };
 use crate::error::Error;
+use crate::supply::included_by;
 
 pub(super) struct Compiler<'t> {
     text: &'t str,
@@ -621,21 +622,37 @@ impl Compiler<'_> {
         Ok(())
     }
 
-    /// Prerequisites first: a topological order, or an error naming a cycle.
+    /// The allocation order (docs/allocation.md): a license after what it
+    /// requires beyond what it includes, its usages' prerequisites and its
+    /// team gate, and before the licenses it includes (an Office Plus is
+    /// settled before plain Office, so that a plain-Office user never takes
+    /// the Office base an Office Plus user needs). A topological order, or
+    /// an error naming a cycle.
     fn order(&self, catalog: &Catalog, raw: &RawCatalog) -> Result<Vec<LicenseId>, Error> {
-        let deps = |l: &LicenseType| -> Vec<LicenseId> {
-            let mut d: Vec<LicenseId> = l.requires.iter().chain(&l.includes).copied().collect();
-            d.extend(l.usages.iter().flat_map(|u| u.requires.iter().copied()));
-            d.extend(l.team_gate);
-            d
-        };
         let n = catalog.licenses.len();
+        let included: Vec<Vec<LicenseId>> = (0..n).map(|id| included_by(catalog, id)).collect();
+        let mut before: Vec<Vec<LicenseId>> = vec![Vec::new(); n];
+        for (id, l) in catalog.licenses.iter().enumerate() {
+            let own = included.get(id).map(Vec::as_slice).unwrap_or_default();
+            let deps = before.get_mut(id);
+            if let Some(deps) = deps {
+                deps.extend(l.requires.iter().filter(|r| !own.contains(r)));
+                deps.extend(l.usages.iter().flat_map(|u| u.requires.iter().copied()));
+                deps.extend(l.team_gate);
+            }
+            for &inc in own {
+                if let Some(deps) = before.get_mut(inc) {
+                    deps.push(id);
+                }
+            }
+        }
+        let deps = |id: LicenseId| before.get(id).map(Vec::as_slice).unwrap_or_default();
         let mut order = Vec::with_capacity(n);
         let mut placed = vec![false; n];
         while order.len() < n {
             let before = order.len();
-            for (id, license) in catalog.licenses.iter().enumerate() {
-                let ready = deps(license)
+            for id in 0..n {
+                let ready = deps(id)
                     .iter()
                     .all(|&d| placed.get(d).copied().unwrap_or(false));
                 if !placed.get(id).copied().unwrap_or(true) && ready {
@@ -646,12 +663,24 @@ impl Compiler<'_> {
                 }
             }
             if order.len() == before {
-                let stuck: Vec<String> = catalog
-                    .licenses
+                // Every license left waits for another one left: walking
+                // from one to what it waits for must come round.
+                let unplaced = |id: &LicenseId| !placed.get(*id).copied().unwrap_or(true);
+                let mut walk: Vec<LicenseId> = (0..n).filter(unplaced).take(1).collect();
+                while let Some(next) = walk
+                    .last()
+                    .and_then(|&at| deps(at).iter().copied().find(unplaced))
+                {
+                    if let Some(start) = walk.iter().position(|&w| w == next) {
+                        walk.drain(..start);
+                        break;
+                    }
+                    walk.push(next);
+                }
+                walk.sort_unstable();
+                let stuck: Vec<String> = walk
                     .iter()
-                    .enumerate()
-                    .filter(|(id, _)| !placed.get(*id).copied().unwrap_or(true))
-                    .map(|(_, l)| l.name.clone())
+                    .filter_map(|&id| catalog.licenses.get(id).map(|l| l.name.clone()))
                     .collect();
                 let line = raw
                     .products
@@ -662,7 +691,11 @@ impl Compiler<'_> {
                 return self.error(
                     line,
                     "licenses",
-                    format!("requires/includes form a cycle among {}", stuck.join(", ")),
+                    format!(
+                        "requires/includes form a cycle among {} (a license is settled before \
+                         those it includes and after those it requires)",
+                        stuck.join(", ")
+                    ),
                 );
             }
         }

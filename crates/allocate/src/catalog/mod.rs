@@ -168,8 +168,9 @@ pub struct Catalog {
     pub licenses: Vec<LicenseType>,
     /// Units of all products.
     pub units: Vec<Unit>,
-    /// License ids with every prerequisite (requires, includes, usages, team
-    /// gate) before the licenses that need it.
+    /// License ids in the order allocation settles them: a license after
+    /// what it requires beyond what it includes (and its usages'
+    /// prerequisites and team gate), and before the licenses it includes.
     pub order: Vec<LicenseId>,
 }
 
