@@ -34,10 +34,11 @@ cat_xp=(--catalog xphone/catalog.toml --product xphone "${until[@]}")
 
 cat_pc=(--catalog pcvisit/catalog.toml --product pcvisit "${until[@]}")
 {
-  echo "# pcvisit: bundled RemoteSimple, BYO PROFI for FIRMA-000789, a legacy pay-per-use license"
-  issue "${cat_pc[@]}" --edition remotesimple --seats 10
-  issue "${cat_pc[@]}" --edition profi --seats 5 --tenant FIRMA-000789
-  issue "${cat_pc[@]}" --edition pay-per-use --seats 2 --tenant FIRMA-000789 --not-before 2019-01-01
+  echo "# pcvisit: the bundled RemoteSimple, then FIRMA-000789's own PROFI (the vendor's switch to BYO),"
+  echo "# and a legacy pay-per-use license of 2019 (withdrawn; it counts as Free since 2020-01-01)"
+  issue "${cat_pc[@]}" --edition remotesimple --now 2026-11-01
+  issue "${cat_pc[@]}" --edition profi --tenant FIRMA-000789 --now 2026-11-15
+  issue "${cat_pc[@]}" --edition pay-per-use --tenant FIRMA-000789 --now 2019-01-01
 } > pcvisit/tokens.txt
 
 # Partners (EXAMPLE ONLY): vendor -> distributor -> reseller, the reseller

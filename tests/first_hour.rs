@@ -202,18 +202,19 @@ fn issue_names_unknown_names_and_absurd_counts() {
     ]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("did you mean \"starface\""), "{err}");
+    let pcvisit = format!("{}/pcvisit/catalog.toml", common::world::EXAMPLE);
     let (code, _, err) = issue(&[
         "--catalog",
-        &catalog,
+        &pcvisit,
         "--product",
-        "starface",
+        "pcvisit",
         "--edition",
-        "compact",
+        "remotesimple",
         "--feature",
-        "faks",
+        "extendet",
     ]);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("did you mean \"fax\""), "{err}");
+    assert!(err.contains("did you mean \"extended\""), "{err}");
     // Without a catalog nothing is checked, and issue says so.
     let (code, out, err) = issue(&[
         "--product",

@@ -312,11 +312,22 @@ fn one_more_user_on_top_of_a_compacts_3_gives_4() {
 }
 
 #[test]
-fn the_catalog_fills_in_the_cap_and_the_edition_features() {
+fn the_catalog_fills_in_the_cap_and_grants_no_feature() {
     let catalog = catalog("starface");
     let compact = spec(&catalog, "starface", "compact", Kind::Base, 0);
     assert_eq!(compact.cap, Some(20));
-    assert_eq!(compact.features, ["voicemail", "fax"]);
+    assert!(
+        compact.features.is_empty(),
+        "voicemail, fax and intercom are not licensed features of STARFACE"
+    );
+    let mut voicemail = LicenseSpec::new("starface", "compact", 3);
+    voicemail.features = vec!["voicemail".to_string()];
+    assert!(
+        entitle_issue::prepare_spec(&catalog, &mut voicemail, NOW)
+            .unwrap_err()
+            .to_string()
+            .contains("no edition of starface grants a feature \"voicemail\"")
+    );
     let mut wrong_cap = LicenseSpec::new("starface", "compact", 3);
     wrong_cap.cap = Some(30);
     assert!(
@@ -372,4 +383,133 @@ fn the_example_allocation_grants_20_of_23_users_in_id_order() {
         ["uwe", "vera", "wolf"],
         "the last ids in byte order"
     );
+}
+
+#[test]
+fn starface_invented_feature_on_a_token_does_not_count() {
+    // Signed without the catalog, a Compact base claiming "voicemail": the
+    // catalog refuses it at the decision, whoever signed it.
+    let mut rogue = LicenseSpec::new("starface", "compact", 3);
+    rogue.cap = Some(20);
+    rogue.features = vec!["voicemail".to_string()];
+    rogue.expires_at = Some(NOW + 1000);
+    let (code, json, err) = allocate_bin(
+        "starface",
+        &[issue(&rogue)],
+        &["anna,hq,g,,member,user"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!granted(&json, "anna", "user"));
+    let reasons = rejected(&json);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("no edition of starface grants a feature \"voicemail\"")),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn starface_base_with_more_than_its_included_users_does_not_count() {
+    let mut rogue = LicenseSpec::new("starface", "compact", 20);
+    rogue.cap = Some(20);
+    rogue.expires_at = Some(NOW + 1000);
+    let (code, json, err) = allocate_bin(
+        "starface",
+        &[issue(&rogue)],
+        &["anna,hq,g,,member,user"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!granted(&json, "anna", "user"));
+    let reasons = rejected(&json);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("a compact base license includes 3 seats, this one carries 20")),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn starface_free_edition_with_updates_does_not_count() {
+    let mut rogue = LicenseSpec::new("starface", "free", 3);
+    rogue.cap = Some(3);
+    rogue.expires_at = Some(NOW + 1000);
+    rogue.updates_until = Some(NOW + 1000);
+    let (code, json, err) = allocate_bin(
+        "starface",
+        &[issue(&rogue)],
+        &["anna,hq,g,,member,user"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!granted(&json, "anna", "user"));
+    let reasons = rejected(&json);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("edition free comes without updates")),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn starface_one_user_with_every_phone_is_flagged() {
+    let texts = compact_with_packs(&[]);
+    let (code, json, err) = allocate_bin(
+        "starface",
+        &texts,
+        &[
+            "anna,hq,g,,member,user;phone;phone;phone;phone;phone;phone",
+            "ben,hq,g,,member,user;phone;phone;phone;phone",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(granted(&json, "anna", "phone"), "flagged, not denied");
+    let flagged: Vec<String> = warnings(&json)
+        .into_iter()
+        .filter(|w| w.contains("breaks the license model"))
+        .collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert!(
+        flagged[0].starts_with("user anna holds 6 phone: more than 4"),
+        "{flagged:?}"
+    );
+}
+
+#[test]
+fn starface_catalog_rule_on_a_free_kind_is_refused_not_ignored() {
+    let good = read("starface/catalog.toml");
+    let dir = tempfile::TempDir::new().unwrap();
+    let cases = [
+        (
+            good.replace(
+                "[products.starface.licenses.number]\nkind = \"free\"",
+                "[products.starface.licenses.number]\nkind = \"free\"\nrequires = [\"user\"]",
+            ),
+            "products.starface.licenses.number.requires: free and team licenses have no prerequisites",
+        ),
+        (
+            good.replace(
+                "[products.starface.licenses.user]\nkind = \"user\"",
+                "[products.starface.licenses.user]\nkind = \"user\"\nwarn_above = 1",
+            ),
+            "only free licenses have warn_above",
+        ),
+    ];
+    for (i, (text, expected)) in cases.iter().enumerate() {
+        assert_ne!(text, &good, "case {i} changed nothing");
+        let path = dir.path().join(format!("c{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let out = entitle(&["catalog", "check", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(3), "case {i}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "case {i}: {}",
+            stderr(&out)
+        );
+    }
 }

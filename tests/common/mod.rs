@@ -236,3 +236,16 @@ pub fn warnings(json: &serde_json::Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The reasons of the rejected inputs of `allocate --json` or `verify --json`.
+pub fn rejected(json: &serde_json::Value) -> Vec<String> {
+    json["rejected"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| x["reason"].as_str())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}

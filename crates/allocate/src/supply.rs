@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use entitle_verify::{Error as TokenError, Kind, Member, SeatModel, Serial, Utc, pools};
+use entitle_verify::{Claims, Error as TokenError, Kind, Member, SeatModel, Serial, Utc, pools};
 
 use crate::catalog::{Catalog, Edition, LicenseId, LicenseKind, TenantRule};
 
@@ -183,13 +183,8 @@ impl Supply {
                 }
                 continue;
             }
-            if let Some(reason) = catalog_refusal(
-                &edition,
-                claims.kind,
-                claims.seats,
-                claims.tenant,
-                installation,
-            ) {
+            if let Some(reason) = catalog_refusal(catalog, product, &edition, &claims, installation)
+            {
                 supply.refused.push((i, Refusal::Catalog(reason)));
                 continue;
             }
@@ -505,13 +500,16 @@ fn exclusive<'a, M: Member<'a>>(
 }
 
 /// Why the catalog does not let a genuine, valid token count here.
+/// Why the catalog refuses a license, or `None`: every rule of an edition
+/// that a token can break, checked here whoever issued it and however.
 fn catalog_refusal(
+    catalog: &Catalog,
+    product: usize,
     edition: &Edition,
-    kind: Kind,
-    seats: u32,
-    tenant: Option<&str>,
+    claims: &Claims<'_>,
     installation: &Installation,
 ) -> Option<String> {
+    let (kind, seats, tenant) = (claims.kind, claims.seats, claims.tenant);
     let name = &edition.name;
     let here = installation.tenant.as_deref();
     match (edition.tenant, tenant) {
@@ -549,6 +547,34 @@ fn catalog_refusal(
             ));
         }
     }
+    if let Some(at) = edition.withdrawn_at.filter(|&at| claims.issued_at >= at) {
+        return Some(format!(
+            "edition {name} was withdrawn on {}; this license was issued after",
+            Utc(at)
+        ));
+    }
+    if let Some(included) = edition
+        .included
+        .filter(|&n| kind == Kind::Base && seats > n)
+    {
+        return Some(format!(
+            "a {name} base license includes {included} seats, this one carries {seats}"
+        ));
+    }
+    if !edition.updates && claims.updates_until.is_none_or(|u| u > claims.issued_at) {
+        return Some(format!(
+            "edition {name} comes without updates, and this license carries an update entitlement"
+        ));
+    }
+    let known = catalog.features(product);
+    if let Some(unknown) =
+        known.and_then(|known| claims.features.iter().find(|f| !known.contains(f)))
+    {
+        return Some(format!(
+            "no edition of {} grants a feature {unknown:?}",
+            claims.product
+        ));
+    }
     None
 }
 
@@ -584,7 +610,9 @@ fn fall_back<'a, M: Member<'a>>(
         token.serial(),
         target.name
     ));
-    let seats = u64::from(target.included.unwrap_or(claims.seats));
+    // The fallback shrinks features, not seats (seed 000 says only that the
+    // features were reduced); the fallback edition's cap still applies.
+    let seats = u64::from(claims.seats);
     fallen.push(Fallen {
         index,
         product,

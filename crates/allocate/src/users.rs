@@ -19,8 +19,10 @@ pub struct User {
     /// `member`, `leader`, or a role the catalog declares.
     pub role: String,
     /// Configured licenses as written: `name`, `product/name`, with an
-    /// optional `:usage` (`voicemail:mobile`).
+    /// optional `:usage` (`voicemail:mobile`), each once.
     pub licenses: Vec<String>,
+    /// How many times each of `licenses` was listed (three phones).
+    pub quantities: Vec<u32>,
     /// The line of the file it came from (1 is the header), for messages.
     pub line: usize,
 }
@@ -81,13 +83,23 @@ pub fn parse_users(text: &str) -> Result<Vec<User>, Error> {
                 return Err(bad(format!("the {name} is empty")));
             }
         }
-        // A license listed twice (two phones) is configured once.
-        let list: Vec<String> = licenses
-            .split(';')
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(str::to_string)
-            .collect();
+        // A license listed twice (two phones) is configured once, and
+        // counted.
+        let mut list: Vec<String> = Vec::new();
+        let mut quantities: Vec<u32> = Vec::new();
+        for entry in licenses.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+            match list.iter().position(|e| e == entry) {
+                Some(at) => {
+                    if let Some(q) = quantities.get_mut(at) {
+                        *q = q.saturating_add(1);
+                    }
+                }
+                None => {
+                    list.push(entry.to_string());
+                    quantities.push(1);
+                }
+            }
+        }
         if let Some(first) = lines_by_id.insert(id.to_string(), line) {
             return Err(bad(format!(
                 "user id {id:?} is used on line {first} already"
@@ -100,6 +112,7 @@ pub fn parse_users(text: &str) -> Result<Vec<User>, Error> {
             team: team.to_string(),
             role: role.to_string(),
             licenses: list,
+            quantities,
             line,
         });
     }

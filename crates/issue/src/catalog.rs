@@ -63,17 +63,7 @@ pub fn prepare_spec(
             ),
         ));
     };
-    // A feature is known when an edition of the product grants it.
-    let known: Vec<&str> = catalog
-        .products
-        .get(product)
-        .map(|p| {
-            p.editions
-                .iter()
-                .flat_map(|e| e.features.iter().map(String::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
+    let known = catalog.features(product).unwrap_or_default();
     if let Some(unknown) = spec.features.iter().find(|f| !known.contains(&f.as_str())) {
         return Err(forbidden(
             "feature",
@@ -85,6 +75,17 @@ pub fn prepare_spec(
         ));
     }
     let name = format!("{} {}", spec.product, spec.edition);
+    if let Some(at) = edition.withdrawn_at {
+        if spec.issued_at.unwrap_or(issued_at) >= at {
+            return Err(forbidden(
+                "edition",
+                format!(
+                    "{name} was withdrawn on {}: no new license may be issued",
+                    entitle_verify::Utc(at)
+                ),
+            ));
+        }
+    }
     match spec.kind {
         Kind::Base => match edition.included {
             Some(included) if spec.seats == 0 => spec.seats = included,

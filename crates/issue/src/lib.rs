@@ -10,7 +10,6 @@
 //! let mut spec = LicenseSpec::new("starface", "compact", 3);
 //! spec.cap = Some(20);
 //! spec.tenant = Some("FIRMA-000123".into());
-//! spec.features = vec!["office".into(), "voicemail".into(), "fax".into()];
 //! spec.issued_at = Some(1_790_000_000);
 //! spec.expires_at = Some(1_830_000_000);
 //! let token = issuer.issue(&spec)?;

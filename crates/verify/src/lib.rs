@@ -39,7 +39,7 @@
 //! assert_eq!(compact.seats_bought(), 23);
 //! assert_eq!(compact.seats(), 20); // never more than the cap
 //! assert_eq!(compact.seats_over_cap(), 3);
-//! assert!(compact.has_feature("voicemail"));
+//! assert!(!compact.has_feature("voicemail")); // STARFACE licenses users, not features
 //! # Ok(())
 //! # }
 //! ```

@@ -14,7 +14,11 @@ use proptest::prelude::*;
 
 const VENDOR_SECRET: &str = include_str!("../../../keys-example/vendor.secret.pem");
 const VENDOR_KEY: [u8; 32] = include!("../../../keys-example/vendor.public.rs");
-const EXAMPLE_TOKENS: &str = include_str!("../../../keys-example/starface/tokens.txt");
+/// The STARFACE example as `keys-example/make-tokens.sh` made it on
+/// 2026-11-23: format 1 tokens whose features are in the issuer's order
+/// (before features were sorted). Frozen: never remake it; tokens in the
+/// field look like these and must verify for ten years.
+const EXAMPLE_TOKENS: &str = include_str!("data/starface-2026-11-23.txt");
 
 const T0: u64 = 1_790_000_000; // 2026-09-21
 const NOW: u64 = 1_800_000_000; // 2027-01-15

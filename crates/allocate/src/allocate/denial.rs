@@ -42,6 +42,19 @@ pub enum Denial {
         /// Members without the gate license, in id order.
         missing: Vec<String>,
     },
+    /// The installation holds no license of this company-wide type.
+    NotLicensed {
+        /// The license type.
+        license: LicenseId,
+    },
+    /// The installation serves at most `limit` users of the product, and
+    /// this user's id sorts after theirs.
+    UserLimit {
+        /// The product.
+        product: usize,
+        /// Its users per installation (the catalog's `max_users`).
+        limit: u32,
+    },
 }
 
 /// Why a prerequisite is not held.
@@ -57,7 +70,8 @@ pub enum Missing {
 
 impl Denial {
     /// A short, stable code for scripts: `role`, `missing_prerequisite`,
-    /// `missing_units`, `pool_exhausted`, `team_gate`.
+    /// `missing_units`, `pool_exhausted`, `team_gate`, `user_limit`,
+    /// `not_licensed`.
     pub fn code(&self) -> &'static str {
         match self {
             Denial::Role { .. } => "role",
@@ -65,6 +79,8 @@ impl Denial {
             Denial::MissingUnits { .. } => "missing_units",
             Denial::PoolExhausted { .. } => "pool_exhausted",
             Denial::TeamGate { .. } => "team_gate",
+            Denial::UserLimit { .. } => "user_limit",
+            Denial::NotLicensed { .. } => "not_licensed",
         }
     }
 
@@ -72,6 +88,17 @@ impl Denial {
     pub fn describe(&self, catalog: &Catalog) -> String {
         match self {
             Denial::Role { role } => format!("role {role} may not hold this license"),
+            Denial::NotLicensed { license } => format!(
+                "not licensed: the installation holds no {} license",
+                catalog.display_name(*license)
+            ),
+            Denial::UserLimit { product, limit } => format!(
+                "user limit: one {} server serves at most {limit} users, held by users that come first",
+                catalog
+                    .products
+                    .get(*product)
+                    .map_or("", |p| p.name.as_str())
+            ),
             Denial::MissingPrerequisite { requires, why } => {
                 let name = catalog.display_name(*requires);
                 match why {

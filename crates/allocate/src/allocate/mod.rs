@@ -76,6 +76,9 @@ pub struct Allocation<'u> {
     pub sites: BTreeMap<&'u str, Vec<Count>>,
     /// Per configuration group, per license type.
     pub groups: BTreeMap<&'u str, Vec<Count>>,
+    /// What breaks the license model without costing a license (one user
+    /// with every phone), and users beyond a server's limit.
+    pub warnings: Vec<String>,
 }
 
 /// Allocates the licenses of `supply` to `users` by the fixed scheme above.
@@ -113,6 +116,28 @@ pub fn allocate<'u>(
         entries.push(own);
     }
 
+    let mut warnings = Vec::new();
+    let over_limit = user_limits(catalog, &entries, &mut warnings);
+    for (user, user_entries) in served.iter().zip(&entries) {
+        for (entry, &quantity) in user_entries.iter().zip(&user.quantities) {
+            let Some(limit) = catalog
+                .licenses
+                .get(entry.license)
+                .and_then(|l| l.warn_above)
+            else {
+                continue;
+            };
+            if quantity > limit {
+                warnings.push(format!(
+                    "user {} holds {quantity} {}: more than {limit} breaks the license model \
+                     (one user's license must not serve others' devices)",
+                    user.id,
+                    catalog.display_name(entry.license)
+                ));
+            }
+        }
+    }
+
     // License by license in the catalog's allocation order, users in id
     // order within each.
     let mut ledger = Ledger::new(served.len(), n);
@@ -124,6 +149,11 @@ pub fn allocate<'u>(
         for (u, (user, user_entries)) in served.iter().zip(&entries).enumerate() {
             if ledger.holds(u, license) || !user_entries.iter().any(|e| e.license == license) {
                 continue; // held through an including license, or not configured
+            }
+            let product = catalog.licenses.get(license).map_or(0, |l| l.product);
+            if let Some(&limit) = over_limit.get(&(u, product)) {
+                ledger.deny(u, license, Denial::UserLimit { product, limit });
+                continue;
             }
             match kind {
                 LicenseKind::Free => match role_denial(catalog, license, user) {
@@ -142,6 +172,20 @@ pub fn allocate<'u>(
                     .or_else(|| no_usable_entry(catalog, user_entries, license, &ledger.of(u)));
                     match denial {
                         None => ledger.take(u, license, own_includes),
+                        Some(denial) => ledger.deny(u, license, denial),
+                    }
+                }
+                LicenseKind::Company => {
+                    let denial = role_denial(catalog, license, user)
+                        .or_else(|| {
+                            check_requires(catalog, supply, license, own_includes, &ledger.of(u))
+                        })
+                        .or_else(|| {
+                            (supply.available.get(license).copied().unwrap_or(0) == 0)
+                                .then_some(Denial::NotLicensed { license })
+                        });
+                    match denial {
+                        None => ledger.hold(u, license),
                         Some(denial) => ledger.deny(u, license, denial),
                     }
                 }
@@ -206,7 +250,48 @@ pub fn allocate<'u>(
         totals,
         sites,
         groups,
+        warnings,
     })
+}
+
+/// Users beyond their product's `max_users`, in id order: `(user, product)`
+/// to the limit. A user counts for a product when configured with any of
+/// its licenses.
+fn user_limits(
+    catalog: &Catalog,
+    entries: &[Vec<Entry<'_>>],
+    warnings: &mut Vec<String>,
+) -> HashMap<(usize, usize), u32> {
+    let mut over = HashMap::new();
+    for (p, product) in catalog.products.iter().enumerate() {
+        let Some(limit) = product.max_users else {
+            continue;
+        };
+        let of_product = |e: &Entry<'_>| {
+            catalog
+                .licenses
+                .get(e.license)
+                .is_some_and(|l| l.product == p)
+        };
+        let users: Vec<usize> = (0..entries.len())
+            .filter(|&u| entries.get(u).is_some_and(|own| own.iter().any(of_product)))
+            .collect();
+        let beyond = users
+            .get(usize::try_from(limit).unwrap_or(usize::MAX)..)
+            .unwrap_or_default();
+        if !beyond.is_empty() {
+            warnings.push(format!(
+                "{}: {} users configured, one server serves at most {limit}: the last {} in id order hold none of its licenses",
+                product.name,
+                users.len(),
+                beyond.len()
+            ));
+        }
+        for &u in beyond {
+            over.insert((u, p), limit);
+        }
+    }
+    over
 }
 
 fn tally(counts: &mut [Count], outcomes: &[(LicenseId, bool)]) {
@@ -327,6 +412,34 @@ fn check_user_license(
     if let Some(denial) = role_denial(catalog, license, user) {
         return Some(denial);
     }
+    if let Some(denial) = check_requires(catalog, supply, license, own_includes, ledger) {
+        return Some(denial);
+    }
+    for &pool in std::iter::once(&license).chain(own_includes) {
+        if pool != license && ledger.holds(pool) {
+            continue; // already holds the included license
+        }
+        let available = supply.available.get(pool).copied().unwrap_or(0);
+        if ledger.used(pool) >= available {
+            return Some(Denial::PoolExhausted {
+                license: pool,
+                available,
+            });
+        }
+    }
+    None
+}
+
+/// The license's prerequisites: required licenses held (user licenses by
+/// this user, or included by the license itself; system licenses by the
+/// installation) and the units it requires installed.
+fn check_requires(
+    catalog: &Catalog,
+    supply: &Supply,
+    license: LicenseId,
+    own_includes: &[LicenseId],
+    ledger: &Held<'_>,
+) -> Option<Denial> {
     let def = catalog.licenses.get(license)?;
     for &requires in &def.requires {
         let is_system = catalog
@@ -355,18 +468,6 @@ fn check_user_license(
             return Some(Denial::MissingUnits {
                 unit,
                 needed,
-                available,
-            });
-        }
-    }
-    for &pool in std::iter::once(&license).chain(own_includes) {
-        if pool != license && ledger.holds(pool) {
-            continue; // already holds the included license
-        }
-        let available = supply.available.get(pool).copied().unwrap_or(0);
-        if ledger.used(pool) >= available {
-            return Some(Denial::PoolExhausted {
-                license: pool,
                 available,
             });
         }
@@ -445,6 +546,13 @@ fn team_gates(catalog: &Catalog, result: &mut [UserGrants<'_>]) {
             else {
                 continue;
             };
+            if grant.denial.is_some() {
+                continue; // beyond the server's user limit
+            }
+            if let Some(denial) = role_denial(catalog, grant.license, u.user) {
+                decisions.push((i, g, Some(denial)));
+                continue;
+            }
             let team = u.user.team.as_str();
             let missing: Vec<String> = teams
                 .get(team)

@@ -87,11 +87,22 @@ impl Compiler<'_> {
                 }
                 roles.push(role_name);
             }
+            let max_users = match &product.max_users {
+                Some(max) if *max.get_ref() == 0 => {
+                    return self.error(
+                        max.span(),
+                        &format!("{path}.max_users"),
+                        "must be at least 1",
+                    );
+                }
+                max => max.as_ref().map(|m| *m.get_ref()),
+            };
             catalog.products.push(Product {
                 name,
                 roles,
                 editions: Vec::new(),
                 exclusive: Vec::new(),
+                max_users,
             });
             for (license_name, license) in &product.licenses {
                 let lpath = format!("{path}.licenses.{}", license_name.get_ref());
@@ -250,6 +261,30 @@ impl Compiler<'_> {
             .map_or(LicenseKind::User, |l| l.kind);
         let span = name.span();
 
+        // Rules a kind has no use for are refused, never accepted and
+        // ignored.
+        if let (Some(first), LicenseKind::Free | LicenseKind::Team) = (raw.requires.first(), kind) {
+            return self.error(
+                first.span(),
+                &format!("{path}.requires"),
+                "free and team licenses have no prerequisites: a free one consumes nothing, \
+                 a team one has only its team_gate",
+            );
+        }
+        if let (Some(first), LicenseKind::Company) = (raw.includes.first(), kind) {
+            return self.error(
+                first.span(),
+                &format!("{path}.includes"),
+                "a company license has no seat count, so nothing to include",
+            );
+        }
+        if let (Some(first), LicenseKind::System) = (raw.roles.first(), kind) {
+            return self.error(
+                first.span(),
+                &format!("{path}.roles"),
+                "a system license is counted per installation, not held by users: it has no roles",
+            );
+        }
         let mut requires = Vec::new();
         for r in &raw.requires {
             let target = self.reference(catalog, p, r, &format!("{path}.requires"))?;
@@ -380,7 +415,16 @@ impl Compiler<'_> {
             let upath = format!("{path}.usages.{}", usage_name.get_ref());
             let mut usage_requires = Vec::new();
             for r in &usage.requires {
-                usage_requires.push(self.reference(catalog, p, r, &format!("{upath}.requires"))?);
+                let target = self.reference(catalog, p, r, &format!("{upath}.requires"))?;
+                if catalog.licenses.get(target).map(|l| l.kind) != Some(LicenseKind::User) {
+                    return self.error(
+                        r.span(),
+                        &format!("{upath}.requires"),
+                        "a usage requires user licenses the same user holds; \
+                         put system licenses in the license's own requires",
+                    );
+                }
+                usage_requires.push(target);
             }
             usages.push(Usage {
                 name: self.name(usage_name, &upath, "usage")?,
@@ -394,7 +438,19 @@ impl Compiler<'_> {
                 "only user licenses have usages",
             );
         }
+        let warn_above = match (&raw.warn_above, kind) {
+            (Some(n), LicenseKind::Free) => Some(*n.get_ref()),
+            (Some(n), _) => {
+                return self.error(
+                    n.span(),
+                    &format!("{path}.warn_above"),
+                    "only free licenses have warn_above: the others are counted",
+                );
+            }
+            (None, _) => None,
+        };
         if let Some(license) = catalog.licenses.get_mut(id) {
+            license.warn_above = warn_above;
             license.requires = requires;
             license.includes = includes;
             license.units = units;
@@ -430,12 +486,12 @@ impl Compiler<'_> {
         };
         if !matches!(
             catalog.licenses.get(license).map(|l| l.kind),
-            Some(LicenseKind::User | LicenseKind::System)
+            Some(LicenseKind::User | LicenseKind::System | LicenseKind::Company)
         ) {
             return self.error(
                 name.span(),
                 &format!("{path}.license"),
-                "an edition's seats count as a user or system license",
+                "an edition's seats count as a user, system or company license",
             );
         }
         let positive = |value: &Option<Spanned<u32>>, field: &str| -> Result<Option<u32>, Error> {
@@ -525,6 +581,10 @@ impl Compiler<'_> {
             tenant: raw.tenant.unwrap_or_default(),
             fallback: None, // resolved once all editions are known
             fallback_at,
+            withdrawn_at: match &raw.withdrawn {
+                Some(at) => Some(self.date(at, &format!("{path}.withdrawn"))?),
+                None => None,
+            },
         })
     }
 

@@ -33,6 +33,10 @@ pub enum LicenseKind {
     /// Granted to a user only if every member of the user's team holds the
     /// gate license; team leaders are exempt. Consumes nothing itself.
     Team,
+    /// One license for the whole company (installation), without a seat
+    /// count: every user whose role may hold it uses it while the
+    /// installation holds one (pcvisit's bundled and own licenses).
+    Company,
 }
 
 /// Whether tokens of an edition carry a tenant (company id).
@@ -75,6 +79,9 @@ pub struct LicenseType {
     /// Ways of using the license that need more licenses, e.g. Voicemail in
     /// the mobile app needs Office Plus.
     pub usages: Vec<Usage>,
+    /// Free licenses: a user holding more than this many is flagged (one
+    /// user owning every phone of an office violates STARFACE's model).
+    pub warn_above: Option<u32>,
 }
 
 impl LicenseType {
@@ -91,6 +98,7 @@ impl LicenseType {
             roles: Vec::new(),
             team_gate: None,
             usages: Vec::new(),
+            warn_above: None,
         }
     }
 }
@@ -134,6 +142,9 @@ pub struct Edition {
     pub fallback: Option<usize>,
     /// A fixed date (Unix seconds) from which tokens count as `fallback`.
     pub fallback_at: Option<u64>,
+    /// The date (Unix seconds) the edition was withdrawn: no license of it
+    /// issued from then on is issued or counts.
+    pub withdrawn_at: Option<u64>,
 }
 
 /// A product.
@@ -148,6 +159,9 @@ pub struct Product {
     /// Editions of which one license is in use at a time (pcvisit: the
     /// bundled license or the company's own); empty for none.
     pub exclusive: Vec<String>,
+    /// Most users one installation (server) serves; users beyond it, in id
+    /// order, are denied the product's licenses.
+    pub max_users: Option<u32>,
 }
 
 /// A unit of capacity (IP channels, data sources) of a product.
@@ -269,8 +283,11 @@ impl Catalog {
         }
         let license = self.license(p, edition)?;
         let kind = self.licenses.get(license)?.kind;
-        matches!(kind, LicenseKind::User | LicenseKind::System)
-            .then(|| (p, plain_edition(edition, license)))
+        matches!(
+            kind,
+            LicenseKind::User | LicenseKind::System | LicenseKind::Company
+        )
+        .then(|| (p, plain_edition(edition, license)))
     }
 
     /// The catalog an installation without a signed catalog works with:
@@ -290,6 +307,7 @@ impl Catalog {
                     roles: Vec::new(),
                     editions: Vec::new(),
                     exclusive: Vec::new(),
+                    max_users: None,
                 });
                 catalog.products.len().saturating_sub(1)
             });
@@ -301,6 +319,24 @@ impl Catalog {
             }
         }
         catalog
+    }
+
+    /// The features `product` knows: those its editions grant, and no
+    /// other may be carried by its tokens. `None` for a product that
+    /// declares no edition (it sells license types on their own, or the
+    /// catalog is implicit): its catalog states no feature rule.
+    pub fn features(&self, product: usize) -> Option<Vec<&str>> {
+        let editions = &self.products.get(product)?.editions;
+        if editions.is_empty() {
+            return None;
+        }
+        let mut known: Vec<&str> = Vec::new();
+        for feature in editions.iter().flat_map(|e| &e.features) {
+            if !known.contains(&feature.as_str()) {
+                known.push(feature);
+            }
+        }
+        Some(known)
     }
 
     /// Whether `role` is known to `product`.
@@ -328,6 +364,7 @@ fn plain_edition(name: &str, license: LicenseId) -> Edition {
         tenant: TenantRule::Optional,
         fallback: None,
         fallback_at: None,
+        withdrawn_at: None,
     }
 }
 

@@ -31,6 +31,7 @@ pub(super) struct RawProduct {
     pub(super) editions: Named<RawEdition>,
     #[serde(default)]
     pub(super) exclusive: Vec<Spanned<String>>,
+    pub(super) max_users: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -52,6 +53,7 @@ pub(super) struct RawLicense {
     pub(super) team_gate: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) usages: Named<RawUsage>,
+    pub(super) warn_above: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -80,4 +82,5 @@ pub(super) struct RawEdition {
     pub(super) tenant: Option<TenantRule>,
     pub(super) fallback: Option<Spanned<String>>,
     pub(super) fallback_at: Option<Spanned<toml::value::Datetime>>,
+    pub(super) withdrawn: Option<Spanned<toml::value::Datetime>>,
 }

@@ -126,6 +126,7 @@ fn kind_name(kind: LicenseKind) -> &'static str {
         LicenseKind::System => "system",
         LicenseKind::Free => "free",
         LicenseKind::Team => "team",
+        LicenseKind::Company => "company",
     }
 }
 
@@ -224,6 +225,7 @@ impl Report {
                 .collect()
         };
         let mut warnings = warnings.to_vec();
+        warnings.extend(allocation.warnings.iter().cloned());
         for line in &licenses {
             let line: &LicenseLine = line;
             if line.denied > 0 && line.kind == "user" {

@@ -60,9 +60,14 @@ fn print_plain(token: &Token<'_>) {
         or_none(c.cap.map(|n| n.to_string()), "none")
     );
     say!("tenant        {}", c.tenant.unwrap_or("none"));
+    let features: Vec<&str> = c.features.iter().collect();
     say!(
         "features      {}",
-        c.features.iter().collect::<Vec<_>>().join(", ")
+        if features.is_empty() {
+            "none".to_string()
+        } else {
+            features.join(", ")
+        }
     );
     say!("issued at     {}", rfc3339(c.issued_at));
     say!("not before    {}", rfc3339(c.not_before));

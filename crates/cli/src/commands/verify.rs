@@ -82,7 +82,11 @@ fn print_plain(report: &VerifyReport) {
             l.seats,
             l.seats_bought
         );
-        say!("  features  {}", l.features.join(", "));
+        if l.features.is_empty() {
+            say!("  features  none");
+        } else {
+            say!("  features  {}", l.features.join(", "));
+        }
         say!(
             "  expires   {}",
             l.expires_at.as_deref().unwrap_or("never (perpetual)")
