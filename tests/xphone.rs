@@ -541,3 +541,40 @@ fn xphone_office_plus_user_not_starved() {
     let (_, again, _) = allocate_bin("xphone", &texts, &reversed, &[]);
     assert_eq!(again["users"], json["users"]);
 }
+
+#[test]
+fn xphone_more_than_5000_users_on_one_server_are_refused_and_flagged() {
+    // "bis 5.000 Benutzer": 6,000 configured, 6,000 Office bought; the
+    // 1,000 whose ids sort last hold nothing, and a warning says so.
+    let catalog = catalog("xphone");
+    let texts = tokens(&catalog, "xphone", &[("server", 1), ("office", 6000)]);
+    let lines: Vec<String> = (0..6000)
+        .map(|i| format!("user{i:04},s,g,,member,office"))
+        .collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (code, json, err) = allocate_bin("xphone", &texts, &lines, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(granted(&json, "user4999", "office"));
+    assert!(!granted(&json, "user5000", "office"));
+    let office = json["licenses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["license"] == "office")
+        .unwrap();
+    assert_eq!(office["granted"].as_u64(), Some(5000));
+    let user = json["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == "user5999")
+        .unwrap();
+    assert_eq!(user["licenses"][0]["reason_code"], "user_limit");
+    let notes = warnings(&json);
+    assert!(
+        notes.iter().any(|w| w.contains(
+            "xphone: 6000 users configured, one server serves at most 5000: the last 1000 in id order"
+        )),
+        "{notes:?}"
+    );
+}

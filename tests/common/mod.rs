@@ -172,7 +172,7 @@ pub fn stderr(out: &Output) -> String {
 }
 
 /// `entitle allocate --json` through the binary, at 2027-01-15: the example
-/// catalog of `product`, the tokens `texts`, users.csv of `lines`, and
+/// catalog of `product` (none when empty), the tokens `texts`, users.csv of `lines`, and
 /// `extra` arguments. Exit code, the JSON (Null when none), stderr.
 pub fn allocate_bin(
     product: &str,
@@ -189,14 +189,18 @@ pub fn allocate_bin(
         "allocate".to_string(),
         "--public".to_string(),
         example("vendor.public.pem"),
-        "--catalog".to_string(),
-        example(&format!("{product}/catalog.signed")),
+    ];
+    if !product.is_empty() {
+        args.push("--catalog".to_string());
+        args.push(example(&format!("{product}/catalog.signed")));
+    }
+    args.extend([
         "--users".to_string(),
         users.display().to_string(),
         "--now".to_string(),
         "2027-01-15".to_string(),
         "--json".to_string(),
-    ];
+    ]);
     args.extend(extra.iter().map(|a| a.to_string()));
     args.push(format!("@{}", tokens.display()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();

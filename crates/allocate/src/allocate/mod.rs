@@ -26,6 +26,8 @@ use std::collections::{BTreeMap, HashMap};
 pub use denial::{Denial, Missing};
 use resolve::{Entry, Resolver};
 
+use entitle_verify::SeatModel;
+
 use crate::catalog::{Catalog, LicenseId, LicenseKind};
 use crate::error::Error;
 use crate::supply::{Supply, included_by};
@@ -118,6 +120,7 @@ pub fn allocate<'u>(
 
     let mut warnings = Vec::new();
     let over_limit = user_limits(catalog, &entries, &mut warnings);
+    let concurrent = concurrent_licenses(catalog, supply);
     for (user, user_entries) in served.iter().zip(&entries) {
         for (entry, &quantity) in user_entries.iter().zip(&user.quantities) {
             let Some(limit) = catalog
@@ -160,6 +163,18 @@ pub fn allocate<'u>(
                     None => ledger.hold(u, license),
                     Some(denial) => ledger.deny(u, license, denial),
                 },
+                // Access to a concurrent pool: an agent is granted access
+                // (and consumes nothing here); occupancy is decided at run
+                // time, by the seat server.
+                LicenseKind::User if concurrent.get(license).copied().unwrap_or(false) => {
+                    let denial = role_denial(catalog, license, user).or_else(|| {
+                        check_requires(catalog, supply, license, own_includes, &ledger.of(u))
+                    });
+                    match denial {
+                        None => ledger.hold(u, license),
+                        Some(denial) => ledger.deny(u, license, denial),
+                    }
+                }
                 LicenseKind::User => {
                     let denial = check_user_license(
                         catalog,
@@ -193,6 +208,20 @@ pub fn allocate<'u>(
                 // refused by the resolver.
                 LicenseKind::Team | LicenseKind::System => {}
             }
+        }
+    }
+
+    for (license, _) in concurrent.iter().enumerate().filter(|(_, c)| **c) {
+        let access = (0..served.len())
+            .filter(|&u| ledger.holds(u, license))
+            .count();
+        if access > 0 {
+            warnings.push(format!(
+                "{}: {access} users have access to a concurrent pool of {} seats; \
+                 who occupies a seat is decided at run time, while sessions are open",
+                catalog.display_name(license),
+                supply.available.get(license).copied().unwrap_or(0)
+            ));
         }
     }
 
@@ -252,6 +281,27 @@ pub fn allocate<'u>(
         groups,
         warnings,
     })
+}
+
+/// User licenses whose usable seats all come from concurrent pools (a
+/// license with named seats too is allocated as named: named seats are
+/// never shared) and that include no other license.
+fn concurrent_licenses(catalog: &Catalog, supply: &Supply) -> Vec<bool> {
+    (0..catalog.licenses.len())
+        .map(|id| {
+            let mut lines = supply
+                .pools
+                .iter()
+                .filter(|l| l.license == Some(id) && l.seats > 0)
+                .peekable();
+            lines.peek().is_some()
+                && lines.all(|l| l.model == SeatModel::Concurrent)
+                && catalog
+                    .licenses
+                    .get(id)
+                    .is_some_and(|l| l.includes.is_empty())
+        })
+        .collect()
 }
 
 /// Users beyond their product's `max_users`, in id order: `(user, product)`
