@@ -141,6 +141,18 @@ pub fn allocate<'u>(
         }
     }
 
+    // Who is configured with each license, in id order.
+    let mut wanting: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (u, user_entries) in entries.iter().enumerate() {
+        for entry in user_entries {
+            if let Some(list) = wanting.get_mut(entry.license) {
+                if list.last() != Some(&u) {
+                    list.push(u);
+                }
+            }
+        }
+    }
+
     // License by license in the catalog's allocation order, users in id
     // order within each.
     let mut ledger = Ledger::new(served.len(), n);
@@ -149,9 +161,12 @@ pub fn allocate<'u>(
             continue;
         };
         let own_includes = includes.get(license).map(Vec::as_slice).unwrap_or_default();
-        for (u, (user, user_entries)) in served.iter().zip(&entries).enumerate() {
-            if ledger.holds(u, license) || !user_entries.iter().any(|e| e.license == license) {
-                continue; // held through an including license, or not configured
+        for &u in wanting.get(license).map(Vec::as_slice).unwrap_or_default() {
+            let (Some(user), Some(user_entries)) = (served.get(u), entries.get(u)) else {
+                continue;
+            };
+            if ledger.holds(u, license) {
+                continue; // held through an including license
             }
             let product = catalog.licenses.get(license).map_or(0, |l| l.product);
             if let Some(&limit) = over_limit.get(&(u, product)) {
@@ -363,13 +378,16 @@ struct Ledger {
     used: Vec<u64>,
     licenses: usize,
     held: Vec<bool>,
-    denials: Vec<Option<Denial>>,
+    /// By cell (`user * licenses + license`); denials are few.
+    denials: rustc_hash::FxHashMap<usize, Denial>,
 }
 
 /// One user's row of the [`Ledger`].
 struct Held<'l> {
     held: &'l [bool],
-    denials: &'l [Option<Denial>],
+    denials: &'l rustc_hash::FxHashMap<usize, Denial>,
+    /// The user's first cell.
+    row: usize,
     used: &'l [u64],
 }
 
@@ -379,11 +397,11 @@ impl Held<'_> {
     }
 
     fn was_denied(&self, license: LicenseId) -> bool {
-        self.denials.get(license).is_some_and(Option::is_some)
+        self.denials.contains_key(&self.row.saturating_add(license))
     }
 
     fn denial(&self, license: LicenseId) -> Option<Denial> {
-        self.denials.get(license).cloned().flatten()
+        self.denials.get(&self.row.saturating_add(license)).cloned()
     }
 
     fn used(&self, license: LicenseId) -> u64 {
@@ -398,7 +416,7 @@ impl Ledger {
             used: vec![0; licenses],
             licenses,
             held: vec![false; cells],
-            denials: vec![None; cells],
+            denials: rustc_hash::FxHashMap::default(),
         }
     }
 
@@ -409,8 +427,9 @@ impl Ledger {
     fn of(&self, user: usize) -> Held<'_> {
         let row = self.cell(user, 0)..self.cell(user, self.licenses);
         Held {
-            held: self.held.get(row.clone()).unwrap_or_default(),
-            denials: self.denials.get(row).unwrap_or_default(),
+            row: row.start,
+            held: self.held.get(row).unwrap_or_default(),
+            denials: &self.denials,
             used: &self.used,
         }
     }
@@ -445,9 +464,7 @@ impl Ledger {
 
     fn deny(&mut self, user: usize, license: LicenseId, denial: Denial) {
         let cell = self.cell(user, license);
-        if let Some(slot) = self.denials.get_mut(cell) {
-            *slot = Some(denial);
-        }
+        self.denials.insert(cell, denial);
     }
 }
 
