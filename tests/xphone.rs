@@ -6,7 +6,17 @@
 mod common;
 
 use common::*;
-use entitle_allocate::{Catalog, Error, LicenseKind, Supply, User, allocate, parse_users};
+use entitle_allocate::{
+    Catalog, Error, LicenseKind, Setup, Supply, User, allocate, allocate_with_setup, parse_users,
+};
+
+/// An installation with a CTI connection set up, which Analytics needs.
+fn cti() -> Setup {
+    Setup {
+        facilities: vec!["cti".to_string()],
+        ..Setup::default()
+    }
+}
 
 /// Server plus what is given.
 fn installation(catalog: &Catalog, skus: &[(&str, u32)]) -> Supply {
@@ -430,7 +440,7 @@ fn analytics_for_a_team_only_if_every_member_holds_a_license_team_leaders_need_n
         "m3,s,g,service,member,office-plus;teamdesk",
         "m4,s,g,service,member,office-plus",
     ]));
-    let allocation = allocate_csv(&catalog, &supply, &users);
+    let allocation = allocate_with_setup(&catalog, &supply, &users, &cti()).unwrap();
     assert_eq!(
         outcome(&allocation, "lead1", "analytics"),
         Ok(()),
@@ -456,6 +466,8 @@ fn analytics_for_a_team_only_if_every_member_holds_a_license_team_leaders_need_n
         &example("xphone/catalog.signed"),
         "--users",
         &example("xphone/users.csv"),
+        "--setup",
+        &example("xphone/setup.toml"),
         "--now",
         "2027-01-15",
         &format!("@{}", example("xphone/tokens.txt")),
@@ -577,4 +589,250 @@ fn xphone_more_than_5000_users_on_one_server_are_refused_and_flagged() {
         )),
         "{notes:?}"
     );
+}
+
+/// The example's users, tokens and catalog, with `setup` (a file of
+/// keys-example/xphone, or none) and `users` replacing users.csv when given.
+fn example_allocation(setup: Option<&str>, users: Option<&str>) -> serde_json::Value {
+    let dir = tempfile::TempDir::new().unwrap();
+    let users_path = match users {
+        Some(text) => {
+            let path = dir.path().join("users.csv");
+            std::fs::write(&path, text).unwrap();
+            path.display().to_string()
+        }
+        None => example("xphone/users.csv"),
+    };
+    let mut args = vec![
+        "allocate".to_string(),
+        "--json".to_string(),
+        "--public".to_string(),
+        example("vendor.public.pem"),
+        "--catalog".to_string(),
+        example("xphone/catalog.signed"),
+        "--users".to_string(),
+        users_path,
+        "--now".to_string(),
+        "2027-01-15".to_string(),
+    ];
+    if let Some(text) = setup {
+        let path = dir.path().join("setup.toml");
+        std::fs::write(&path, text).unwrap();
+        args.extend(["--setup".to_string(), path.display().to_string()]);
+    }
+    args.push(format!("@{}", example("xphone/tokens.txt")));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = entitle(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+fn reason_code(json: &serde_json::Value, id: &str, entry: &str) -> String {
+    json["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == id)
+        .and_then(|u| {
+            u["licenses"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|g| g["license"] == entry)
+        })
+        .map(|g| g["reason_code"].as_str().unwrap_or("granted").to_string())
+        .unwrap()
+}
+
+#[test]
+fn xphone_analytics_needs_a_cti_connection() {
+    // The hotline's leader u0007: every member holds TeamDesk.
+    let without = example_allocation(None, None);
+    assert_eq!(
+        reason_code(&without, "u0007", "analytics"),
+        "missing_facility"
+    );
+    assert!(
+        warnings(&without).iter().any(|w| w
+            == "team hotline: no analytics: missing facility: needs cti, which the installation's setup does not list"),
+        "{:?}",
+        warnings(&without)
+    );
+    let with = example_allocation(Some("facilities = [\"cti\"]\n"), None);
+    assert_eq!(reason_code(&with, "u0007", "analytics"), "granted");
+}
+
+#[test]
+fn xphone_a_site_holds_its_own_contingent() {
+    // 3 Office: site a is assigned 2; b shares the remaining 1.
+    let catalog = catalog("xphone");
+    let texts = tokens(&catalog, "xphone", &[("server", 1), ("office", 3)]);
+    let lines = [
+        "a1,a,g,,member,office",
+        "a2,a,g,,member,office",
+        "a3,a,g,,member,office",
+        "b1,b,g,,member,office",
+        "b2,b,g,,member,office",
+    ];
+    let dir = tempfile::TempDir::new().unwrap();
+    let setup = dir.path().join("setup.toml");
+    std::fs::write(&setup, "[sites.a.contingents]\noffice = 2\n").unwrap();
+    let setup = setup.display().to_string();
+    let (code, json, err) = allocate_bin("xphone", &texts, &lines, &["--setup", &setup]);
+    assert_eq!(code, 0, "{err}");
+    assert!(granted(&json, "a1", "office") && granted(&json, "a2", "office"));
+    assert!(!granted(&json, "a3", "office"), "a's contingent is 2");
+    assert!(
+        granted(&json, "b1", "office"),
+        "b shares what is not assigned"
+    );
+    assert!(!granted(&json, "b2", "office"));
+    let a3 = &json["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == "a3")
+        .unwrap()["licenses"][0];
+    assert_eq!(a3["reason_code"], "contingent_exhausted");
+    // Under-licensing per site.
+    let site = |name: &str| {
+        json["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["licenses"][0]
+            .clone()
+    };
+    assert_eq!(
+        (site("a")["granted"].as_u64(), site("a")["denied"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (site("b")["granted"].as_u64(), site("b")["denied"].as_u64()),
+        (Some(1), Some(1))
+    );
+    // Contingents never add licenses: 5 assigned of 3 are cut, and said so.
+    std::fs::write(&setup, "[sites.a.contingents]\noffice = 5\n").unwrap();
+    let (_, json, _) = allocate_bin("xphone", &texts, &lines, &["--setup", &setup]);
+    let held = json["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["licenses"][0]["granted"] == true)
+        .count();
+    assert_eq!(held, 3);
+    assert!(
+        warnings(&json)
+            .iter()
+            .any(|w| w.contains("site a: contingent of 5 office cut to 3"))
+    );
+}
+
+#[test]
+fn xphone_a_group_with_functions_switched_off_consumes_nothing_for_them() {
+    let catalog = catalog("xphone");
+    let texts = tokens(
+        &catalog,
+        "xphone",
+        &[("server", 1), ("office", 2), ("ip-channel", 2), ("fax", 1)],
+    );
+    let lines = [
+        "a,s,archive,,member,office;fax",
+        "b,s,active,,member,office;fax",
+    ];
+    let dir = tempfile::TempDir::new().unwrap();
+    let setup = dir.path().join("setup.toml");
+    std::fs::write(&setup, "[groups.archive]\ndisabled = [\"fax\"]\n").unwrap();
+    let setup = setup.display().to_string();
+    // Without the setup a (first in id order) holds the one fax.
+    let (_, before, _) = allocate_bin("xphone", &texts, &lines, &[]);
+    assert!(granted(&before, "a", "fax") && !granted(&before, "b", "fax"));
+    // In the archive group, a's fax is off: it frees the license for b.
+    let (code, json, err) = allocate_bin("xphone", &texts, &lines, &["--setup", &setup]);
+    assert_eq!(code, 0, "{err}");
+    assert!(granted(&json, "b", "fax"));
+    let a = json["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == "a")
+        .unwrap();
+    assert_eq!(a["disabled"], serde_json::json!(["fax"]));
+}
+
+#[test]
+fn xphone_capacity_beyond_the_licensed_units_is_flagged() {
+    // The example: Server + 2 Additional Databases = 30 data sources, 1 Auto
+    // Attendant license = 20 channels.
+    let within = example_allocation(
+        Some("[in_use]\ndata-source = 30\nauto-attendant-channel = 20\n"),
+        None,
+    );
+    assert!(
+        !warnings(&within).iter().any(|w| w.contains("in use")),
+        "{:?}",
+        warnings(&within)
+    );
+    let beyond = example_allocation(
+        Some("[in_use]\ndata-source = 31\nauto-attendant-channel = 25\n"),
+        None,
+    );
+    let notes = warnings(&beyond);
+    assert!(
+        notes
+            .iter()
+            .any(|w| w == "data-source: 31 in use, the licenses provide 30"),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|w| w == "auto-attendant-channel: 25 in use, the licenses provide 20"),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn xphone_setup_naming_what_the_catalog_does_not_know_is_refused() {
+    let dir = tempfile::TempDir::new().unwrap();
+    for (text, expected) in [
+        (
+            "[sites.a.contingents]\nofice = 2\n",
+            "line 2: sites.a.contingents: unknown license",
+        ),
+        (
+            "[sites.a.contingents]\nserver = 2\n",
+            "server is not configured per user",
+        ),
+        (
+            "[in_use]\nisdn-channel = 2\n",
+            "no system license of the catalog provides unit \"isdn-channel\"",
+        ),
+        (
+            "facilities = [\"ctl\"]\n",
+            "no license of the catalog requires a facility \"ctl\"",
+        ),
+        ("colour = 1\n", "unknown field `colour`"),
+    ] {
+        let setup = dir.path().join("setup.toml");
+        std::fs::write(&setup, text).unwrap();
+        let out = entitle(&[
+            "allocate",
+            "--public",
+            &example("vendor.public.pem"),
+            "--catalog",
+            &example("xphone/catalog.signed"),
+            "--users",
+            &example("xphone/users.csv"),
+            "--setup",
+            setup.to_str().unwrap(),
+            "--now",
+            "2027-01-15",
+            &format!("@{}", example("xphone/tokens.txt")),
+        ]);
+        assert_eq!(out.status.code(), Some(3), "{text}: {}", stderr(&out));
+        assert!(stderr(&out).contains(expected), "{text}: {}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1);
+    }
 }

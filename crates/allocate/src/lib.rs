@@ -61,16 +61,20 @@
 mod allocate;
 mod catalog;
 mod error;
+mod setup;
 mod signed;
 mod supply;
 mod users;
 
-pub use allocate::{Allocation, Count, Denial, Grant, Missing, UserGrants, allocate};
+pub use allocate::{
+    Allocation, Count, Denial, Grant, Missing, UserGrants, allocate, allocate_with_setup,
+};
 pub use catalog::{
     BASE_ROLES, Catalog, Edition, LicenseId, LicenseKind, LicenseType, Product, TenantRule, Unit,
     UnitId, Usage,
 };
 pub use error::Error;
+pub use setup::Setup;
 pub use signed::{SIGNATURE_LINE, open_signed_catalog, sign_catalog};
 pub use supply::{Candidate, Installation, PoolLine, Refusal, Supply};
 pub use users::{COLUMNS, User, parse_users};

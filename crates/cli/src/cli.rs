@@ -398,6 +398,11 @@ pub struct AllocateArgs {
     /// The users: CSV with the columns id,site,group,team,role,licenses.
     #[arg(long, value_name = "CSV", value_hint = ValueHint::FilePath)]
     pub users: PathBuf,
+    /// The installation's setup (TOML, docs/allocation.md): licenses
+    /// assigned per site, functions switched off per configuration group,
+    /// capacity in use, facilities. It only restricts what was bought.
+    #[arg(long, value_name = "TOML", value_hint = ValueHint::FilePath)]
+    pub setup: Option<PathBuf>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,

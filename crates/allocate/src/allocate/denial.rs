@@ -42,6 +42,22 @@ pub enum Denial {
         /// Members without the gate license, in id order.
         missing: Vec<String>,
     },
+    /// The user's site has a contingent of the license, and users that come
+    /// first hold all of it.
+    ContingentExhausted {
+        /// The license (the one configured or one it includes).
+        license: LicenseId,
+        /// The site.
+        site: String,
+        /// The contingent's size.
+        available: u64,
+    },
+    /// The installation lacks a facility the license needs (a CTI
+    /// connection for XPhone Analytics).
+    MissingFacility {
+        /// The facility, as the catalog names it.
+        facility: String,
+    },
     /// The installation holds no license of this company-wide type.
     NotLicensed {
         /// The license type.
@@ -71,7 +87,7 @@ pub enum Missing {
 impl Denial {
     /// A short, stable code for scripts: `role`, `missing_prerequisite`,
     /// `missing_units`, `pool_exhausted`, `team_gate`, `user_limit`,
-    /// `not_licensed`.
+    /// `not_licensed`, `contingent_exhausted`, `missing_facility`.
     pub fn code(&self) -> &'static str {
         match self {
             Denial::Role { .. } => "role",
@@ -81,6 +97,8 @@ impl Denial {
             Denial::TeamGate { .. } => "team_gate",
             Denial::UserLimit { .. } => "user_limit",
             Denial::NotLicensed { .. } => "not_licensed",
+            Denial::ContingentExhausted { .. } => "contingent_exhausted",
+            Denial::MissingFacility { .. } => "missing_facility",
         }
     }
 
@@ -88,6 +106,17 @@ impl Denial {
     pub fn describe(&self, catalog: &Catalog) -> String {
         match self {
             Denial::Role { role } => format!("role {role} may not hold this license"),
+            Denial::ContingentExhausted {
+                license,
+                site,
+                available,
+            } => format!(
+                "contingent exhausted: all {available} {} licenses of site {site} are held by its users that come first",
+                catalog.display_name(*license)
+            ),
+            Denial::MissingFacility { facility } => format!(
+                "missing facility: needs {facility}, which the installation's setup does not list"
+            ),
             Denial::NotLicensed { license } => format!(
                 "not licensed: the installation holds no {} license",
                 catalog.display_name(*license)

@@ -30,6 +30,7 @@ use entitle_verify::SeatModel;
 
 use crate::catalog::{Catalog, LicenseId, LicenseKind};
 use crate::error::Error;
+use crate::setup::Setup;
 use crate::supply::{Supply, included_by};
 use crate::users::User;
 
@@ -51,6 +52,9 @@ pub struct UserGrants<'u> {
     pub user: &'u User,
     /// Each configured license, in the order configured.
     pub grants: Vec<Grant<'u>>,
+    /// Entries configured but switched off for the user's configuration
+    /// group (setup `groups.G.disabled`): neither granted nor consuming.
+    pub disabled: Vec<&'u str>,
 }
 
 /// Counts of one license type across the installation.
@@ -83,13 +87,26 @@ pub struct Allocation<'u> {
     pub warnings: Vec<String>,
 }
 
-/// Allocates the licenses of `supply` to `users` by the fixed scheme above.
-/// Fails only on users the catalog cannot read: an unknown license or
-/// role, or a system license configured for a user.
+/// Allocates the licenses of `supply` to `users` by the fixed scheme above,
+/// on an installation without a setup ([`Setup::default`]). Fails only on
+/// users the catalog cannot read: an unknown license or role, or a system
+/// license configured for a user.
 pub fn allocate<'u>(
     catalog: &Catalog,
     supply: &Supply,
     users: &'u [User],
+) -> Result<Allocation<'u>, Error> {
+    allocate_with_setup(catalog, supply, users, &Setup::default())
+}
+
+/// [`allocate`] on an installation with its administrator's [`Setup`]:
+/// site contingents, functions switched off per group, capacity in use and
+/// facilities.
+pub fn allocate_with_setup<'u>(
+    catalog: &Catalog,
+    supply: &Supply,
+    users: &'u [User],
+    setup: &Setup,
 ) -> Result<Allocation<'u>, Error> {
     let n = catalog.licenses.len();
     let includes: Vec<Vec<LicenseId>> = (0..n).map(|id| included_by(catalog, id)).collect();
@@ -101,6 +118,7 @@ pub fn allocate<'u>(
     // Every user's entries first, so that a line the catalog cannot read
     // stops the allocation before anything is granted.
     let mut entries: Vec<Vec<Entry<'u>>> = Vec::with_capacity(served.len());
+    let mut disabled: Vec<Vec<&'u str>> = Vec::with_capacity(served.len());
     for user in &served {
         if !(0..catalog.products.len()).any(|p| catalog.knows_role(p, &user.role)) {
             return Err(Error::Users {
@@ -111,18 +129,33 @@ pub fn allocate<'u>(
                 ),
             });
         }
+        let off = setup
+            .disabled
+            .get(&user.group)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let mut own = Vec::with_capacity(user.licenses.len());
-        for text in &user.licenses {
-            own.push(resolver.entry(text, user)?);
+        let mut own_off = Vec::new();
+        for (text, &quantity) in user.licenses.iter().zip(&user.quantities) {
+            let mut entry = resolver.entry(text, user)?;
+            if off.contains(&entry.license) {
+                own_off.push(entry.text); // switched off: not configured
+            } else {
+                entry.quantity = quantity;
+                own.push(entry);
+            }
         }
         entries.push(own);
+        disabled.push(own_off);
     }
+    let buckets = Buckets::new(catalog, supply, setup);
 
-    let mut warnings = Vec::new();
+    let mut warnings = buckets.warnings.clone();
     let over_limit = user_limits(catalog, &entries, &mut warnings);
     let concurrent = concurrent_licenses(catalog, supply);
     for (user, user_entries) in served.iter().zip(&entries) {
-        for (entry, &quantity) in user_entries.iter().zip(&user.quantities) {
+        for entry in user_entries {
+            let quantity = entry.quantity;
             let Some(limit) = catalog
                 .licenses
                 .get(entry.license)
@@ -155,7 +188,7 @@ pub fn allocate<'u>(
 
     // License by license in the catalog's allocation order, users in id
     // order within each.
-    let mut ledger = Ledger::new(served.len(), n);
+    let mut ledger = Ledger::new(served.len(), n, buckets.capacity.len());
     for &license in &catalog.order {
         let Some(kind) = catalog.licenses.get(license).map(|l| l.kind) else {
             continue;
@@ -171,6 +204,15 @@ pub fn allocate<'u>(
             let product = catalog.licenses.get(license).map_or(0, |l| l.product);
             if let Some(&limit) = over_limit.get(&(u, product)) {
                 ledger.deny(u, license, Denial::UserLimit { product, limit });
+                continue;
+            }
+            if let Some(facility) = catalog.licenses.get(license).and_then(|l| {
+                l.requires_facilities
+                    .iter()
+                    .find(|f| !setup.facilities.contains(f))
+            }) {
+                let facility = facility.clone();
+                ledger.deny(u, license, Denial::MissingFacility { facility });
                 continue;
             }
             match kind {
@@ -194,14 +236,14 @@ pub fn allocate<'u>(
                     let denial = check_user_license(
                         catalog,
                         supply,
-                        user,
+                        (user, &buckets),
                         license,
                         own_includes,
                         &ledger.of(u),
                     )
                     .or_else(|| no_usable_entry(catalog, user_entries, license, &ledger.of(u)));
                     match denial {
-                        None => ledger.take(u, license, own_includes),
+                        None => ledger.take(u, license, own_includes, &user.site, &buckets),
                         Some(denial) => ledger.deny(u, license, denial),
                     }
                 }
@@ -241,7 +283,7 @@ pub fn allocate<'u>(
     }
 
     let mut result = Vec::with_capacity(served.len());
-    for (u, (user, user_entries)) in served.iter().zip(&entries).enumerate() {
+    for (u, ((user, user_entries), off)) in served.iter().zip(&entries).zip(disabled).enumerate() {
         let held = ledger.of(u);
         let grants = user_entries
             .iter()
@@ -255,7 +297,11 @@ pub fn allocate<'u>(
                 },
             })
             .collect();
-        result.push(UserGrants { user, grants });
+        result.push(UserGrants {
+            user,
+            grants,
+            disabled: off,
+        });
     }
 
     team_gates(catalog, &mut result);
@@ -286,8 +332,20 @@ pub fn allocate<'u>(
         tally(group, &outcomes);
         tally(&mut totals, &outcomes);
     }
-    for (count, used) in totals.iter_mut().zip(ledger.used) {
-        count.used = used;
+    for (bucket, &used) in ledger.used.iter().enumerate() {
+        let license = buckets.license.get(bucket).copied().unwrap_or(usize::MAX);
+        if let Some(count) = totals.get_mut(license) {
+            count.used = count.used.saturating_add(used);
+        }
+    }
+    for &(unit, in_use) in &setup.in_use {
+        let licensed = supply.units.get(unit).copied().unwrap_or(0);
+        if in_use > licensed {
+            warnings.push(format!(
+                "{}: {in_use} in use, the licenses provide {licensed}",
+                catalog.unit_name(unit)
+            ));
+        }
     }
     Ok(Allocation {
         users: result,
@@ -296,6 +354,69 @@ pub fn allocate<'u>(
         groups,
         warnings,
     })
+}
+
+/// Where each license is drawn from: the shared pool of the license
+/// (bucket = license id), or a site's contingent (buckets after them).
+struct Buckets {
+    /// Licenses each bucket holds.
+    capacity: Vec<u64>,
+    /// The license of each bucket.
+    license: Vec<LicenseId>,
+    /// (site, license) to its contingent's bucket.
+    contingents: HashMap<(String, LicenseId), usize>,
+    /// Contingents cut to what is available.
+    warnings: Vec<String>,
+}
+
+impl Buckets {
+    /// The shared pools hold what no site is assigned; contingents are
+    /// honoured in site order as far as the licenses go, so that together
+    /// they never exceed what is available.
+    fn new(catalog: &Catalog, supply: &Supply, setup: &Setup) -> Buckets {
+        let n = catalog.licenses.len();
+        let mut capacity: Vec<u64> = (0..n)
+            .map(|l| supply.available.get(l).copied().unwrap_or(0))
+            .collect();
+        let mut license: Vec<LicenseId> = (0..n).collect();
+        let mut contingents = HashMap::new();
+        let mut warnings = Vec::new();
+        for (site, assigned) in &setup.contingents {
+            for &(id, wanted) in assigned {
+                let Some(left) = capacity.get_mut(id) else {
+                    continue;
+                };
+                let given = wanted.min(*left);
+                *left = left.saturating_sub(given);
+                if given < wanted {
+                    warnings.push(format!(
+                        "site {site}: contingent of {wanted} {} cut to {given}: no more are available",
+                        catalog.display_name(id)
+                    ));
+                }
+                contingents.insert((site.clone(), id), capacity.len());
+                capacity.push(given);
+                license.push(id);
+            }
+        }
+        Buckets {
+            capacity,
+            license,
+            contingents,
+            warnings,
+        }
+    }
+
+    /// The bucket a user of `site` draws `license` from.
+    fn of(&self, site: &str, license: LicenseId) -> usize {
+        if self.contingents.is_empty() {
+            return license;
+        }
+        self.contingents
+            .get(&(site.to_string(), license))
+            .copied()
+            .unwrap_or(license)
+    }
 }
 
 /// User licenses whose usable seats all come from concurrent pools (a
@@ -404,16 +525,16 @@ impl Held<'_> {
         self.denials.get(&self.row.saturating_add(license)).cloned()
     }
 
-    fn used(&self, license: LicenseId) -> u64 {
-        self.used.get(license).copied().unwrap_or(0)
+    fn used(&self, bucket: usize) -> u64 {
+        self.used.get(bucket).copied().unwrap_or(0)
     }
 }
 
 impl Ledger {
-    fn new(users: usize, licenses: usize) -> Ledger {
+    fn new(users: usize, licenses: usize, buckets: usize) -> Ledger {
         let cells = users.saturating_mul(licenses);
         Ledger {
-            used: vec![0; licenses],
+            used: vec![0; buckets],
             licenses,
             held: vec![false; cells],
             denials: rustc_hash::FxHashMap::default(),
@@ -449,13 +570,20 @@ impl Ledger {
     }
 
     /// Consumes `license` and each license it includes that the user does
-    /// not hold yet.
-    fn take(&mut self, user: usize, license: LicenseId, includes: &[LicenseId]) {
+    /// not hold yet, from the buckets of the user's `site`.
+    fn take(
+        &mut self,
+        user: usize,
+        license: LicenseId,
+        includes: &[LicenseId],
+        site: &str,
+        buckets: &Buckets,
+    ) {
         for &taken in std::iter::once(&license).chain(includes) {
             if taken != license && self.holds(user, taken) {
                 continue;
             }
-            if let Some(count) = self.used.get_mut(taken) {
+            if let Some(count) = self.used.get_mut(buckets.of(site, taken)) {
                 *count = count.saturating_add(1);
             }
             self.hold(user, taken);
@@ -471,7 +599,7 @@ impl Ledger {
 fn check_user_license(
     catalog: &Catalog,
     supply: &Supply,
-    user: &User,
+    (user, buckets): (&User, &Buckets),
     license: LicenseId,
     own_includes: &[LicenseId],
     ledger: &Held<'_>,
@@ -486,11 +614,20 @@ fn check_user_license(
         if pool != license && ledger.holds(pool) {
             continue; // already holds the included license
         }
-        let available = supply.available.get(pool).copied().unwrap_or(0);
-        if ledger.used(pool) >= available {
-            return Some(Denial::PoolExhausted {
-                license: pool,
-                available,
+        let bucket = buckets.of(&user.site, pool);
+        let available = buckets.capacity.get(bucket).copied().unwrap_or(0);
+        if ledger.used(bucket) >= available {
+            return Some(if bucket == pool {
+                Denial::PoolExhausted {
+                    license: pool,
+                    available,
+                }
+            } else {
+                Denial::ContingentExhausted {
+                    license: pool,
+                    site: user.site.clone(),
+                    available,
+                }
             });
         }
     }

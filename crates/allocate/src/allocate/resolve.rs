@@ -10,6 +10,8 @@ pub(super) struct Entry<'u> {
     pub(super) text: &'u str,
     pub(super) license: LicenseId,
     pub(super) usage: Option<usize>,
+    /// How many times the user's line lists it (three phones).
+    pub(super) quantity: u32,
 }
 
 /// Resolves configured entries to license ids, caching by text.
@@ -35,6 +37,7 @@ impl<'c> Resolver<'c> {
                 text,
                 license,
                 usage,
+                quantity: 1,
             });
         }
         let bad = |message: String| Error::Users {
@@ -75,6 +78,7 @@ impl<'c> Resolver<'c> {
             text,
             license,
             usage,
+            quantity: 1,
         })
     }
 }

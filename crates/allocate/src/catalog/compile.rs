@@ -449,8 +449,21 @@ impl Compiler<'_> {
             }
             (None, _) => None,
         };
+        let mut requires_facilities = Vec::new();
+        for facility in &raw.requires_facilities {
+            let fpath = format!("{path}.requires_facilities");
+            if matches!(kind, LicenseKind::System | LicenseKind::Free) {
+                return self.error(
+                    facility.span(),
+                    &fpath,
+                    "only user, team and company licenses require facilities",
+                );
+            }
+            requires_facilities.push(self.name(facility, &fpath, "facility")?);
+        }
         if let Some(license) = catalog.licenses.get_mut(id) {
             license.warn_above = warn_above;
+            license.requires_facilities = requires_facilities;
             license.requires = requires;
             license.includes = includes;
             license.units = units;

@@ -82,6 +82,10 @@ pub struct LicenseType {
     /// Free licenses: a user holding more than this many is flagged (one
     /// user owning every phone of an office violates STARFACE's model).
     pub warn_above: Option<u32>,
+    /// Facilities the installation must have set up, not licensed (XPhone
+    /// Analytics needs a CTI connection between server and PBX): named in
+    /// the installation's setup (`facilities`).
+    pub requires_facilities: Vec<String>,
 }
 
 impl LicenseType {
@@ -99,6 +103,7 @@ impl LicenseType {
             team_gate: None,
             usages: Vec::new(),
             warn_above: None,
+            requires_facilities: Vec::new(),
         }
     }
 }

@@ -54,6 +54,8 @@ pub(super) struct RawLicense {
     #[serde(default)]
     pub(super) usages: Named<RawUsage>,
     pub(super) warn_above: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub(super) requires_facilities: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use entitle_allocate::{
-    Allocation, Catalog, Count, Denial, LicenseKind, Supply, allocate, parse_users,
+    Allocation, Catalog, Count, Denial, LicenseKind, Setup, Supply, allocate_with_setup,
+    parse_users,
 };
 use serde::Serialize;
 
@@ -32,7 +33,12 @@ pub fn run(args: &AllocateArgs) -> Result<(), CliError> {
         .collect();
     let catalog = &outcome.catalog;
     let supply = &outcome.supply;
-    let allocation = allocate(catalog, supply, &users)
+    let setup = match &args.setup {
+        Some(path) => Setup::parse(&read_file(path)?, catalog)
+            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?,
+        None => Setup::default(),
+    };
+    let allocation = allocate_with_setup(catalog, supply, &users, &setup)
         .map_err(|e| CliError::input(format!("{}: {e}", args.users.display())))?;
     let report = Report::new(catalog, supply, &allocation, rejected, &outcome.warnings);
     if args.json {
@@ -84,6 +90,9 @@ struct UserLine {
     team: String,
     role: String,
     licenses: Vec<GrantLine>,
+    /// Switched off for the user's configuration group: not consuming.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    disabled: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -118,6 +127,9 @@ struct TeamLine {
     members: usize,
     missing: Vec<String>,
     granted: bool,
+    /// Why it is denied when the gate is not the reason (a missing facility).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 fn kind_name(kind: LicenseKind) -> &'static str {
@@ -197,6 +209,7 @@ impl Report {
                         reason: g.denial.as_ref().map(|d| d.describe(catalog)),
                     })
                     .collect(),
+                disabled: u.disabled.iter().map(|d| (*d).to_string()).collect(),
             })
             .collect();
         let area = |areas: &BTreeMap<&str, Vec<Count>>| -> Vec<AreaLine> {
@@ -237,14 +250,17 @@ impl Report {
         }
         let teams = teams(catalog, allocation);
         for team in teams.iter().filter(|t| !t.granted) {
-            warnings.push(format!(
-                "team {}: no {}: {} of {} members hold no {} license",
-                team.team,
-                team.license,
-                team.missing.len(),
-                team.members,
-                team.gate
-            ));
+            warnings.push(match &team.reason {
+                Some(reason) => format!("team {}: no {}: {reason}", team.team, team.license),
+                None => format!(
+                    "team {}: no {}: {} of {} members hold no {} license",
+                    team.team,
+                    team.license,
+                    team.missing.len(),
+                    team.members,
+                    team.gate
+                ),
+            });
         }
         Report {
             licenses,
@@ -323,6 +339,7 @@ impl Report {
                         format!("!{}", g.license)
                     }
                 })
+                .chain(u.disabled.iter().map(|d| format!("({d}: off)")))
                 .collect();
             let team = if u.team.is_empty() { "-" } else { &u.team };
             say!(
@@ -414,6 +431,11 @@ fn teams(catalog: &Catalog, allocation: &Allocation<'_>) -> Vec<TeamLine> {
                     members,
                     granted: g.denial.is_none(),
                     missing,
+                    reason: g
+                        .denial
+                        .as_ref()
+                        .filter(|d| !matches!(d, Denial::TeamGate { .. }))
+                        .map(|d| d.describe(catalog)),
                 });
         }
     }
