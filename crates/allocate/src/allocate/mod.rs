@@ -190,10 +190,17 @@ pub fn allocate_with_setup<'u>(
     // order within each.
     let mut ledger = Ledger::new(served.len(), n, buckets.capacity.len());
     for &license in &catalog.order {
-        let Some(kind) = catalog.licenses.get(license).map(|l| l.kind) else {
+        let Some(def) = catalog.licenses.get(license) else {
             continue;
         };
+        let (kind, product) = (def.kind, def.product);
         let own_includes = includes.get(license).map(Vec::as_slice).unwrap_or_default();
+        let prerequisites = Prerequisites::of(catalog, supply, license);
+        // The same for every user: a facility the setup lacks.
+        let missing_facility = def
+            .requires_facilities
+            .iter()
+            .find(|f| !setup.facilities.contains(f));
         for &u in wanting.get(license).map(Vec::as_slice).unwrap_or_default() {
             let (Some(user), Some(user_entries)) = (served.get(u), entries.get(u)) else {
                 continue;
@@ -201,16 +208,14 @@ pub fn allocate_with_setup<'u>(
             if ledger.holds(u, license) {
                 continue; // held through an including license
             }
-            let product = catalog.licenses.get(license).map_or(0, |l| l.product);
-            if let Some(&limit) = over_limit.get(&(u, product)) {
+            if let Some(&limit) = (!over_limit.is_empty())
+                .then(|| over_limit.get(&(u, product)))
+                .flatten()
+            {
                 ledger.deny(u, license, Denial::UserLimit { product, limit });
                 continue;
             }
-            if let Some(facility) = catalog.licenses.get(license).and_then(|l| {
-                l.requires_facilities
-                    .iter()
-                    .find(|f| !setup.facilities.contains(f))
-            }) {
+            if let Some(facility) = missing_facility {
                 let facility = facility.clone();
                 ledger.deny(u, license, Denial::MissingFacility { facility });
                 continue;
@@ -224,24 +229,23 @@ pub fn allocate_with_setup<'u>(
                 // (and consumes nothing here); occupancy is decided at run
                 // time, by the seat server.
                 LicenseKind::User if concurrent.get(license).copied().unwrap_or(false) => {
-                    let denial = role_denial(catalog, license, user).or_else(|| {
-                        check_requires(catalog, supply, license, own_includes, &ledger.of(u))
-                    });
+                    let denial = role_denial(catalog, license, user)
+                        .or_else(|| prerequisites.check(own_includes, &ledger.of(u)));
                     match denial {
                         None => ledger.hold(u, license),
                         Some(denial) => ledger.deny(u, license, denial),
                     }
                 }
                 LicenseKind::User => {
+                    let held = ledger.of(u);
                     let denial = check_user_license(
                         catalog,
-                        supply,
                         (user, &buckets),
-                        license,
+                        (license, &prerequisites),
                         own_includes,
-                        &ledger.of(u),
+                        &held,
                     )
-                    .or_else(|| no_usable_entry(catalog, user_entries, license, &ledger.of(u)));
+                    .or_else(|| no_usable_entry(catalog, user_entries, license, &held));
                     match denial {
                         None => ledger.take(u, license, own_includes, &user.site, &buckets),
                         Some(denial) => ledger.deny(u, license, denial),
@@ -249,9 +253,7 @@ pub fn allocate_with_setup<'u>(
                 }
                 LicenseKind::Company => {
                     let denial = role_denial(catalog, license, user)
-                        .or_else(|| {
-                            check_requires(catalog, supply, license, own_includes, &ledger.of(u))
-                        })
+                        .or_else(|| prerequisites.check(own_includes, &ledger.of(u)))
                         .or_else(|| {
                             (supply.available.get(license).copied().unwrap_or(0) == 0)
                                 .then_some(Denial::NotLicensed { license })
@@ -358,22 +360,22 @@ pub fn allocate_with_setup<'u>(
 
 /// Where each license is drawn from: the shared pool of the license
 /// (bucket = license id), or a site's contingent (buckets after them).
-struct Buckets {
+struct Buckets<'s> {
     /// Licenses each bucket holds.
     capacity: Vec<u64>,
     /// The license of each bucket.
     license: Vec<LicenseId>,
     /// (site, license) to its contingent's bucket.
-    contingents: HashMap<(String, LicenseId), usize>,
+    contingents: HashMap<(&'s str, LicenseId), usize>,
     /// Contingents cut to what is available.
     warnings: Vec<String>,
 }
 
-impl Buckets {
+impl<'s> Buckets<'s> {
     /// The shared pools hold what no site is assigned; contingents are
     /// honoured in site order as far as the licenses go, so that together
     /// they never exceed what is available.
-    fn new(catalog: &Catalog, supply: &Supply, setup: &Setup) -> Buckets {
+    fn new(catalog: &Catalog, supply: &Supply, setup: &'s Setup) -> Buckets<'s> {
         let n = catalog.licenses.len();
         let mut capacity: Vec<u64> = (0..n)
             .map(|l| supply.available.get(l).copied().unwrap_or(0))
@@ -394,7 +396,7 @@ impl Buckets {
                         catalog.display_name(id)
                     ));
                 }
-                contingents.insert((site.clone(), id), capacity.len());
+                contingents.insert((site.as_str(), id), capacity.len());
                 capacity.push(given);
                 license.push(id);
             }
@@ -408,12 +410,18 @@ impl Buckets {
     }
 
     /// The bucket a user of `site` draws `license` from.
-    fn of(&self, site: &str, license: LicenseId) -> usize {
+    #[inline(always)]
+    fn of(&self, site: &'s str, license: LicenseId) -> usize {
         if self.contingents.is_empty() {
-            return license;
+            license
+        } else {
+            self.contingent(site, license)
         }
+    }
+
+    fn contingent(&self, site: &'s str, license: LicenseId) -> usize {
         self.contingents
-            .get(&(site.to_string(), license))
+            .get(&(site, license))
             .copied()
             .unwrap_or(license)
     }
@@ -499,16 +507,17 @@ struct Ledger {
     used: Vec<u64>,
     licenses: usize,
     held: Vec<bool>,
-    /// By cell (`user * licenses + license`); denials are few.
-    denials: rustc_hash::FxHashMap<usize, Denial>,
+    /// By cell (`user * licenses + license`): 1 + the index in `denials`,
+    /// or 0 when not denied.
+    denied: Vec<u32>,
+    denials: Vec<Denial>,
 }
 
 /// One user's row of the [`Ledger`].
 struct Held<'l> {
     held: &'l [bool],
-    denials: &'l rustc_hash::FxHashMap<usize, Denial>,
-    /// The user's first cell.
-    row: usize,
+    denied: &'l [u32],
+    denials: &'l [Denial],
     used: &'l [u64],
 }
 
@@ -518,11 +527,12 @@ impl Held<'_> {
     }
 
     fn was_denied(&self, license: LicenseId) -> bool {
-        self.denials.contains_key(&self.row.saturating_add(license))
+        self.denied.get(license).is_some_and(|&d| d > 0)
     }
 
     fn denial(&self, license: LicenseId) -> Option<Denial> {
-        self.denials.get(&self.row.saturating_add(license)).cloned()
+        let index = self.denied.get(license)?.checked_sub(1)?;
+        self.denials.get(usize::try_from(index).ok()?).cloned()
     }
 
     fn used(&self, bucket: usize) -> u64 {
@@ -537,7 +547,8 @@ impl Ledger {
             used: vec![0; buckets],
             licenses,
             held: vec![false; cells],
-            denials: rustc_hash::FxHashMap::default(),
+            denied: vec![0; cells],
+            denials: Vec::new(),
         }
     }
 
@@ -548,8 +559,8 @@ impl Ledger {
     fn of(&self, user: usize) -> Held<'_> {
         let row = self.cell(user, 0)..self.cell(user, self.licenses);
         Held {
-            row: row.start,
-            held: self.held.get(row).unwrap_or_default(),
+            held: self.held.get(row.clone()).unwrap_or_default(),
+            denied: self.denied.get(row).unwrap_or_default(),
             denials: &self.denials,
             used: &self.used,
         }
@@ -592,22 +603,25 @@ impl Ledger {
 
     fn deny(&mut self, user: usize, license: LicenseId, denial: Denial) {
         let cell = self.cell(user, license);
-        self.denials.insert(cell, denial);
+        self.denials.push(denial);
+        let index = u32::try_from(self.denials.len()).unwrap_or(u32::MAX);
+        if let Some(slot) = self.denied.get_mut(cell) {
+            *slot = index;
+        }
     }
 }
 
 fn check_user_license(
     catalog: &Catalog,
-    supply: &Supply,
     (user, buckets): (&User, &Buckets),
-    license: LicenseId,
+    (license, prerequisites): (LicenseId, &Prerequisites),
     own_includes: &[LicenseId],
     ledger: &Held<'_>,
 ) -> Option<Denial> {
     if let Some(denial) = role_denial(catalog, license, user) {
         return Some(denial);
     }
-    if let Some(denial) = check_requires(catalog, supply, license, own_includes, ledger) {
+    if let Some(denial) = prerequisites.check(own_includes, ledger) {
         return Some(denial);
     }
     for &pool in std::iter::once(&license).chain(own_includes) {
@@ -634,49 +648,76 @@ fn check_user_license(
     None
 }
 
-/// The license's prerequisites: required licenses held (user licenses by
-/// this user, or included by the license itself; system licenses by the
-/// installation) and the units it requires installed.
-fn check_requires(
-    catalog: &Catalog,
-    supply: &Supply,
-    license: LicenseId,
-    own_includes: &[LicenseId],
-    ledger: &Held<'_>,
-) -> Option<Denial> {
-    let def = catalog.licenses.get(license)?;
-    for &requires in &def.requires {
-        let is_system = catalog
-            .licenses
-            .get(requires)
-            .is_some_and(|l| l.kind == LicenseKind::System);
-        let holds = if is_system {
-            supply.available.get(requires).is_some_and(|&n| n > 0)
-        } else {
-            ledger.holds(requires) || own_includes.contains(&requires)
+/// A license's prerequisites, split once per allocation: the user
+/// licenses each user must hold, and the first installation-level failure
+/// (a system license missing, units short), which is the same for every
+/// user. Positions keep the catalog's order, so the reason reported is the
+/// first unmet one, as written.
+struct Prerequisites {
+    /// `(position in requires, license)` of the user-level requirements.
+    user: Vec<(usize, LicenseId)>,
+    /// The first installation-level failure and its position (units come
+    /// after every `requires`).
+    installation: Option<(usize, Denial)>,
+}
+
+impl Prerequisites {
+    fn of(catalog: &Catalog, supply: &Supply, license: LicenseId) -> Prerequisites {
+        let mut user = Vec::new();
+        let mut installation = None;
+        let Some(def) = catalog.licenses.get(license) else {
+            return Prerequisites { user, installation };
         };
-        if !holds {
-            let why = if is_system {
-                Missing::NotInstalled
-            } else if ledger.was_denied(requires) {
-                Missing::Denied
-            } else {
-                Missing::NotConfigured
-            };
-            return Some(Denial::MissingPrerequisite { requires, why });
+        for (position, &requires) in def.requires.iter().enumerate() {
+            let is_system = catalog
+                .licenses
+                .get(requires)
+                .is_some_and(|l| l.kind == LicenseKind::System);
+            if !is_system {
+                user.push((position, requires));
+            } else if installation.is_none()
+                && supply.available.get(requires).is_none_or(|&n| n == 0)
+            {
+                let why = Missing::NotInstalled;
+                installation = Some((position, Denial::MissingPrerequisite { requires, why }));
+            }
         }
-    }
-    for &(unit, needed) in &def.requires_units {
-        let available = supply.units.get(unit).copied().unwrap_or(0);
-        if available < needed {
-            return Some(Denial::MissingUnits {
-                unit,
-                needed,
-                available,
+        if installation.is_none() {
+            installation = def.requires_units.iter().find_map(|&(unit, needed)| {
+                let available = supply.units.get(unit).copied().unwrap_or(0);
+                (available < needed).then_some((
+                    def.requires.len(),
+                    Denial::MissingUnits {
+                        unit,
+                        needed,
+                        available,
+                    },
+                ))
             });
         }
+        Prerequisites { user, installation }
     }
-    None
+
+    /// The first unmet prerequisite for a user: required user licenses held
+    /// (by the user, or included by the license itself), system licenses
+    /// and units installed.
+    fn check(&self, own_includes: &[LicenseId], ledger: &Held<'_>) -> Option<Denial> {
+        let installation_at = self.installation.as_ref().map_or(usize::MAX, |(p, _)| *p);
+        for &(position, requires) in &self.user {
+            if installation_at < position {
+                break;
+            }
+            if !(ledger.holds(requires) || own_includes.contains(&requires)) {
+                let why = if ledger.was_denied(requires) {
+                    Missing::Denied
+                } else {
+                    Missing::NotConfigured
+                };
+                return Some(Denial::MissingPrerequisite { requires, why });
+            }
+        }
+        self.installation.as_ref().map(|(_, denial)| denial.clone())
+    }
 }
 
 /// Licenses with a role list may be held only by users of those roles.
@@ -733,7 +774,7 @@ fn team_gates(catalog: &Catalog, result: &mut [UserGrants<'_>]) {
             .any(|g| g.license == gate && g.denial.is_none())
     };
     // team -> members (role "member"), in id order
-    let mut teams: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut teams: rustc_hash::FxHashMap<&str, Vec<usize>> = rustc_hash::FxHashMap::default();
     for (i, u) in result.iter().enumerate() {
         if u.user.role == "member" && !u.user.team.is_empty() {
             teams.entry(u.user.team.as_str()).or_default().push(i);
