@@ -174,21 +174,35 @@ impl Signer {
     pub fn load(args: &SignerArgs) -> Result<Signer, CliError> {
         let key = read_signing_key(args.key.as_deref())?;
         let certs = read_certificates(&args.certs)?;
+        // One view per action: exactly one chain for the signing key.
+        let own = certs
+            .iter()
+            .filter(|c| c.unverified().subject == key.public_key().to_bytes())
+            .count();
+        if own > 1 {
+            return Err(CliError::input(format!(
+                "--cert holds {own} certificates for the signing key: give exactly one chain, \
+                 the one of the view you act in"
+            )));
+        }
         let vendor_keys = read_public_keys(&args.public)?;
         let authority = if vendor_keys.is_empty() {
             None
         } else {
             let chains = Chains::new(&vendor_keys, &certs, Vec::new());
-            let found = chains
-                .authorities(key.id())
-                .map_err(|e| lifecycle_error(&e, "the signer: "))?
-                .into_iter()
-                .find(|a| a.key() == &key.public_key());
-            Some(found.ok_or_else(|| {
-                CliError::input(
-                    "the signer: no chain ends in this key (a key-id collision?)".to_string(),
-                )
-            })?)
+            let own_key = key.public_key();
+            let (found, ()) = chains
+                .signer_of(key.id(), |candidate| {
+                    if candidate == &own_key {
+                        Ok(())
+                    } else {
+                        Err(entitle_lifecycle::Error::Chain(
+                            "no chain ends in this key (a key-id collision?)".to_string(),
+                        ))
+                    }
+                })
+                .map_err(|e| lifecycle_error(&e, "the signer: "))?;
+            Some(found)
         };
         Ok(Signer {
             key,

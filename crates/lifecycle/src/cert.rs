@@ -405,6 +405,14 @@ impl Authority {
         self.certified.as_ref().map(|c| c.role)
     }
 
+    /// The serial of the key's own certificate; `None` for the vendor.
+    fn leaf_serial(&self) -> Option<[u8; 8]> {
+        self.certified
+            .as_ref()
+            .and_then(|c| c.levels.last())
+            .map(|(serial, _, _)| *serial)
+    }
+
     /// The leaf certificate's limits; `None` for the vendor (no limits).
     pub fn limits(&self) -> Option<&Limits> {
         self.certified.as_ref().map(|c| &c.limits)
@@ -588,22 +596,52 @@ impl<'c> Chains<'c> {
     /// The chain whose key passes `check` (a signature check), and what
     /// `check` returned: the signer of an artifact, trying every candidate
     /// key with its id.
+    ///
+    /// A key acts in one view (ThinPrint: what a company may do depends on
+    /// the view it has open, not on all its roles together). A key that
+    /// holds valid certificates in two roles is refused as ambiguous,
+    /// whatever the order of the certificates; of several certificates in
+    /// the same role, the one with the lowest serial is used, so that the
+    /// order of the input never matters. A trusted vendor key is itself.
     pub fn signer_of<R>(
         &self,
         key_id: KeyId,
         check: impl Fn(&PublicKey) -> Result<R, Error>,
     ) -> Result<(Authority, R), Error> {
         let mut last = None;
+        let mut found: Option<(Authority, R)> = None;
         for authority in self.authorities(key_id)? {
-            match check(&authority.key) {
-                Ok(checked) => return Ok((authority, checked)),
-                Err(e) => last = Some(e),
+            let checked = match check(&authority.key) {
+                Ok(checked) => checked,
+                Err(e) => {
+                    last = Some(e);
+                    continue;
+                }
+            };
+            if authority.certified.is_none() {
+                return Ok((authority, checked)); // a vendor key
+            }
+            match &found {
+                Some((first, _)) if first.key != authority.key => {} // another key, same id
+                Some((first, _)) if first.role() != authority.role() => {
+                    let views = [first.role(), authority.role()]
+                        .map(|r| r.map_or("vendor", Role::name))
+                        .join(", ");
+                    return Err(Error::NotAllowed(format!(
+                        "key {key_id} is certified in several views ({views}); a key acts in one \
+                         view only: certify one key per view"
+                    )));
+                }
+                Some((first, _)) if first.leaf_serial() <= authority.leaf_serial() => {}
+                _ => found = Some((authority, checked)),
             }
         }
-        Err(last.unwrap_or(Error::UnknownSigner {
-            what: "artifact",
-            key_id,
-        }))
+        found.ok_or_else(|| {
+            last.unwrap_or(Error::UnknownSigner {
+                what: "artifact",
+                key_id,
+            })
+        })
     }
 
     /// The chains ending in `key_id`, found `depth` links below the key
