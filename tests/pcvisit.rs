@@ -517,3 +517,135 @@ fn deactivation_needs_a_manual_step_by_the_vendor() {
         "deactivated"
     );
 }
+
+#[test]
+fn pcvisit_bundled_to_byo_and_deactivation_need_the_vendors_signature() {
+    use common::world::{NOW as WORLD_NOW, T0, World};
+    let w = World::new();
+    let catalog_file = example("pcvisit/catalog.signed");
+    let bundled = w.ok(&[
+        "issue",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        T0,
+        "--catalog",
+        &example("pcvisit/catalog.toml"),
+        "--product",
+        "pcvisit",
+        "--edition",
+        "remotesimple",
+        "--expires",
+        "2028-01-01",
+    ]);
+    let bundled = w.write("bundled.txt", &bundled);
+    // A reseller allowed to issue pcvisit licenses, and the customer.
+    w.keygen("reseller");
+    let cert = w.ok(&[
+        "partner",
+        "certify",
+        "--key",
+        "vendor.secret.pem",
+        "--public",
+        "vendor.public.pem",
+        "--now",
+        T0,
+        "--subject",
+        "reseller.pub",
+        "--name",
+        "Reseller",
+        "--role",
+        "reseller",
+        "--grant",
+        "issue",
+        "--product",
+        "pcvisit",
+        "--not-after",
+        "2029-01-01",
+    ]);
+    w.write("reseller.cert", &cert);
+    let mut own = w.ok(&[
+        "issue",
+        "--key",
+        "reseller.key",
+        "--now",
+        "2027-01-10",
+        "--catalog",
+        &example("pcvisit/catalog.toml"),
+        "--product",
+        "pcvisit",
+        "--edition",
+        "profi",
+        "--tenant",
+        COMPANY_A,
+        "--expires",
+        "2028-01-01",
+    ]);
+    own.push_str(&cert);
+    let own = w.write("own.txt", &own);
+    let in_use = |extra: &[&str]| {
+        let mut args = vec![
+            "--now",
+            WORLD_NOW,
+            "--catalog",
+            catalog_file.as_str(),
+            "--tenant",
+            COMPANY_A,
+        ];
+        args.extend_from_slice(extra);
+        let (code, json, err) = w.verify(&args);
+        assert_eq!(code, 0, "{err}");
+        let lines = json["licenses"].as_array().unwrap().clone();
+        assert_eq!(lines.len(), 1, "{json}");
+        lines[0]["edition"].as_str().unwrap().to_string()
+    };
+    // The reseller's own license does not switch the company away from the
+    // bundled one, newer as it is: that switch is the vendor's step.
+    assert_eq!(in_use(&[&bundled, &own]), "remotesimple");
+    // Nor does the customer deactivate the bundled license.
+    w.customer(COMPANY_A);
+    let list = w.revoke(
+        "customer-list.txt",
+        "customer.key",
+        Some("customer.cert"),
+        &["bundled.txt"],
+    );
+    assert_eq!(in_use(&[&bundled, &list]), "remotesimple");
+    // The vendor's own license does switch it, and the vendor's list deactivates.
+    let profi = w.ok(&[
+        "issue",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        "2027-01-10",
+        "--catalog",
+        &example("pcvisit/catalog.toml"),
+        "--product",
+        "pcvisit",
+        "--edition",
+        "profi",
+        "--tenant",
+        COMPANY_A,
+        "--expires",
+        "2028-01-01",
+    ]);
+    let profi = w.write("profi.txt", &profi);
+    assert_eq!(in_use(&[&bundled, &profi]), "profi");
+    let vendor_list = w.revoke(
+        "vendor-list.txt",
+        "vendor.secret.pem",
+        None,
+        &["bundled.txt"],
+    );
+    let (code, _, _) = w.verify(&[
+        "--now",
+        WORLD_NOW,
+        "--catalog",
+        &catalog_file,
+        "--tenant",
+        COMPANY_A,
+        &bundled,
+        &vendor_list,
+    ]);
+    assert_eq!(code, 4, "deactivated: nothing usable is left");
+}
