@@ -176,6 +176,7 @@ fn using_the_integration_needs_the_pcvisit_role() {
     let catalog = catalog("pcvisit");
     let supply = supply(&catalog, &[bundled(&catalog)]);
     let users = users(&csv(&[
+        "boss,s,g,,architekt,enable-integration",
         "tech,s,g,,pcvisit,remote-support",
         "guest,s,g,,member,remote-support",
     ]));
@@ -269,7 +270,10 @@ fn a_company_that_used_its_own_license_keeps_it_as_profi_with_the_same_company_i
 #[test]
 fn pcvisit_leftover_free_never_displaces_the_integrated_license() {
     let catalog = catalog("pcvisit");
-    let lines = ["tech,s,g,,pcvisit,remote-support"];
+    let lines = [
+        "boss,s,g,,architekt,enable-integration",
+        "tech,s,g,,pcvisit,remote-support",
+    ];
     // The Free license is the newer one; the bundled license stays in use.
     let (code, json, err) =
         allocate_bin("pcvisit", &[bundled(&catalog), free(&catalog)], &lines, &[]);
@@ -648,4 +652,38 @@ fn pcvisit_bundled_to_byo_and_deactivation_need_the_vendors_signature() {
         &vendor_list,
     ]);
     assert_eq!(code, 4, "deactivated: nothing usable is left");
+}
+
+#[test]
+fn pcvisit_nobody_uses_the_integration_before_an_architekt_enables_it() {
+    let catalog = catalog("pcvisit");
+    let texts = [bundled(&catalog)];
+    let tech = "tech,s,g,,pcvisit,remote-support";
+    let (code, before, err) = allocate_bin("pcvisit", &texts, &[tech], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!granted(&before, "tech", "remote-support"));
+    let reason = before["users"][0]["licenses"][0]["reason"]
+        .as_str()
+        .unwrap();
+    assert!(
+        reason.contains("no user of the installation holds enable-integration yet"),
+        "{reason}"
+    );
+    // An employee without the Architekt role cannot enable it either.
+    let (_, by_tech, _) = allocate_bin(
+        "pcvisit",
+        &texts,
+        &["tech,s,g,,pcvisit,enable-integration;remote-support"],
+        &[],
+    );
+    assert!(!granted(&by_tech, "tech", "enable-integration"));
+    assert!(!granted(&by_tech, "tech", "remote-support"));
+    // Once an Architekt has, every pcvisit employee may.
+    let (_, after, _) = allocate_bin(
+        "pcvisit",
+        &texts,
+        &["boss,s,g,,architekt,enable-integration", tech],
+        &[],
+    );
+    assert!(granted(&after, "tech", "remote-support"));
 }

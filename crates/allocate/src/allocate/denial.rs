@@ -82,6 +82,8 @@ pub enum Missing {
     Denied,
     /// The installation does not have the system license (or it does not work).
     NotInstalled,
+    /// No user of the installation holds it (`requires_company`).
+    NobodyHolds,
 }
 
 impl Denial {
@@ -139,6 +141,9 @@ impl Denial {
                     }
                     Missing::NotInstalled => format!(
                         "missing prerequisite: requires system license {name}, which the installation lacks"
+                    ),
+                    Missing::NobodyHolds => format!(
+                        "missing prerequisite: no user of the installation holds {name} yet"
                     ),
                 }
             }

@@ -195,7 +195,17 @@ pub fn allocate_with_setup<'u>(
         };
         let (kind, product) = (def.kind, def.product);
         let own_includes = includes.get(license).map(Vec::as_slice).unwrap_or_default();
-        let prerequisites = Prerequisites::of(catalog, supply, license);
+        let mut prerequisites = Prerequisites::of(catalog, supply, license);
+        // Settled before this license (the allocation order): does any
+        // user hold what the company must have first?
+        if let Some(&requires) = def
+            .requires_company
+            .iter()
+            .find(|&&r| !(0..served.len()).any(|u| ledger.holds(u, r)))
+        {
+            let why = Missing::NobodyHolds;
+            prerequisites.installation = Some((0, Denial::MissingPrerequisite { requires, why }));
+        }
         // The same for every user: a facility the setup lacks.
         let missing_facility = def
             .requires_facilities

@@ -461,7 +461,33 @@ impl Compiler<'_> {
             }
             requires_facilities.push(self.name(facility, &fpath, "facility")?);
         }
+        let mut requires_company = Vec::new();
+        for r in &raw.requires_company {
+            let cpath = format!("{path}.requires_company");
+            let target = self.reference(catalog, p, r, &cpath)?;
+            if matches!(kind, LicenseKind::System | LicenseKind::Free) {
+                return self.error(
+                    r.span(),
+                    &cpath,
+                    "only user, team and company licenses wait for another user's license",
+                );
+            }
+            if target == id
+                || !matches!(
+                    catalog.licenses.get(target).map(|l| l.kind),
+                    Some(LicenseKind::User | LicenseKind::Free | LicenseKind::Company)
+                )
+            {
+                return self.error(
+                    r.span(),
+                    &cpath,
+                    "requires_company names another license held by users (user, free or company)",
+                );
+            }
+            requires_company.push(target);
+        }
         if let Some(license) = catalog.licenses.get_mut(id) {
+            license.requires_company = requires_company;
             license.warn_above = warn_above;
             license.requires_facilities = requires_facilities;
             license.requires = requires;
@@ -712,6 +738,7 @@ impl Compiler<'_> {
                 deps.extend(l.requires.iter().filter(|r| !own.contains(r)));
                 deps.extend(l.usages.iter().flat_map(|u| u.requires.iter().copied()));
                 deps.extend(l.team_gate);
+                deps.extend(l.requires_company.iter().copied());
             }
             for &inc in own {
                 if let Some(deps) = before.get_mut(inc) {

@@ -86,6 +86,9 @@ pub struct LicenseType {
     /// Analytics needs a CTI connection between server and PBX): named in
     /// the installation's setup (`facilities`).
     pub requires_facilities: Vec<String>,
+    /// Licenses some user of the installation must hold first (pcvisit: an
+    /// "Architekt" enables the integration before anyone uses it).
+    pub requires_company: Vec<LicenseId>,
 }
 
 impl LicenseType {
@@ -104,6 +107,7 @@ impl LicenseType {
             usages: Vec::new(),
             warn_above: None,
             requires_facilities: Vec::new(),
+            requires_company: Vec::new(),
         }
     }
 }

@@ -56,6 +56,8 @@ pub(super) struct RawLicense {
     pub(super) warn_above: Option<Spanned<u32>>,
     #[serde(default)]
     pub(super) requires_facilities: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) requires_company: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
