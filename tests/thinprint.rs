@@ -141,3 +141,54 @@ fn thinprint_every_partner_action_names_exactly_one_view() {
         "{err}"
     );
 }
+
+#[test]
+fn thinprint_a_term_extension_keeps_status_service_and_term_visible() {
+    let w = World::new();
+    let license = w.license("license.txt", "vendor.secret.pem", None, &[]);
+    let member = |extra: &[&str]| {
+        let mut args = vec!["--now", NOW, license.as_str()];
+        args.extend_from_slice(extra);
+        let (code, json, err) = w.verify(&args);
+        assert_eq!(code, 0, "{err}");
+        json["licenses"][0]["members"][0].clone()
+    };
+    let before = member(&[]);
+    assert_eq!(before["status"], "active");
+    assert_eq!(before["expires_at"], "2028-01-01T00:00:00Z");
+    assert_eq!(before["updates_until"], Value::Null);
+    let renewal = w.ok(&[
+        "renew",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        NOW,
+        "--license",
+        &license,
+        "--expires",
+        "2030-01-01",
+        "--updates-until",
+        "2029-01-01",
+    ]);
+    let renewal = w.write("renewal.txt", &renewal);
+    let after = member(&[&renewal]);
+    assert_eq!(after["status"], "renewed");
+    assert_eq!(after["expires_at"], "2030-01-01T00:00:00Z");
+    assert_eq!(after["updates_until"], "2029-01-01T00:00:00Z");
+    // The plain output says the same, line by line.
+    let (_, out, _) = w.run(&[
+        "verify",
+        "--public",
+        "vendor.public.pem",
+        "--now",
+        NOW,
+        &license,
+        &renewal,
+    ]);
+    assert!(
+        out.contains(
+            "renewed, term until 2030-01-01T00:00:00Z, service until 2029-01-01T00:00:00Z"
+        ),
+        "{out}"
+    );
+}

@@ -8,7 +8,7 @@ use entitle_allocate::{Catalog, Supply, open_signed_catalog};
 use entitle_appliance::Appliance;
 use entitle_issue::unix_now;
 use entitle_lifecycle::{Input, Material, Setting, decide};
-use entitle_verify::{MAX_TOKEN_BYTES, PublicKey, Token};
+use entitle_verify::{MAX_TOKEN_BYTES, Member, PublicKey, Token};
 use serde::Serialize;
 
 use crate::artifacts::{Sorted, lifecycle_error, sort_inputs};
@@ -16,6 +16,7 @@ use crate::cli::MaterialArgs;
 use crate::commands::catalog::catalog_error;
 use crate::error::CliError;
 use crate::input::{TokenInput, read_file, read_public_keys, read_tokens};
+use crate::json::rfc3339;
 
 /// What one input came to.
 #[derive(Debug, Serialize)]
@@ -50,6 +51,22 @@ pub struct Outcome {
     /// The refusals as CLI failures, with the input's position, for the
     /// exit code (the first refused input's decides).
     pub failures: Vec<(usize, CliError)>,
+    /// Each license that counts: its status, term and service (ThinPrint:
+    /// "Status, Service-Berechtigungen, (Service-)Laufzeiten").
+    pub statuses: Vec<LicenseStatus>,
+}
+
+/// One license's status, term and service, as `verify` shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct LicenseStatus {
+    /// Serial, hex.
+    pub serial: String,
+    /// `active`, or `renewed` when a renewal extended it.
+    pub status: &'static str,
+    /// End of term (RFC 3339), null for perpetual.
+    pub expires_at: Option<String>,
+    /// End of service (updates; RFC 3339), null for all versions.
+    pub updates_until: Option<String>,
 }
 
 /// Everything a decision needs besides the material.
@@ -226,11 +243,29 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
     inputs.sort_by_key(|line| line.position);
     let mut warnings = decision.supply.warnings.clone();
     warnings.extend(decision.warnings.iter().cloned());
+    let statuses = decision
+        .licenses
+        .iter()
+        .map(|(_, usable)| {
+            let validity = usable.validity();
+            LicenseStatus {
+                serial: usable.serial().to_string(),
+                status: if usable.renewed() {
+                    "renewed"
+                } else {
+                    "active"
+                },
+                expires_at: validity.expires_at.map(rfc3339),
+                updates_until: validity.updates_until.map(rfc3339),
+            }
+        })
+        .collect();
     Ok(Outcome {
         inputs,
         supply: decision.supply,
         catalog,
         warnings,
         failures,
+        statuses,
     })
 }

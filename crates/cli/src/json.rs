@@ -148,6 +148,8 @@ pub struct StackedLicense {
     pub updates_until: Option<String>,
     /// Serials of the stacked tokens, hex.
     pub serials: Vec<String>,
+    /// Each stacked license: its status, term and service.
+    pub members: Vec<crate::decision::LicenseStatus>,
 }
 
 /// A refused token.

@@ -106,6 +106,12 @@ impl<'a> Usable<'a> {
     pub fn token(&self) -> &Token<'a> {
         self.authentic.token()
     }
+
+    /// Whether a renewal extended its term or service (the validity in
+    /// force is not the token's own).
+    pub fn renewed(&self) -> bool {
+        self.validity != self.authentic.own_validity()
+    }
 }
 
 impl<'a> Member<'a> for Usable<'a> {

@@ -3,7 +3,7 @@
 use entitle_allocate::PoolLine;
 
 use crate::cli::VerifyArgs;
-use crate::decision::{InputLine, decide_args};
+use crate::decision::{InputLine, LicenseStatus, decide_args};
 use crate::error::CliError;
 use crate::json::{Rejected, StackedLicense, SupplyJson, VerifyReport, abbreviate, rfc3339};
 use crate::output::say;
@@ -17,7 +17,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
             .pools
             .iter()
             .filter(|p| p.license.is_some() && p.seats > 0)
-            .map(stacked)
+            .map(|pool| stacked(pool, &outcome.statuses))
             .collect(),
         rejected: outcome
             .inputs
@@ -52,7 +52,12 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn stacked(pool: &PoolLine) -> StackedLicense {
+fn stacked(pool: &PoolLine, statuses: &[LicenseStatus]) -> StackedLicense {
+    let serials: Vec<String> = pool.serials.iter().map(ToString::to_string).collect();
+    let members = serials
+        .iter()
+        .filter_map(|serial| statuses.iter().find(|s| &s.serial == serial).cloned())
+        .collect();
     StackedLicense {
         product: pool.product.clone(),
         edition: pool.edition.clone(),
@@ -64,7 +69,8 @@ fn stacked(pool: &PoolLine) -> StackedLicense {
         features: pool.features.clone(),
         expires_at: pool.expires_at.map(rfc3339),
         updates_until: pool.updates_until.map(rfc3339),
-        serials: pool.serials.iter().map(ToString::to_string).collect(),
+        serials,
+        members,
     }
 }
 
@@ -96,6 +102,15 @@ fn print_plain(report: &VerifyReport) {
             l.updates_until.as_deref().unwrap_or("all versions")
         );
         say!("  serials   {}", l.serials.join(", "));
+        for m in &l.members {
+            say!(
+                "  license   {}  {}, term until {}, service until {}",
+                m.serial,
+                m.status,
+                m.expires_at.as_deref().unwrap_or("never (perpetual)"),
+                m.updates_until.as_deref().unwrap_or("all versions")
+            );
+        }
     }
     for r in report.inputs.iter().filter(|i| i.verdict == "refused") {
         say!("{}", refused_line(r));
