@@ -513,3 +513,65 @@ fn starface_catalog_rule_on_a_free_kind_is_refused_not_ignored() {
         );
     }
 }
+
+#[test]
+fn starface_a_pack_that_puts_a_compact_over_20_is_not_issued() {
+    // A reseller (or the vendor) minting for a customer names the
+    // customer's licenses: a pack whose seats the cap would swallow is
+    // refused, saying how many would be lost.
+    let w = common::world::World::new();
+    let pack = |existing: &str| {
+        w.run(&[
+            "issue",
+            "--key",
+            "vendor.secret.pem",
+            "--now",
+            "2027-01-10",
+            "--catalog",
+            &example("starface/catalog.toml"),
+            "--public",
+            "vendor.public.pem",
+            "--existing",
+            existing,
+            "--product",
+            "starface",
+            "--edition",
+            "compact",
+            "--kind",
+            "addon",
+            "--seats",
+            "5",
+            "--tenant",
+            "FIRMA-000123",
+            "--expires",
+            "2031-01-01",
+        ])
+    };
+    // The example customer holds 3 + 4 packs of 5 = 23: 3 already lost.
+    let (code, _, err) = pack(&format!("@{}", example("starface/tokens.txt")));
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains(
+            "FIRMA-000123's starface compact would hold 28 seats under its cap of 20: 5 seats of the new license could never be used"
+        ),
+        "{err}"
+    );
+    // 3 + 2 packs = 13: one more pack (18) is fine; with 3 packs (18) a
+    // fourth loses 3 of its 5.
+    let tokens: Vec<String> = read("starface/tokens.txt")
+        .lines()
+        .filter(|l| l.starts_with("ent1."))
+        .map(String::from)
+        .collect();
+    let three_and_two = w.write("two-packs.txt", &tokens[..3].join("\n"));
+    let (code, out, err) = pack(&three_and_two);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ent1."));
+    let three_and_three = w.write("three-packs.txt", &tokens[..4].join("\n"));
+    let (code, _, err) = pack(&three_and_three);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("3 seats of the new license could never be used"),
+        "{err}"
+    );
+}

@@ -502,9 +502,11 @@ pub struct IssueArgs {
     /// Trusted vendor public key(s), to check a partner's license (--cert).
     #[arg(long = "public", value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub public: Vec<PathBuf>,
-    /// The customer's licenses the new one joins (free extra keys come out
-    /// of its annual-model licenses): text, @FILE, or '-'.
-    #[arg(long = "existing", value_name = "TOKEN", requires = "certs")]
+    /// The customer's licenses the new one joins: text, @FILE, or '-'.
+    /// The new one must count beside them (free extra keys come out of
+    /// their annual-model licenses), and none of its seats may be lost to a
+    /// cap. Needs --public.
+    #[arg(long = "existing", value_name = "TOKEN", requires = "public")]
     pub existing: Vec<String>,
     /// Print a JSON object with the token and its claims.
     #[arg(long)]

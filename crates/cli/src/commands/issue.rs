@@ -22,6 +22,7 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
     let issuer = Issuer::new(read_signing_key(args.key.as_deref())?);
     let mut spec = spec(args);
     let mut most = MOST_SEATS_UNCHECKED;
+    let mut checked_catalog = None;
     if let Some(path) = &args.catalog {
         let catalog = Catalog::parse(&read_file(path)?)
             .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
@@ -35,6 +36,7 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
         {
             most = u64::from(cap);
         }
+        checked_catalog = Some(catalog);
     }
     for (flag, count) in [("--seats", Some(spec.seats)), ("--cap", spec.cap)] {
         if count.is_some_and(|n| u64::from(n) > most) {
@@ -45,10 +47,16 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
         }
     }
     let issued = issuer.issue(&spec)?;
-    let chain = if args.certs.is_empty() {
+    let chain = if args.certs.is_empty() && args.existing.is_empty() {
         Vec::new()
     } else {
-        partner_check(args, &issued.text, issued.issued_at, spec.tenant.as_deref())?
+        joined_check(
+            args,
+            &issued.text,
+            issued.issued_at,
+            spec.tenant.as_deref(),
+            checked_catalog,
+        )?
     };
     if args.json {
         #[derive(Serialize)]
@@ -82,21 +90,25 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// A partner's license must count: the decision of `entitle verify` over
-/// the partner's chain, the customer's existing licenses and the new token,
-/// at the time of issue. Returns the chain's texts, to print after it.
-fn partner_check(
+/// The new license joins the customer's --existing licenses (and a
+/// partner's chain): decided as `entitle verify` decides, at the time of
+/// issue, with the catalog when given. It must count, and no seat of it may
+/// be lost to a cap (a pack that puts a Compact over 20 users). Returns the
+/// chain's texts, to print after it.
+fn joined_check(
     args: &IssueArgs,
     token: &str,
     issued_at: u64,
     tenant: Option<&str>,
+    catalog: Option<Catalog>,
 ) -> Result<Vec<String>, CliError> {
     let keys = read_public_keys(&args.public)?;
     let chain: Vec<String> = read_certificates(&args.certs)?
         .iter()
         .map(|c| c.text().to_string())
         .collect();
-    let mut inputs = read_tokens(&args.existing)?;
+    let existing = read_tokens(&args.existing)?;
+    let mut inputs = existing.clone();
     for text in chain.iter().map(String::as_str).chain([token]) {
         inputs.push(TokenInput {
             text: text.to_string(),
@@ -105,27 +117,71 @@ fn partner_check(
         });
     }
     let inputs_len = inputs.len();
-    let outcome = decide_sorted(
-        sort_inputs(inputs),
-        Where {
-            keys: &keys,
-            catalog: None,
-            appliance: None,
-            machine: None,
-            now: issued_at,
-            clock_tolerance: 600,
-            build_date: None,
-            tenant,
-        },
-    )?;
+    let decide = |inputs: Vec<TokenInput>| {
+        decide_sorted(
+            sort_inputs(inputs),
+            Where {
+                keys: &keys,
+                catalog: catalog.clone(),
+                appliance: None,
+                machine: None,
+                now: issued_at,
+                clock_tolerance: 600,
+                build_date: None,
+                tenant,
+            },
+        )
+    };
+    let outcome = decide(inputs)?;
     let position = inputs_len.saturating_sub(1);
-    match outcome.failures.into_iter().find(|(p, _)| *p == position) {
-        None => Ok(chain),
-        Some((_, mut failure)) => {
-            failure.message = format!("not issued, it would not count: {}", failure.message);
-            Err(failure)
-        }
+    if let Some((_, mut failure)) = outcome.failures.into_iter().find(|(p, _)| *p == position) {
+        failure.message = format!("not issued, it would not count: {}", failure.message);
+        return Err(failure);
     }
+    let mut buf = [0u8; MAX_TOKEN_BYTES];
+    let serial = Token::decode(token, &mut buf)
+        .map_err(|e| CliError::token(e, "the new token"))?
+        .serial();
+    let Some(pool) = outcome
+        .supply
+        .pools
+        .iter()
+        .find(|p| p.serials.contains(&serial))
+    else {
+        return Ok(chain);
+    };
+    let over = |p: &entitle_allocate::PoolLine| p.seats_bought.saturating_sub(p.seats);
+    let before = if existing.is_empty() {
+        0
+    } else {
+        decide(existing)?
+            .supply
+            .pools
+            .iter()
+            .find(|p| {
+                p.product == pool.product
+                    && p.edition == pool.edition
+                    && p.tenant == pool.tenant
+                    && p.model == pool.model
+            })
+            .map_or(0, over)
+    };
+    let lost = over(pool).saturating_sub(before);
+    if lost > 0 {
+        let whose = pool
+            .tenant
+            .as_deref()
+            .map(|t| format!("{t}'s "))
+            .unwrap_or_default();
+        return Err(CliError::input(format!(
+            "not issued: {whose}{} {} would hold {} seats under its cap of {}: {lost} seats of the new license could never be used",
+            pool.product,
+            pool.edition,
+            pool.seats_bought,
+            pool.cap.unwrap_or_default()
+        )));
+    }
+    Ok(chain)
 }
 
 fn spec(args: &IssueArgs) -> LicenseSpec {
