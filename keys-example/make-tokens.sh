@@ -23,7 +23,7 @@ cat_sf=(--catalog starface/catalog.toml --product starface --edition compact --t
   for _ in 1 2 3 4; do issue "${cat_sf[@]}" --kind addon --seats 5 "${until[@]}"; done
 } > starface/tokens.txt
 
-cat_xp=(--catalog xphone/catalog.toml --product xphone "${until[@]}")
+cat_xp=(--catalog xphone/catalog.toml --product xphone-8 "${until[@]}")
 {
   echo "# XPhone Connect: one license type per token"
   for sku in server:1 office:100 office-plus:50 teamdesk:8 voicemail:40 fax:20 tapi-line:10 \

@@ -960,7 +960,7 @@ fn catalog_check_names_the_line_and_the_rule() {
     assert_eq!(code(&out), 0);
     assert!(stdout(&out).contains("ok: 1 products, 13 license types"));
     let cases = [
-        (good.replace("requires = [\"server\", \"office-plus\"]", "requires = [\"server\", \"ofice-plus\"]"), "line 47: products.xphone.licenses.teamdesk.requires: unknown license \"ofice-plus\""),
+        (good.replace("requires = [\"server\", \"office-plus\"]", "requires = [\"server\", \"ofice-plus\"]"), "line 47: products.xphone-8.licenses.teamdesk.requires: unknown license \"ofice-plus\""),
         (good.replace("kind = \"team\"", "kind = \"teem\""), "unknown variant `teem`"),
         (good.replace("team_gate = \"teamdesk\"", "team_gate = \"server\""), "the gate must be a user license"),
         (good.replace("requires_units = { ip-channel = 2 }", "requires_units = { isdn-channel = 2 }"), "no system license of this product provides unit \"isdn-channel\""),
@@ -1026,7 +1026,7 @@ fn an_edited_or_unsigned_catalog_is_refused() {
     let appended = write(
         &dir,
         "appended.signed",
-        &format!("{signed}[products.xphone.licenses.extra]\n"),
+        &format!("{signed}[products.xphone-8.licenses.extra]\n"),
     );
     assert_eq!(code(&allocate(&[], &users, s(&appended))), 4);
     // The unsigned TOML is not enforceable on an appliance.

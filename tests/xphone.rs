@@ -22,7 +22,7 @@ fn cti() -> Setup {
 fn installation(catalog: &Catalog, skus: &[(&str, u32)]) -> Supply {
     let mut all = vec![("server", 1)];
     all.extend_from_slice(skus);
-    supply(catalog, &tokens(catalog, "xphone", &all))
+    supply(catalog, &tokens(catalog, "xphone-8", &all))
 }
 
 fn unit(catalog: &Catalog, supply: &Supply, name: &str) -> u64 {
@@ -51,7 +51,7 @@ fn a_user_license_is_consumed_as_soon_as_configured_whether_or_not_the_user_logs
 #[test]
 fn office_requires_server() {
     let catalog = catalog("xphone");
-    let without_server = supply(&catalog, &tokens(&catalog, "xphone", &[("office", 5)]));
+    let without_server = supply(&catalog, &tokens(&catalog, "xphone-8", &[("office", 5)]));
     let users = users(&csv(&["a,s,g,,member,office"]));
     let allocation = allocate_csv(&catalog, &without_server, &users);
     assert_eq!(
@@ -254,7 +254,7 @@ fn tapi_line_and_contacts_require_server() {
     let users = users(&csv(&["a,s,g,,member,tapi-line;contacts"]));
     let without = supply(
         &catalog,
-        &tokens(&catalog, "xphone", &[("tapi-line", 1), ("contacts", 1)]),
+        &tokens(&catalog, "xphone-8", &[("tapi-line", 1), ("contacts", 1)]),
     );
     let allocation = allocate_csv(&catalog, &without, &users);
     assert_eq!(
@@ -374,7 +374,7 @@ fn each_additional_databases_license_adds_10_data_sources() {
     // Without a server nothing works, not even the databases.
     let alone = supply(
         &catalog,
-        &tokens(&catalog, "xphone", &[("additional-databases", 3)]),
+        &tokens(&catalog, "xphone-8", &[("additional-databases", 3)]),
     );
     assert_eq!(unit(&catalog, &alone, "data-source"), 0);
 }
@@ -531,7 +531,7 @@ fn up_to_5000_users_per_server() {
 fn xphone_office_plus_user_not_starved() {
     // 0 Office + 2 Office Plus; a and b want Office, c wants Office Plus.
     let catalog = catalog("xphone");
-    let texts = tokens(&catalog, "xphone", &[("server", 1), ("office-plus", 2)]);
+    let texts = tokens(&catalog, "xphone-8", &[("server", 1), ("office-plus", 2)]);
     let lines = [
         "a,s,g,,member,office",
         "b,s,g,,member,office",
@@ -559,7 +559,7 @@ fn xphone_more_than_5000_users_on_one_server_are_refused_and_flagged() {
     // "bis 5.000 Benutzer": 6,000 configured, 6,000 Office bought; the
     // 1,000 whose ids sort last hold nothing, and a warning says so.
     let catalog = catalog("xphone");
-    let texts = tokens(&catalog, "xphone", &[("server", 1), ("office", 6000)]);
+    let texts = tokens(&catalog, "xphone-8", &[("server", 1), ("office", 6000)]);
     let lines: Vec<String> = (0..6000)
         .map(|i| format!("user{i:04},s,g,,member,office"))
         .collect();
@@ -585,7 +585,7 @@ fn xphone_more_than_5000_users_on_one_server_are_refused_and_flagged() {
     let notes = warnings(&json);
     assert!(
         notes.iter().any(|w| w.contains(
-            "xphone: 6000 users configured, one server serves at most 5000: the last 1000 in id order"
+            "xphone-8: 6000 users configured, one server serves at most 5000: the last 1000 in id order"
         )),
         "{notes:?}"
     );
@@ -666,7 +666,7 @@ fn xphone_analytics_needs_a_cti_connection() {
 fn xphone_a_site_holds_its_own_contingent() {
     // 3 Office: site a is assigned 2; b shares the remaining 1.
     let catalog = catalog("xphone");
-    let texts = tokens(&catalog, "xphone", &[("server", 1), ("office", 3)]);
+    let texts = tokens(&catalog, "xphone-8", &[("server", 1), ("office", 3)]);
     let lines = [
         "a1,a,g,,member,office",
         "a2,a,g,,member,office",
@@ -734,7 +734,7 @@ fn xphone_a_group_with_functions_switched_off_consumes_nothing_for_them() {
     let catalog = catalog("xphone");
     let texts = tokens(
         &catalog,
-        "xphone",
+        "xphone-8",
         &[("server", 1), ("office", 2), ("ip-channel", 2), ("fax", 1)],
     );
     let lines = [
@@ -835,4 +835,45 @@ fn xphone_setup_naming_what_the_catalog_does_not_know_is_refused() {
         assert!(stderr(&out).contains(expected), "{text}: {}", stderr(&out));
         assert_eq!(stderr(&out).lines().count(), 1);
     }
+}
+
+#[test]
+fn xphone_a_version_8_license_does_not_license_version_9() {
+    // "XPhone Connect 8 - OFFICE": the major version is part of what is
+    // sold, so it is part of the product's name in the token. The catalog
+    // of version 9 knows product xphone-9, and no version-8 license counts
+    // there.
+    let w = common::world::World::new();
+    let v9 = read("xphone/catalog.toml").replace("products.xphone-8", "products.xphone-9");
+    w.write("v9.toml", &v9);
+    let signed = w.ok(&["catalog", "sign", "--key", "vendor.secret.pem", "v9.toml"]);
+    w.write("v9.signed", &signed);
+    let tokens = format!("@{}", example("xphone/tokens.txt"));
+    let (code, _, err) = w.run(&[
+        "verify",
+        "--public",
+        "vendor.public.pem",
+        "--catalog",
+        "v9.signed",
+        "--now",
+        "2027-01-15",
+        &tokens,
+    ]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("the catalog knows no xphone-8 edition \"server\""),
+        "{err}"
+    );
+    // The same tokens under the version-8 catalog count.
+    let (code, _, err) = w.run(&[
+        "verify",
+        "--public",
+        "vendor.public.pem",
+        "--catalog",
+        &example("xphone/catalog.signed"),
+        "--now",
+        "2027-01-15",
+        &tokens,
+    ]);
+    assert_eq!(code, 0, "{err}");
 }

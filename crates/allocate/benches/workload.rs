@@ -31,7 +31,7 @@ pub fn tokens(issuer: &Issuer) -> Vec<String> {
     ]
     .iter()
     .map(|&(edition, seats)| {
-        let mut spec = LicenseSpec::new("xphone", edition, seats);
+        let mut spec = LicenseSpec::new("xphone-8", edition, seats);
         spec.issued_at = Some(NOW - 10);
         spec.expires_at = Some(NOW + 10);
         issuer.issue(&spec).unwrap().text

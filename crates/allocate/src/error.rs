@@ -10,7 +10,7 @@ pub enum Error {
     Catalog {
         /// 1-based line of the offending value (0 when unknown).
         line: usize,
-        /// Dotted TOML path of the value, e.g. `products.xphone.licenses.fax`.
+        /// Dotted TOML path of the value, e.g. `products.xphone-8.licenses.fax`.
         path: String,
         /// The rule, in words.
         message: String,

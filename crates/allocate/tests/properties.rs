@@ -143,7 +143,7 @@ fn xphone_supply(catalog: &Catalog, counts: &[u32]) -> Supply {
         .iter()
         .zip(counts)
         .filter(|(_, n)| **n > 0)
-        .map(|(name, &n)| ("xphone", *name, Kind::Base, n))
+        .map(|(name, &n)| ("xphone-8", *name, Kind::Base, n))
         .collect();
     supply(catalog, &skus)
 }
