@@ -960,7 +960,7 @@ fn catalog_check_names_the_line_and_the_rule() {
     assert_eq!(code(&out), 0);
     assert!(stdout(&out).contains("ok: 1 products, 13 license types"));
     let cases = [
-        (good.replace("requires = [\"server\", \"office-plus\"]", "requires = [\"server\", \"ofice-plus\"]"), "line 47: products.xphone-8.licenses.teamdesk.requires: unknown license \"ofice-plus\""),
+        (good.replace("requires = [\"server\", \"office-plus\"]", "requires = [\"server\", \"ofice-plus\"]"), "line 51: products.xphone-8.licenses.teamdesk.requires: unknown license \"ofice-plus\""),
         (good.replace("kind = \"team\"", "kind = \"teem\""), "unknown variant `teem`"),
         (good.replace("team_gate = \"teamdesk\"", "team_gate = \"server\""), "the gate must be a user license"),
         (good.replace("requires_units = { ip-channel = 2 }", "requires_units = { isdn-channel = 2 }"), "no system license of this product provides unit \"isdn-channel\""),
