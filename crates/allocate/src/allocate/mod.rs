@@ -153,38 +153,8 @@ pub fn allocate_with_setup<'u>(
     let mut warnings = buckets.warnings.clone();
     let over_limit = user_limits(catalog, &entries, &mut warnings);
     let concurrent = concurrent_licenses(catalog, supply);
-    for (user, user_entries) in served.iter().zip(&entries) {
-        for entry in user_entries {
-            let quantity = entry.quantity;
-            let Some(limit) = catalog
-                .licenses
-                .get(entry.license)
-                .and_then(|l| l.warn_above)
-            else {
-                continue;
-            };
-            if quantity > limit {
-                warnings.push(format!(
-                    "user {} holds {quantity} {}: more than {limit} breaks the license model \
-                     (one user's license must not serve others' devices)",
-                    user.id,
-                    catalog.display_name(entry.license)
-                ));
-            }
-        }
-    }
-
-    // Who is configured with each license, in id order.
-    let mut wanting: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (u, user_entries) in entries.iter().enumerate() {
-        for entry in user_entries {
-            if let Some(list) = wanting.get_mut(entry.license) {
-                if list.last() != Some(&u) {
-                    list.push(u);
-                }
-            }
-        }
-    }
+    warnings.extend(misuse_warnings(catalog, &served, &entries));
+    let wanting = wanting(n, &entries);
 
     // License by license in the catalog's allocation order, users in id
     // order within each.
@@ -456,6 +426,48 @@ fn concurrent_licenses(catalog: &Catalog, supply: &Supply) -> Vec<bool> {
                     .is_some_and(|l| l.includes.is_empty())
         })
         .collect()
+}
+
+/// Users configured with more of a free license than its `warn_above`
+/// (STARFACE: one user owning every phone of an office).
+fn misuse_warnings(catalog: &Catalog, served: &[&User], entries: &[Vec<Entry<'_>>]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (user, user_entries) in served.iter().zip(entries) {
+        for entry in user_entries {
+            let Some(limit) = catalog
+                .licenses
+                .get(entry.license)
+                .and_then(|l| l.warn_above)
+            else {
+                continue;
+            };
+            if entry.quantity > limit {
+                warnings.push(format!(
+                    "user {} holds {} {}: more than {limit} breaks the license model \
+                     (one user's license must not serve others' devices)",
+                    user.id,
+                    entry.quantity,
+                    catalog.display_name(entry.license)
+                ));
+            }
+        }
+    }
+    warnings
+}
+
+/// Per license: the users configured with it, by position in id order.
+fn wanting(licenses: usize, entries: &[Vec<Entry<'_>>]) -> Vec<Vec<usize>> {
+    let mut wanting: Vec<Vec<usize>> = vec![Vec::new(); licenses];
+    for (u, user_entries) in entries.iter().enumerate() {
+        for entry in user_entries {
+            if let Some(list) = wanting.get_mut(entry.license) {
+                if list.last() != Some(&u) {
+                    list.push(u);
+                }
+            }
+        }
+    }
+    wanting
 }
 
 /// Users beyond their product's `max_users`, in id order: `(user, product)`
