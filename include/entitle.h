@@ -342,6 +342,37 @@ int32_t entitle_stack(const uint8_t *const *texts,
                       size_t pools_cap,
                       size_t *pools_len);
 
+/*
+ `entitle verify --json ARGS...` as a call. `argv` holds `argc`
+ NUL-terminated UTF-8 arguments, those of `entitle verify` after the
+ command name (`--public`, `--catalog`, `--state-dir`, `--now`, tokens
+ as text or `@FILE`, ...; `--json` is implied).
+
+ Returns the exit status `entitle verify` would end with: 0 when a
+ license is usable, 2 for bad arguments, 3 for unreadable input, 4 for
+ invalid material, 5 for material not valid now, 6 for incomplete
+ material. `*json_out` receives what it would print: the report
+ whenever there is one (also with status 4 or 5, when nothing is
+ usable), else its one-line JSON error. Free it with
+ `entitle_string_free`. A null `json_out`, a null `argv` with `argc` > 0,
+ a null argument or one that is not UTF-8 returns 2 and, where
+ `json_out` is not null, sets it to null.
+
+ # Safety
+ `argv` points to `argc` pointers, each null or a NUL-terminated string;
+ `json_out` is null or points to writable storage for a pointer.
+ */
+int32_t entitle_verify_json(const char *const *argv, size_t argc, char **json_out);
+
+/*
+ Frees a string `entitle_verify_json` returned. Null is ignored.
+
+ # Safety
+ `json` is null or a pointer `entitle_verify_json` returned, not freed
+ before.
+ */
+void entitle_string_free(char *json);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

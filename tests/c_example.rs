@@ -1,7 +1,9 @@
-//! examples/c/boot_check.c, the appliance's boot check in C: compiled with
-//! the system's `cc`, linked statically against `entitle-ffi`, plain and
-//! under AddressSanitizer and UndefinedBehaviorSanitizer, run on the
-//! keys-example licenses; its pools are those `entitle verify --json` reports.
+//! examples/c/boot_check.c, the appliance's boot check in C (level 1), and
+//! examples/c/verify_json.c, the whole decision from C (level 2): compiled
+//! with the system's `cc`, linked statically against `entitle-ffi`, plain
+//! and under AddressSanitizer and UndefinedBehaviorSanitizer, run on the
+//! keys-example licenses; the pools of the one and the whole output of the
+//! other are those of `entitle verify --json`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
@@ -40,7 +42,7 @@ fn static_library() -> PathBuf {
     target.join("libentitle_ffi.a")
 }
 
-fn compile(w: &World, library: &Path, out: &str, extra: &[&str]) {
+fn compile(w: &World, library: &Path, source: &str, out: &str, extra: &[&str]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut args: Vec<String> = vec![
         "-std=c99".into(),
@@ -53,7 +55,7 @@ fn compile(w: &World, library: &Path, out: &str, extra: &[&str]) {
         ".".into(),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
-    args.push(root.join("examples/c/boot_check.c").display().to_string());
+    args.push(root.join("examples/c").join(source).display().to_string());
     args.push(library.display().to_string());
     args.extend(["-lpthread", "-ldl", "-lm", "-o", out].map(String::from));
     let output = Command::new("cc")
@@ -119,10 +121,11 @@ fn the_c_boot_check_reports_the_pools_the_cli_reports() {
         "c",
     ]);
     w.write("vendor_key.h", &header);
-    compile(&w, &library, "boot_check", &["-O1"]);
+    compile(&w, &library, "boot_check.c", "boot_check", &["-O1"]);
     compile(
         &w,
         &library,
+        "boot_check.c",
         "boot_check_sanitized",
         &[
             "-g",
@@ -171,4 +174,99 @@ fn the_c_boot_check_reports_the_pools_the_cli_reports() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("token 1 12 bad signature"), "{stdout}");
+}
+
+#[test]
+fn the_c_decision_prints_what_entitle_verify_json_prints() {
+    let w = World::new();
+    let library = static_library();
+    compile(&w, &library, "verify_json.c", "verify_json", &["-O1"]);
+    compile(
+        &w,
+        &library,
+        "verify_json.c",
+        "verify_json_sanitized",
+        &[
+            "-g",
+            "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=all",
+        ],
+    );
+    let catalog = format!("{EXAMPLE}/pcvisit/catalog.signed");
+    let tokens = format!("@{EXAMPLE}/pcvisit/tokens.txt");
+    let starface = format!("@{EXAMPLE}/starface/tokens.txt");
+    let cases: Vec<Vec<&str>> = vec![
+        // Usable licenses, one of them refused with its reason.
+        vec![
+            "--public",
+            "vendor.public.pem",
+            "--catalog",
+            &catalog,
+            "--tenant",
+            "FIRMA-000789",
+            "--now",
+            "2027-01-15",
+            &tokens,
+        ],
+        vec![
+            "--public",
+            "vendor.public.pem",
+            "--now",
+            "2027-06-01",
+            &starface,
+        ],
+        // Nothing usable: the report, and status 5.
+        vec![
+            "--public",
+            "vendor.public.pem",
+            "--now",
+            "2032-01-01",
+            &starface,
+        ],
+        // Unreadable input: the JSON error, status 3.
+        vec!["--public", "vendor.public.pem", "@missing.txt"],
+        // Bad arguments: status 2.
+        vec!["--no-such-flag"],
+    ];
+    for args in cases {
+        let mut cli = vec!["verify", "--json"];
+        cli.extend(&args);
+        let expected = common::world::run_in(w.path(".").as_path(), &cli);
+        let expected_code = expected.status.code().unwrap();
+        let expected_text = if expected.stdout.is_empty() {
+            String::from_utf8(expected.stderr).unwrap()
+        } else {
+            String::from_utf8(expected.stdout).unwrap()
+        };
+        for program in ["./verify_json", "./verify_json_sanitized"] {
+            let out = Command::new(program)
+                .args(&args)
+                .current_dir(w.path("."))
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8(out.stdout).unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(expected_code),
+                "{program} {args:?}: {stdout}"
+            );
+            if expected_code == 2 {
+                // clap's words differ between its terminal and JSON forms.
+                let error: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+                assert_eq!(error["error"]["code"], 2, "{stdout}");
+                assert!(
+                    error["error"]["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("--no-such-flag")
+                );
+                continue;
+            }
+            assert_eq!(
+                stdout.trim_end(),
+                expected_text.trim_end(),
+                "{program} {args:?}"
+            );
+        }
+    }
 }

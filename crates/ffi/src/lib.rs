@@ -11,14 +11,19 @@
 //! This is the only crate of entitle with `unsafe` code: reading the
 //! caller's pointers. Each block says why it is sound.
 
-// Links std for its panic handler in a hosted static library; nothing
-// here allocates (the verifier below never does).
+// Links std for its panic handler in a hosted static library. Level 1
+// (this file) never allocates; level 2 (`decide`) is the whole decision of
+// `entitle verify --json`, with std and allocation.
 // The C ABI reads raw pointers from C: this crate alone allows unsafe code.
 #![allow(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod decide;
+
 use core::slice;
+
+pub use decide::{entitle_string_free, entitle_verify_json};
 
 use entitle_verify::{
     Error, Kind, License, MAX_TOKEN_BYTES, PUBLIC_KEY_LEN, PublicKey, SeatModel, Token, Verifier,

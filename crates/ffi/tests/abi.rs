@@ -344,3 +344,70 @@ fn every_status_code_is_reachable_and_named() {
     let unknown = unsafe { CStr::from_ptr(entitle_strerror(42).cast()) };
     assert_eq!(unknown.to_str().unwrap(), "unknown error");
 }
+
+/// `entitle_verify_json` with `args`: the status and the JSON.
+fn verify_json(args: &[&CStr]) -> (i32, String) {
+    let argv: Vec<*const std::ffi::c_char> = args.iter().map(|a| a.as_ptr()).collect();
+    let mut json: *mut std::ffi::c_char = null_mut();
+    // SAFETY: argv holds args.len() NUL-terminated strings; json is writable.
+    let status = unsafe { entitle_verify_json(argv.as_ptr(), argv.len(), &mut json) };
+    assert!(!json.is_null());
+    // SAFETY: json came from entitle_verify_json, NUL-terminated.
+    let text = unsafe { CStr::from_ptr(json) }
+        .to_str()
+        .unwrap()
+        .to_string();
+    // SAFETY: freed once, as the library's own.
+    unsafe { entitle_string_free(json) };
+    (status, text)
+}
+
+#[test]
+fn level_2_decides_as_entitle_verify_json_and_refuses_bad_pointers() {
+    let public = std::ffi::CString::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../keys-example/vendor.public.pem"
+    ))
+    .unwrap();
+    let tokens = std::ffi::CString::new(concat!(
+        "@",
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../keys-example/starface/tokens.txt"
+    ))
+    .unwrap();
+    let (status, json) = verify_json(&[c"--public", &public, c"--now", c"2027-06-01", &tokens]);
+    assert_eq!(status, 0, "{json}");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["licenses"][0]["seats"], 20);
+    // A forged token alone: status 4, the report names the refusal.
+    let forged = token(|_| {}).replace("ent1.A", "ent1.B");
+    let forged = std::ffi::CString::new(forged).unwrap();
+    let (status, json) = verify_json(&[c"--public", &public, c"--now", c"2027-01-15", &forged]);
+    assert_eq!(status, 4, "{json}");
+    assert!(json.contains("\"verdict\":\"refused\""), "{json}");
+
+    // Null and non-UTF-8 arguments: status 2, nothing returned.
+    // SAFETY: the pointers are null on purpose; the function checks them.
+    assert_eq!(unsafe { entitle_verify_json(null(), 0, null_mut()) }, 2);
+    let mut json: *mut std::ffi::c_char = null_mut();
+    // SAFETY: as above; json is writable.
+    assert_eq!(unsafe { entitle_verify_json(null(), 1, &mut json) }, 2);
+    assert!(json.is_null());
+    let argv = [null::<std::ffi::c_char>()];
+    // SAFETY: argv holds one null pointer, which the function checks.
+    assert_eq!(
+        unsafe { entitle_verify_json(argv.as_ptr(), 1, &mut json) },
+        2
+    );
+    assert!(json.is_null());
+    let latin1 = [0xE9u8, 0];
+    let argv = [latin1.as_ptr().cast::<std::ffi::c_char>()];
+    // SAFETY: argv holds one NUL-terminated string, not UTF-8.
+    assert_eq!(
+        unsafe { entitle_verify_json(argv.as_ptr(), 1, &mut json) },
+        2
+    );
+    assert!(json.is_null());
+    // SAFETY: freeing null is allowed.
+    unsafe { entitle_string_free(null_mut()) };
+}

@@ -10,6 +10,21 @@ use crate::output::say;
 
 /// Runs the command. Succeeds when at least one license is usable.
 pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
+    let (report, result) = decide_and_report(args)?;
+    if args.json {
+        let json = serde_json::to_string(&report).map_err(|e| CliError::input(e.to_string()))?;
+        say!("{json}");
+    } else {
+        print_plain(&report);
+    }
+    result
+}
+
+/// The decision and its report; with it, the error the command ends with
+/// when no license is usable (the first refused input's reason).
+pub fn decide_and_report(
+    args: &VerifyArgs,
+) -> Result<(VerifyReport, Result<(), CliError>), CliError> {
     let outcome = decide_args(&args.material)?;
     let report = VerifyReport {
         licenses: outcome
@@ -32,13 +47,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
         supply: SupplyJson::new(&outcome.catalog, &outcome.supply),
         inputs: outcome.inputs,
     };
-    if args.json {
-        let json = serde_json::to_string(&report).map_err(|e| CliError::input(e.to_string()))?;
-        say!("{json}");
-    } else {
-        print_plain(&report);
-    }
-    if report.licenses.is_empty() {
+    let result = if report.licenses.is_empty() {
         let mut failures = outcome.failures;
         failures.sort_by_key(|(position, _)| *position);
         let mut first = failures
@@ -47,9 +56,11 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
             .next()
             .unwrap_or_else(|| CliError::input("no token given"));
         first.message = format!("no usable license: {}", first.message);
-        return Err(first);
-    }
-    Ok(())
+        Err(first)
+    } else {
+        Ok(())
+    };
+    Ok((report, result))
 }
 
 fn stacked(pool: &PoolLine, statuses: &[LicenseStatus]) -> StackedLicense {
