@@ -25,7 +25,27 @@ pub const INVISIBLE: &[char] = &['\u{feff}', '\u{200b}', '\u{200c}', '\u{200d}',
 /// Whether `c` is dropped around (and, for invisible ones and whitespace,
 /// inside) a pasted artifact.
 pub fn is_paste_noise(c: char) -> bool {
-    c.is_whitespace() || QUOTES.contains(&c) || INVISIBLE.contains(&c)
+    is_white_space(c) || QUOTES.contains(&c) || INVISIBLE.contains(&c)
+}
+
+/// `char::is_whitespace`, written out: Unicode's White_Space property is
+/// these 25 characters, and the standard library's lookup table behind it
+/// cost firmware half a kilobyte (a test compares the two over every char).
+fn is_white_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t'..='\r'
+            | ' '
+            | '\u{85}'
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+    )
 }
 
 /// The artifact text inside a paste: `text` without the whitespace, quote
@@ -256,7 +276,7 @@ pub(crate) fn decode<'b>(text: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Erro
         let mut len = 0usize;
         for (i, c) in body
             .chars()
-            .filter(|&c| !c.is_whitespace() && !INVISIBLE.contains(&c))
+            .filter(|&c| !is_white_space(c) && !INVISIBLE.contains(&c))
             .enumerate()
         {
             let byte = u8::try_from(c).map_err(|_| Error::Encoding {
@@ -280,11 +300,18 @@ fn strip_prefix(text: &str) -> Result<&str, Error> {
     if let Some(body) = text.strip_prefix(PREFIX) {
         return Ok(body);
     }
-    // "ent2.", "ent17." ...: a token of another format version.
-    let version = text
-        .strip_prefix("ent")
-        .and_then(|rest| rest.split_once('.'))
-        .and_then(|(digits, _)| digits.parse::<u8>().ok());
+    // "ent2.", "ent17." ...: a token of another format version (digits
+    // read by hand: `str::parse` and a char searcher cost firmware code).
+    let version = text.strip_prefix("ent").and_then(|rest| {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let (number, after) = rest.as_bytes().split_at_checked(digits)?;
+        if number.is_empty() || after.first() != Some(&b'.') {
+            return None;
+        }
+        number.iter().try_fold(0u8, |version, &d| {
+            version.checked_mul(10)?.checked_add(d.wrapping_sub(b'0'))
+        })
+    });
     Err(match version {
         Some(version) => Error::UnsupportedArmor { version },
         None => Error::Prefix,
@@ -373,6 +400,13 @@ mod tests {
 
     use super::{Error, MAX_TOKEN_BYTES, PREFIX, decode_base64};
 
+    #[test]
+    fn white_space_is_char_is_whitespace_for_every_char() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(super::is_white_space(c), c.is_whitespace(), "{:?}", c);
+        }
+    }
+
     proptest! {
         /// The hand-written decoder accepts exactly what the `base64`
         /// crate's strict, unpadded base64url engine accepts, gives the
@@ -397,6 +431,11 @@ mod tests {
                 }
                 Err(_) => prop_assert!(ours.is_err()),
             }
+        }
+
+        #[test]
+        fn white_space_is_char_is_whitespace(c in any::<char>()) {
+            prop_assert_eq!(super::is_white_space(c), c.is_whitespace());
         }
 
         #[test]
