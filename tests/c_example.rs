@@ -1,7 +1,8 @@
 //! examples/c/boot_check.c, the appliance's boot check in C (level 1), and
 //! examples/c/verify_json.c, the whole decision from C (level 2): compiled
-//! with the system's `cc`, linked statically against `entitle-ffi`, plain
-//! and under AddressSanitizer and UndefinedBehaviorSanitizer, run on the
+//! with the system's `cc`, linked statically against `entitle-ffi`, plain,
+//! under AddressSanitizer and UndefinedBehaviorSanitizer, and (level 1)
+//! against the firmware build without std, run on the
 //! keys-example licenses; the pools of the one and the whole output of the
 //! other are those of `entitle verify --json`.
 
@@ -17,29 +18,38 @@ use common::world::{EXAMPLE, World};
 /// 2027-01-15T08:00:00Z.
 const NOW: &str = "1800000000";
 
-/// The static library, built by cargo for this profile.
-fn static_library() -> PathBuf {
+/// The static library, built by cargo for this profile; with `firmware`,
+/// level 1 alone without std, as firmware builds it (docs/embedding.md).
+fn static_library(firmware: bool) -> PathBuf {
     let target = Path::new(env!("CARGO_BIN_EXE_entitle")).parent().unwrap();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let profile = if target.ends_with("release") {
+    let profile = if firmware {
+        "firmware"
+    } else if target.ends_with("release") {
         "release"
     } else {
         "dev"
     };
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "-q",
-            "-p",
-            "entitle-ffi",
-            "--lib",
-            "--profile",
-            profile,
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success(), "cargo build -p entitle-ffi");
-    target.join("libentitle_ffi.a")
+    let mut args = vec![
+        "build",
+        "-q",
+        "-p",
+        "entitle-ffi",
+        "--lib",
+        "--profile",
+        profile,
+    ];
+    if firmware {
+        args.push("--no-default-features");
+    }
+    let status = Command::new(cargo).args(&args).status().unwrap();
+    assert!(status.success(), "cargo {args:?}");
+    let dir = if firmware {
+        target.parent().unwrap().join("firmware")
+    } else {
+        target.to_path_buf()
+    };
+    dir.join("libentitle_ffi.a")
 }
 
 fn compile(w: &World, library: &Path, source: &str, out: &str, extra: &[&str]) {
@@ -57,7 +67,16 @@ fn compile(w: &World, library: &Path, source: &str, out: &str, extra: &[&str]) {
     args.extend(extra.iter().map(|s| s.to_string()));
     args.push(root.join("examples/c").join(source).display().to_string());
     args.push(library.display().to_string());
-    args.extend(["-lpthread", "-ldl", "-lm", "-o", out].map(String::from));
+    if library
+        .parent()
+        .is_some_and(|dir| dir.ends_with("firmware"))
+    {
+        // No std: nothing of the C library but what the C program uses.
+        args.push("-Wl,--gc-sections".into());
+    } else {
+        args.extend(["-lpthread", "-ldl", "-lm"].map(String::from));
+    }
+    args.extend(["-o", out].map(String::from));
     let output = Command::new("cc")
         .args(&args)
         .current_dir(w.path("."))
@@ -111,7 +130,7 @@ fn cli_pools(json: &serde_json::Value) -> Pools {
 #[test]
 fn the_c_boot_check_reports_the_pools_the_cli_reports() {
     let w = World::new();
-    let library = static_library();
+    let library = static_library(false);
     let header = w.ok(&[
         "key",
         "export",
@@ -133,13 +152,25 @@ fn the_c_boot_check_reports_the_pools_the_cli_reports() {
             "-fno-sanitize-recover=all",
         ],
     );
+    // Level 1 without std, as firmware links it.
+    compile(
+        &w,
+        &static_library(true),
+        "boot_check.c",
+        "boot_check_firmware",
+        &["-Os", "-ffunction-sections", "-fdata-sections"],
+    );
     for product in ["starface", "xphone", "pcvisit"] {
         let tokens = format!("{EXAMPLE}/{product}/tokens.txt");
         let (code, json, err) = w.verify(&["--now", "2027-01-15T08:00:00Z", &format!("@{tokens}")]);
         assert_eq!(code, 0, "{err}");
         let expected = cli_pools(&json);
         assert!(!expected.is_empty());
-        for program in ["./boot_check", "./boot_check_sanitized"] {
+        for program in [
+            "./boot_check",
+            "./boot_check_sanitized",
+            "./boot_check_firmware",
+        ] {
             let out = Command::new(program)
                 .args([tokens.as_str(), NOW])
                 .current_dir(w.path("."))
@@ -179,7 +210,7 @@ fn the_c_boot_check_reports_the_pools_the_cli_reports() {
 #[test]
 fn the_c_decision_prints_what_entitle_verify_json_prints() {
     let w = World::new();
-    let library = static_library();
+    let library = static_library(false);
     compile(&w, &library, "verify_json.c", "verify_json", &["-O1"]);
     compile(
         &w,

@@ -11,19 +11,39 @@
 //! This is the only crate of entitle with `unsafe` code: reading the
 //! caller's pointers. Each block says why it is sound.
 
-// Links std for its panic handler in a hosted static library. Level 1
-// (this file) never allocates; level 2 (`decide`) is the whole decision of
-// `entitle verify --json`, with std and allocation.
+// With the feature `std` (the default): std's panic handler, and level 2
+// (`decide`), the whole decision of `entitle verify --json`, which
+// allocates. Without it: level 1 alone, no_std, for firmware; it never
+// allocates and has no panicking path (a panic would stop in the handler
+// below).
+#![cfg_attr(not(feature = "std"), no_std)]
 // The C ABI reads raw pointers from C: this crate alone allows unsafe code.
 #![allow(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+#[cfg(feature = "std")]
 mod decide;
 
 use core::slice;
 
+#[cfg(feature = "std")]
 pub use decide::{entitle_string_free, entitle_verify_json};
+
+/// Firmware without std: a panic (none is reachable) stops here.
+#[cfg(not(feature = "std"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    loop {}
+}
+
+/// The precompiled `core` of a hosted target (x86_64 Linux) names an
+/// unwinding personality even when this library is built with
+/// `panic = "abort"`, which never unwinds; firmware targets' `core` does
+/// not. Defined so that the firmware build links on both.
+#[cfg(not(feature = "std"))]
+#[unsafe(no_mangle)]
+pub extern "C" fn rust_eh_personality() {}
 
 use entitle_verify::{
     Error, Kind, License, MAX_TOKEN_BYTES, PUBLIC_KEY_LEN, PublicKey, SeatModel, Token, Verifier,
