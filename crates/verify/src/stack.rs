@@ -134,10 +134,32 @@ impl<'l, 'a, M: Member<'a>> Pool<'l, 'a, M> {
         })
     }
 
+    /// One pass over the members: whether a base license is among them,
+    /// the seats bought, and the smallest cap any of them declares. Every
+    /// count below comes from here, so the members are walked once per
+    /// question (and the walk is compiled once, not per question).
+    fn sum(&self) -> Sum {
+        let mut sum = Sum {
+            has_base: false,
+            bought: 0,
+            cap: None,
+        };
+        for license in self.members() {
+            let claims = license.claims();
+            sum.has_base |= claims.kind == Kind::Base;
+            sum.bought = sum.bought.saturating_add(u64::from(claims.seats));
+            sum.cap = match (sum.cap, claims.cap) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        sum
+    }
+
     /// Whether a base license is among the members; without one the
     /// add-ons count for nothing.
     pub fn has_base(&self) -> bool {
-        self.members().any(|l| l.claims().kind == Kind::Base)
+        self.sum().has_base
     }
 
     /// `Ok` when the pool is usable; [`Error::AddonWithoutBase`] when it
@@ -152,9 +174,7 @@ impl<'l, 'a, M: Member<'a>> Pool<'l, 'a, M> {
 
     /// Seats bought: the sum over all members.
     pub fn seats_bought(&self) -> u64 {
-        self.members().fold(0u64, |sum, l| {
-            sum.saturating_add(u64::from(l.claims().seats))
-        })
+        self.sum().bought
     }
 
     /// The cap: the smallest cap any member declares.
@@ -166,10 +186,7 @@ impl<'l, 'a, M: Member<'a>> Pool<'l, 'a, M> {
     /// the edition): the smallest of the members' caps and `limit`. This and
     /// [`Pool::seats_within`] are the one place a cap is applied.
     pub fn cap_within(&self, limit: Option<u32>) -> Option<u32> {
-        self.members()
-            .filter_map(|l| l.claims().cap)
-            .chain(limit)
-            .min()
+        self.sum().cap_within(limit)
     }
 
     /// Usable seats: `min(seats bought, cap)`, or 0 without a base license.
@@ -179,12 +196,7 @@ impl<'l, 'a, M: Member<'a>> Pool<'l, 'a, M> {
 
     /// Usable seats under an outside limit too; see [`Pool::cap_within`].
     pub fn seats_within(&self, limit: Option<u32>) -> u64 {
-        if !self.has_base() {
-            return 0;
-        }
-        let bought = self.seats_bought();
-        self.cap_within(limit)
-            .map_or(bought, |cap| bought.min(u64::from(cap)))
+        self.sum().seats_within(limit)
     }
 
     /// Seats bought that the cap does not let anyone use.
@@ -195,10 +207,11 @@ impl<'l, 'a, M: Member<'a>> Pool<'l, 'a, M> {
     /// Seats bought that the cap, under an outside limit too, does not let
     /// anyone use.
     pub fn seats_over_cap_within(&self, limit: Option<u32>) -> u64 {
-        if !self.has_base() {
+        let sum = self.sum();
+        if !sum.has_base {
             return 0;
         }
-        self.seats_bought().saturating_sub(self.seats_within(limit))
+        sum.bought.saturating_sub(sum.seats_within(limit))
     }
 
     /// The features of all members, each once, in order of first appearance.
@@ -231,5 +244,30 @@ impl<'l, 'a, M: Member<'a>> Pool<'l, 'a, M> {
         self.members()
             .filter_map(|l| l.validity().updates_until)
             .min()
+    }
+}
+
+/// What one walk over a pool's members finds; see `Pool::sum`.
+#[derive(Debug, Clone, Copy)]
+struct Sum {
+    has_base: bool,
+    bought: u64,
+    cap: Option<u32>,
+}
+
+impl Sum {
+    fn cap_within(self, limit: Option<u32>) -> Option<u32> {
+        match (self.cap, limit) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn seats_within(self, limit: Option<u32>) -> u64 {
+        if !self.has_base {
+            return 0;
+        }
+        self.cap_within(limit)
+            .map_or(self.bought, |cap| self.bought.min(u64::from(cap)))
     }
 }
