@@ -11,6 +11,10 @@ use serde_json::Value;
 /// The vendor certifies `company.pub` in `role` with `extra` arguments:
 /// the certificate's `@file` named `name`.
 fn certify(w: &World, name: &str, role: &str, extra: &[&str]) -> String {
+    certify_key(w, "company.pub", name, role, extra)
+}
+
+fn certify_key(w: &World, subject: &str, name: &str, role: &str, extra: &[&str]) -> String {
     let mut args = vec![
         "partner",
         "certify",
@@ -21,7 +25,7 @@ fn certify(w: &World, name: &str, role: &str, extra: &[&str]) -> String {
         "--now",
         T0,
         "--subject",
-        "company.pub",
+        subject,
         "--name",
         "Firma",
         "--role",
@@ -191,4 +195,109 @@ fn thinprint_a_term_extension_keeps_status_service_and_term_visible() {
         ),
         "{out}"
     );
+}
+
+#[test]
+fn thinprint_the_role_table_holds_cell_by_cell() {
+    // MODELS.md section 4, the columns entitle enforces: activation (signing
+    // an activation response), destroying keys, free extra keys. Download
+    // and service quotes are portal functions, not entitle operations.
+    // The customer's "Software-Aktivierung" is its request, answered by the
+    // vendor or by the integrator or provider who manages its keys: its own
+    // signature activates nothing (a customer activating itself would be
+    // node locking to as many machines as it likes).
+    // (role, its preset's grants, signs activations, destroys, extra keys)
+    let table: [(&str, &[&str], bool, bool, bool); 6] = [
+        ("customer", &["revoke", "extra-keys"], false, true, true),
+        (
+            "system-integrator",
+            &["activate", "revoke", "extra-keys"],
+            true,
+            true,
+            true,
+        ),
+        (
+            "service-provider",
+            &["activate", "revoke", "extra-keys"],
+            true,
+            true,
+            true,
+        ),
+        ("reseller", &[], false, false, false),
+        ("distributor", &[], false, false, false),
+        ("partner", &[], false, false, false),
+    ];
+    for (role, preset, activates, destroys, extra_keys) in table {
+        let w = World::new();
+        w.keygen("company");
+        let cert = certify(&w, "company.cert", role, &["--tenant", "FIRMA-000123"]);
+        let shown: Value =
+            serde_json::from_str(&w.ok(&["partner", "show", "--json", &cert])).unwrap();
+        let mut granted: Vec<&str> = shown[0]["capabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        granted.sort_unstable();
+        let mut expected = preset.to_vec();
+        expected.sort_unstable();
+        assert_eq!(granted, expected, "{role}: the preset is the table's row");
+
+        // The customer's annual-model license, 3 seats, from the vendor.
+        let annual = w.license(
+            "annual.txt",
+            "vendor.secret.pem",
+            None,
+            &["--expires", "2028-01-01"],
+        );
+
+        // Free extra keys: one seat, out of the annual license.
+        let extra = w.license(
+            "extra.txt",
+            "company.key",
+            Some("company.cert"),
+            &["--seats", "1", "--expires", "2028-01-01"],
+        );
+        let (code, json, err) = w.verify(&["--now", NOW, &annual, &extra]);
+        assert_eq!(code, 0, "{role}: {err}");
+        let seats = json["licenses"][0]["seats"].as_u64().unwrap();
+        assert_eq!(seats, if extra_keys { 4 } else { 3 }, "{role}: extra keys");
+
+        // Destroying the customer's key, signed anyway (no --public check).
+        let serial = w.serial("annual.txt");
+        let mut list = w.ok(&[
+            "revoke",
+            "--key",
+            "company.key",
+            "--now",
+            NOW,
+            "--sequence",
+            "1",
+            "--serial",
+            &serial,
+        ]);
+        list.push_str(&w.read("company.cert"));
+        let list = w.write("list.txt", &list);
+        let (code, _, err) = w.verify(&["--now", NOW, &annual, &list]);
+        assert_eq!(code != 0, destroys, "{role}: destroy: {err}");
+
+        // Activation: the role's preset plus `issue`, so that its license
+        // counts; its own response activates it only where it may activate.
+        w.keygen("issuer");
+        let mut grants = vec!["--tenant", "FIRMA-000123", "--grant", "issue"];
+        for grant in preset {
+            grants.extend(["--grant", grant]);
+        }
+        certify_key(&w, "issuer.pub", "issuer.cert", role, &grants);
+        let license = w.license("own.txt", "issuer.key", Some("issuer.cert"), &[]);
+        let (code, err) = w.activate(
+            "app",
+            "machine-a",
+            &license,
+            "issuer.key",
+            Some("issuer.cert"),
+        );
+        assert_eq!(code == 0, activates, "{role}: activate: {err}");
+    }
 }

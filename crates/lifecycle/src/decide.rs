@@ -561,11 +561,18 @@ fn license<'a>(
             continue;
         }
         // The vendor revokes anything; anyone else only what it, or those
-        // it certified, issued, within its limits (its tenants); a customer
-        // also destroys its own keys (MODELS.md section 4), which its
-        // certificate's tenant names.
+        // it certified, issued, within its limits (its tenants). The views
+        // that destroy keys (MODELS.md section 4) also destroy the
+        // customer's own: a customer those of its tenant, a system
+        // integrator or service provider (who manage keys on a customer's
+        // behalf) those of the tenants its certificate names, never of
+        // tenants it does not name.
+        let destroys_for_customer = matches!(
+            auth.role(),
+            Some(Role::Customer | Role::SystemIntegrator | Role::ServiceProvider)
+        ) && auth.limits().is_some_and(|l| !l.tenants.is_empty());
         let in_scope = auth.is_vendor()
-            || ((issuer.is_under(auth) || auth.role() == Some(Role::Customer))
+            || ((issuer.is_under(auth) || destroys_for_customer)
                 && auth
                     .allows(Capability::Revoke, body.issued_at, Some(claims))
                     .is_ok());
