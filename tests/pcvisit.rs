@@ -687,3 +687,36 @@ fn pcvisit_nobody_uses_the_integration_before_an_architekt_enables_it() {
     );
     assert!(granted(&after, "tech", "remote-support"));
 }
+
+#[test]
+fn pcvisit_a_fallen_back_license_stays_bound_to_its_company() {
+    // Expired, it counts as Free, but only for the company it names.
+    let catalog = catalog("pcvisit");
+    let text = pay_per_use(
+        &catalog,
+        BEFORE_CUTOFF - 200 * 86_400,
+        BEFORE_CUTOFF - 86_400,
+    );
+    let own = supply_at(
+        &catalog,
+        std::slice::from_ref(&text),
+        Some(COMPANY_A),
+        BEFORE_CUTOFF,
+    );
+    assert_eq!(licensed(&catalog, &own), 1);
+    let other = supply_at(
+        &catalog,
+        std::slice::from_ref(&text),
+        Some(COMPANY_B),
+        BEFORE_CUTOFF,
+    );
+    assert_eq!(licensed(&catalog, &other), 0);
+    assert!(
+        other.refused[0]
+            .1
+            .to_string()
+            .contains("bound to company id FIRMA-000789"),
+        "{:?}",
+        other.refused
+    );
+}

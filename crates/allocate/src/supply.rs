@@ -164,6 +164,14 @@ impl Supply {
                 ));
                 continue;
             };
+            // Every rule first, also for a license whose term is over: one
+            // bound to another company, or issued after its edition was
+            // withdrawn, falls back to nothing.
+            if let Some(reason) = catalog_refusal(catalog, product, &edition, &claims, installation)
+            {
+                supply.refused.push((i, Refusal::Catalog(reason)));
+                continue;
+            }
             if let Some(expires_at) = candidate.expired_at {
                 if edition.fallback.is_some() {
                     fall_back(
@@ -181,11 +189,6 @@ impl Supply {
                         .refused
                         .push((i, Refusal::Token(TokenError::Expired { now, expires_at })));
                 }
-                continue;
-            }
-            if let Some(reason) = catalog_refusal(catalog, product, &edition, &claims, installation)
-            {
-                supply.refused.push((i, Refusal::Catalog(reason)));
                 continue;
             }
             match edition.fallback_at {
@@ -499,9 +502,9 @@ fn exclusive<'a, M: Member<'a>>(
     indices.retain(|_| keep.next().unwrap_or(true));
 }
 
-/// Why the catalog does not let a genuine, valid token count here.
-/// Why the catalog refuses a license, or `None`: every rule of an edition
-/// that a token can break, checked here whoever issued it and however.
+/// Why the catalog does not let a genuine token count here, or `None`:
+/// every rule of an edition that a token can break, checked whoever issued
+/// it and however.
 fn catalog_refusal(
     catalog: &Catalog,
     product: usize,
@@ -549,7 +552,7 @@ fn catalog_refusal(
     }
     if let Some(at) = edition.withdrawn_at.filter(|&at| claims.issued_at >= at) {
         return Some(format!(
-            "edition {name} was withdrawn on {}; this license was issued after",
+            "edition {name} was withdrawn on {}; this license was issued on or after it",
             Utc(at)
         ));
     }
