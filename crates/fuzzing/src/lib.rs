@@ -15,7 +15,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entitle_allocate::{Catalog, open_signed_catalog, parse_users};
+use entitle_allocate::{Catalog, Setup, open_signed_catalog, parse_users};
 use entitle_lifecycle::{
     Activation, Artifact, Certificate, Receipt, Renewal, Request, RevocationList, Signed,
 };
@@ -163,8 +163,9 @@ pub fn paste(data: &[u8]) {
     }
 }
 
-/// Catalog TOML, plain and signed: no panic, and parsing is a function of
-/// the text.
+/// Catalog TOML, plain and signed, and an installation's setup.toml
+/// against the XPhone example catalog: no panic, and parsing is a function
+/// of the text.
 pub fn catalog(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -175,6 +176,12 @@ pub fn catalog(data: &[u8]) {
     }
     if let Ok(key) = example_key() {
         let _ = open_signed_catalog(text, &[key]);
+    }
+    if let Ok(xphone) = Catalog::parse(include_str!("../../../keys-example/xphone/catalog.toml")) {
+        let first = Setup::parse(text, &xphone);
+        if let Ok(parsed) = &first {
+            assert_eq!(Setup::parse(text, &xphone).ok().as_ref(), Some(parsed));
+        }
     }
 }
 
