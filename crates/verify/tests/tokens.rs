@@ -39,8 +39,9 @@ fn example_tokens() -> Vec<&'static str> {
         .collect()
 }
 
-/// The STARFACE Compact example of the issue: 3 users, cap 20, tenant,
-/// three features, an expiry.
+/// A Compact-shaped token for the format's tests and size figures: 3 users,
+/// cap 20, tenant, three features (to size a feature-carrying token;
+/// STARFACE itself licenses none, docs/catalog.md), an expiry.
 fn compact_spec() -> LicenseSpec {
     let mut spec = LicenseSpec::new("starface", "compact", 3);
     spec.cap = Some(20);
