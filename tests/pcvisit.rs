@@ -720,3 +720,90 @@ fn pcvisit_a_fallen_back_license_stays_bound_to_its_company() {
         other.refused
     );
 }
+
+/// `verify --json` through the binary at `now` for the installation of
+/// `company`: the edition in use and the features granted.
+fn in_use_bin(texts: &[String], company: Option<&str>, now: &str) -> (String, Vec<String>) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("licenses.txt");
+    std::fs::write(&file, texts.join("\n")).unwrap();
+    let public = example("vendor.public.pem");
+    let catalog = example("pcvisit/catalog.signed");
+    let file = format!("@{}", file.display());
+    let mut args = vec![
+        "verify",
+        "--json",
+        "--public",
+        &public,
+        "--catalog",
+        &catalog,
+        "--now",
+        now,
+    ];
+    if let Some(company) = company {
+        args.extend(["--tenant", company]);
+    }
+    args.push(&file);
+    let out = entitle(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let lines = json["licenses"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "one license in use: {json}");
+    let features = lines[0]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    (lines[0]["edition"].as_str().unwrap().to_string(), features)
+}
+
+#[test]
+fn pcvisit_switching_through_the_binary() {
+    let catalog = catalog("pcvisit");
+    // To the bundled license at any time: the installation without its id.
+    let texts = [bundled(&catalog), byo(&catalog, COMPANY_A)];
+    assert_eq!(in_use_bin(&texts, Some(COMPANY_A), "2027-01-15").0, "profi");
+    assert_eq!(
+        in_use_bin(&texts, None, "2027-01-15"),
+        ("remotesimple".to_string(), vec!["essential".to_string()])
+    );
+    // From one own company id to another: replacing the id.
+    let texts = [byo(&catalog, COMPANY_A), byo(&catalog, COMPANY_B)];
+    for company in [COMPANY_A, COMPANY_B] {
+        assert_eq!(in_use_bin(&texts, Some(company), "2027-01-15").0, "profi");
+        let (code, json, err) = allocate_bin(
+            "pcvisit",
+            &texts,
+            &["boss,s,g,,architekt,enable-integration"],
+            &["--tenant", company],
+        );
+        assert_eq!(code, 0, "{err}");
+        let refused = rejected(&json);
+        assert_eq!(refused.len(), 1, "the other company's license: {refused:?}");
+        let other = if company == COMPANY_A {
+            COMPANY_B
+        } else {
+            COMPANY_A
+        };
+        assert!(
+            refused[0].contains(&format!("bound to company id {other}")),
+            "{refused:?}"
+        );
+    }
+}
+
+#[test]
+fn pcvisit_the_2020_fallback_shrinks_features_through_the_binary() {
+    let catalog = catalog("pcvisit");
+    let text = pay_per_use(
+        &catalog,
+        BEFORE_CUTOFF - 86_400,
+        AFTER_CUTOFF + 365 * 86_400,
+    );
+    let before = in_use_bin(std::slice::from_ref(&text), Some(COMPANY_A), "2019-06-01");
+    let after = in_use_bin(std::slice::from_ref(&text), Some(COMPANY_A), "2020-06-01");
+    assert_eq!(before.0, "pay-per-use");
+    assert!(before.1.contains(&"extended".to_string()), "{before:?}");
+    assert_eq!(after, ("free".to_string(), vec!["essential".to_string()]));
+}

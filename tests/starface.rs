@@ -575,3 +575,49 @@ fn starface_a_pack_that_puts_a_compact_over_20_is_not_issued() {
         "{err}"
     );
 }
+
+/// `allocate --json` of `texts` for `n` named users: (available, granted).
+fn users_held(texts: &[String], n: usize) -> (u64, usize, serde_json::Value) {
+    let lines: Vec<String> = (0..n)
+        .map(|i| format!("u{i:03},hq,staff,,member,user"))
+        .collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (code, json, err) = allocate_bin("starface", texts, &lines, &[]);
+    assert_eq!(code, 0, "{err}");
+    let available = json["licenses"][0]["available"].as_u64().unwrap();
+    let held = (0..n)
+        .filter(|i| granted(&json, &format!("u{i:03}"), "user"))
+        .count();
+    (available, held, json)
+}
+
+#[test]
+fn starface_free_edition_rules_through_the_binary() {
+    let catalog = catalog("starface");
+    let free = issue(&spec(&catalog, "starface", "free", Kind::Base, 0));
+    // 3 users, and no more.
+    let (available, held, _) = users_held(std::slice::from_ref(&free), 5);
+    assert_eq!((available, held), (3, 3));
+    // No add-ons: a pack signed without the catalog does not count.
+    let mut pack = LicenseSpec::new("starface", "free", 5);
+    pack.kind = Kind::Addon;
+    pack.expires_at = Some(NOW + 1000);
+    let (available, held, json) = users_held(&[free.clone(), issue(&pack)], 8);
+    assert_eq!((available, held), (3, 3));
+    assert!(
+        rejected(&json)
+            .iter()
+            .any(|r| r.contains("takes no add-ons"))
+    );
+    // No carry-over: beside a Compact, the Free users do not add.
+    let compact = issue(&spec(&catalog, "starface", "compact", Kind::Base, 0));
+    let (available, held, json) = users_held(&[free, compact], 8);
+    assert_eq!((available, held), (3, 3), "a new base, not 3 + 3");
+    assert!(
+        warnings(&json)
+            .iter()
+            .any(|w| w.contains("edition free do not carry over into compact")),
+        "{:?}",
+        warnings(&json)
+    );
+}
