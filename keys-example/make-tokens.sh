@@ -31,6 +31,12 @@ cat_xp=(--catalog xphone/catalog.toml --product xphone-8 "${until[@]}")
     issue "${cat_xp[@]}" --edition "${sku%%:*}" --seats "${sku##*:}"
   done
 } > xphone/tokens.txt
+{
+  echo "# XPhone Connect, the Office Plus edge (users-plus-edge.csv): 0 Office + 2 Office Plus"
+  for sku in server:1 office-plus:2; do
+    issue "${cat_xp[@]}" --edition "${sku%%:*}" --seats "${sku##*:}"
+  done
+} > xphone/plus-edge.txt
 
 cat_pc=(--catalog pcvisit/catalog.toml --product pcvisit "${until[@]}")
 {

@@ -877,3 +877,26 @@ fn xphone_a_version_8_license_does_not_license_version_9() {
     ]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn xphone_the_example_shows_the_office_plus_edge() {
+    // keys-example/xphone/plus-edge.txt and users-plus-edge.csv.
+    let out = entitle(&[
+        "allocate",
+        "--json",
+        "--public",
+        &example("vendor.public.pem"),
+        "--catalog",
+        &example("xphone/catalog.signed"),
+        "--users",
+        &example("xphone/users-plus-edge.csv"),
+        "--now",
+        "2027-01-15",
+        &format!("@{}", example("xphone/plus-edge.txt")),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(granted(&json, "c", "office-plus"));
+    assert!(granted(&json, "a", "office"));
+    assert!(!granted(&json, "b", "office"));
+}

@@ -26,7 +26,8 @@ pub enum Denial {
         /// How many there are.
         available: u64,
     },
-    /// Every license of the pool is taken by users that come first.
+    /// Every license of the pool is taken by users served first (by the
+    /// scheme: a license before those it includes, then id order).
     PoolExhausted {
         /// The pool that ran out (the license itself or one it includes).
         license: LicenseId,
@@ -113,7 +114,7 @@ impl Denial {
                 site,
                 available,
             } => format!(
-                "contingent exhausted: all {available} {} licenses of site {site} are held by its users that come first",
+                "contingent exhausted: all {available} {} licenses of site {site} are held by its users served first",
                 catalog.display_name(*license)
             ),
             Denial::MissingFacility { facility } => format!(
@@ -124,7 +125,7 @@ impl Denial {
                 catalog.display_name(*license)
             ),
             Denial::UserLimit { product, limit } => format!(
-                "user limit: one {} server serves at most {limit} users, held by users that come first",
+                "user limit: one {} server serves at most {limit} users, held by users served first",
                 catalog
                     .products
                     .get(*product)
@@ -156,7 +157,7 @@ impl Denial {
                 catalog.unit_name(*unit)
             ),
             Denial::PoolExhausted { license, available } => format!(
-                "pool exhausted: all {available} {} licenses are held by users that come first",
+                "pool exhausted: all {available} {} licenses are held by users served first",
                 catalog.display_name(*license)
             ),
             Denial::TeamGate {
