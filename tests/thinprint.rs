@@ -206,6 +206,16 @@ fn thinprint_the_role_table_holds_cell_by_cell() {
     // vendor or by the integrator or provider who manages its keys: its own
     // signature activates nothing (a customer activating itself would be
     // node locking to as many machines as it likes).
+    // The table of MODELS.md section 4, row by row: download, activation,
+    // service quote, destroy keys, extra keys.
+    let seed: [(&str, [bool; 5]); 6] = [
+        ("customer", [true, true, true, true, true]),
+        ("system-integrator", [true, true, true, true, true]),
+        ("service-provider", [true, true, true, true, true]),
+        ("reseller", [true, false, true, false, false]),
+        ("distributor", [true, false, true, false, false]),
+        ("partner", [true, false, false, false, false]),
+    ];
     // (role, its preset's grants, signs activations, destroys, extra keys)
     let table: [(&str, &[&str], bool, bool, bool); 6] = [
         ("customer", &["revoke", "extra-keys"], false, true, true),
@@ -243,6 +253,25 @@ fn thinprint_the_role_table_holds_cell_by_cell() {
         let mut expected = preset.to_vec();
         expected.sort_unstable();
         assert_eq!(granted, expected, "{role}: the preset is the table's row");
+
+        // The view's five functions, the table's row (download and quotes
+        // are portal functions: shown, not entitle operations).
+        let view = &shown[0]["view"];
+        let (_, row) = seed.iter().find(|(r, _)| *r == role).unwrap();
+        let functions = [
+            "download",
+            "activation",
+            "service_quote",
+            "destroy_keys",
+            "extra_keys",
+        ];
+        for (function, offered) in functions.iter().zip(row) {
+            assert_eq!(view[*function], *offered, "{role}: {function}");
+        }
+        // What entitle enforces follows the same row (the customer's
+        // activation being its request, see above).
+        assert_eq!([destroys, extra_keys], [row[3], row[4]], "{role}");
+        assert_eq!(activates, row[1] && role != "customer", "{role}");
 
         // The customer's annual-model license, 3 seats, from the vendor.
         let annual = w.license(

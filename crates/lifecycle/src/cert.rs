@@ -82,6 +82,66 @@ impl Role {
     }
 }
 
+/// The functions of a ThinPrint portal view, the columns of the table in
+/// MODELS.md section 4 ("Die folgende Tabelle zeigt die verfügbaren
+/// Funktionen").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewFunction {
+    /// Software download.
+    Download,
+    /// Software activation.
+    Activation,
+    /// Requesting a non-binding service quote.
+    ServiceQuote,
+    /// Destroying license keys.
+    DestroyKeys,
+    /// Obtaining free additional keys (with annual-model licenses).
+    ExtraKeys,
+}
+
+impl ViewFunction {
+    /// Every function, in the table's order.
+    pub const ALL: [ViewFunction; 5] = [
+        ViewFunction::Download,
+        ViewFunction::Activation,
+        ViewFunction::ServiceQuote,
+        ViewFunction::DestroyKeys,
+        ViewFunction::ExtraKeys,
+    ];
+
+    /// The name used in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewFunction::Download => "download",
+            ViewFunction::Activation => "activation",
+            ViewFunction::ServiceQuote => "service_quote",
+            ViewFunction::DestroyKeys => "destroy_keys",
+            ViewFunction::ExtraKeys => "extra_keys",
+        }
+    }
+}
+
+impl Role {
+    /// Whether the role's view offers `function`: the seed's table, cell by
+    /// cell. Download and service quotes are portal functions, shown here
+    /// and not entitle operations; destroying keys and extra keys are the
+    /// role's preset ([`Role::preset`]); a customer's activation is its
+    /// request, answered by the vendor or the integrator or provider that
+    /// manages its keys (docs/catalog.md), so its preset signs none.
+    pub fn offers(self, function: ViewFunction) -> bool {
+        match function {
+            ViewFunction::Download => true,
+            ViewFunction::ServiceQuote => self != Role::Partner,
+            ViewFunction::Activation | ViewFunction::DestroyKeys | ViewFunction::ExtraKeys => {
+                matches!(
+                    self,
+                    Role::Customer | Role::SystemIntegrator | Role::ServiceProvider
+                )
+            }
+        }
+    }
+}
+
 impl std::str::FromStr for Role {
     type Err = String;
 

@@ -81,7 +81,7 @@ mod revocation;
 pub use activation::{Activation, FINGERPRINT_LEN, Receipt, Request, fingerprint, verify_receipt};
 pub use cert::{
     Authority, Capability, Certificate, Chains, KeyIdBytes, Limits, MAX_CHAIN, ProductLimit,
-    Rights, Role,
+    Rights, Role, ViewFunction,
 };
 pub use decide::{Clock, Decision, Input, Material, Remembered, Setting, Usable, decide};
 pub use envelope::{Artifact, MAX_ARTIFACT_LEN, Signed};

@@ -1,7 +1,9 @@
 //! `entitle partner certify` and `entitle partner show`.
 
 use entitle_issue::{public_key_from_pem, unix_now};
-use entitle_lifecycle::{Capability, Certificate, Chains, Limits, ProductLimit, Role, Signed};
+use entitle_lifecycle::{
+    Capability, Certificate, Chains, Limits, ProductLimit, Role, Signed, ViewFunction,
+};
 use entitle_verify::Utc;
 use entitle_verify::names::{is_valid_name, is_valid_tenant};
 use rand::rand_core::TryRng as _;
@@ -195,6 +197,19 @@ fn show(args: &ShowArgs) -> Result<(), CliError> {
                 ""
             }
         );
+        let view: Vec<&str> = ViewFunction::ALL
+            .into_iter()
+            .filter(|&f| c.role.offers(f))
+            .map(ViewFunction::name)
+            .collect();
+        say!(
+            "  view         {}",
+            if view.is_empty() {
+                "nothing".to_string()
+            } else {
+                view.join(", ")
+            }
+        );
         say!(
             "  window       {} to {}",
             Utc(c.limits.not_before),
@@ -258,6 +273,8 @@ struct CertJson {
     signer: String,
     serial: String,
     capabilities: Vec<&'static str>,
+    /// The functions of the role's portal view (MODELS.md section 4).
+    view: std::collections::BTreeMap<&'static str, bool>,
     depth: u8,
     products: Vec<ProductLimit>,
     max_seats: Option<u32>,
@@ -286,6 +303,10 @@ impl CertJson {
             signer: hex(&c.signer),
             serial: hex(&c.serial),
             capabilities: rights.capabilities.iter().map(|c| c.name()).collect(),
+            view: ViewFunction::ALL
+                .into_iter()
+                .map(|f| (f.name(), c.role.offers(f)))
+                .collect(),
             depth: c.depth,
             products: c.limits.products.clone(),
             max_seats: c.limits.max_seats,
