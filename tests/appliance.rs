@@ -385,6 +385,13 @@ mod tpm {
 
     use super::*;
 
+    /// One test at a time on the software TPM: it is reached over TCP
+    /// without a resource manager, so two tests loading keys at once can
+    /// fill its few object slots ("out of memory for object contexts").
+    /// An appliance reaches its TPM through the kernel's resource manager
+    /// (`device:/dev/tpmrm0`), which does not have that limit.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     fn tcti(var: &str) -> String {
         std::env::var(var).unwrap_or_else(|_| {
             panic!("{var} names no TPM (e.g. swtpm:host=127.0.0.1,port=2321); .ci/run starts one")
@@ -393,6 +400,7 @@ mod tpm {
 
     #[test]
     fn on_a_tpm_a_restored_copy_of_the_whole_state_directory_is_refused() {
+        let _tpm = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let w = World::new();
         let tpm = tcti("ENTITLE_TEST_TPM");
         w.partners(&["issue", "activate"]);
@@ -430,6 +438,7 @@ mod tpm {
 
     #[test]
     fn on_a_tpm_the_state_copied_to_another_machine_is_refused() {
+        let _tpm = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let w = World::new();
         let (tpm, other) = (tcti("ENTITLE_TEST_TPM"), tcti("ENTITLE_TEST_TPM2"));
         w.partners(&["issue", "activate"]);
