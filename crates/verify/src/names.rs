@@ -8,6 +8,11 @@ use crate::format::limits::{MAX_NAME_LEN, MAX_TENANT_LEN};
 /// Whether `name` is a valid product, edition or feature name: 1 to 32 bytes
 /// of `a-z`, `0-9`, `.`, `_`, `-`, starting with a letter or digit.
 pub fn is_valid_name(name: &str) -> bool {
+    is_valid_name_bytes(name.as_bytes())
+}
+
+/// [`is_valid_name`] of bytes (a name split out of a list by its commas).
+pub(crate) fn is_valid_name_bytes(name: &[u8]) -> bool {
     is_valid(name, MAX_NAME_LEN, |b| {
         b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
     })
@@ -16,13 +21,12 @@ pub fn is_valid_name(name: &str) -> bool {
 /// Whether `tenant` is a valid tenant (company) id: 1 to 64 bytes of
 /// `A-Z`, `a-z`, `0-9`, `.`, `_`, `-`, `:`, starting with a letter or digit.
 pub fn is_valid_tenant(tenant: &str) -> bool {
-    is_valid(tenant, MAX_TENANT_LEN, |b| {
+    is_valid(tenant.as_bytes(), MAX_TENANT_LEN, |b| {
         b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':')
     })
 }
 
-fn is_valid(text: &str, max_len: usize, allowed: impl Fn(u8) -> bool) -> bool {
-    let bytes = text.as_bytes();
+fn is_valid(bytes: &[u8], max_len: usize, allowed: impl Fn(u8) -> bool) -> bool {
     match bytes.first() {
         Some(first) if first.is_ascii_alphanumeric() => {
             bytes.len() <= max_len && bytes.iter().all(|&b| allowed(b))

@@ -1,6 +1,7 @@
-//! Nothing but reading input: what every other program adds to.
+//! Nothing but reading input, as every other program reads it: what each
+//! adds to this is what it measures.
 use std::hint::black_box;
 fn main() {
-    let input: Vec<u8> = std::env::args().flat_map(String::into_bytes).collect();
-    std::process::exit(i32::from(black_box(input.len() > 3)));
+    let input = [std::env::args().nth(1).unwrap_or_default(), std::env::args().nth(2).unwrap_or_default()];
+    std::process::exit(i32::from(black_box(input.iter().map(String::len).sum::<usize>() > 3)));
 }
