@@ -388,11 +388,8 @@ const BASE64URL: [u8; 256] = {
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::indexing_slicing,
-        clippy::arithmetic_side_effects
-    )] // tests fail by panicking
+    // Offsets in test expectations; the decoder itself keeps the lints.
+    #![allow(clippy::arithmetic_side_effects)]
 
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -416,33 +413,27 @@ mod tests {
             let mut buf = [0u8; MAX_TOKEN_BYTES];
             let ours = decode_base64(text.as_bytes(), &mut buf).map(<[u8]>::to_vec);
             match URL_SAFE_NO_PAD.decode(text.as_bytes()) {
-                Ok(bytes) => prop_assert_eq!(ours.unwrap(), bytes),
+                Ok(bytes) => prop_assert_eq!(ours, Ok(bytes)),
                 // The crate names some bad character; this decoder the first.
                 Err(base64::DecodeError::InvalidByte(..)) if !text.contains('=') => {
                     let first = text
                         .char_indices()
-                        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-                        .unwrap();
-                    let expected = Error::Encoding {
-                        offset: PREFIX.len() + first.0,
-                        found: Some(first.1),
-                    };
-                    prop_assert_eq!(ours.unwrap_err(), expected);
+                        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+                    let expected = first.map(|(at, c)| Error::Encoding {
+                        offset: PREFIX.len() + at,
+                        found: Some(c),
+                    });
+                    prop_assert_eq!(ours.err(), expected);
                 }
                 Err(_) => prop_assert!(ours.is_err()),
             }
         }
 
         #[test]
-        fn white_space_is_char_is_whitespace(c in any::<char>()) {
-            prop_assert_eq!(super::is_white_space(c), c.is_whitespace());
-        }
-
-        #[test]
         fn round_trips_every_byte_string(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let text = URL_SAFE_NO_PAD.encode(&bytes);
             let mut buf = [0u8; MAX_TOKEN_BYTES];
-            prop_assert_eq!(decode_base64(text.as_bytes(), &mut buf).unwrap(), &bytes[..]);
+            prop_assert_eq!(decode_base64(text.as_bytes(), &mut buf), Ok(&bytes[..]));
         }
     }
 }
