@@ -25,6 +25,21 @@ fn compact_with_packs(packs: &[u32]) -> Vec<String> {
     texts
 }
 
+/// A license signed without the catalog that breaks one of its rules: it
+/// does not count at the decision, and the refusal says `reason`.
+fn refused_at_the_decision(rogue: &LicenseSpec, reason: &str) {
+    let (code, json, err) = allocate_bin(
+        "starface",
+        &[issue(rogue)],
+        &["anna,hq,g,,member,user"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!granted(&json, "anna", "user"));
+    let reasons = rejected(&json);
+    assert!(reasons.iter().any(|r| r.contains(reason)), "{reasons:?}");
+}
+
 fn named_users(n: usize, extra: &str) -> String {
     let lines: Vec<String> = (0..n)
         .map(|i| format!("u{i:03},hq,staff,,member,user{extra}"))
@@ -393,20 +408,9 @@ fn starface_invented_feature_on_a_token_does_not_count() {
     rogue.cap = Some(20);
     rogue.features = vec!["voicemail".to_string()];
     rogue.expires_at = Some(NOW + 1000);
-    let (code, json, err) = allocate_bin(
-        "starface",
-        &[issue(&rogue)],
-        &["anna,hq,g,,member,user"],
-        &[],
-    );
-    assert_eq!(code, 0, "{err}");
-    assert!(!granted(&json, "anna", "user"));
-    let reasons = rejected(&json);
-    assert!(
-        reasons
-            .iter()
-            .any(|r| r.contains("no edition of starface grants a feature \"voicemail\"")),
-        "{reasons:?}"
+    refused_at_the_decision(
+        &rogue,
+        "no edition of starface grants a feature \"voicemail\"",
     );
 }
 
@@ -415,20 +419,9 @@ fn starface_base_with_more_than_its_included_users_does_not_count() {
     let mut rogue = LicenseSpec::new("starface", "compact", 20);
     rogue.cap = Some(20);
     rogue.expires_at = Some(NOW + 1000);
-    let (code, json, err) = allocate_bin(
-        "starface",
-        &[issue(&rogue)],
-        &["anna,hq,g,,member,user"],
-        &[],
-    );
-    assert_eq!(code, 0, "{err}");
-    assert!(!granted(&json, "anna", "user"));
-    let reasons = rejected(&json);
-    assert!(
-        reasons
-            .iter()
-            .any(|r| r.contains("a compact base license includes 3 seats, this one carries 20")),
-        "{reasons:?}"
+    refused_at_the_decision(
+        &rogue,
+        "a compact base license includes 3 seats, this one carries 20",
     );
 }
 
@@ -438,21 +431,7 @@ fn starface_free_edition_with_updates_does_not_count() {
     rogue.cap = Some(3);
     rogue.expires_at = Some(NOW + 1000);
     rogue.updates_until = Some(NOW + 1000);
-    let (code, json, err) = allocate_bin(
-        "starface",
-        &[issue(&rogue)],
-        &["anna,hq,g,,member,user"],
-        &[],
-    );
-    assert_eq!(code, 0, "{err}");
-    assert!(!granted(&json, "anna", "user"));
-    let reasons = rejected(&json);
-    assert!(
-        reasons
-            .iter()
-            .any(|r| r.contains("edition free comes without updates")),
-        "{reasons:?}"
-    );
+    refused_at_the_decision(&rogue, "edition free comes without updates");
 }
 
 #[test]
