@@ -34,7 +34,9 @@ pub fn sign_catalog(text: &str, key: &dyn Signer) -> Result<String, Error> {
     if !signed.ends_with('\n') {
         signed.push('\n');
     }
-    let signature = key.sign(CATALOG_CONTEXT, &Sha512::digest(signed.as_bytes()));
+    let signature = key
+        .sign(CATALOG_CONTEXT, &Sha512::digest(signed.as_bytes()))
+        .map_err(|e| Error::Signature(format!("cannot sign: {e}")))?;
     signed.push_str(&format!(
         "{SIGNATURE_LINE}{} {}\n",
         key.key_id(),

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use entitle_issue::SigningKey;
 use entitle_lifecycle::{
     Activation, Authority, Certificate, Chains, Error, ErrorKind, Receipt, Renewal, RevocationList,
     Signed,
@@ -160,7 +159,7 @@ pub fn read_license<'b>(
 /// The signer of a life-cycle artifact.
 pub struct Signer {
     /// Its key.
-    pub key: SigningKey,
+    pub key: Box<dyn entitle_verify::Signer>,
     /// Its certificate chain (empty for the vendor).
     pub certs: Vec<Signed<Certificate>>,
     /// Its authority, when vendor keys were given to check it.
@@ -192,7 +191,7 @@ impl Signer {
             let chains = Chains::new(&vendor_keys, &certs, Vec::new());
             let own_key = key.public_key();
             let (found, ()) = chains
-                .signer_of(key.id(), |candidate| {
+                .signer_of(key.key_id(), |candidate| {
                     if candidate == &own_key {
                         Ok(())
                     } else {

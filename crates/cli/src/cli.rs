@@ -412,8 +412,13 @@ pub struct AllocateArgs {
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// Where to write the secret key (mode 0600).
-    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
-    pub secret: PathBuf,
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath, required_unless_present = "key", conflicts_with = "key")]
+    pub secret: Option<PathBuf>,
+    /// Make the key inside a PKCS#11 module instead (an RFC 7512 URI,
+    /// `pkcs11:token=T;object=NAME?module-path=M&pin-source=file:P`); it
+    /// never leaves the module, only the public key is written.
+    #[arg(long, value_name = "PKCS11-URI")]
+    pub key: Option<String>,
     /// Where to write the public key.
     #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub public: PathBuf,

@@ -3,8 +3,8 @@
 use std::io::Read as _;
 use std::path::Path;
 
-use entitle_issue::{SigningKey, public_key_from_pem};
-use entitle_verify::PublicKey;
+use entitle_issue::{SigningKey, pkcs11, public_key_from_pem};
+use entitle_verify::{PublicKey, Signer};
 use zeroize::Zeroizing;
 
 use crate::error::CliError;
@@ -214,9 +214,14 @@ fn read_key_file(path: &Path) -> Result<Zeroizing<String>, CliError> {
     }
 }
 
-/// Loads the signing key: `--key PATH`, `--key -` (standard input), or the
-/// `ENTITLE_SIGNING_KEY` environment variable. Never from an argument.
-pub fn read_signing_key(key_arg: Option<&str>) -> Result<SigningKey, CliError> {
+/// Loads the signing key: `--key PATH`, `--key -` (standard input),
+/// `--key pkcs11:...` (a key in a hardware module), or the
+/// `ENTITLE_SIGNING_KEY` environment variable (PEM text or a `pkcs11:`
+/// URI). Never the key itself from an argument.
+pub fn read_signing_key(key_arg: Option<&str>) -> Result<Box<dyn Signer>, CliError> {
+    if let Some(uri) = key_arg.filter(|k| k.starts_with(pkcs11::SCHEME)) {
+        return open_module_key(uri, "--key");
+    }
     let (pem, origin) = match key_arg {
         Some(arg) if arg.contains("-----BEGIN") || arg.contains("PRIVATE KEY") => {
             return Err(CliError::input(
@@ -233,6 +238,9 @@ pub fn read_signing_key(key_arg: Option<&str>) -> Result<SigningKey, CliError> {
         }
         Some(path) => (read_key_file(Path::new(path))?, path.to_string()),
         None => match std::env::var(SIGNING_KEY_ENV) {
+            Ok(uri) if uri.trim_start().starts_with(pkcs11::SCHEME) => {
+                return open_module_key(uri.trim(), SIGNING_KEY_ENV);
+            }
             Ok(text) => (
                 Zeroizing::new(unescape_newlines(text)),
                 SIGNING_KEY_ENV.to_string(),
@@ -249,7 +257,14 @@ pub fn read_signing_key(key_arg: Option<&str>) -> Result<SigningKey, CliError> {
     if let Some(path) = key_arg.filter(|&p| p != "-") {
         warn_if_readable_by_others(Path::new(path));
     }
-    Ok(key)
+    Ok(Box::new(key))
+}
+
+/// Opens a key a PKCS#11 module holds (`pkcs11:` URI, RFC 7512).
+fn open_module_key(uri: &str, origin: &str) -> Result<Box<dyn Signer>, CliError> {
+    pkcs11::Pkcs11Key::open(uri)
+        .map(|key| Box::new(key) as Box<dyn Signer>)
+        .map_err(|e| CliError::input(format!("{origin}: {e}")))
 }
 
 /// A secret key file others can read is a leak waiting to happen; say so

@@ -34,6 +34,11 @@ pub enum Error {
     },
     /// The operating system's random number generator failed.
     Random,
+    /// The signer failed (a hardware module, say).
+    Sign(entitle_verify::SignError),
+    /// A hardware module (PKCS#11) refused or failed; the message says
+    /// which step and why.
+    Module(String),
     /// A freshly signed token failed its own verification or did not read
     /// back as the claims given (a bug or a hardware fault); it was not
     /// handed out.
@@ -55,6 +60,8 @@ impl fmt::Display for Error {
             ),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Random => f.write_str("the operating system's random number generator failed"),
+            Error::Sign(e) => write!(f, "cannot sign: {e}"),
+            Error::Module(why) => write!(f, "PKCS#11: {why}"),
             Error::SelfCheck(e) => write!(
                 f,
                 "the new token failed verification ({e}); nothing was issued"

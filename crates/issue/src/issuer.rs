@@ -5,13 +5,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entitle_verify::format::{MAX_TOKEN_BYTES, PREFIX, TOKEN_CONTEXT};
-use entitle_verify::{Claims, Serial, Token, Verifier};
+use entitle_verify::{Claims, Serial, Signer, Token, Verifier};
 use rand::rand_core::TryRng as _;
 use rand::rngs::SysRng;
 
 use crate::encode;
 use crate::error::{Error, invalid};
-use crate::keys::SigningKey;
 use crate::spec::LicenseSpec;
 
 /// A token just issued.
@@ -25,21 +24,26 @@ pub struct IssuedToken {
     pub issued_at: u64,
 }
 
-/// Issues tokens signed with one key.
-#[derive(Debug)]
+/// Issues tokens signed with one key: a [`SigningKey`](crate::SigningKey)
+/// in memory or a key a hardware module holds.
 pub struct Issuer {
-    key: SigningKey,
+    key: Box<dyn Signer>,
 }
 
 impl Issuer {
     /// An issuer signing with `key`.
-    pub fn new(key: SigningKey) -> Issuer {
+    pub fn new(key: impl Signer + 'static) -> Issuer {
+        Issuer { key: Box::new(key) }
+    }
+
+    /// An issuer signing with a key chosen at run time.
+    pub fn from_boxed(key: Box<dyn Signer>) -> Issuer {
         Issuer { key }
     }
 
     /// The signing key.
-    pub fn key(&self) -> &SigningKey {
-        &self.key
+    pub fn key(&self) -> &dyn Signer {
+        self.key.as_ref()
     }
 
     /// Validates `spec`, gives it a random 64-bit serial, signs it and checks
@@ -61,7 +65,7 @@ impl Issuer {
     ) -> Result<IssuedToken, Error> {
         let issued_at = spec.issued_at.unwrap_or_else(unix_now);
         spec.validate(issued_at)?;
-        let body = encode::body(spec, self.key.id(), serial, issued_at);
+        let body = encode::body(spec, self.key.key_id(), serial, issued_at);
         let len = body.len().saturating_add(entitle_verify::SIGNATURE_LEN);
         if len > MAX_TOKEN_BYTES {
             return Err(invalid(
@@ -69,7 +73,7 @@ impl Issuer {
                 format!("{len} bytes, at most {MAX_TOKEN_BYTES}: use fewer or shorter features"),
             ));
         }
-        let signature = self.key.sign(TOKEN_CONTEXT, &body);
+        let signature = self.key.sign(TOKEN_CONTEXT, &body).map_err(Error::Sign)?;
         let mut bytes = body;
         bytes.extend_from_slice(&signature);
         let text = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(&bytes));
@@ -100,6 +104,14 @@ impl Issuer {
             return Err(Error::SelfCheck("the claims read back differ".into()));
         }
         Ok(())
+    }
+}
+
+impl std::fmt::Debug for Issuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issuer")
+            .field("key_id", &self.key.key_id())
+            .finish()
     }
 }
 

@@ -100,8 +100,12 @@ impl entitle_verify::Signer for SigningKey {
         SigningKey::public_key(self)
     }
 
-    fn sign(&self, context: &[u8], message: &[u8]) -> [u8; entitle_verify::SIGNATURE_LEN] {
-        SigningKey::sign(self, context, message)
+    fn sign(
+        &self,
+        context: &[u8],
+        message: &[u8],
+    ) -> Result<[u8; entitle_verify::SIGNATURE_LEN], entitle_verify::SignError> {
+        Ok(SigningKey::sign(self, context, message))
     }
 }
 

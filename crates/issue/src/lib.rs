@@ -37,6 +37,8 @@ mod encode;
 mod error;
 mod issuer;
 mod keys;
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
 mod spec;
 
 pub use catalog::prepare_spec;

@@ -63,7 +63,9 @@ impl<T: Artifact> Signed<T> {
             what: T::NAME,
             detail: e.to_string(),
         })?;
-        let signature = key.sign(T::CONTEXT, &Sha512::digest(&body_bytes));
+        let signature = key
+            .sign(T::CONTEXT, &Sha512::digest(&body_bytes))
+            .map_err(Error::Sign)?;
         let mut bytes = body_bytes.clone();
         bytes.extend_from_slice(&signature);
         let text = format!("{}{}", T::PREFIX, URL_SAFE_NO_PAD.encode(&bytes));

@@ -88,6 +88,8 @@ pub enum Error {
     },
     /// A key could not be made or read.
     Key(String),
+    /// The signer failed (a hardware module, say).
+    Sign(entitle_verify::SignError),
     /// The catalog does not let the license count here.
     Catalog(String),
     /// The token verifier refused a token.
@@ -99,7 +101,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::ClockSetBack { .. } => ErrorKind::NotValidNow,
-            Error::Io { .. } | Error::Key(_) => ErrorKind::Input,
+            Error::Io { .. } | Error::Key(_) | Error::Sign(_) => ErrorKind::Input,
             Error::Token(e) => match e.kind() {
                 entitle_verify::ErrorKind::NotValidNow => ErrorKind::NotValidNow,
                 entitle_verify::ErrorKind::Incomplete => ErrorKind::Incomplete,
@@ -145,6 +147,7 @@ impl fmt::Display for Error {
             }
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Key(why) => write!(f, "key: {why}"),
+            Error::Sign(e) => write!(f, "cannot sign: {e}"),
             Error::Catalog(why) => write!(f, "the catalog does not count it: {why}"),
             Error::Token(e) => e.fmt(f),
         }

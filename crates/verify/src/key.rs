@@ -139,6 +139,20 @@ pub trait Signer {
         self.public_key().id()
     }
 
-    /// Signs `context || message`.
-    fn sign(&self, context: &[u8], message: &[u8]) -> [u8; SIGNATURE_LEN];
+    /// Signs `context || message`. A key in memory never fails; a module
+    /// may (removed, session closed, PIN expired).
+    fn sign(&self, context: &[u8], message: &[u8]) -> Result<[u8; SIGNATURE_LEN], SignError>;
 }
+
+/// Why a [`Signer`] could not sign, in words (a hardware module's
+/// failure, say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignError(pub &'static str);
+
+impl fmt::Display for SignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl core::error::Error for SignError {}

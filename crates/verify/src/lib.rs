@@ -89,7 +89,8 @@ pub use error::{Error, ErrorKind, Field};
 pub use format::{MAX_TOKEN_BYTES, PREFIX};
 pub use hex::Hex;
 pub use key::{
-    KeyId, MAX_CONTEXT_LEN, MAX_MESSAGE_LEN, PUBLIC_KEY_LEN, PublicKey, SIGNATURE_LEN, Signer,
+    KeyId, MAX_CONTEXT_LEN, MAX_MESSAGE_LEN, PUBLIC_KEY_LEN, PublicKey, SIGNATURE_LEN, SignError,
+    Signer,
 };
 pub use stack::{Member, Pool, Pools, pools};
 pub use time::Utc;

@@ -207,7 +207,7 @@ fn a_token_of_an_untrusted_key_is_unknown_key_not_bad_signature() {
     let text = stranger.issue(&compact_spec()).unwrap().text;
     assert_eq!(
         verify_err(&vendor_keys(), &text, NOW),
-        Error::UnknownKey(stranger.key().id())
+        Error::UnknownKey(stranger.key().key_id())
     );
 }
 
@@ -228,7 +228,7 @@ fn key_rotation_trusts_several_keys_chosen_by_key_id() {
     let retired = [new.key().public_key()];
     assert_eq!(
         verify_err(&retired, &old_text, NOW),
-        Error::UnknownKey(old.key().id())
+        Error::UnknownKey(old.key().key_id())
     );
 }
 
@@ -236,7 +236,7 @@ fn key_rotation_trusts_several_keys_chosen_by_key_id() {
 fn key_ids_are_derived_from_the_key() {
     let key = vendor_keys()[0];
     assert_eq!(key.id(), KeyId::of(&VENDOR_KEY));
-    assert_eq!(vendor().key().id(), key.id());
+    assert_eq!(vendor().key().key_id(), key.id());
     assert_ne!(KeyId::of(&[1; 32]), KeyId::of(&[2; 32]));
 }
 

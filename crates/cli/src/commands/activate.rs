@@ -123,8 +123,9 @@ fn respond(args: &RespondArgs) -> Result<(), CliError> {
     let entries = ledger
         .admit(&request, ended.as_ref(), now)
         .map_err(|e| lifecycle_error(&e, ""))?;
-    let activation = Activation::answer(&request, signer.key.id(), now);
-    let signed = Signed::sign(activation, &signer.key).map_err(|e| lifecycle_error(&e, ""))?;
+    let activation = Activation::answer(&request, signer.key.key_id(), now);
+    let signed =
+        Signed::sign(activation, signer.key.as_ref()).map_err(|e| lifecycle_error(&e, ""))?;
     // In the ledger before it is handed out: a crash between the two leaves
     // the ledger counting a machine that has no response, never the reverse.
     ledger::append(&args.ledger, &entries)?;

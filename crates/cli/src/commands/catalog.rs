@@ -54,7 +54,7 @@ fn check(args: &CatalogCheckArgs) -> Result<(), CliError> {
 fn sign(args: &CatalogSignArgs) -> Result<(), CliError> {
     let key = read_signing_key(args.key.as_deref())?;
     let text = read_file(&args.file)?;
-    let signed = sign_catalog(&text, &key).map_err(|e| catalog_error(&args.file, &e))?;
+    let signed = sign_catalog(&text, key.as_ref()).map_err(|e| catalog_error(&args.file, &e))?;
     say_raw!("{signed}");
     Ok(())
 }

@@ -19,7 +19,7 @@ const MOST_SEATS_UNCHECKED: u64 = 100_000;
 
 /// Runs the command: prints exactly the token on one line (or JSON).
 pub fn run(args: &IssueArgs) -> Result<(), CliError> {
-    let issuer = Issuer::new(read_signing_key(args.key.as_deref())?);
+    let issuer = Issuer::from_boxed(read_signing_key(args.key.as_deref())?);
     let mut spec = spec(args);
     let mut most = MOST_SEATS_UNCHECKED;
     let mut checked_catalog = None;

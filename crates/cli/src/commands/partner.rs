@@ -76,7 +76,7 @@ fn certify(args: &CertifyArgs) -> Result<(), CliError> {
         .map_err(|_| CliError::input("the operating system's random number generator failed"))?;
     let certificate = Certificate {
         version: 1,
-        signer: signer.key.id().0,
+        signer: signer.key.key_id().0,
         serial,
         subject: subject.to_bytes(),
         name: args.name.clone(),
@@ -92,7 +92,8 @@ fn certify(args: &CertifyArgs) -> Result<(), CliError> {
         },
         issued_at: now,
     };
-    let signed = Signed::sign(certificate, &signer.key).map_err(|e| lifecycle_error(&e, ""))?;
+    let signed =
+        Signed::sign(certificate, signer.key.as_ref()).map_err(|e| lifecycle_error(&e, ""))?;
     // Check the new link exactly as a verifier will: a certificate that
     // widens its issuer is refused here, not only on the appliance.
     let own = [signer.key.public_key()];

@@ -73,14 +73,14 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
     }
     let list = RevocationList {
         version: RevocationList::version_for(&activations),
-        signer: signer.key.id().0,
+        signer: signer.key.key_id().0,
         sequence: args.sequence,
         issued_at: now,
         licenses,
         certificates,
         activations,
     };
-    let signed = Signed::sign(list, &signer.key).map_err(|e| lifecycle_error(&e, ""))?;
+    let signed = Signed::sign(list, signer.key.as_ref()).map_err(|e| lifecycle_error(&e, ""))?;
     if args.signer.json {
         #[derive(Serialize)]
         struct Out<'a> {
@@ -126,13 +126,13 @@ pub fn renew(args: &RenewArgs) -> Result<(), CliError> {
     }
     let renewal = Renewal {
         version: 1,
-        signer: signer.key.id().0,
+        signer: signer.key.key_id().0,
         serial: license.serial().0,
         issued_at: now,
         expires_at,
         updates_until: args.updates_until,
     };
-    let signed = Signed::sign(renewal, &signer.key).map_err(|e| lifecycle_error(&e, ""))?;
+    let signed = Signed::sign(renewal, signer.key.as_ref()).map_err(|e| lifecycle_error(&e, ""))?;
     if args.signer.json {
         #[derive(Serialize)]
         struct Out<'a> {
