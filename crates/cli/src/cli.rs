@@ -428,7 +428,8 @@ pub struct KeygenArgs {
 }
 
 /// Seat model on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ModelArg {
     /// Each seat belongs to one user.
     Named,
@@ -437,7 +438,8 @@ pub enum ModelArg {
 }
 
 /// License kind on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum KindArg {
     /// A base (server) license.
     Base,
@@ -447,21 +449,46 @@ pub enum KindArg {
 
 /// `entitle issue`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("term").required(true).args(["expires", "perpetual"]))]
+#[command(group = clap::ArgGroup::new("term").required(true).args(["expires", "perpetual", "batch"]))]
 pub struct IssueArgs {
-    /// Signing key file, or '-' for standard input. Without it the key is
-    /// read from the ENTITLE_SIGNING_KEY environment variable (PEM text).
-    #[arg(long, value_name = "PATH|-", value_hint = ValueHint::FilePath, allow_hyphen_values = true)]
+    /// Signing key file, '-' for standard input, or a key in a hardware
+    /// module (`pkcs11:token=T;object=NAME?module-path=M&pin-source=file:P`).
+    /// Without it the key is read from the ENTITLE_SIGNING_KEY environment
+    /// variable (PEM text or a `pkcs11:` URI).
+    #[arg(long, value_name = "PATH|-|PKCS11-URI", value_hint = ValueHint::FilePath, allow_hyphen_values = true)]
     pub key: Option<String>,
+    /// Mint one licence per row of this file (CSV with a header line, or
+    /// JSON lines), checked against --catalog; columns: order, product,
+    /// edition, kind, seats, cap, model, tenant, not_before, expires,
+    /// updates_until, features (';'-separated). Every row is checked
+    /// before the first is signed. Needs --catalog and a ledger.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, requires = "catalog",
+          conflicts_with_all = ["product", "edition", "seats", "cap", "tenant", "features", "not_before",
+                                "updates_until", "order", "certs", "existing", "json"])]
+    pub batch: Option<PathBuf>,
+    /// With --batch: write one tokens file per tenant (TENANT.txt) into
+    /// this directory instead of JSON lines on standard output.
+    #[arg(long, value_name = "DIR", requires = "batch", value_hint = ValueHint::DirPath)]
+    pub out_dir: Option<PathBuf>,
+    /// The order id: the serial is derived from it, so issuing the same
+    /// order again gives the same licence (docs/format.md).
+    #[arg(long, value_name = "ID")]
+    pub order: Option<String>,
+    /// The issuance ledger (JSON lines, append-only; default: the
+    /// ENTITLE_LEDGER environment variable): every licence is recorded
+    /// before it is printed, and a repeated order prints the licence
+    /// first issued for it.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub ledger: Option<PathBuf>,
     /// Product name (a-z 0-9 . _ -).
-    #[arg(long)]
-    pub product: String,
+    #[arg(long, required_unless_present = "batch")]
+    pub product: Option<String>,
     /// Edition name (a-z 0-9 . _ -).
-    #[arg(long)]
-    pub edition: String,
+    #[arg(long, required_unless_present = "batch")]
+    pub edition: Option<String>,
     /// Seats granted, at least 1 (with --catalog, a base license's
     /// included seats by default).
-    #[arg(long, required_unless_present = "catalog")]
+    #[arg(long, required_unless_present_any = ["catalog", "batch"])]
     pub seats: Option<u32>,
     /// Seat model.
     #[arg(long, value_enum, default_value = "named")]

@@ -1,17 +1,25 @@
-//! The activation ledger file: JSON lines, one `LedgerEntry` each, only
-//! ever appended to (docs/reseller-offline-activation.md). The rules are
-//! `entitle_lifecycle::Ledger`'s.
+//! Append-only ledger files: JSON lines, one entry each, never rewritten.
+//! Two ledgers use it: the activation ledger of a signer
+//! (`entitle_lifecycle::Ledger`, docs/reseller-offline-activation.md) and
+//! the issuance ledger of a vendor (`crate::issuance`, docs/ci.md).
 
 use std::io::Write as _;
 use std::path::Path;
 
-use entitle_lifecycle::{Ledger, LedgerEntry};
+use entitle_lifecycle::Ledger;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::error::CliError;
 
-/// Reads the ledger; a file that does not exist is an empty ledger, a line
-/// that cannot be read is an error naming it.
+/// Reads the activation ledger.
 pub fn read(path: &Path) -> Result<Ledger, CliError> {
+    read_lines(path, "ledger entry").map(Ledger::new)
+}
+
+/// Reads every entry; a file that does not exist is an empty ledger, a
+/// line that cannot be read is an error naming it.
+pub fn read_lines<T: DeserializeOwned>(path: &Path, what: &str) -> Result<Vec<T>, CliError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -30,17 +38,18 @@ pub fn read(path: &Path) -> Result<Ledger, CliError> {
     {
         entries.push(serde_json::from_str(line).map_err(|e| {
             CliError::input(format!(
-                "{} line {}: not a ledger entry: {e}",
+                "{} line {}: not a {what}: {e}",
                 path.display(),
                 n.saturating_add(1)
             ))
         })?);
     }
-    Ok(Ledger::new(entries))
+    Ok(entries)
 }
 
-/// Appends `entries` and syncs them to disk.
-pub fn append(path: &Path, entries: &[LedgerEntry]) -> Result<(), CliError> {
+/// Appends `entries` in one write and syncs them to disk (and the
+/// directory, when the file is new) before returning.
+pub fn append<T: Serialize>(path: &Path, entries: &[T]) -> Result<(), CliError> {
     let fail = |e: std::io::Error| {
         CliError::input(format!("cannot write the ledger {}: {e}", path.display()))
     };
@@ -49,11 +58,22 @@ pub fn append(path: &Path, entries: &[LedgerEntry]) -> Result<(), CliError> {
         text.push_str(&serde_json::to_string(entry).map_err(|e| CliError::input(e.to_string()))?);
         text.push('\n');
     }
+    let new = !path.exists();
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .map_err(fail)?;
     file.write_all(text.as_bytes()).map_err(fail)?;
-    file.sync_all().map_err(fail)
+    file.sync_all().map_err(fail)?;
+    if new {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if let Ok(dir) = std::fs::File::open(dir) {
+            dir.sync_all().map_err(fail)?;
+        }
+    }
+    Ok(())
 }

@@ -13,8 +13,10 @@ mod commands;
 mod decision;
 mod error;
 mod input;
+mod issuance;
 mod json;
 mod ledger;
+mod order;
 mod output;
 
 use std::process::ExitCode;

@@ -37,6 +37,7 @@ mod encode;
 mod error;
 mod issuer;
 mod keys;
+mod order;
 #[cfg(feature = "pkcs11")]
 pub mod pkcs11;
 mod spec;
@@ -49,4 +50,5 @@ pub use keys::{
     SigningKey, public_key_from_pem, public_key_to_der, public_key_to_pem, write_file,
     write_key_pair,
 };
+pub use order::{MAX_ORDER_LEN, check_order_id, order_serial};
 pub use spec::{LicenseSpec, MAX_TIME};

@@ -1,63 +1,75 @@
 //! `entitle issue`: sign one token.
 
 use entitle_allocate::Catalog;
-use entitle_issue::{Issuer, LicenseSpec, unix_now};
-use entitle_verify::{Kind, MAX_TOKEN_BYTES, SeatModel, Token};
+use entitle_issue::{IssuedToken, Issuer, LicenseSpec, check_order_id, order_serial, unix_now};
+use entitle_verify::{KeyId, MAX_TOKEN_BYTES, Token};
 use serde::Serialize;
 
 use crate::artifacts::{read_certificates, sort_inputs};
-use crate::cli::{IssueArgs, KindArg, ModelArg};
+use crate::cli::IssueArgs;
 use crate::decision::{Where, decide_sorted};
 use crate::error::CliError;
 use crate::input::{TokenInput, read_file, read_public_keys, read_signing_key, read_tokens};
+use crate::issuance::{Entry, Event, IssuanceLedger};
 use crate::json::TokenJson;
+use crate::order::Request;
 use crate::output::say;
-
-/// Most seats (or cap) a token may grant unless a catalog's edition caps
-/// higher: beyond it, a count is a typo, never a sale.
-const MOST_SEATS_UNCHECKED: u64 = 100_000;
 
 /// Runs the command: prints exactly the token on one line (or JSON).
 pub fn run(args: &IssueArgs) -> Result<(), CliError> {
+    if let Some(batch) = &args.batch {
+        return super::batch::run(args, batch);
+    }
     let issuer = Issuer::from_boxed(read_signing_key(args.key.as_deref())?);
-    let mut spec = spec(args);
-    let mut most = MOST_SEATS_UNCHECKED;
-    let mut checked_catalog = None;
-    if let Some(path) = &args.catalog {
-        let catalog = Catalog::parse(&read_file(path)?)
-            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-        let now = args.now.unwrap_or_else(unix_now);
-        spec.issued_at = Some(now);
-        entitle_issue::prepare_spec(&catalog, &mut spec, now)
-            .map_err(|e| CliError::input(format!("the catalog forbids it: {e}")))?;
-        if let Some(cap) = catalog
-            .edition(&spec.product, &spec.edition)
-            .and_then(|(_, e)| e.cap)
-        {
-            most = u64::from(cap);
+    let catalog = args.catalog.as_deref().map(read_catalog).transpose()?;
+    let now = args.now.unwrap_or_else(unix_now);
+    let request = request(args)?;
+    let spec = request.to_spec(catalog.as_ref(), now)?;
+    let mut ledger = IssuanceLedger::open(args.ledger.as_deref())?;
+    let signer = issuer.key().key_id();
+    let repeat = match (&args.order, &ledger) {
+        (Some(order), Some(ledger)) => ledger
+            .repeat_of(order, signer, &request)
+            .map_err(CliError::input)?
+            .map(|first| first.artifact.clone()),
+        _ => None,
+    };
+    let mut entry = None;
+    let (text, issued_at) = match &repeat {
+        Some(text) => {
+            let mut buf = [0u8; MAX_TOKEN_BYTES];
+            let token = Token::decode(text, &mut buf)
+                .map_err(|e| CliError::token(e, "the ledger's licence of this order"))?;
+            eprintln!(
+                "entitle: note: order {} was issued already (serial {}); printing that licence again",
+                args.order.as_deref().unwrap_or_default(),
+                token.serial()
+            );
+            (text.clone(), token.claims().issued_at)
         }
-        checked_catalog = Some(catalog);
-    }
-    for (flag, count) in [("--seats", Some(spec.seats)), ("--cap", spec.cap)] {
-        if count.is_some_and(|n| u64::from(n) > most) {
-            return Err(CliError::input(format!(
-                "{flag} {}: more than {most} is refused without a --catalog whose edition caps higher",
-                count.unwrap_or_default(),
-            )));
+        None => {
+            let issued = match &args.order {
+                Some(order) => issuer.issue_with_serial(&spec, order_serial(signer, order)?)?,
+                None => issuer.issue(&spec)?,
+            };
+            entry = Some(issued_entry(
+                &issued,
+                &spec,
+                signer,
+                args.order.as_deref(),
+                &request,
+            ));
+            (issued.text, issued.issued_at)
         }
-    }
-    let issued = issuer.issue(&spec)?;
+    };
     let chain = if args.certs.is_empty() && args.existing.is_empty() {
         Vec::new()
     } else {
-        joined_check(
-            args,
-            &issued.text,
-            issued.issued_at,
-            spec.tenant.as_deref(),
-            checked_catalog,
-        )?
+        joined_check(args, &text, issued_at, spec.tenant.as_deref(), catalog)?
     };
+    if let (Some(ledger), Some(entry)) = (&mut ledger, entry) {
+        ledger.append(vec![entry])?;
+    }
     if args.json {
         #[derive(Serialize)]
         struct Issued<'a> {
@@ -66,10 +78,10 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
             claims: TokenJson<'a>,
         }
         let mut buf = [0u8; MAX_TOKEN_BYTES];
-        let token = Token::decode(&issued.text, &mut buf)
-            .map_err(|e| CliError::token(e, "the new token"))?;
+        let token =
+            Token::decode(&text, &mut buf).map_err(|e| CliError::token(e, "the new token"))?;
         let json = Issued {
-            token: &issued.text,
+            token: &text,
             claims: TokenJson::new(&token),
         };
         say!(
@@ -77,7 +89,7 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
             serde_json::to_string(&json).map_err(|e| CliError::input(e.to_string()))?
         );
     } else {
-        say!("{}", issued.text);
+        say!("{text}");
         for cert in chain {
             say!("{cert}");
         }
@@ -88,6 +100,35 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// The catalog file, signed or not.
+pub(super) fn read_catalog(path: &std::path::Path) -> Result<Catalog, CliError> {
+    Catalog::parse(&read_file(path)?)
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
+}
+
+/// The ledger line of a licence just issued.
+pub(super) fn issued_entry(
+    issued: &IssuedToken,
+    spec: &LicenseSpec,
+    signer: KeyId,
+    order: Option<&str>,
+    request: &Request,
+) -> Entry {
+    let mut entry = Entry::new(
+        Event::Issued,
+        issued.issued_at,
+        issued.serial,
+        signer,
+        &issued.text,
+    );
+    entry.order = order.map(str::to_string);
+    entry.product = Some(spec.product.clone());
+    entry.edition = Some(spec.edition.clone());
+    entry.tenant.clone_from(&spec.tenant);
+    entry.request = Some(request.clone());
+    entry
 }
 
 /// The new license joins the customer's --existing licenses (and a
@@ -184,22 +225,24 @@ fn joined_check(
     Ok(chain)
 }
 
-fn spec(args: &IssueArgs) -> LicenseSpec {
-    let mut spec = LicenseSpec::new(&args.product, &args.edition, args.seats.unwrap_or(0));
-    spec.model = match args.model {
-        ModelArg::Named => SeatModel::Named,
-        ModelArg::Concurrent => SeatModel::Concurrent,
-    };
-    spec.kind = match args.kind {
-        KindArg::Base => Kind::Base,
-        KindArg::Addon => Kind::Addon,
-    };
-    spec.cap = args.cap;
-    spec.tenant.clone_from(&args.tenant);
-    spec.features.clone_from(&args.features);
-    spec.not_before = args.not_before;
-    spec.expires_at = if args.perpetual { None } else { args.expires };
-    spec.updates_until = args.updates_until;
-    spec.issued_at = args.now;
-    spec
+/// The flags as an order's request.
+fn request(args: &IssueArgs) -> Result<Request, CliError> {
+    if let Some(order) = &args.order {
+        check_order_id(order)?;
+    }
+    let mut features = args.features.clone();
+    features.sort_unstable();
+    Ok(Request {
+        product: args.product.clone().unwrap_or_default(),
+        edition: args.edition.clone().unwrap_or_default(),
+        kind: args.kind,
+        seats: args.seats,
+        cap: args.cap,
+        model: args.model,
+        tenant: args.tenant.clone(),
+        not_before: args.not_before,
+        expires: if args.perpetual { None } else { args.expires },
+        updates_until: args.updates_until,
+        features,
+    })
 }

@@ -2,6 +2,7 @@
 
 pub mod activate;
 pub mod allocate;
+pub mod batch;
 pub mod catalog;
 pub mod inspect;
 pub mod issue;

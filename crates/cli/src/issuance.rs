@@ -1,0 +1,176 @@
+//! The issuance ledger: every licence a vendor issued, renewed or revoked,
+//! one JSON line each, appended before the artifact is printed and never
+//! rewritten (docs/ci.md). It answers "what did we sell to FIRMA-000123",
+//! makes a re-run order print the licence it issued the first time, and
+//! turns an order id into the serials `revoke --order` destroys.
+
+use std::path::{Path, PathBuf};
+
+use entitle_verify::{Hex, KeyId, Serial, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::CliError;
+use crate::ledger;
+use crate::order::Request;
+
+/// The environment variable naming the ledger when `--ledger` is not given.
+pub const LEDGER_ENV: &str = "ENTITLE_LEDGER";
+
+/// What happened to a serial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Event {
+    /// A licence was signed.
+    Issued,
+    /// A renewal was signed for it.
+    Renewed,
+    /// A revocation list naming it was signed.
+    Revoked,
+}
+
+/// One line of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// When, RFC 3339 UTC.
+    pub at: String,
+    /// What happened.
+    pub event: Event,
+    /// The order id, when the licence has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    /// The licence serial, 16 hex digits.
+    pub serial: String,
+    /// Product of the licence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// Edition of the licence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
+    /// Tenant of the licence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// Key id of the signer.
+    pub signer: String,
+    /// For `issued`: the request as ordered (what a re-run must repeat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Request>,
+    /// For `renewed`: the new end of term (RFC 3339, none: perpetual).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// The signed artifact: the token, the renewal or the revocation list.
+    pub artifact: String,
+}
+
+impl Entry {
+    /// A new entry of `event` at `now`, signed by `signer`.
+    pub fn new(event: Event, now: u64, serial: Serial, signer: KeyId, artifact: &str) -> Entry {
+        Entry {
+            at: Utc(now).to_string(),
+            event,
+            order: None,
+            serial: Hex(&serial.0).to_string(),
+            product: None,
+            edition: None,
+            tenant: None,
+            signer: signer.to_string(),
+            request: None,
+            expires: None,
+            artifact: artifact.to_string(),
+        }
+    }
+}
+
+/// How `now` differs from what was first ordered, field by field:
+/// `seats 5, now 6`.
+fn differences(first: Option<&Request>, now: &Request) -> String {
+    let (Ok(first), Ok(serde_json::Value::Object(now))) =
+        (serde_json::to_value(first), serde_json::to_value(now))
+    else {
+        return String::new();
+    };
+    now.iter()
+        .filter(|(field, value)| first.get(field.as_str()) != Some(*value))
+        .map(|(field, value)| {
+            let was = first
+                .get(field.as_str())
+                .unwrap_or(&serde_json::Value::Null);
+            format!("{field} {was}, now {value}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The ledger file and what it holds.
+#[derive(Debug)]
+pub struct IssuanceLedger {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its entries, oldest first.
+    pub entries: Vec<Entry>,
+}
+
+impl IssuanceLedger {
+    /// The ledger `--ledger` or `ENTITLE_LEDGER` names, read; `None` when
+    /// neither names one.
+    pub fn open(flag: Option<&Path>) -> Result<Option<IssuanceLedger>, CliError> {
+        let path = match flag {
+            Some(path) => path.to_path_buf(),
+            None => match std::env::var_os(LEDGER_ENV) {
+                Some(path) if !path.is_empty() => PathBuf::from(path),
+                _ => return Ok(None),
+            },
+        };
+        let entries = ledger::read_lines(&path, "issuance ledger entry")?;
+        Ok(Some(IssuanceLedger { path, entries }))
+    }
+
+    /// Like [`IssuanceLedger::open`], but a ledger is required for `why`.
+    pub fn require(flag: Option<&Path>, why: &str) -> Result<IssuanceLedger, CliError> {
+        IssuanceLedger::open(flag)?.ok_or_else(|| {
+            CliError::input(format!(
+                "{why} needs the issuance ledger: give --ledger PATH or set {LEDGER_ENV}"
+            ))
+        })
+    }
+
+    /// The licence first issued for `order` by `signer`, if any.
+    pub fn issued(&self, order: &str, signer: KeyId) -> Option<&Entry> {
+        let signer = signer.to_string();
+        self.entries.iter().find(|e| {
+            e.event == Event::Issued && e.order.as_deref() == Some(order) && e.signer == signer
+        })
+    }
+
+    /// Checks that `request` repeats what `order` was first issued as, and
+    /// returns that first licence; `None` for a new order.
+    pub fn repeat_of(
+        &self,
+        order: &str,
+        signer: KeyId,
+        request: &Request,
+    ) -> Result<Option<&Entry>, String> {
+        let Some(first) = self.issued(order, signer) else {
+            return Ok(None);
+        };
+        if first.request.as_ref() == Some(request) {
+            return Ok(Some(first));
+        }
+        Err(format!(
+            "order {order} was issued on {} as serial {} with different content ({}); \
+             a change is a new order id",
+            first.at,
+            first.serial,
+            differences(first.request.as_ref(), request)
+        ))
+    }
+
+    /// Appends `entries` (synced to disk before this returns).
+    pub fn append(&mut self, entries: Vec<Entry>) -> Result<(), CliError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        ledger::append(&self.path, &entries)?;
+        self.entries.extend(entries);
+        Ok(())
+    }
+}
