@@ -46,6 +46,9 @@ pub enum Command {
     Revoke(RevokeArgs),
     /// Sign a renewal: a new end of term for a license.
     Renew(RenewArgs),
+    /// What the issuance ledger says: licences issued, renewed and revoked,
+    /// by tenant, order or serial.
+    Ledger(LedgerArgs),
     /// Export a public key for firmware and other tools.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -57,6 +60,26 @@ pub enum Command {
     },
     /// Print the manual page (roff): `entitle man > entitle.1`.
     Man,
+}
+
+/// `entitle ledger`.
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// The issuance ledger (default: the ENTITLE_LEDGER environment variable).
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub ledger: Option<PathBuf>,
+    /// Only what concerns this tenant (company id).
+    #[arg(long, value_name = "ID")]
+    pub tenant: Option<String>,
+    /// Only what concerns this order id.
+    #[arg(long, value_name = "ID")]
+    pub order: Option<String>,
+    /// Only what concerns this licence serial (16 hex digits).
+    #[arg(long, value_name = "HEX")]
+    pub serial: Option<String>,
+    /// Print the entries as JSON lines, as the ledger holds them.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `entitle key ...`.
@@ -106,6 +129,7 @@ impl Command {
             Command::Issue(args) => args.json,
             Command::Verify(args) => args.json,
             Command::Inspect(args) => args.json,
+            Command::Ledger(args) => args.json,
             Command::Allocate(args) => args.json,
             Command::Partner(PartnerCommand::Certify(args)) => args.signer.json,
             Command::Partner(PartnerCommand::Show(args)) => args.json,
@@ -334,6 +358,14 @@ pub struct RevokeArgs {
     /// that they are within the signer's limits.
     #[arg(long = "license", value_name = "TOKEN")]
     pub licenses: Vec<String>,
+    /// Revoke every licence the issuance ledger holds for this order id.
+    /// Repeatable; needs the ledger.
+    #[arg(long = "order", value_name = "ID")]
+    pub orders: Vec<String>,
+    /// The issuance ledger (default: ENTITLE_LEDGER): the revoked serials
+    /// are recorded in it before the list is printed.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub ledger: Option<PathBuf>,
 }
 
 /// `entitle renew`.
@@ -344,8 +376,20 @@ pub struct RenewArgs {
     #[command(flatten)]
     pub signer: SignerArgs,
     /// The license to renew (text, @FILE or '-').
-    #[arg(long, value_name = "TOKEN")]
-    pub license: String,
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        required_unless_present = "order",
+        conflicts_with = "order"
+    )]
+    pub license: Option<String>,
+    /// Renew the licence the issuance ledger holds for this order id.
+    #[arg(long, value_name = "ID")]
+    pub order: Option<String>,
+    /// The issuance ledger (default: ENTITLE_LEDGER): the renewal is
+    /// recorded in it before it is printed.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub ledger: Option<PathBuf>,
     /// New end of validity.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub expires: Option<u64>,

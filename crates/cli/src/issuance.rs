@@ -141,6 +141,38 @@ impl IssuanceLedger {
         })
     }
 
+    /// Every licence issued for `order`, by any key.
+    pub fn issued_for_order(&self, order: &str) -> Vec<&Entry> {
+        self.entries
+            .iter()
+            .filter(|e| e.event == Event::Issued && e.order.as_deref() == Some(order))
+            .collect()
+    }
+
+    /// A new entry about `serial`, with the order, product, edition and
+    /// tenant of the licence the ledger holds for it (if it does).
+    pub fn entry_about(
+        &self,
+        event: Event,
+        now: u64,
+        serial: Serial,
+        signer: KeyId,
+        artifact: &str,
+    ) -> Entry {
+        let mut entry = Entry::new(event, now, serial, signer, artifact);
+        if let Some(issued) = self
+            .entries
+            .iter()
+            .find(|e| e.event == Event::Issued && e.serial == entry.serial)
+        {
+            entry.order.clone_from(&issued.order);
+            entry.product.clone_from(&issued.product);
+            entry.edition.clone_from(&issued.edition);
+            entry.tenant.clone_from(&issued.tenant);
+        }
+        entry
+    }
+
     /// Checks that `request` repeats what `order` was first issued as, and
     /// returns that first licence; `None` for a new order.
     pub fn repeat_of(

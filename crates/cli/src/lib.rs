@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Activate(command) => commands::activate::run(&command),
         Command::Revoke(args) => commands::revoke::revoke(&args),
         Command::Renew(args) => commands::revoke::renew(&args),
+        Command::Ledger(args) => commands::ledger::run(&args),
         Command::Key(cli::KeyCommand::Export(args)) => commands::key::export(&args),
         Command::Completions { shell } => commands::shell::completions(shell),
         Command::Man => commands::shell::man(),

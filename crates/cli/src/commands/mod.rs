@@ -8,6 +8,7 @@ pub mod inspect;
 pub mod issue;
 pub mod key;
 pub mod keygen;
+pub mod ledger;
 pub mod partner;
 pub mod revoke;
 pub mod shell;

@@ -2,12 +2,13 @@
 
 use entitle_issue::unix_now;
 use entitle_lifecycle::{Capability, Receipt, Renewal, RevocationList, Signed, verify_receipt};
-use entitle_verify::{MAX_TOKEN_BYTES, Utc};
+use entitle_verify::{MAX_TOKEN_BYTES, Serial, Utc};
 use serde::Serialize;
 
 use crate::artifacts::{Signer, lifecycle_error, read_license, read_one};
 use crate::cli::{RenewArgs, RevokeArgs};
 use crate::error::CliError;
+use crate::issuance::{Event, IssuanceLedger};
 use crate::output::say;
 
 fn parse_serial(hex: &str, flag: &str) -> Result<[u8; 8], CliError> {
@@ -40,9 +41,28 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
                 .map_err(|e| lifecycle_error(&e, ""))?;
         }
     }
+    let mut ledger = if args.orders.is_empty() {
+        IssuanceLedger::open(args.ledger.as_deref())?
+    } else {
+        Some(IssuanceLedger::require(args.ledger.as_deref(), "--order")?)
+    };
     let mut licenses = Vec::new();
     for serial in &args.serials {
         licenses.push(parse_serial(serial, "--serial")?);
+    }
+    for order in &args.orders {
+        let issued = ledger
+            .as_ref()
+            .map(|l| l.issued_for_order(order))
+            .unwrap_or_default();
+        if issued.is_empty() {
+            return Err(CliError::input(format!(
+                "--order {order}: the issuance ledger holds no licence of this order"
+            )));
+        }
+        for entry in issued {
+            licenses.push(parse_serial(&entry.serial, "the ledger's serial")?);
+        }
     }
     let mut activations = Vec::new();
     for receipt in &args.receipts {
@@ -81,6 +101,23 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
         activations,
     };
     let signed = Signed::sign(list, signer.key.as_ref()).map_err(|e| lifecycle_error(&e, ""))?;
+    if let Some(ledger) = &mut ledger {
+        let entries = signed
+            .unverified()
+            .licenses
+            .iter()
+            .map(|serial| {
+                ledger.entry_about(
+                    Event::Revoked,
+                    now,
+                    Serial(*serial),
+                    signer.key.key_id(),
+                    signed.text(),
+                )
+            })
+            .collect();
+        ledger.append(entries)?;
+    }
     if args.signer.json {
         #[derive(Serialize)]
         struct Out<'a> {
@@ -116,8 +153,24 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
 pub fn renew(args: &RenewArgs) -> Result<(), CliError> {
     let signer = Signer::load(&args.signer)?;
     let now = args.signer.now.unwrap_or_else(unix_now);
+    let mut ledger = IssuanceLedger::open(args.ledger.as_deref())?;
+    let license_text = match (&args.license, &args.order) {
+        (Some(text), _) => text.clone(),
+        (None, Some(order)) => {
+            let issued = IssuanceLedger::require(args.ledger.as_deref(), "--order")?
+                .issued_for_order(order)
+                .first()
+                .map(|e| e.artifact.clone());
+            issued.ok_or_else(|| {
+                CliError::input(format!(
+                    "--order {order}: the issuance ledger holds no licence of this order"
+                ))
+            })?
+        }
+        (None, None) => return Err(CliError::input("give --license or --order")),
+    };
     let mut buf = [0u8; MAX_TOKEN_BYTES];
-    let (license, _) = read_license(&args.license, &mut buf)?;
+    let (license, _) = read_license(&license_text, &mut buf)?;
     let expires_at = if args.perpetual { None } else { args.expires };
     if let Some(authority) = &signer.authority {
         authority
@@ -133,6 +186,17 @@ pub fn renew(args: &RenewArgs) -> Result<(), CliError> {
         updates_until: args.updates_until,
     };
     let signed = Signed::sign(renewal, signer.key.as_ref()).map_err(|e| lifecycle_error(&e, ""))?;
+    if let Some(ledger) = &mut ledger {
+        let mut entry = ledger.entry_about(
+            Event::Renewed,
+            now,
+            license.serial(),
+            signer.key.key_id(),
+            signed.text(),
+        );
+        entry.expires = Some(expires_at.map_or_else(|| "perpetual".into(), |t| Utc(t).to_string()));
+        ledger.append(vec![entry])?;
+    }
     if args.signer.json {
         #[derive(Serialize)]
         struct Out<'a> {
