@@ -159,6 +159,7 @@ pub fn entitle(args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_entitle"))
         .args(args)
         .env_remove("ENTITLE_SIGNING_KEY")
+        .env_remove("ENTITLE_LEDGER")
         .output()
         .unwrap()
 }
