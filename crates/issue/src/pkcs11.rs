@@ -258,6 +258,8 @@ impl Pkcs11Key {
             Attribute::Token(true),
             Attribute::Private(false),
             Attribute::Verify(true),
+            Attribute::Encrypt(false),
+            Attribute::Wrap(false),
             Attribute::EcParams(EDWARDS25519_PARAMS.to_vec()),
         ];
         public_template.extend(names.iter().cloned());
@@ -265,6 +267,9 @@ impl Pkcs11Key {
             Attribute::Token(true),
             Attribute::Private(true),
             Attribute::Sign(true),
+            Attribute::Decrypt(false),
+            Attribute::Unwrap(false),
+            Attribute::Derive(false),
             Attribute::Sensitive(true),
             Attribute::Extractable(false),
         ];
