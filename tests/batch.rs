@@ -235,7 +235,11 @@ fn one_bad_row_names_its_line_and_nothing_is_issued() {
         assert!(err.contains("orders.csv line 7: "), "{row}: {err}");
         assert!(err.contains(says), "{row}: {err}");
         assert_eq!(stdout(&out), "", "{row}: nothing printed");
-        assert!(!ledger.exists(), "{row}: nothing recorded");
+        assert_eq!(
+            fs::read_to_string(&ledger).unwrap_or_default(),
+            "",
+            "{row}: nothing recorded"
+        );
     }
 }
 
@@ -430,4 +434,43 @@ fn order_files_with_unknown_columns_or_no_order_column_are_refused() {
         "{}",
         stderr(&no_ledger)
     );
+}
+
+#[test]
+fn two_jobs_minting_the_same_orders_at_once_record_each_order_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (orders, ledger) = (dir.path().join("o.csv"), dir.path().join("l.jsonl"));
+    let mut csv = format!("{HEADER}\n");
+    for i in 0..500 {
+        csv.push_str(&format!(
+            "SO-{i},starface,appliance,base,,,,FIRMA-{i},,perpetual,,\n"
+        ));
+    }
+    fs::write(&orders, csv).unwrap();
+    let job = || {
+        Command::new(env!("CARGO_BIN_EXE_entitle"))
+            .args(["issue", "--batch", orders.to_str().unwrap(), "--ledger"])
+            .arg(&ledger)
+            .args(["--catalog", &example("starface/catalog.signed")])
+            .args(["--key", &example("vendor.secret.pem")])
+            .env_remove("ENTITLE_LEDGER")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (job(), job());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}{}",
+        stderr(&a),
+        stderr(&b)
+    );
+    let (a, b) = (json_lines(&stdout(&a)), json_lines(&stdout(&b)));
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x["token"], y["token"], "both jobs hand out the one licence");
+        assert_ne!(x["new"], y["new"], "exactly one of them minted it");
+    }
+    assert_eq!(fs::read_to_string(&ledger).unwrap().lines().count(), 500);
 }

@@ -80,6 +80,21 @@ impl Entry {
     }
 }
 
+fn ledger_path(flag: Option<&Path>) -> Option<PathBuf> {
+    match flag {
+        Some(path) => Some(path.to_path_buf()),
+        None => std::env::var_os(LEDGER_ENV)
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from),
+    }
+}
+
+fn missing(why: &str) -> CliError {
+    CliError::input(format!(
+        "{why} needs the issuance ledger: give --ledger PATH or set {LEDGER_ENV}"
+    ))
+}
+
 /// How `now` differs from what was first ordered, field by field:
 /// `seats 5, now 6`.
 fn differences(first: Option<&Request>, now: &Request) -> String {
@@ -107,29 +122,58 @@ pub struct IssuanceLedger {
     pub path: PathBuf,
     /// Its entries, oldest first.
     pub entries: Vec<Entry>,
+    /// The open file, locked exclusively from reading to appending, so
+    /// that two jobs minting at once never both take an order for new
+    /// (`None` when opened to read only).
+    _lock: Option<std::fs::File>,
 }
 
 impl IssuanceLedger {
-    /// The ledger `--ledger` or `ENTITLE_LEDGER` names, read; `None` when
-    /// neither names one.
+    /// The ledger `--ledger` or `ENTITLE_LEDGER` names, made if missing,
+    /// locked and read; `None` when neither names one.
     pub fn open(flag: Option<&Path>) -> Result<Option<IssuanceLedger>, CliError> {
-        let path = match flag {
-            Some(path) => path.to_path_buf(),
-            None => match std::env::var_os(LEDGER_ENV) {
-                Some(path) if !path.is_empty() => PathBuf::from(path),
-                _ => return Ok(None),
-            },
+        let Some(path) = ledger_path(flag) else {
+            return Ok(None);
         };
+        let existed = path.exists();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|file| file.lock().map(|()| file))
+            .map_err(|e| {
+                CliError::input(format!("cannot open the ledger {}: {e}", path.display()))
+            })?;
+        if !existed {
+            ledger::sync_parent(&path)?;
+        }
         let entries = ledger::read_lines(&path, "issuance ledger entry")?;
-        Ok(Some(IssuanceLedger { path, entries }))
+        Ok(Some(IssuanceLedger {
+            path,
+            entries,
+            _lock: Some(file),
+        }))
     }
 
     /// Like [`IssuanceLedger::open`], but a ledger is required for `why`.
     pub fn require(flag: Option<&Path>, why: &str) -> Result<IssuanceLedger, CliError> {
-        IssuanceLedger::open(flag)?.ok_or_else(|| {
-            CliError::input(format!(
-                "{why} needs the issuance ledger: give --ledger PATH or set {LEDGER_ENV}"
-            ))
+        IssuanceLedger::open(flag)?.ok_or_else(|| missing(why))
+    }
+
+    /// The ledger, read without locking or making it (`entitle ledger`).
+    pub fn read_only(flag: Option<&Path>, why: &str) -> Result<IssuanceLedger, CliError> {
+        let path = ledger_path(flag).ok_or_else(|| missing(why))?;
+        if !path.exists() {
+            return Err(CliError::input(format!(
+                "no ledger at {}: nothing was issued with it yet",
+                path.display()
+            )));
+        }
+        let entries = ledger::read_lines(&path, "issuance ledger entry")?;
+        Ok(IssuanceLedger {
+            path,
+            entries,
+            _lock: None,
         })
     }
 

@@ -67,13 +67,19 @@ pub fn append<T: Serialize>(path: &Path, entries: &[T]) -> Result<(), CliError> 
     file.write_all(text.as_bytes()).map_err(fail)?;
     file.sync_all().map_err(fail)?;
     if new {
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if let Ok(dir) = std::fs::File::open(dir) {
-            dir.sync_all().map_err(fail)?;
-        }
+        sync_parent(path)?;
     }
     Ok(())
+}
+
+/// Syncs the directory holding `path`, so that a new file's name survives
+/// a crash too.
+pub fn sync_parent(path: &Path) -> Result<(), CliError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::File::open(dir)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|e| CliError::input(format!("cannot sync {}: {e}", dir.display())))
 }

@@ -70,7 +70,8 @@ mod tests {
 
     #[test]
     fn a_known_order_gives_its_documented_serial() {
-        // The example of docs/format.md, "Serials of orders".
+        // The example of docs/format.md, "Serials of orders", which Python's
+        // hashlib computes too.
         let serial = order_serial(KeyId([0x99, 0xe8, 0x52, 0x89]), "SO-2026-0001");
         assert_eq!(
             serial.map(|s| entitle_verify::Hex(&s.0).to_string()).ok(),

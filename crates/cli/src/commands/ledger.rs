@@ -8,7 +8,7 @@ use crate::output::say;
 
 /// Runs the command: the matching entries, oldest first.
 pub fn run(args: &LedgerArgs) -> Result<(), CliError> {
-    let ledger = IssuanceLedger::require(args.ledger.as_deref(), "entitle ledger")?;
+    let ledger = IssuanceLedger::read_only(args.ledger.as_deref(), "entitle ledger")?;
     let serial = args.serial.as_deref().map(str::to_ascii_lowercase);
     let wanted = |e: &Entry| {
         args.tenant
