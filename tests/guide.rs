@@ -4,56 +4,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
+mod common;
+
 use std::fs;
-use std::path::Path;
 use std::process::Command;
+
+use common::docs::{path_with_entitle, shell_blocks, workspace};
 
 const GUIDE: &str = include_str!("../docs/reseller-offline-activation.md");
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-fn shell_blocks(markdown: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in markdown.lines() {
-        match (&mut current, line.trim_end()) {
-            (None, "```sh") => current = Some(String::new()),
-            (Some(_), "```") => blocks.push(current.take().unwrap()),
-            (Some(block), _) => {
-                block.push_str(line);
-                block.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
-    blocks
-}
-
 #[test]
 fn every_command_of_the_reseller_guide_runs_as_written() {
-    let dir = tempfile::TempDir::new().unwrap();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../keys-example");
-    copy_dir(&example, &dir.path().join("keys-example"));
-    let bin = Path::new(env!("CARGO_BIN_EXE_entitle"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let dir = workspace();
+    let path = path_with_entitle();
 
     let blocks = shell_blocks(GUIDE);
     assert!(

@@ -5,6 +5,8 @@
 
 use std::process::Output;
 
+pub mod docs;
+pub mod softhsm;
 pub mod world;
 
 use entitle_allocate::{

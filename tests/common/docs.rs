@@ -1,0 +1,58 @@
+//! Guides in docs/ that cannot rot: their shell blocks, run as written in
+//! a folder holding a copy of keys-example/.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Copies the folder `from` to `to`, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The ```sh blocks of `markdown`, in order.
+pub fn shell_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```sh") => current = Some(String::new()),
+            (Some(_), "```") => blocks.push(current.take().unwrap()),
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+/// A temporary folder holding a copy of keys-example/.
+pub fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../keys-example");
+    copy_dir(&example, &dir.path().join("keys-example"));
+    dir
+}
+
+/// `PATH` with the folder of the `entitle` binary under test first.
+pub fn path_with_entitle() -> String {
+    let bin: PathBuf = Path::new(env!("CARGO_BIN_EXE_entitle"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
