@@ -62,10 +62,11 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// A new entry of `event` at `now`, signed by `signer`.
-    pub fn new(event: Event, now: u64, serial: Serial, signer: KeyId, artifact: &str) -> Entry {
+    /// A new entry of `event` at `at` (RFC 3339, `Utc`'s form), signed by
+    /// `signer`.
+    pub fn new(event: Event, at: &str, serial: Serial, signer: KeyId, artifact: &str) -> Entry {
         Entry {
-            at: Utc(now).to_string(),
+            at: at.to_string(),
             event,
             order: None,
             serial: Hex(&serial.0).to_string(),
@@ -203,7 +204,7 @@ impl IssuanceLedger {
         signer: KeyId,
         artifact: &str,
     ) -> Entry {
-        let mut entry = Entry::new(event, now, serial, signer, artifact);
+        let mut entry = Entry::new(event, &Utc(now).to_string(), serial, signer, artifact);
         if let Some(issued) = self
             .entries
             .iter()

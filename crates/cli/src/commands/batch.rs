@@ -5,14 +5,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use entitle_issue::{Issuer, LicenseSpec, order_serial, unix_now, write_file};
-use entitle_verify::Serial;
+use entitle_verify::{Hex, Serial, Utc};
 use serde::Serialize;
 
 use super::issue::{issued_entry, read_catalog};
 use crate::cli::IssueArgs;
 use crate::error::CliError;
 use crate::input::{read_file, read_signing_key};
-use crate::issuance::IssuanceLedger;
+use crate::issuance::{Entry, IssuanceLedger};
 use crate::order::{Row, read_rows};
 use crate::output::say;
 
@@ -20,8 +20,16 @@ use crate::output::say;
 enum Outcome {
     /// A new licence: index into the specs to sign.
     New(usize),
-    /// The order was issued before with the same content: its licence.
-    Repeat(String),
+    /// The order was issued before with the same content: its ledger entry.
+    Repeat(Box<Entry>),
+}
+
+/// A licence of the batch, to print or write.
+struct Licence<'a> {
+    row: &'a Row,
+    token: &'a str,
+    serial: Option<String>,
+    new: bool,
 }
 
 /// Runs `entitle issue --batch FILE`: checks every row (catalog, order
@@ -57,7 +65,7 @@ pub fn run(args: &IssueArgs, path: &Path) -> Result<(), CliError> {
             .repeat_of(&row.order, signer, &row.request)
             .map_err(|why| at(CliError::input(why)))?
         {
-            Some(first) => outcomes.push(Outcome::Repeat(first.artifact.clone())),
+            Some(first) => outcomes.push(Outcome::Repeat(Box::new(first.clone()))),
             None => {
                 let spec = row.request.to_spec(Some(&catalog), now).map_err(at)?;
                 let serial = order_serial(signer, &row.order).map_err(|e| at(e.into()))?;
@@ -68,6 +76,7 @@ pub fn run(args: &IssueArgs, path: &Path) -> Result<(), CliError> {
     }
 
     let issued = issuer.issue_batch(&to_sign)?;
+    let at = Utc(now).to_string();
     let entries = rows
         .iter()
         .zip(&outcomes)
@@ -75,7 +84,9 @@ pub fn run(args: &IssueArgs, path: &Path) -> Result<(), CliError> {
             Outcome::New(i) => Some((row, issued.get(*i)?, &to_sign.get(*i)?.0)),
             Outcome::Repeat(_) => None,
         })
-        .map(|(row, token, spec)| issued_entry(token, spec, signer, Some(&row.order), &row.request))
+        .map(|(row, token, spec)| {
+            issued_entry(token, &at, spec, signer, Some(&row.order), &row.request)
+        })
         .collect();
     ledger.append(entries)?;
 
@@ -83,14 +94,24 @@ pub fn run(args: &IssueArgs, path: &Path) -> Result<(), CliError> {
         .iter()
         .zip(&outcomes)
         .map(|(row, outcome)| match outcome {
-            Outcome::New(i) => (row, issued.get(*i).map_or("", |t| t.text.as_str()), true),
-            Outcome::Repeat(text) => (row, text.as_str(), false),
+            Outcome::New(i) => Licence {
+                row,
+                token: issued.get(*i).map_or("", |t| t.text.as_str()),
+                serial: issued.get(*i).map(|t| Hex(&t.serial.0).to_string()),
+                new: true,
+            },
+            Outcome::Repeat(first) => Licence {
+                row,
+                token: &first.artifact,
+                serial: Some(first.serial.clone()),
+                new: false,
+            },
         });
     let new = to_sign.len();
     let repeated = rows.len().saturating_sub(new);
     match &args.out_dir {
         Some(dir) => write_per_tenant(dir, licences)?,
-        None => print_lines(licences, signer)?,
+        None => print_lines(licences)?,
     }
     eprintln!(
         "entitle: {new} licences issued, {repeated} orders issued before (printed as first issued); ledger {}",
@@ -100,27 +121,23 @@ pub fn run(args: &IssueArgs, path: &Path) -> Result<(), CliError> {
 }
 
 /// One JSON object per row on standard output.
-fn print_lines<'a>(
-    licences: impl Iterator<Item = (&'a Row, &'a str, bool)>,
-    signer: entitle_verify::KeyId,
-) -> Result<(), CliError> {
+fn print_lines<'a>(licences: impl Iterator<Item = Licence<'a>>) -> Result<(), CliError> {
     #[derive(Serialize)]
     struct Line<'a> {
         order: &'a str,
-        serial: String,
+        serial: Option<String>,
         tenant: Option<&'a str>,
         new: bool,
         token: &'a str,
     }
     let mut out = String::new();
-    for (row, token, new) in licences {
-        let serial = order_serial(signer, &row.order)?;
+    for licence in licences {
         let line = Line {
-            order: &row.order,
-            serial: entitle_verify::Hex(&serial.0).to_string(),
-            tenant: row.request.tenant.as_deref(),
-            new,
-            token,
+            order: &licence.row.order,
+            serial: licence.serial,
+            tenant: licence.row.request.tenant.as_deref(),
+            new: licence.new,
+            token: licence.token,
         };
         out.push_str(&serde_json::to_string(&line).map_err(|e| CliError::input(e.to_string()))?);
         out.push('\n');
@@ -134,13 +151,13 @@ fn print_lines<'a>(
 /// atomically.
 fn write_per_tenant<'a>(
     dir: &Path,
-    licences: impl Iterator<Item = (&'a Row, &'a str, bool)>,
+    licences: impl Iterator<Item = Licence<'a>>,
 ) -> Result<(), CliError> {
     let mut files: BTreeMap<String, String> = BTreeMap::new();
-    for (row, token, _) in licences {
-        let name = row.request.tenant.as_deref().unwrap_or("no-tenant");
+    for licence in licences {
+        let name = licence.row.request.tenant.as_deref().unwrap_or("no-tenant");
         let file = files.entry(format!("{name}.txt")).or_default();
-        file.push_str(token);
+        file.push_str(licence.token);
         file.push('\n');
     }
     std::fs::create_dir_all(dir)

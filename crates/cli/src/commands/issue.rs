@@ -2,7 +2,7 @@
 
 use entitle_allocate::Catalog;
 use entitle_issue::{IssuedToken, Issuer, LicenseSpec, check_order_id, order_serial, unix_now};
-use entitle_verify::{KeyId, MAX_TOKEN_BYTES, Token};
+use entitle_verify::{KeyId, MAX_TOKEN_BYTES, Token, Utc};
 use serde::Serialize;
 
 use crate::artifacts::{read_certificates, sort_inputs};
@@ -54,6 +54,7 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
             };
             entry = Some(issued_entry(
                 &issued,
+                &Utc(issued.issued_at).to_string(),
                 &spec,
                 signer,
                 args.order.as_deref(),
@@ -108,21 +109,16 @@ pub(super) fn read_catalog(path: &std::path::Path) -> Result<Catalog, CliError> 
         .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
 }
 
-/// The ledger line of a licence just issued.
+/// The ledger line of a licence just issued at `at` (RFC 3339).
 pub(super) fn issued_entry(
     issued: &IssuedToken,
+    at: &str,
     spec: &LicenseSpec,
     signer: KeyId,
     order: Option<&str>,
     request: &Request,
 ) -> Entry {
-    let mut entry = Entry::new(
-        Event::Issued,
-        issued.issued_at,
-        issued.serial,
-        signer,
-        &issued.text,
-    );
+    let mut entry = Entry::new(Event::Issued, at, issued.serial, signer, &issued.text);
     entry.order = order.map(str::to_string);
     entry.product = Some(spec.product.clone());
     entry.edition = Some(spec.edition.clone());
