@@ -1,0 +1,43 @@
+//! The entitle seat server: concurrent ("shared") and named seats on a
+//! site's own LAN, for licences whose seats are counted while in use
+//! (GoToAssist's model, ../shared/MODELS.md §3; docs/concurrent-seats.md).
+//!
+//! The pools come from `entitle_lifecycle::decide`, never from here: the
+//! `entitle serve` command decides on the licence material and hands this
+//! crate the seats that decision counts. This crate keeps who may use a
+//! pool, who holds a seat now, and until when.
+//!
+//! ```
+//! use entitle_seats::{PoolSpec, Store};
+//!
+//! # fn main() -> Result<(), entitle_seats::Error> {
+//! let mut store = Store::in_memory()?;
+//! let pool = PoolSpec {
+//!     id: PoolSpec::id_of("gotoassist", "corporate", None),
+//!     product: "gotoassist".into(),
+//!     edition: "corporate".into(),
+//!     tenant: None,
+//!     shared: 1,
+//!     named: 0,
+//! };
+//! store.set_pools(&[pool.clone()], 1_800_000_000)?;
+//! let alice = store.grant("alice", "Alice", "alice@example.com", &pool.id, 1_800_000_000)?;
+//! let bob = store.grant("bob", "Bob", "bob@example.com", &pool.id, 1_800_000_000)?;
+//! let lease = store.claim(&alice, 1_800_000_000, 60)?;
+//! assert!(store.claim(&bob, 1_800_000_001, 60).is_err()); // every shared seat in use
+//! store.release(&alice, &lease.id, 1_800_000_002)?;
+//! assert!(store.claim(&bob, 1_800_000_003, 60).is_ok());
+//! # Ok(())
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+mod store;
+
+pub use error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
+pub use store::{
+    Agent, AuditEntry, Counters, Kind, Lease, PoolSpec, PoolUse, Session, Store, hash, new_secret,
+};

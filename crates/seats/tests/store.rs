@@ -1,0 +1,260 @@
+//! The seat store's promises: never more live shared leases than shared
+//! seats, under any sequence of operations; leases expire; a named seat is
+//! never taken by another agent; nothing is lost or revived by a restart.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+use entitle_seats::{EXHAUSTED_DE, Error, Kind, PoolSpec, Store};
+use proptest::prelude::*;
+
+const NOW: u64 = 1_800_000_000;
+const TTL: u64 = 60;
+
+fn pool(shared: u32, named: u32) -> PoolSpec {
+    PoolSpec {
+        id: PoolSpec::id_of("gotoassist", "corporate", Some("FIRMA-1")),
+        product: "gotoassist".into(),
+        edition: "corporate".into(),
+        tenant: Some("FIRMA-1".into()),
+        shared,
+        named,
+    }
+}
+
+/// A store with `pool(shared, named)` and agents a0..a{n}.
+fn store_with(shared: u32, named: u32, agents: usize) -> (Store, Vec<String>) {
+    let mut store = Store::in_memory().unwrap();
+    store.set_pools(&[pool(shared, named)], NOW).unwrap();
+    let credentials = (0..agents)
+        .map(|i| {
+            let id = format!("a{i}");
+            store
+                .grant(
+                    &id,
+                    &format!("Agent {i}"),
+                    &format!("a{i}@example.com"),
+                    &pool(0, 0).id,
+                    NOW,
+                )
+                .unwrap()
+        })
+        .collect();
+    (store, credentials)
+}
+
+fn live_shared(store: &mut Store, now: u64) -> u32 {
+    store.pools(now).unwrap()[0].shared_in_use
+}
+
+#[test]
+fn fifteen_agents_on_ten_seats_the_eleventh_is_refused_with_the_manuals_words() {
+    let (mut store, agents) = store_with(10, 0, 15);
+    for agent in &agents[..10] {
+        store.claim(agent, NOW, TTL).unwrap();
+    }
+    let refused = store.claim(&agents[10], NOW, TTL).unwrap_err();
+    assert!(matches!(refused, Error::Exhausted { seats: 10, .. }));
+    assert!(refused.to_string().contains(EXHAUSTED_DE));
+    assert_eq!(store.counters().unwrap().claims_refused, 1);
+    assert_eq!(live_shared(&mut store, NOW), 10);
+}
+
+#[test]
+fn a_released_seat_is_free_again_and_an_expired_one_too() {
+    let (mut store, agents) = store_with(1, 0, 3);
+    let lease = store.claim(&agents[0], NOW, TTL).unwrap();
+    assert!(store.claim(&agents[1], NOW + 1, TTL).is_err());
+    store.release(&agents[0], &lease.id, NOW + 2).unwrap();
+    store.claim(&agents[1], NOW + 3, TTL).unwrap();
+    // agent 1's client dies: no renewal, the seat frees when the TTL passes.
+    assert!(store.claim(&agents[2], NOW + 3 + TTL - 1, TTL).is_err());
+    store.claim(&agents[2], NOW + 3 + TTL, TTL).unwrap();
+    assert_eq!(store.counters().unwrap().leases_expired, 1);
+}
+
+#[test]
+fn a_renewal_keeps_the_seat_and_an_expired_lease_is_never_revived() {
+    let (mut store, agents) = store_with(1, 0, 2);
+    let lease = store.claim(&agents[0], NOW, TTL).unwrap();
+    let renewed = store.renew(&agents[0], &lease.id, NOW + 50, TTL).unwrap();
+    assert_eq!(renewed.not_after, NOW + 50 + TTL);
+    assert!(
+        store.claim(&agents[1], NOW + 100, TTL).is_err(),
+        "renewed: still held"
+    );
+    let expired = store.renew(&agents[0], &lease.id, NOW + 50 + TTL, TTL);
+    assert!(matches!(expired, Err(Error::LeaseExpired(_))));
+    // Someone else's lease cannot be renewed or released either.
+    let other = store.claim(&agents[1], NOW + 200, TTL).unwrap();
+    assert!(store.renew(&agents[0], &other.id, NOW + 201, TTL).is_err());
+    assert!(store.release(&agents[0], &other.id, NOW + 201).is_err());
+}
+
+#[test]
+fn unknown_and_revoked_credentials_are_refused_whatever_the_pool_holds() {
+    let (mut store, agents) = store_with(5, 0, 1);
+    assert!(matches!(
+        store.claim("esa1_forged", NOW, TTL),
+        Err(Error::Unauthorized)
+    ));
+    let lease = store.claim(&agents[0], NOW, TTL).unwrap();
+    store.revoke("a0", NOW + 1).unwrap();
+    assert!(matches!(
+        store.claim(&agents[0], NOW + 2, TTL),
+        Err(Error::Unauthorized)
+    ));
+    assert!(
+        store
+            .sessions(NOW + 2)
+            .unwrap()
+            .iter()
+            .all(|s| s.lease.id != lease.id)
+    );
+}
+
+#[test]
+fn a_named_seat_is_never_taken_by_a_full_pool() {
+    let (mut store, agents) = store_with(2, 1, 4);
+    store.assign("a3", true, NOW).unwrap();
+    assert!(
+        store.assign("a2", true, NOW).is_err(),
+        "one named seat only"
+    );
+    for agent in &agents[..2] {
+        store.claim(agent, NOW, TTL).unwrap();
+    }
+    assert!(store.claim(&agents[2], NOW, TTL).is_err());
+    let named = store.claim(&agents[3], NOW, TTL).unwrap();
+    assert_eq!(named.kind, Kind::Named);
+    assert_eq!(live_shared(&mut store, NOW), 2);
+}
+
+#[test]
+fn a_smaller_pool_ends_the_newest_leases_beyond_it() {
+    let (mut store, agents) = store_with(4, 0, 4);
+    let leases: Vec<_> = agents
+        .iter()
+        .enumerate()
+        .map(|(i, a)| store.claim(a, NOW + i as u64, TTL).unwrap().id)
+        .collect();
+    let ended = store.set_pools(&[pool(2, 0)], NOW + 10).unwrap();
+    assert_eq!(ended, [leases[3].clone(), leases[2].clone()]);
+    assert_eq!(live_shared(&mut store, NOW + 10), 2);
+    let gone = store.set_pools(&[], NOW + 11).unwrap();
+    assert_eq!(gone.len(), 2, "a pool no longer licensed ends every lease");
+}
+
+#[test]
+fn a_restart_loses_no_live_lease_and_revives_no_released_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seats.sqlite");
+    let (kept, released, agents) = {
+        let mut store = Store::open(&path).unwrap();
+        store.set_pools(&[pool(3, 0)], NOW).unwrap();
+        let agents: Vec<String> = (0..3)
+            .map(|i| {
+                store
+                    .grant(&format!("a{i}"), "A", "a@example.com", &pool(0, 0).id, NOW)
+                    .unwrap()
+            })
+            .collect();
+        let kept = store.claim(&agents[0], NOW, TTL).unwrap();
+        let released = store.claim(&agents[1], NOW, TTL).unwrap();
+        store.release(&agents[1], &released.id, NOW + 1).unwrap();
+        (kept, released, agents)
+    };
+    let mut store = Store::open(&path).unwrap();
+    let sessions = store.sessions(NOW + 2).unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].lease, kept);
+    assert!(store.renew(&agents[1], &released.id, NOW + 2, TTL).is_err());
+    store.renew(&agents[0], &kept.id, NOW + 2, TTL).unwrap();
+}
+
+#[test]
+fn bad_names_are_refused() {
+    let (mut store, _) = store_with(1, 0, 0);
+    let id = pool(0, 0).id;
+    for (agent, name, email) in [
+        ("", "A", "a@x"),
+        ("a", "A\u{7}", "a@x"),
+        ("a", "A", &"x".repeat(201)),
+    ] {
+        assert!(matches!(
+            store.grant(agent, name, email, &id, NOW),
+            Err(Error::Invalid(_))
+        ));
+    }
+    assert!(matches!(
+        store.grant("a", "A", "a@x", "nope/pool", NOW),
+        Err(Error::NotFound(_))
+    ));
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Claim(usize),
+    Renew(usize),
+    Release(usize),
+    End(usize),
+    Resize(u32),
+    Wait(u64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..8usize).prop_map(Op::Claim),
+        2 => (0..8usize).prop_map(Op::Renew),
+        2 => (0..8usize).prop_map(Op::Release),
+        1 => (0..8usize).prop_map(Op::End),
+        1 => (0..6u32).prop_map(Op::Resize),
+        2 => (0..90u64).prop_map(Op::Wait),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Under any interleaving of claims, renewals, releases, admin ends,
+    /// pool changes and time, live shared leases never exceed the pool.
+    #[test]
+    fn live_leases_never_exceed_the_pool(ops in proptest::collection::vec(op(), 1..60)) {
+        let (mut store, agents) = store_with(3, 0, 8);
+        let mut capacity = 3u32;
+        let mut now = NOW;
+        let mut held: Vec<Option<String>> = vec![None; 8];
+        for op in ops {
+            match op {
+                Op::Claim(a) => {
+                    if let Ok(lease) = store.claim(&agents[a], now, TTL) {
+                        held[a] = Some(lease.id);
+                    }
+                }
+                Op::Renew(a) => {
+                    if let Some(id) = &held[a] {
+                        let _ = store.renew(&agents[a], id, now, TTL);
+                    }
+                }
+                Op::Release(a) => {
+                    if let Some(id) = held[a].take() {
+                        let _ = store.release(&agents[a], &id, now);
+                    }
+                }
+                Op::End(a) => {
+                    if let Some(id) = held[a].take() {
+                        store.end(&[id], now).unwrap();
+                    }
+                }
+                Op::Resize(n) => {
+                    capacity = n;
+                    store.set_pools(&[pool(n, 0)], now).unwrap();
+                }
+                Op::Wait(s) => now += s,
+            }
+            let live = live_shared(&mut store, now);
+            prop_assert!(live <= capacity, "{live} live leases on {capacity} seats");
+            let sessions = store.sessions(now).unwrap();
+            prop_assert!(sessions.iter().all(|s| s.lease.not_after > now));
+        }
+    }
+}
