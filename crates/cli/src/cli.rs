@@ -12,7 +12,7 @@ use crate::input::parse_date;
 #[command(after_help = "Exit codes: 0 ok, 2 usage, 3 bad input or I/O, \
     4 invalid token (malformed, bad signature, unknown key), \
     5 not valid now (expired, not yet valid, not entitled to this version), \
-    6 add-on without a base license.")]
+    6 add-on without a base license, 7 no seat free (every shared seat in use).")]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -52,6 +52,16 @@ pub enum Command {
     /// Export a public key for firmware and other tools.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Serve concurrent seats on this site's LAN (docs/concurrent-seats.md):
+    /// the pools `verify` decides, on a machine where they are activated.
+    Serve(Box<ServeArgs>),
+    /// Administer a seat server: grant agents access, assign named seats,
+    /// list and end sessions.
+    #[command(subcommand)]
+    Seats(SeatsCommand),
+    /// An agent's seat: claim one for a session, renew it, release it.
+    #[command(subcommand)]
+    Lease(LeaseCommand),
     /// Print shell completions: `entitle completions bash > /etc/bash_completion.d/entitle`.
     Completions {
         /// The shell.
@@ -60,6 +70,148 @@ pub enum Command {
     },
     /// Print the manual page (roff): `entitle man > entitle.1`.
     Man,
+}
+
+/// `entitle serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The licence material and the machine; `--state-dir` is required and
+    /// every licence must be activated on this machine.
+    #[command(flatten)]
+    pub material: MaterialArgs,
+    /// Where to listen (loopback only until TLS is built).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7447")]
+    pub listen: std::net::SocketAddr,
+    /// Seconds a lease lasts unless renewed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub lease_ttl: u64,
+    /// Seconds between decisions on the licence material (a term that ends,
+    /// a file that changed).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub refresh: u64,
+}
+
+/// How to reach a seat server as its administrator.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// The server.
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:7447")]
+    pub server: String,
+    /// The file holding the admin credential (`entitle serve` writes it to
+    /// its state directory); default: the ENTITLE_ADMIN_CREDENTIAL
+    /// environment variable.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub admin_credential: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `entitle seats ...`.
+#[derive(Debug, Subcommand)]
+pub enum SeatsCommand {
+    /// Grant an agent access to a pool; prints its credential, once.
+    Grant(GrantArgs),
+    /// Take an agent's access away (its sessions end).
+    Revoke(AgentArgs),
+    /// Assign one of the pool's named seats to an agent.
+    Assign(AgentArgs),
+    /// Take an agent's named seat back.
+    Unassign(AgentArgs),
+    /// The pools, their use, the agents.
+    List(AdminArgs),
+    /// The active sessions (live leases).
+    Sessions(AdminArgs),
+    /// End sessions (free their seats).
+    End(EndArgs),
+    /// The newest audit entries.
+    Audit(AdminArgs),
+}
+
+/// `entitle seats grant`.
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    /// The server and its admin credential.
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    /// The agent's id (its login).
+    #[arg(long)]
+    pub agent: String,
+    /// Its display name.
+    #[arg(long)]
+    pub name: String,
+    /// Its e-mail address.
+    #[arg(long)]
+    pub email: String,
+    /// The pool (`product/edition[/tenant]`); may be left out when the
+    /// server has one.
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// Write the credential to this file (mode 0600) instead of printing it.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub credential_out: Option<PathBuf>,
+}
+
+/// An admin command about one agent.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// The server and its admin credential.
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    /// The agent's id.
+    #[arg(long)]
+    pub agent: String,
+}
+
+/// `entitle seats end`.
+#[derive(Debug, Args)]
+pub struct EndArgs {
+    /// The server and its admin credential.
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    /// A lease to end. Repeatable.
+    #[arg(long = "lease", value_name = "ID", required = true)]
+    pub leases: Vec<String>,
+}
+
+/// `entitle lease ...`.
+#[derive(Debug, Subcommand)]
+pub enum LeaseCommand {
+    /// Claim a seat for a new session; prints the lease.
+    Claim(LeaseArgs),
+    /// Renew a lease while its session lives.
+    Renew(LeaseIdArgs),
+    /// Release a lease when its session ends.
+    Release(LeaseIdArgs),
+    /// The sign-in check: may a session start now?
+    Signin(LeaseArgs),
+}
+
+/// How an agent reaches the seat server.
+#[derive(Debug, Args)]
+pub struct LeaseArgs {
+    /// The server.
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:7447")]
+    pub server: String,
+    /// The file holding the agent's credential (`entitle seats grant
+    /// --credential-out`); default: the ENTITLE_AGENT_CREDENTIAL environment
+    /// variable.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub credential: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// An agent command about one lease.
+#[derive(Debug, Args)]
+pub struct LeaseIdArgs {
+    /// The server and the agent's credential.
+    #[command(flatten)]
+    pub agent: LeaseArgs,
+    /// The lease.
+    #[arg(long, value_name = "ID")]
+    pub id: String,
 }
 
 /// `entitle ledger`.
@@ -130,6 +282,23 @@ impl Command {
             Command::Verify(args) => args.json,
             Command::Inspect(args) => args.json,
             Command::Ledger(args) => args.json,
+            Command::Serve(_) => false,
+            Command::Seats(
+                SeatsCommand::List(admin)
+                | SeatsCommand::Sessions(admin)
+                | SeatsCommand::Audit(admin),
+            ) => admin.json,
+            Command::Seats(SeatsCommand::Grant(args)) => args.admin.json,
+            Command::Seats(
+                SeatsCommand::Revoke(args)
+                | SeatsCommand::Assign(args)
+                | SeatsCommand::Unassign(args),
+            ) => args.admin.json,
+            Command::Seats(SeatsCommand::End(args)) => args.admin.json,
+            Command::Lease(LeaseCommand::Claim(args) | LeaseCommand::Signin(args)) => args.json,
+            Command::Lease(LeaseCommand::Renew(args) | LeaseCommand::Release(args)) => {
+                args.agent.json
+            }
             Command::Allocate(args) => args.json,
             Command::Partner(PartnerCommand::Certify(args)) => args.signer.json,
             Command::Partner(PartnerCommand::Show(args)) => args.json,
@@ -602,7 +771,7 @@ pub struct VerifyArgs {
 
 /// The license material and the setting of a decision: the same for
 /// `verify`, `allocate` and every command that decides what licenses count.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct MaterialArgs {
     /// A trusted public key file (PEM); repeat to trust several (rotation).
     #[arg(long = "public", value_name = "PATH", required = true, value_hint = ValueHint::FilePath)]

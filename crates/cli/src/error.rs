@@ -19,6 +19,8 @@ pub enum Exit {
     NotValidNow = 5,
     /// 6: a genuine add-on without the base license it extends.
     Incomplete = 6,
+    /// 7: no seat free: every shared seat of the pool is in use.
+    NoSeat = 7,
 }
 
 impl From<ErrorKind> for Exit {
@@ -44,6 +46,22 @@ pub struct CliError {
     pub exit: Exit,
     /// The one-line message.
     pub message: String,
+}
+
+impl From<entitle_seats::Error> for CliError {
+    fn from(error: entitle_seats::Error) -> CliError {
+        use entitle_seats::Error as E;
+        let exit = match &error {
+            E::Exhausted { .. } => Exit::NoSeat,
+            E::Unauthorized => Exit::Invalid,
+            E::LeaseExpired(_) => Exit::NotValidNow,
+            _ => Exit::Input,
+        };
+        CliError {
+            exit,
+            message: error.to_string(),
+        }
+    }
 }
 
 impl CliError {
@@ -89,6 +107,7 @@ impl CliError {
             Exit::Invalid => "invalid",
             Exit::NotValidNow => "not_valid_now",
             Exit::Incomplete => "incomplete",
+            Exit::NoSeat => "no_seat",
         };
         let mut error = serde_json::json!({
             "code": self.exit as u8,

@@ -34,7 +34,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod client;
 mod error;
+pub mod server;
 mod store;
 
 pub use error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};

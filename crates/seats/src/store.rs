@@ -15,14 +15,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::rand_core::TryRng as _;
 use rand::rngs::SysRng;
 use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::error::Error;
 
 /// What the licences decided for one pool: its shared (concurrent) and
 /// named seats. The server gets these from `entitle_lifecycle::decide`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoolSpec {
     /// `product/edition`, or `product/edition/tenant`.
     pub id: String,
@@ -49,7 +49,7 @@ impl PoolSpec {
 }
 
 /// An agent granted access to a pool.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
     /// Its id (a login name).
     pub id: String,
@@ -64,7 +64,7 @@ pub struct Agent {
 }
 
 /// Whether a lease takes a shared seat or the agent's named one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// One of the pool's shared seats.
@@ -74,7 +74,7 @@ pub enum Kind {
 }
 
 /// A seat held for a session, until `not_after` unless renewed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lease {
     /// Its id.
     pub id: String,
@@ -93,7 +93,7 @@ pub struct Lease {
 }
 
 /// A live lease with who holds it, for the administrator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     /// The lease.
     #[serde(flatten)]
@@ -105,7 +105,7 @@ pub struct Session {
 }
 
 /// A pool and how much of it is in use.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoolUse {
     /// The pool.
     #[serde(flatten)]
@@ -119,7 +119,7 @@ pub struct PoolUse {
 }
 
 /// One line of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     /// Its number, increasing.
     pub seq: i64,
@@ -137,7 +137,7 @@ pub struct AuditEntry {
 }
 
 /// Counters for `/metrics`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
     /// Claims granted.
     pub claims: u64,

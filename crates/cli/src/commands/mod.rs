@@ -11,5 +11,7 @@ pub mod keygen;
 pub mod ledger;
 pub mod partner;
 pub mod revoke;
+pub mod seats;
+pub mod serve;
 pub mod shell;
 pub mod verify;

@@ -1,0 +1,250 @@
+//! `entitle seats` (the administrator) and `entitle lease` (an agent):
+//! clients of a running `entitle serve`.
+
+use std::path::Path;
+
+use entitle_issue::write_file;
+use entitle_seats::client::Client;
+use entitle_seats::{Lease, Session};
+use entitle_verify::Utc;
+use serde::Serialize;
+
+use crate::cli::{AdminArgs, LeaseArgs, LeaseCommand, SeatsCommand};
+use crate::error::CliError;
+use crate::output::say;
+
+/// The environment variable holding the admin credential.
+pub const ADMIN_ENV: &str = "ENTITLE_ADMIN_CREDENTIAL";
+/// The environment variable holding an agent's credential.
+pub const AGENT_ENV: &str = "ENTITLE_AGENT_CREDENTIAL";
+
+/// Runs `entitle seats ...`.
+pub fn run(command: &SeatsCommand) -> Result<(), CliError> {
+    match command {
+        SeatsCommand::Grant(args) => {
+            let admin = admin(&args.admin)?;
+            let pool = match &args.pool {
+                Some(pool) => pool.clone(),
+                None => {
+                    let pools = admin.pools()?;
+                    match pools.as_slice() {
+                        [one] => one.spec.id.clone(),
+                        _ => {
+                            let ids: Vec<&str> = pools.iter().map(|p| p.spec.id.as_str()).collect();
+                            return Err(CliError::input(format!(
+                                "the server has {} pools ({}): give --pool",
+                                pools.len(),
+                                ids.join(", ")
+                            )));
+                        }
+                    }
+                }
+            };
+            let credential = admin.grant(&args.agent, &args.name, &args.email, &pool)?;
+            match &args.credential_out {
+                Some(path) => {
+                    write_file(path, format!("{credential}\n").as_bytes(), 0o600, true)?;
+                    eprintln!(
+                        "entitle: {} may use {pool}; credential written to {} (mode 0600)",
+                        args.agent,
+                        path.display()
+                    );
+                }
+                None => say!("{credential}"),
+            }
+            Ok(())
+        }
+        SeatsCommand::Revoke(args) => {
+            admin(&args.admin)?.revoke(&args.agent)?;
+            eprintln!(
+                "entitle: {}'s access is revoked; its sessions ended",
+                args.agent
+            );
+            Ok(())
+        }
+        SeatsCommand::Assign(args) | SeatsCommand::Unassign(args) => {
+            let named = matches!(command, SeatsCommand::Assign(_));
+            admin(&args.admin)?.assign(&args.agent, named)?;
+            eprintln!(
+                "entitle: {} {} a named seat",
+                args.agent,
+                if named { "holds" } else { "no longer holds" }
+            );
+            Ok(())
+        }
+        SeatsCommand::List(args) => {
+            let client = admin(args)?;
+            let (pools, agents) = (client.pools()?, client.agents()?);
+            if args.json {
+                return print_json(&serde_json::json!({"pools": pools, "agents": agents}));
+            }
+            for pool in &pools {
+                say!(
+                    "{}  shared {}/{} in use  named {}/{} assigned  {} agents",
+                    pool.spec.id,
+                    pool.shared_in_use,
+                    pool.spec.shared,
+                    pool.named_assigned,
+                    pool.spec.named,
+                    pool.agents
+                );
+            }
+            for agent in &agents {
+                say!(
+                    "  {}  {} <{}>  {}{}",
+                    agent.id,
+                    agent.name,
+                    agent.email,
+                    agent.pool,
+                    if agent.named { "  named seat" } else { "" }
+                );
+            }
+            Ok(())
+        }
+        SeatsCommand::Sessions(args) => {
+            let sessions = admin(args)?.sessions()?;
+            if args.json {
+                return print_json(&sessions);
+            }
+            if sessions.is_empty() {
+                say!("no active sessions");
+            }
+            for session in &sessions {
+                say!("{}", session_line(session));
+            }
+            Ok(())
+        }
+        SeatsCommand::End(args) => {
+            let ended = admin(&args.admin)?.end(&args.leases)?;
+            if args.admin.json {
+                return print_json(&serde_json::json!({ "ended": ended }));
+            }
+            say!("ended {ended} of {} sessions", args.leases.len());
+            Ok(())
+        }
+        SeatsCommand::Audit(args) => {
+            let entries = admin(args)?.audit(100)?;
+            if args.json {
+                return print_json(&entries);
+            }
+            for e in entries.iter().rev() {
+                say!(
+                    "{}  {:<10} {:<12} {} {}",
+                    Utc(e.at),
+                    e.event,
+                    e.agent.as_deref().unwrap_or("-"),
+                    e.lease.as_deref().unwrap_or("-"),
+                    e.detail.as_deref().unwrap_or("")
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Runs `entitle lease ...`.
+pub fn lease(command: &LeaseCommand) -> Result<(), CliError> {
+    match command {
+        LeaseCommand::Claim(args) => {
+            let lease = agent(args)?.claim()?;
+            print_lease(&lease, args.json)
+        }
+        LeaseCommand::Renew(args) => {
+            let lease = agent(&args.agent)?.renew(&args.id)?;
+            print_lease(&lease, args.agent.json)
+        }
+        LeaseCommand::Release(args) => {
+            agent(&args.agent)?.release(&args.id)?;
+            if args.agent.json {
+                return print_json(&serde_json::json!({ "released": args.id }));
+            }
+            say!("released {}", args.id);
+            Ok(())
+        }
+        LeaseCommand::Signin(args) => {
+            let check = agent(args)?.signin()?;
+            if args.json {
+                return print_json(&check);
+            }
+            let can_start = check.get("can_start").and_then(serde_json::Value::as_bool);
+            if can_start == Some(true) {
+                say!("a session can start");
+                Ok(())
+            } else {
+                Err(entitle_seats::Error::Exhausted {
+                    pool: String::new(),
+                    seats: 0,
+                }
+                .into())
+            }
+        }
+    }
+}
+
+fn print_lease(lease: &Lease, json: bool) -> Result<(), CliError> {
+    if json {
+        return print_json(lease);
+    }
+    say!(
+        "lease {}  {} seat of {}  until {}",
+        lease.id,
+        match lease.kind {
+            entitle_seats::Kind::Shared => "shared",
+            entitle_seats::Kind::Named => "named",
+        },
+        lease.pool,
+        Utc(lease.not_after)
+    );
+    Ok(())
+}
+
+fn session_line(s: &Session) -> String {
+    format!(
+        "{}  {} <{}>  {}  since {}  last heartbeat {}",
+        s.lease.id,
+        s.name,
+        s.email,
+        s.lease.pool,
+        Utc(s.lease.since),
+        Utc(s.lease.heartbeat)
+    )
+}
+
+fn print_json(value: &impl Serialize) -> Result<(), CliError> {
+    say!(
+        "{}",
+        serde_json::to_string(value).map_err(|e| CliError::input(e.to_string()))?
+    );
+    Ok(())
+}
+
+fn admin(args: &AdminArgs) -> Result<Client, CliError> {
+    let credential = credential(
+        args.admin_credential.as_deref(),
+        ADMIN_ENV,
+        "--admin-credential",
+    )?;
+    Ok(Client::new(&args.server, &credential))
+}
+
+fn agent(args: &LeaseArgs) -> Result<Client, CliError> {
+    let credential = credential(args.credential.as_deref(), AGENT_ENV, "--credential")?;
+    Ok(Client::new(&args.server, &credential))
+}
+
+/// A credential from its file, or from the environment; never from an
+/// argument.
+fn credential(file: Option<&Path>, env: &str, flag: &str) -> Result<String, CliError> {
+    let text = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?,
+        None => std::env::var(env).map_err(|_| {
+            CliError::input(format!("no credential: give {flag} FILE or set {env}"))
+        })?,
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(CliError::input(format!("{flag}: the credential is empty")));
+    }
+    Ok(text.to_string())
+}

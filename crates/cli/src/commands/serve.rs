@@ -1,0 +1,164 @@
+//! `entitle serve`: the seat server (docs/concurrent-seats.md). The pools
+//! it serves are exactly what `entitle verify` decides on the same
+//! material, on this machine (every licence must be activated here), made
+//! again every `--refresh` seconds.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use entitle_issue::write_file;
+use entitle_seats::server::{Server, router};
+use entitle_seats::{PoolSpec, Store, hash, new_secret};
+use entitle_verify::SeatModel;
+
+use crate::cli::ServeArgs;
+use crate::decision::{Outcome, decide_args};
+use crate::error::CliError;
+
+/// The admin credential's file in the state directory.
+const ADMIN_FILE: &str = "admin.credential";
+/// The store's file in the state directory.
+const STORE_FILE: &str = "seats.sqlite";
+
+/// Runs the server until interrupted (Ctrl-C or SIGTERM).
+pub fn run(args: &ServeArgs) -> Result<(), CliError> {
+    let Some(dir) = args.material.state_dir.clone() else {
+        return Err(CliError::input(
+            "entitle serve needs --state-dir: the machine's state, where its licences are activated",
+        ));
+    };
+    if !args.listen.ip().is_loopback() {
+        return Err(CliError::input(format!(
+            "--listen {}: plain HTTP is served on loopback only, and TLS is not built yet \
+             (docs/concurrent-seats.md)",
+            args.listen
+        )));
+    }
+    let mut material = args.material.clone();
+    material.require_activation = true;
+
+    let first = decide_args(&material)?;
+    let pools = pool_specs(&first);
+    if pools.is_empty() {
+        let why = first
+            .failures
+            .first()
+            .map(|(_, e)| format!(": {}", e.message))
+            .unwrap_or_default();
+        return Err(CliError::input(format!(
+            "nothing to serve: no licence with concurrent seats counts on this machine{why}"
+        )));
+    }
+    let admin = admin_credential(&dir)?;
+    let store = Store::open(&dir.join(STORE_FILE))?;
+    let decide = move || {
+        decide_args(&material)
+            .map(|o| pool_specs(&o))
+            .map_err(|e| e.message)
+    };
+    let server = Server::new(store, hash(&admin), args.lease_ttl, Box::new(decide));
+    server.refresh()?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::input(format!("cannot start the server: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| CliError::input(format!("cannot listen on {}: {e}", args.listen)))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| CliError::input(e.to_string()))?;
+        println!("entitle: serving on http://{address}");
+        for pool in &pools {
+            println!(
+                "entitle: pool {}: {} shared seats, {} named",
+                pool.id, pool.shared, pool.named
+            );
+        }
+        println!(
+            "entitle: admin credential in {} (mode 0600)",
+            dir.join(ADMIN_FILE).display()
+        );
+        let refresher = server.clone();
+        let every = Duration::from_secs(args.refresh);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let server = refresher.clone();
+                let _ = tokio::task::spawn_blocking(move || server.refresh()).await;
+            }
+        });
+        axum::serve(listener, router(server))
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(|e| CliError::input(format!("the server failed: {e}")))
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+/// The admin credential: read from the state directory, or made there
+/// (mode 0600) on first start.
+fn admin_credential(dir: &Path) -> Result<String, CliError> {
+    let path = dir.join(ADMIN_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) if !text.trim().is_empty() => Ok(text.trim().to_string()),
+        Ok(_) => Err(CliError::input(format!("{} is empty", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let credential = new_secret("esk1_")?;
+            write_file(&path, format!("{credential}\n").as_bytes(), 0o600, false)?;
+            Ok(credential)
+        }
+        Err(e) => Err(CliError::input(format!("{}: {e}", path.display()))),
+    }
+}
+
+/// The pools of a decision the server serves: per product, edition and
+/// tenant with concurrent seats, those seats shared and the named seats of
+/// the same licence type beside them.
+pub fn pool_specs(outcome: &Outcome) -> Vec<PoolSpec> {
+    let mut pools: BTreeMap<String, PoolSpec> = BTreeMap::new();
+    for line in &outcome.supply.pools {
+        let id = PoolSpec::id_of(&line.product, &line.edition, line.tenant.as_deref());
+        let pool = pools.entry(id.clone()).or_insert_with(|| PoolSpec {
+            id,
+            product: line.product.clone(),
+            edition: line.edition.clone(),
+            tenant: line.tenant.clone(),
+            shared: 0,
+            named: 0,
+        });
+        let seats = u32::try_from(line.seats).unwrap_or(u32::MAX);
+        match line.model {
+            SeatModel::Concurrent => pool.shared = pool.shared.saturating_add(seats),
+            SeatModel::Named => pool.named = pool.named.saturating_add(seats),
+        }
+    }
+    pools.into_values().filter(|p| p.shared > 0).collect()
+}

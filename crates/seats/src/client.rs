@@ -1,0 +1,192 @@
+//! A small blocking client of the seat server, for agent apps and the
+//! `entitle lease` and `entitle seats` commands.
+//!
+//! ```no_run
+//! use entitle_seats::client::Client;
+//!
+//! # fn main() -> Result<(), entitle_seats::Error> {
+//! let agent = Client::new("http://127.0.0.1:7447", "esa1_...");
+//! let lease = agent.claim()?; // Error::Exhausted when every shared seat is in use
+//! agent.renew(&lease.id)?;    // while the session lives, well within the TTL
+//! agent.release(&lease.id)?;  // when it ends
+//! # Ok(())
+//! # }
+//! ```
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::error::Error;
+use crate::store::{Agent, AuditEntry, Lease, PoolUse, Session};
+
+/// A connection to one seat server with one credential (an agent's or the
+/// administrator's).
+#[derive(Debug, Clone)]
+pub struct Client {
+    base: String,
+    credential: String,
+    http: ureq::Agent,
+}
+
+impl Client {
+    /// A client of the server at `base` (`http://host:port`) presenting
+    /// `credential`.
+    pub fn new(base: &str, credential: &str) -> Client {
+        let http = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(15)))
+            .build()
+            .into();
+        Client {
+            base: base.trim_end_matches('/').to_string(),
+            credential: credential.trim().to_string(),
+            http,
+        }
+    }
+
+    /// Claims a seat for a session.
+    pub fn claim(&self) -> Result<Lease, Error> {
+        self.send("POST", "/v1/leases", None::<&()>)
+    }
+
+    /// Extends lease `id`.
+    pub fn renew(&self, id: &str) -> Result<Lease, Error> {
+        self.send("POST", &format!("/v1/leases/{id}/renew"), None::<&()>)
+    }
+
+    /// Releases lease `id`.
+    pub fn release(&self, id: &str) -> Result<(), Error> {
+        self.send::<Value>("DELETE", &format!("/v1/leases/{id}"), None::<&()>)
+            .map(drop)
+    }
+
+    /// The sign-in check: may this agent start a session now?
+    pub fn signin(&self) -> Result<Value, Error> {
+        self.send("GET", "/v1/signin", None::<&()>)
+    }
+
+    /// Admin: grants agent `id` access to `pool`; returns its credential.
+    pub fn grant(&self, id: &str, name: &str, email: &str, pool: &str) -> Result<String, Error> {
+        let body = json!({"id": id, "name": name, "email": email, "pool": pool});
+        let answer: Value = self.send("POST", "/v1/agents", Some(&body))?;
+        answer
+            .get("credential")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| Error::Http("the server sent no credential".into()))
+    }
+
+    /// Admin: takes agent `id`'s access away.
+    pub fn revoke(&self, id: &str) -> Result<(), Error> {
+        self.send::<Value>("DELETE", &format!("/v1/agents/{id}"), None::<&()>)
+            .map(drop)
+    }
+
+    /// Admin: assigns (or takes back) a named seat.
+    pub fn assign(&self, id: &str, named: bool) -> Result<(), Error> {
+        let body = json!({"named": named});
+        self.send::<Value>("PUT", &format!("/v1/agents/{id}/named"), Some(&body))
+            .map(drop)
+    }
+
+    /// Admin: every agent.
+    pub fn agents(&self) -> Result<Vec<Agent>, Error> {
+        self.send("GET", "/v1/agents", None::<&()>)
+    }
+
+    /// Admin: every pool and its use.
+    pub fn pools(&self) -> Result<Vec<PoolUse>, Error> {
+        self.send("GET", "/v1/pools", None::<&()>)
+    }
+
+    /// Admin: every live lease.
+    pub fn sessions(&self) -> Result<Vec<Session>, Error> {
+        self.send("GET", "/v1/sessions", None::<&()>)
+    }
+
+    /// Admin: ends leases; returns how many were live.
+    pub fn end(&self, leases: &[String]) -> Result<u64, Error> {
+        let answer: Value =
+            self.send("POST", "/v1/sessions/end", Some(&json!({"leases": leases})))?;
+        Ok(answer.get("ended").and_then(Value::as_u64).unwrap_or(0))
+    }
+
+    /// Admin: the newest audit entries.
+    pub fn audit(&self, limit: u32) -> Result<Vec<AuditEntry>, Error> {
+        self.send("GET", &format!("/v1/audit?limit={limit}"), None::<&()>)
+    }
+
+    fn send<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<T, Error> {
+        let url = format!("{}{path}", self.base);
+        let auth = format!("Bearer {}", self.credential);
+        let unreachable = |e: ureq::Error| Error::Http(format!("{url}: {e}"));
+        let mut response = match (method, body) {
+            ("GET", _) => self.http.get(&url).header("Authorization", &auth).call(),
+            ("DELETE", _) => self.http.delete(&url).header("Authorization", &auth).call(),
+            ("PUT", Some(body)) => self
+                .http
+                .put(&url)
+                .header("Authorization", &auth)
+                .send_json(body),
+            (_, Some(body)) => self
+                .http
+                .post(&url)
+                .header("Authorization", &auth)
+                .send_json(body),
+            (_, None) => self
+                .http
+                .post(&url)
+                .header("Authorization", &auth)
+                .send_empty(),
+        }
+        .map_err(unreachable)?;
+        let status = response.status().as_u16();
+        let value: Value = response
+            .body_mut()
+            .read_json()
+            .map_err(|e| Error::Http(format!("{url}: answered {status} without JSON: {e}")))?;
+        if (200..300).contains(&status) {
+            return serde_json::from_value(value)
+                .map_err(|e| Error::Http(format!("{url}: unexpected answer: {e}")));
+        }
+        Err(error_of(status, &value))
+    }
+}
+
+/// The error a failure answer stands for.
+fn error_of(status: u16, value: &Value) -> Error {
+    let error = value.get("error");
+    let field = |name: &str| {
+        error
+            .and_then(|e| e.get(name))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    match field("code").as_str() {
+        "pool_exhausted" => Error::Exhausted {
+            pool: field("pool"),
+            seats: error
+                .and_then(|e| e.get("seats"))
+                .and_then(Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(0),
+        },
+        "unauthorized" => Error::Unauthorized,
+        "not_found" => Error::NotFound(field("message")),
+        "lease_expired" => Error::LeaseExpired(field("lease")),
+        "invalid" | "bad_request" => Error::Invalid(field("message")),
+        _ => Error::Http(format!(
+            "the server answered {status}: {}",
+            field("message")
+        )),
+    }
+}

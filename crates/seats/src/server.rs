@@ -1,0 +1,492 @@
+//! The HTTP/JSON API of the seat server (docs/concurrent-seats.md): agent
+//! endpoints behind the agent's credential, admin endpoints behind the
+//! admin credential, `/metrics` for Prometheus.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use subtle::ConstantTimeEq as _;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
+use crate::store::{PoolSpec, Store, hash};
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 16 * 1024;
+/// Longest a request may take, reading its body included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where the pools come from: the licence decision, made again on demand.
+pub type Pools = dyn Fn() -> Result<Vec<PoolSpec>, String> + Send + Sync;
+
+/// What every request handler shares.
+pub struct Server {
+    store: Mutex<Store>,
+    admin: [u8; 32],
+    ttl: u64,
+    pools: Box<Pools>,
+}
+
+impl Server {
+    /// A server on `store`, whose administrator presents a credential with
+    /// SHA-256 `admin`, handing out leases of `ttl` seconds, its pools
+    /// decided by `pools`.
+    pub fn new(store: Store, admin: [u8; 32], ttl: u64, pools: Box<Pools>) -> Arc<Server> {
+        Arc::new(Server {
+            store: Mutex::new(store),
+            admin,
+            ttl,
+            pools,
+        })
+    }
+
+    /// Decides the pools again and sets them; returns what the decision
+    /// gave. A decision that fails leaves no pool: nothing is served on
+    /// licences that do not count.
+    pub fn refresh(&self) -> Result<Vec<PoolSpec>, Error> {
+        let pools = (self.pools)().unwrap_or_default();
+        self.with_store(|store, now| store.set_pools(&pools, now))?;
+        Ok(pools)
+    }
+
+    fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store, u64) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut store = self
+            .store
+            .lock()
+            .map_err(|_| Error::Store("a request failed while holding the store".into()))?;
+        f(&mut store, now())
+    }
+
+    fn is_admin(&self, headers: &HeaderMap) -> bool {
+        bearer(headers).is_some_and(|presented| bool::from(hash(presented).ct_eq(&self.admin)))
+    }
+}
+
+/// The clock, Unix seconds.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The routes, with the body limit and the timeout.
+pub fn router(server: Arc<Server>) -> Router {
+    Router::new()
+        .route("/v1/health", get(|| async { Json(json!({"ok": true})) }))
+        .route("/v1/signin", get(signin))
+        .route("/v1/leases", post(claim))
+        .route("/v1/leases/{id}/renew", post(renew))
+        .route("/v1/leases/{id}", delete(release))
+        .route("/v1/pools", get(pools))
+        .route("/v1/agents", get(agents).post(grant))
+        .route("/v1/agents/{id}", delete(revoke))
+        .route("/v1/agents/{id}/named", put(assign))
+        .route("/v1/sessions", get(sessions))
+        .route("/v1/sessions/end", post(end))
+        .route("/v1/audit", get(audit))
+        .route("/metrics", get(metrics))
+        .fallback(|| async { failure(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(server)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+fn failure(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message}})),
+    )
+        .into_response()
+}
+
+fn error_response(error: &Error) -> Response {
+    let status = match error {
+        Error::Exhausted { .. } => StatusCode::CONFLICT,
+        Error::Unauthorized => StatusCode::UNAUTHORIZED,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::LeaseExpired(_) => StatusCode::GONE,
+        Error::Invalid(_) => StatusCode::BAD_REQUEST,
+        Error::Store(_) | Error::Http(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if let Error::Exhausted { pool, seats } = error {
+        return (
+            status,
+            Json(json!({"error": {
+                "code": error.code(),
+                "message": EXHAUSTED_EN,
+                "message_de": EXHAUSTED_DE,
+                "pool": pool,
+                "seats": seats,
+            }})),
+        )
+            .into_response();
+    }
+    if let Error::LeaseExpired(lease) = error {
+        return (
+            status,
+            Json(json!({"error": {
+                "code": error.code(),
+                "message": error.to_string(),
+                "lease": lease,
+            }})),
+        )
+            .into_response();
+    }
+    failure(status, error.code(), &error.to_string())
+}
+
+/// Runs `f` on the store off the async threads and answers with its
+/// result as JSON, or its error.
+async fn answer<T: serde::Serialize + Send + 'static>(
+    server: Arc<Server>,
+    status: StatusCode,
+    f: impl FnOnce(&mut Store, u64, u64) -> Result<T, Error> + Send + 'static,
+) -> Response {
+    let ttl = server.ttl;
+    let result =
+        tokio::task::spawn_blocking(move || server.with_store(|store, now| f(store, now, ttl)))
+            .await;
+    match result {
+        Ok(Ok(value)) => (status, Json(value)).into_response(),
+        Ok(Err(error)) => error_response(&error),
+        Err(_) => failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "store",
+            "the request failed",
+        ),
+    }
+}
+
+fn unauthorized() -> Response {
+    error_response(&Error::Unauthorized)
+}
+
+fn agent_credential(headers: &HeaderMap) -> Option<String> {
+    bearer(headers).map(str::to_string)
+}
+
+async fn signin(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    let Some(credential) = agent_credential(&headers) else {
+        return unauthorized();
+    };
+    answer(server, StatusCode::OK, move |store, now, _| {
+        let agent = store.agent(&credential)?;
+        let pools = store.pools(now)?;
+        let pool = pools.iter().find(|p| p.spec.id == agent.pool);
+        let free = pool.map_or(0, |p| p.spec.shared.saturating_sub(p.shared_in_use));
+        let can_start = pool.is_some() && (agent.named || free > 0);
+        Ok(json!({
+            "agent": agent.id,
+            "pool": agent.pool,
+            "named": agent.named,
+            "shared_free": free,
+            "can_start": can_start,
+            "message": (!can_start).then_some(EXHAUSTED_EN),
+            "message_de": (!can_start).then_some(EXHAUSTED_DE),
+        }))
+    })
+    .await
+}
+
+async fn claim(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    let Some(credential) = agent_credential(&headers) else {
+        return unauthorized();
+    };
+    answer(server, StatusCode::CREATED, move |store, now, ttl| {
+        store.claim(&credential, now, ttl)
+    })
+    .await
+}
+
+async fn renew(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(credential) = agent_credential(&headers) else {
+        return unauthorized();
+    };
+    answer(server, StatusCode::OK, move |store, now, ttl| {
+        store.renew(&credential, &id, now, ttl)
+    })
+    .await
+}
+
+async fn release(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(credential) = agent_credential(&headers) else {
+        return unauthorized();
+    };
+    answer(server, StatusCode::OK, move |store, now, _| {
+        store.release(&credential, &id, now)?;
+        Ok(json!({"released": id}))
+    })
+    .await
+}
+
+async fn pools(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    if !server.is_admin(&headers) {
+        return unauthorized();
+    }
+    answer(server, StatusCode::OK, |store, now, _| store.pools(now)).await
+}
+
+async fn agents(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    if !server.is_admin(&headers) {
+        return unauthorized();
+    }
+    answer(server, StatusCode::OK, |store, _, _| store.agents()).await
+}
+
+/// `POST /v1/agents`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Grant {
+    id: String,
+    name: String,
+    email: String,
+    pool: String,
+}
+
+async fn grant(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: Result<Json<Grant>, JsonRejection>,
+) -> Response {
+    if !server.is_admin(&headers) {
+        return unauthorized();
+    }
+    let Json(grant) = match body {
+        Ok(body) => body,
+        Err(rejection) => return bad_json(&rejection),
+    };
+    answer(server, StatusCode::CREATED, move |store, now, _| {
+        let credential = store.grant(&grant.id, &grant.name, &grant.email, &grant.pool, now)?;
+        Ok(json!({"agent": grant.id, "pool": grant.pool, "credential": credential}))
+    })
+    .await
+}
+
+async fn revoke(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if !server.is_admin(&headers) {
+        return unauthorized();
+    }
+    answer(server, StatusCode::OK, move |store, now, _| {
+        store.revoke(&id, now)?;
+        Ok(json!({"revoked": id}))
+    })
+    .await
+}
+
+/// `PUT /v1/agents/{id}/named`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Assign {
+    named: bool,
+}
+
+async fn assign(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<Assign>, JsonRejection>,
+) -> Response {
+    if !server.is_admin(&headers) {
+        return unauthorized();
+    }
+    let Json(assign) = match body {
+        Ok(body) => body,
+        Err(rejection) => return bad_json(&rejection),
+    };
+    answer(server, StatusCode::OK, move |store, now, _| {
+        store.assign(&id, assign.named, now)?;
+        Ok(json!({"agent": id, "named": assign.named}))
+    })
+    .await
+}
+
+async fn sessions(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    if !server.is_admin(&headers) {
+        return unauthorized();
+    }
+    answer(server, StatusCode::OK, |store, now, _| store.sessions(now)).await
+}
+
+/// `POST /v1/sessions/end`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct End {
+    leases: Vec<String>,
+}
+
+async fn end(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: Result<Json<End>, JsonRejection>,
+) -> Response {
+    if !server.is_admin(&headers) {
+        return unauthorized();
+    }
+    let Json(end) = match body {
+        Ok(body) => body,
+        Err(rejection) => return bad_json(&rejection),
+    };
+    answer(server, StatusCode::OK, move |store, now, _| {
+        let ended = store.end(&end.leases, now)?;
+        Ok(json!({"ended": ended}))
+    })
+    .await
+}
+
+/// `GET /v1/audit?limit=N`.
+#[derive(Debug, Deserialize)]
+struct AuditQuery {
+    limit: Option<u32>,
+}
+
+async fn audit(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    query: Result<Query<AuditQuery>, QueryRejection>,
+) -> Response {
+    if !server.is_admin(&headers) {
+        return unauthorized();
+    }
+    let query = match query {
+        Ok(Query(query)) => query,
+        Err(rejection) => {
+            return failure(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                &rejection.body_text(),
+            );
+        }
+    };
+    let limit = query.limit.unwrap_or(100).min(10_000);
+    answer(server, StatusCode::OK, move |store, _, _| {
+        store.audit(limit)
+    })
+    .await
+}
+
+fn bad_json(rejection: &JsonRejection) -> Response {
+    let status = match rejection {
+        JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    failure(status, "bad_request", &rejection.body_text())
+}
+
+/// Prometheus text format: seats and use per pool, and the counters.
+async fn metrics(State(server): State<Arc<Server>>) -> Response {
+    let result = tokio::task::spawn_blocking(move || {
+        server.with_store(|store, now| Ok((store.pools(now)?, store.counters()?)))
+    })
+    .await;
+    let Ok(Ok((pools, counters))) = result else {
+        return failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "store",
+            "metrics unavailable",
+        );
+    };
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, value: &dyn Fn(&crate::PoolUse) -> u32| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for pool in &pools {
+            let _ = writeln!(
+                out,
+                "{name}{{pool=\"{}\",product=\"{}\",edition=\"{}\"}} {}",
+                label(&pool.spec.id),
+                label(&pool.spec.product),
+                label(&pool.spec.edition),
+                value(pool)
+            );
+        }
+    };
+    gauge(
+        "entitle_shared_seats_total",
+        "Shared (concurrent) seats the licences grant.",
+        &|p| p.spec.shared,
+    );
+    gauge(
+        "entitle_shared_seats_in_use",
+        "Shared seats held by live leases.",
+        &|p| p.shared_in_use,
+    );
+    gauge(
+        "entitle_named_seats_total",
+        "Named seats the licences grant.",
+        &|p| p.spec.named,
+    );
+    gauge(
+        "entitle_named_seats_assigned",
+        "Named seats assigned to agents.",
+        &|p| p.named_assigned,
+    );
+    for (name, help, value) in [
+        ("entitle_claims_total", "Claims granted.", counters.claims),
+        (
+            "entitle_claims_refused_total",
+            "Claims refused: every shared seat in use.",
+            counters.claims_refused,
+        ),
+        (
+            "entitle_leases_expired_total",
+            "Leases whose time ran out unrenewed.",
+            counters.leases_expired,
+        ),
+        (
+            "entitle_admin_ends_total",
+            "Leases ended by the administrator.",
+            counters.admin_ends,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+        );
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
+
+/// A Prometheus label value, escaped.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}

@@ -1,0 +1,444 @@
+//! The seat server through the real binary: `entitle serve` on loopback,
+//! administered with `entitle seats`, used with `entitle lease`
+//! (docs/concurrent-seats.md; GoToAssist, ../shared/MODELS.md §3).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use common::{example, stderr, stdout};
+
+const GERMAN: &str = "Alle gemeinsam genutzten Lizenzen sind in Gebrauch. Um eine Sitzung zu starten, warten Sie bitte auf eine verfügbare Lizenz";
+
+fn entitle(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_entitle"))
+        .args(args)
+        .current_dir(dir)
+        .env(
+            "ENTITLE_SIGNING_KEY",
+            std::fs::read_to_string(example("vendor.secret.pem")).unwrap(),
+        )
+        .env_remove("ENTITLE_LEDGER")
+        .env_remove("ENTITLE_ADMIN_CREDENTIAL")
+        .env_remove("ENTITLE_AGENT_CREDENTIAL")
+        .output()
+        .unwrap()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = entitle(dir, args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// A site: a concurrent licence of `shared` seats and a named one of
+/// `named` seats for FIRMA-1, both activated on the example machine.
+struct Site {
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    fn new(shared: u32, named: u32) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let issue = |model: &str, seats: u32| {
+            ok(
+                d,
+                &[
+                    "issue",
+                    "--product",
+                    "gotoassist",
+                    "--edition",
+                    "corporate",
+                    "--model",
+                    model,
+                    "--seats",
+                    &seats.to_string(),
+                    "--tenant",
+                    "FIRMA-1",
+                    "--perpetual",
+                ],
+            )
+        };
+        let mut licences = issue("concurrent", shared);
+        if named > 0 {
+            licences.push_str(&issue("named", named));
+        }
+        std::fs::write(d.join("licences.txt"), &licences).unwrap();
+        let machine = example("appliance/machine-id");
+        for (i, token) in licences.lines().enumerate() {
+            let file = format!("licence-{i}.txt");
+            std::fs::write(d.join(&file), token).unwrap();
+            let license = format!("@{file}");
+            let request = ok(
+                d,
+                &[
+                    "activate",
+                    "request",
+                    "--state-dir",
+                    "state",
+                    "--machine-id",
+                    &machine,
+                    "--license",
+                    &license,
+                ],
+            );
+            std::fs::write(d.join("request.txt"), request).unwrap();
+            let response = ok(
+                d,
+                &[
+                    "activate",
+                    "respond",
+                    "--ledger",
+                    "vendor.ledger",
+                    "--license",
+                    &license,
+                    "@request.txt",
+                ],
+            );
+            std::fs::write(d.join("response.txt"), response).unwrap();
+            ok(
+                d,
+                &[
+                    "activate",
+                    "accept",
+                    "--public",
+                    &example("vendor.public.pem"),
+                    "--state-dir",
+                    "state",
+                    "--machine-id",
+                    &machine,
+                    "--license",
+                    &license,
+                    "@response.txt",
+                ],
+            );
+        }
+        Site { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn serve(&self, extra: &[&str]) -> Server {
+        self.serve_on(&example("appliance/machine-id"), extra)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Starts `entitle serve` on a free loopback port; its error output
+    /// when it does not start.
+    fn serve_on(&self, machine: &str, extra: &[&str]) -> Result<Server, String> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_entitle"))
+            .args([
+                "serve",
+                "--public",
+                &example("vendor.public.pem"),
+                "--state-dir",
+                "state",
+                "--machine-id",
+                machine,
+                "--tenant",
+                "FIRMA-1",
+                "--listen",
+                "127.0.0.1:0",
+                "@licences.txt",
+            ])
+            .args(extra)
+            .current_dir(self.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        match lines.next() {
+            Some(Ok(line)) if line.starts_with("entitle: serving on ") => {
+                let url = line.trim_start_matches("entitle: serving on ").to_string();
+                std::thread::spawn(move || lines.for_each(drop));
+                Ok(Server { child, url })
+            }
+            _ => {
+                let out = child.wait_with_output().unwrap();
+                Err(format!("{}{}", stderr(&out), out.status))
+            }
+        }
+    }
+
+    fn admin(&self, server: &Server, args: &[&str]) -> Output {
+        let mut all = args.to_vec();
+        all.extend([
+            "--server",
+            &server.url,
+            "--admin-credential",
+            "state/admin.credential",
+        ]);
+        entitle(self.path(), &all)
+    }
+
+    /// Grants agents `a0`.. `a{n-1}`; their credentials in `aN.cred`.
+    fn grant(&self, server: &Server, n: usize) {
+        for i in 0..n {
+            let (agent, cred) = (format!("a{i}"), format!("a{i}.cred"));
+            let out = self.admin(
+                server,
+                &[
+                    "seats",
+                    "grant",
+                    "--agent",
+                    &agent,
+                    "--name",
+                    &format!("Agent {i}"),
+                    "--email",
+                    &format!("a{i}@example.com"),
+                    "--credential-out",
+                    &cred,
+                ],
+            );
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+    }
+
+    fn lease(&self, server: &Server, agent: &str, args: &[&str]) -> Output {
+        let cred = format!("{agent}.cred");
+        let mut all = args.to_vec();
+        all.extend(["--server", &server.url, "--credential", &cred, "--json"]);
+        entitle(self.path(), &all)
+    }
+
+    fn claim(&self, server: &Server, agent: &str) -> Result<String, Output> {
+        let out = self.lease(server, agent, &["lease", "claim"]);
+        if !out.status.success() {
+            return Err(out);
+        }
+        let lease: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        Ok(lease["id"].as_str().unwrap().to_string())
+    }
+
+    fn sessions(&self, server: &Server) -> Vec<serde_json::Value> {
+        let out = self.admin(server, &["seats", "sessions", "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap()
+    }
+}
+
+/// A running server, stopped (SIGKILL) when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn fifteen_agents_on_ten_shared_seats_exhaustion_release_and_admin_end() {
+    let site = Site::new(10, 1);
+    let server = site.serve(&[]);
+    site.grant(&server, 15);
+    let named = site.admin(&server, &["seats", "assign", "--agent", "a14"]);
+    assert!(named.status.success(), "{}", stderr(&named));
+
+    let mut leases: Vec<String> = (0..10)
+        .map(|i| site.claim(&server, &format!("a{i}")).unwrap())
+        .collect();
+    let refused = site.claim(&server, "a10").unwrap_err();
+    assert_eq!(refused.status.code(), Some(7), "no seat free");
+    assert!(stderr(&refused).contains(GERMAN), "{}", stderr(&refused));
+    let check = site.lease(&server, "a11", &["lease", "signin"]);
+    let check: serde_json::Value = serde_json::from_str(&stdout(&check)).unwrap();
+    assert_eq!(check["can_start"], false);
+    assert_eq!(check["message_de"], GERMAN);
+
+    // The named seat is never taken by the full pool.
+    assert!(
+        site.claim(&server, "a14").is_ok(),
+        "a named seat is always available"
+    );
+
+    // A session ends: its seat is free again.
+    let released = site.lease(
+        &server,
+        "a0",
+        &["lease", "release", "--id", &leases.remove(0)],
+    );
+    assert!(released.status.success(), "{}", stderr(&released));
+    leases.push(site.claim(&server, "a10").unwrap());
+    assert!(site.claim(&server, "a11").is_err());
+
+    // The administrator ends two sessions.
+    let end = site.admin(
+        &server,
+        &["seats", "end", "--lease", &leases[0], "--lease", &leases[1]],
+    );
+    assert!(stdout(&end).contains("ended 2 of 2"), "{}", stdout(&end));
+    site.claim(&server, "a11").unwrap();
+    site.claim(&server, "a12").unwrap();
+    assert!(site.claim(&server, "a13").is_err());
+    assert_eq!(site.sessions(&server).len(), 11, "10 shared + 1 named");
+
+    // Without a grant, whatever the pool holds.
+    std::fs::write(site.path().join("stranger.cred"), "esa1_not-a-credential").unwrap();
+    let stranger = site.lease(&server, "stranger", &["lease", "claim"]);
+    assert_eq!(stranger.status.code(), Some(4), "{}", stderr(&stranger));
+
+    let audit = stdout(&site.admin(&server, &["seats", "audit"]));
+    for event in [
+        "claimed", "released", "ended", "refused", "granted", "assigned",
+    ] {
+        assert!(audit.contains(event), "{event}: {audit}");
+    }
+}
+
+#[test]
+fn a_lease_not_renewed_frees_its_seat_and_cannot_be_revived() {
+    let site = Site::new(1, 0);
+    let server = site.serve(&["--lease-ttl", "1"]);
+    site.grant(&server, 2);
+    let lease = site.claim(&server, "a0").unwrap();
+    assert!(site.claim(&server, "a1").is_err());
+    std::thread::sleep(Duration::from_millis(2100));
+    site.claim(&server, "a1").unwrap();
+    let revived = site.lease(&server, "a0", &["lease", "renew", "--id", &lease]);
+    assert_eq!(revived.status.code(), Some(5), "{}", stderr(&revived));
+    assert!(
+        stderr(&revived).contains("has expired"),
+        "{}",
+        stderr(&revived)
+    );
+}
+
+#[test]
+fn a_restart_keeps_live_leases_and_revives_no_released_one() {
+    let site = Site::new(3, 0);
+    let server = site.serve(&[]);
+    site.grant(&server, 3);
+    let kept = site.claim(&server, "a0").unwrap();
+    let released = site.claim(&server, "a1").unwrap();
+    assert!(
+        site.lease(&server, "a1", &["lease", "release", "--id", &released])
+            .status
+            .success()
+    );
+    drop(server); // SIGKILL: no chance to tidy up
+
+    let server = site.serve(&[]);
+    let live: Vec<String> = site
+        .sessions(&server)
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(live.as_slice(), std::slice::from_ref(&kept));
+    assert!(
+        site.lease(&server, "a0", &["lease", "renew", "--id", &kept])
+            .status
+            .success()
+    );
+    assert!(
+        !site
+            .lease(&server, "a1", &["lease", "renew", "--id", &released])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn a_copy_of_the_state_on_another_machine_serves_nothing() {
+    let site = Site::new(3, 0);
+    let refused = site
+        .serve_on(&example("appliance/new-machine-id"), &[])
+        .err()
+        .unwrap();
+    assert!(refused.contains("nothing to serve"), "{refused}");
+    assert!(site.serve_on(&example("appliance/machine-id"), &[]).is_ok());
+}
+
+#[test]
+fn a_revocation_added_to_the_material_shrinks_the_pool_and_ends_leases_beyond_it() {
+    let site = Site::new(2, 0);
+    let server = site.serve(&["--refresh", "1"]);
+    site.grant(&server, 2);
+    site.claim(&server, "a0").unwrap();
+    site.claim(&server, "a1").unwrap();
+    // The vendor destroys the licence; the list joins the material file.
+    let licence = std::fs::read_to_string(site.path().join("licence-0.txt")).unwrap();
+    let serial = ok(site.path(), &["inspect", "--json", licence.trim()]);
+    let serial: serde_json::Value = serde_json::from_str(&serial).unwrap();
+    let list = ok(
+        site.path(),
+        &[
+            "revoke",
+            "--sequence",
+            "1",
+            "--serial",
+            serial["serial"].as_str().unwrap(),
+        ],
+    );
+    let path: PathBuf = site.path().join("licences.txt");
+    let mut material = std::fs::read_to_string(&path).unwrap();
+    material.push_str(&list);
+    std::fs::write(&path, material).unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(site.sessions(&server).is_empty(), "no licence, no seat");
+    let refused = site.claim(&server, "a0").unwrap_err();
+    assert!(
+        stderr(&refused).contains("not licensed here now"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn bad_requests_get_a_reason_and_never_crash_the_server() {
+    let site = Site::new(1, 0);
+    let server = site.serve(&[]);
+    let admin = std::fs::read_to_string(site.path().join("state/admin.credential")).unwrap();
+    let address = server.url.trim_start_matches("http://").to_string();
+    // A raw HTTP/1.1 request: the answer's body, a line break, its status.
+    let post = |path: &str, auth: &str, body: &str| {
+        use std::io::{Read as _, Write as _};
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {auth}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        let status = answer.split(' ').nth(1).unwrap_or_default().to_string();
+        let body = answer
+            .split("\r\n\r\n")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        format!("{body}\n{status}")
+    };
+    let admin = admin.trim();
+    assert!(post("/v1/agents", admin, "{bad").ends_with("\n400"));
+    let missing = post("/v1/agents", admin, r#"{"id":"x"}"#);
+    assert!(
+        missing.ends_with("\n400") && missing.contains("missing field"),
+        "{missing}"
+    );
+    assert!(post("/v1/agents", "esk1_wrong", "{}").ends_with("\n401"));
+    assert!(post("/v1/agents", admin, &"x".repeat(20_000)).ends_with("\n413"));
+    assert!(post("/v1/nothing", admin, "{}").ends_with("\n404"));
+    let agent = post(
+        "/v1/agents",
+        admin,
+        r#"{"id":"a","name":"A","email":"a@example.com","pool":"gotoassist/corporate/FIRMA-1"}"#,
+    );
+    assert!(agent.ends_with("\n201"), "{agent}");
+    // Still serving.
+    assert_eq!(site.sessions(&server).len(), 0);
+}
