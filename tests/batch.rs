@@ -459,8 +459,14 @@ fn two_jobs_minting_the_same_orders_at_once_record_each_order_once() {
             .spawn()
             .unwrap()
     };
+    // Both read at once: the job that holds the ledger may fill its pipe
+    // while the other waits for the lock.
     let (a, b) = (job(), job());
-    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let (a, b) = (
+        std::thread::spawn(move || a.wait_with_output().unwrap()),
+        std::thread::spawn(move || b.wait_with_output().unwrap()),
+    );
+    let (a, b) = (a.join().unwrap(), b.join().unwrap());
     assert!(
         a.status.success() && b.status.success(),
         "{}{}",
