@@ -47,6 +47,11 @@ cat_pc=(--catalog pcvisit/catalog.toml --product pcvisit "${until[@]}")
   issue "${cat_pc[@]}" --edition pay-per-use --tenant FIRMA-000789 --now 2019-01-01
 } > pcvisit/tokens.txt
 
+{
+  echo "# GoToAssist Corporate for FIRMA-000456: 10 concurrent (shared) seats"
+  issue --product gotoassist --edition corporate --model concurrent --seats 10 --tenant FIRMA-000456 "${until[@]}"
+} > gotoassist/tokens.txt
+
 # Partners (EXAMPLE ONLY): vendor -> distributor -> reseller, the reseller
 # with `issue` and `activate` granted explicitly (its role's preset has
 # neither). Keys are made once; certificates are remade.

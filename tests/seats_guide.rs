@@ -1,0 +1,82 @@
+//! docs/concurrent-seats.md cannot rot: its shell blocks run as written,
+//! in order, with the real `entitle`, in a folder holding a copy of
+//! keys-example/: activate, serve in the background, grant 15 agents,
+//! claim until the refusal, end a session, claim again, stop.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod common;
+
+use std::process::Command;
+
+use common::docs::{path_with_entitle, shell_blocks, workspace};
+
+const GUIDE: &str = include_str!("../docs/concurrent-seats.md");
+
+/// Stops the guide's server if a block failed before step 7.
+struct StopServer(std::path::PathBuf);
+
+impl Drop for StopServer {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(&self.0) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+    }
+}
+
+#[test]
+fn the_seat_server_guide_runs_as_written() {
+    let dir = workspace();
+    let _stop = StopServer(dir.path().join("serve.pid"));
+    let blocks = shell_blocks(GUIDE);
+    assert_eq!(blocks.len(), 7, "the guide lost or gained commands");
+    let mut outputs = Vec::new();
+    for (i, block) in blocks.iter().enumerate() {
+        let out = Command::new("bash")
+            .args(["-euo", "pipefail", "-c", block])
+            .current_dir(dir.path())
+            .env("PATH", path_with_entitle())
+            .env_remove("ENTITLE_SIGNING_KEY")
+            .env_remove("ENTITLE_ADMIN_CREDENTIAL")
+            .env_remove("ENTITLE_AGENT_CREDENTIAL")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            out.status.success(),
+            "block {} failed ({}):\n{block}\nstdout: {stdout}\nstderr: {stderr}",
+            i + 1,
+            out.status
+        );
+        outputs.push((stdout, stderr));
+    }
+    let (served, _) = &outputs[1];
+    assert!(
+        served.contains("serving on http://127.0.0.1:7447"),
+        "{served}"
+    );
+    assert!(served.contains("pool gotoassist/corporate/FIRMA-000456: 10 shared seats, 0 named"));
+    let (listed, _) = &outputs[2];
+    assert!(
+        listed.contains("shared 0/10 in use") && listed.contains("15 agents"),
+        "{listed}"
+    );
+    let (claimed, refused) = &outputs[3];
+    assert_eq!(
+        claimed.lines().filter(|l| l.starts_with("lease ")).count(),
+        10
+    );
+    assert!(
+        refused.contains("Alle gemeinsam genutzten Lizenzen sind in Gebrauch"),
+        "{refused}"
+    );
+    let (sessions, _) = &outputs[4];
+    assert!(
+        sessions.contains("Anna Becker <anna@firma-000456.example>"),
+        "{sessions}"
+    );
+    assert!(sessions.contains("ended 1 of 1 sessions"), "{sessions}");
+    let (again, _) = &outputs[5];
+    assert!(again.starts_with("lease "), "{again}");
+}
