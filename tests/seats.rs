@@ -323,11 +323,8 @@ fn a_restart_keeps_live_leases_and_revives_no_released_one() {
     site.grant(&server, 3);
     let kept = site.claim(&server, "a0").unwrap();
     let released = site.claim(&server, "a1").unwrap();
-    assert!(
-        site.lease(&server, "a1", &["lease", "release", "--id", &released])
-            .status
-            .success()
-    );
+    let out = site.lease(&server, "a1", &["lease", "release", "--id", &released]);
+    assert!(out.status.success(), "{}", stderr(&out));
     drop(server); // SIGKILL: no chance to tidy up
 
     let server = site.serve(&[]);
@@ -441,4 +438,81 @@ fn bad_requests_get_a_reason_and_never_crash_the_server() {
     assert!(agent.ends_with("\n201"), "{agent}");
     // Still serving.
     assert_eq!(site.sessions(&server).len(), 0);
+}
+
+#[test]
+fn a_lease_is_signed_by_the_activated_server_and_checks_back_to_the_vendor_key() {
+    let site = Site::new(2, 0);
+    let server = site.serve(&["--lease-ttl", "600"]);
+    site.grant(&server, 1);
+    let out = site.lease(&server, "a0", &["lease", "claim"]);
+    let lease: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let signed = lease["signed"].as_str().unwrap().to_string();
+    assert!(signed.starts_with("entl1."), "{signed}");
+    std::fs::write(site.path().join("lease.txt"), &signed).unwrap();
+    let public = example("vendor.public.pem");
+    let check = |licence: &str, lease: &str, extra: &[&str]| {
+        let mut args = vec![
+            "lease",
+            "verify",
+            "--public",
+            &public,
+            "--license",
+            licence,
+            lease,
+        ];
+        args.extend_from_slice(extra);
+        entitle(site.path(), &args)
+    };
+    let genuine = check("@licence-0.txt", "@lease.txt", &[]);
+    assert!(genuine.status.success(), "{}", stderr(&genuine));
+    assert!(
+        stdout(&genuine).contains("genuine lease"),
+        "{}",
+        stdout(&genuine)
+    );
+
+    // Its time over: not valid now.
+    let later = check("@licence-0.txt", "@lease.txt", &["--now", "2099-01-01"]);
+    assert_ne!(later.status.code(), Some(0));
+    assert!(
+        stderr(&later).contains("the lease ended"),
+        "{}",
+        stderr(&later)
+    );
+
+    // For another licence (one the server holds no activation of).
+    let other = ok(
+        site.path(),
+        &[
+            "issue",
+            "--product",
+            "gotoassist",
+            "--edition",
+            "corporate",
+            "--model",
+            "concurrent",
+            "--seats",
+            "50",
+            "--tenant",
+            "FIRMA-1",
+            "--perpetual",
+        ],
+    );
+    std::fs::write(site.path().join("other.txt"), other).unwrap();
+    let wrong = check("@other.txt", "@lease.txt", &[]);
+    assert!(
+        stderr(&wrong).contains("for another licence"),
+        "{}",
+        stderr(&wrong)
+    );
+
+    // Altered after signing (or signed by any key but the one the
+    // activation binds): the last characters carry the signature.
+    let mut forged = signed.clone().into_bytes();
+    let last = forged.len() - 2;
+    forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+    std::fs::write(site.path().join("forged.txt"), forged).unwrap();
+    let forged = check("@licence-0.txt", "@forged.txt", &[]);
+    assert_eq!(forged.status.code(), Some(4), "{}", stderr(&forged));
 }

@@ -43,12 +43,16 @@ fn round_trip(text: &str) -> String {
         ArtifactKind::Activation => Signed::<Activation>::decode(text).unwrap().text().into(),
         ArtifactKind::Receipt => Signed::<Receipt>::decode(text).unwrap().text().into(),
         ArtifactKind::Request => Request::from_text(text).unwrap().to_text().unwrap(),
+        ArtifactKind::Lease => Signed::<entitle_lifecycle::Lease>::decode(text)
+            .unwrap()
+            .text()
+            .into(),
     }
 }
 
 #[test]
 fn every_golden_artifact_decodes_to_its_one_encoding() {
-    let all = vectors("material.txt") + &vectors("activation.txt");
+    let all = vectors("material.txt") + &vectors("activation.txt") + &vectors("lease.txt");
     let mut kinds = Vec::new();
     for line in all.lines().filter(|l| !l.starts_with('#')) {
         assert_eq!(round_trip(line), line);
@@ -61,6 +65,26 @@ fn every_golden_artifact_decodes_to_its_one_encoding() {
     let receipt = all.lines().find(|l| l.starts_with("entd1.")).unwrap();
     let ended = entitle_lifecycle::verify_receipt(&Signed::decode(receipt).unwrap()).unwrap();
     assert!(all.contains(ended.text()));
+}
+
+#[test]
+fn the_golden_lease_still_checks_back_to_the_vendor_key() {
+    let text = vectors("lease.txt");
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+    let (licence, lease) = (lines.next().unwrap(), lines.next().unwrap());
+    let mut buf = [0u8; entitle_verify::MAX_TOKEN_BYTES];
+    let token = Token::decode(licence, &mut buf).unwrap();
+    let lease = Signed::<entitle_lifecycle::Lease>::decode(lease).unwrap();
+    let at = 1_795_700_000; // 2026-11-26T13:33:20Z, within the lease
+    let checked = entitle_lifecycle::verify_lease(&lease, &token, &[vendor_key()], at, 0).unwrap();
+    assert_eq!(
+        (checked.agent.as_str(), checked.pool.as_str()),
+        ("alice", "gotoassist/corporate/FIRMA-1")
+    );
+    assert!(
+        entitle_lifecycle::verify_lease(&lease, &token, &[vendor_key()], checked.not_after, 0)
+            .is_err()
+    );
 }
 
 #[test]

@@ -72,6 +72,21 @@ pub(crate) fn read_key(path: &Path) -> Result<Option<SigningKey>, Error> {
     }
 }
 
+/// What a seat lease says: see [`Appliance::sign_lease`].
+#[derive(Debug, Clone, Copy)]
+pub struct LeaseTerms<'a> {
+    /// The lease id.
+    pub id: &'a str,
+    /// The agent holding it.
+    pub agent: &'a str,
+    /// The pool.
+    pub pool: &'a str,
+    /// When it is signed, Unix seconds.
+    pub issued_at: u64,
+    /// When it ends unless renewed, Unix seconds.
+    pub not_after: u64,
+}
+
 /// What the appliance remembers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct State {
@@ -412,6 +427,39 @@ impl Appliance {
         overwrite_and_remove(&key_path)?;
         let _ = fs::remove_file(self.dir.join(format!("activation-{serial}.pub")));
         Ok(receipt.text().to_string())
+    }
+
+    /// Signs a seat lease with license `serial`'s activation key, carrying
+    /// its activation: the seat server's side (`entitle serve`). Refused
+    /// when this appliance holds no accepted activation of `serial`.
+    pub fn sign_lease(&self, serial: Serial, lease: LeaseTerms<'_>) -> Result<String, Error> {
+        let activation = self
+            .state
+            .activations
+            .get(&serial.to_string())
+            .cloned()
+            .ok_or_else(|| {
+                Error::Activation(format!(
+                    "license {serial} is not activated on this appliance"
+                ))
+            })?;
+        let key_path = self.activation_key_path(serial);
+        let key = read_key(&key_path)?
+            .ok_or_else(|| Error::State(format!("{} is missing", key_path.display())))?;
+        let signed = Signed::sign(
+            entitle_lifecycle::Lease {
+                version: 1,
+                signer: key.id().0,
+                activation,
+                lease: lease.id.to_string(),
+                agent: lease.agent.to_string(),
+                pool: lease.pool.to_string(),
+                issued_at: lease.issued_at,
+                not_after: lease.not_after,
+            },
+            &key,
+        )?;
+        Ok(signed.text().to_string())
     }
 
     fn activation_key_path(&self, serial: Serial) -> PathBuf {

@@ -81,6 +81,15 @@ pub fn sort_inputs(inputs: Vec<TokenInput>) -> Sorted {
                 push(&mut a.activations, &mut sorted.malformed, input);
             }
             Some(ArtifactKind::Receipt) => push(&mut a.receipts, &mut sorted.malformed, input),
+            Some(ArtifactKind::Lease) => sorted.malformed.push((
+                input,
+                Error::Malformed {
+                    what: "license material",
+                    detail: "a seat lease is checked with `entitle lease verify`; \
+                             it is no license material"
+                        .into(),
+                },
+            )),
             Some(ArtifactKind::Request) => sorted.malformed.push((
                 input,
                 Error::Malformed {

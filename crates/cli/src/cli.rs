@@ -185,6 +185,29 @@ pub enum LeaseCommand {
     Release(LeaseIdArgs),
     /// The sign-in check: may a session start now?
     Signin(LeaseArgs),
+    /// Check a signed lease offline, back to the vendor key: the licence,
+    /// the server's activation, the lease's signature and time.
+    Verify(LeaseVerifyArgs),
+}
+
+/// `entitle lease verify`.
+#[derive(Debug, Args)]
+pub struct LeaseVerifyArgs {
+    /// Trusted vendor public key(s).
+    #[arg(long = "public", value_name = "PATH", required = true, value_hint = ValueHint::FilePath)]
+    pub public: Vec<PathBuf>,
+    /// The pool's licence (text, @FILE or '-').
+    #[arg(long, value_name = "TOKEN")]
+    pub license: String,
+    /// The time to check at (default: the system clock).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub now: Option<u64>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The signed lease (`entl1.`; text or @FILE).
+    #[arg(value_name = "LEASE")]
+    pub lease: String,
 }
 
 /// How an agent reaches the seat server.
@@ -296,6 +319,7 @@ impl Command {
             ) => args.admin.json,
             Command::Seats(SeatsCommand::End(args)) => args.admin.json,
             Command::Lease(LeaseCommand::Claim(args) | LeaseCommand::Signin(args)) => args.json,
+            Command::Lease(LeaseCommand::Verify(args)) => args.json,
             Command::Lease(LeaseCommand::Renew(args) | LeaseCommand::Release(args)) => {
                 args.agent.json
             }

@@ -75,6 +75,7 @@ mod cert;
 mod decide;
 mod envelope;
 mod error;
+mod lease;
 mod ledger;
 mod revocation;
 
@@ -86,5 +87,6 @@ pub use cert::{
 pub use decide::{Clock, Decision, Input, Material, Remembered, Setting, Usable, decide};
 pub use envelope::{Artifact, MAX_ARTIFACT_LEN, Signed};
 pub use error::{Error, ErrorKind};
+pub use lease::{Lease, MAX_LEASE_TEXT, verify_lease};
 pub use ledger::{Ledger, LedgerEntry, MACHINES_PER_LICENSE};
 pub use revocation::{Renewal, RevocationList};

@@ -19,6 +19,7 @@
 //!     tenant: None,
 //!     shared: 1,
 //!     named: 0,
+//!     licence: String::new(),
 //! };
 //! store.set_pools(&[pool.clone()], 1_800_000_000)?;
 //! let alice = store.grant("alice", "Alice", "alice@example.com", &pool.id, 1_800_000_000)?;

@@ -19,7 +19,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
-use crate::store::{PoolSpec, Store, hash};
+use crate::store::{Lease, PoolSpec, Store, hash};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -29,24 +29,38 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Where the pools come from: the licence decision, made again on demand.
 pub type Pools = dyn Fn() -> Result<Vec<PoolSpec>, String> + Send + Sync;
 
+/// Signs a lease of a pool (with the activation key of the pool's
+/// licence): the text of an `entl1.` artifact.
+pub type LeaseSigner = dyn Fn(&Lease, &PoolSpec) -> Result<String, String> + Send + Sync;
+
 /// What every request handler shares.
 pub struct Server {
     store: Mutex<Store>,
     admin: [u8; 32],
     ttl: u64,
     pools: Box<Pools>,
+    signer: Option<Box<LeaseSigner>>,
+    current: Mutex<Vec<PoolSpec>>,
 }
 
 impl Server {
     /// A server on `store`, whose administrator presents a credential with
     /// SHA-256 `admin`, handing out leases of `ttl` seconds, its pools
-    /// decided by `pools`.
-    pub fn new(store: Store, admin: [u8; 32], ttl: u64, pools: Box<Pools>) -> Arc<Server> {
+    /// decided by `pools`, its leases signed by `signer`.
+    pub fn new(
+        store: Store,
+        admin: [u8; 32],
+        ttl: u64,
+        pools: Box<Pools>,
+        signer: Option<Box<LeaseSigner>>,
+    ) -> Arc<Server> {
         Arc::new(Server {
             store: Mutex::new(store),
             admin,
             ttl,
             pools,
+            signer,
+            current: Mutex::new(Vec::new()),
         })
     }
 
@@ -56,7 +70,27 @@ impl Server {
     pub fn refresh(&self) -> Result<Vec<PoolSpec>, Error> {
         let pools = (self.pools)().unwrap_or_default();
         self.with_store(|store, now| store.set_pools(&pools, now))?;
+        if let Ok(mut current) = self.current.lock() {
+            current.clone_from(&pools);
+        }
         Ok(pools)
+    }
+
+    /// `lease` with its signed form, when the server signs leases.
+    fn sign(&self, mut lease: Lease) -> Result<Lease, Error> {
+        let Some(signer) = &self.signer else {
+            return Ok(lease);
+        };
+        let pool = self
+            .current
+            .lock()
+            .ok()
+            .and_then(|pools| pools.iter().find(|p| p.id == lease.pool).cloned())
+            .ok_or_else(|| {
+                Error::NotFound(format!("the pool {} is not licensed here now", lease.pool))
+            })?;
+        lease.signed = Some(signer(&lease, &pool).map_err(Error::Store)?);
+        Ok(lease)
     }
 
     fn with_store<T>(
@@ -217,8 +251,9 @@ async fn claim(State(server): State<Arc<Server>>, headers: HeaderMap) -> Respons
     let Some(credential) = agent_credential(&headers) else {
         return unauthorized();
     };
+    let signer = server.clone();
     answer(server, StatusCode::CREATED, move |store, now, ttl| {
-        store.claim(&credential, now, ttl)
+        signer.sign(store.claim(&credential, now, ttl)?)
     })
     .await
 }
@@ -231,8 +266,9 @@ async fn renew(
     let Some(credential) = agent_credential(&headers) else {
         return unauthorized();
     };
+    let signer = server.clone();
     answer(server, StatusCode::OK, move |store, now, ttl| {
-        store.renew(&credential, &id, now, ttl)
+        signer.sign(store.renew(&credential, &id, now, ttl)?)
     })
     .await
 }

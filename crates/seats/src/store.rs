@@ -36,6 +36,10 @@ pub struct PoolSpec {
     pub shared: u32,
     /// Named seats, each assigned to one agent.
     pub named: u32,
+    /// The licence (serial, hex) whose activation on this server signs the
+    /// pool's leases; the store does not keep it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub licence: String,
 }
 
 impl PoolSpec {
@@ -90,6 +94,10 @@ pub struct Lease {
     pub heartbeat: u64,
     /// When it ends unless renewed, Unix seconds.
     pub not_after: u64,
+    /// The lease signed by the server's activation key (`entl1.`), which
+    /// an agent app checks offline (`entitle lease verify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<String>,
 }
 
 /// A live lease with who holds it, for the administrator.
@@ -485,6 +493,7 @@ impl Store {
             since: now,
             heartbeat: now,
             not_after: now.saturating_add(ttl),
+            signed: None,
         };
         tx.execute(
             "INSERT INTO leases (id, agent, pool, kind, since, heartbeat, not_after)
@@ -619,6 +628,7 @@ impl Store {
                         tenant: r.get(3)?,
                         shared: r.get(4)?,
                         named: r.get(5)?,
+                        licence: String::new(),
                     },
                     shared_in_use: r.get(6)?,
                     named_assigned: r.get(7)?,
@@ -690,6 +700,7 @@ fn lease_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Lease> {
         since: r.get(4)?,
         heartbeat: r.get(5)?,
         not_after: r.get(6)?,
+        signed: None,
     })
 }
 

@@ -18,6 +18,7 @@ fn pool(shared: u32, named: u32) -> PoolSpec {
         tenant: Some("FIRMA-1".into()),
         shared,
         named,
+        licence: String::new(),
     }
 }
 

@@ -78,11 +78,13 @@ pub enum ArtifactKind {
     Activation,
     /// A deactivation receipt, `entd1.`.
     Receipt,
+    /// A seat lease from a seat server, `entl1.`.
+    Lease,
 }
 
 impl ArtifactKind {
     /// Every kind.
-    pub const ALL: [ArtifactKind; 7] = [
+    pub const ALL: [ArtifactKind; 8] = [
         ArtifactKind::Token,
         ArtifactKind::Certificate,
         ArtifactKind::Renewal,
@@ -90,6 +92,7 @@ impl ArtifactKind {
         ArtifactKind::Request,
         ArtifactKind::Activation,
         ArtifactKind::Receipt,
+        ArtifactKind::Lease,
     ];
 
     /// The armour prefix, e.g. `entc1.`.
@@ -102,6 +105,7 @@ impl ArtifactKind {
             ArtifactKind::Request => "entq1.",
             ArtifactKind::Activation => "enta1.",
             ArtifactKind::Receipt => "entd1.",
+            ArtifactKind::Lease => "entl1.",
         }
     }
 
@@ -115,6 +119,7 @@ impl ArtifactKind {
             ArtifactKind::Request => "activation request",
             ArtifactKind::Activation => "activation response",
             ArtifactKind::Receipt => "deactivation receipt",
+            ArtifactKind::Lease => "seat lease",
         }
     }
 

@@ -24,12 +24,15 @@ pub const REVOCATION_CONTEXT: &[u8] = b"entitle revocation v1\0";
 pub const RENEWAL_CONTEXT: &[u8] = b"entitle renewal v1\0";
 /// Context of an appliance's state file, signed by the appliance's own key.
 pub const STATE_CONTEXT: &[u8] = b"entitle appliance state v1\0";
+/// Domain-separation context of a seat lease (signed by a seat server's
+/// activation key).
+pub const LEASE_CONTEXT: &[u8] = b"entitle seat lease v1\0";
 /// Context of an appliance's counter file (the file platform's monotonic
 /// counter), signed by the appliance's own key.
 pub const COUNTER_CONTEXT: &[u8] = b"entitle appliance counter v1\0";
 /// Every signature context; no two are equal and none is a prefix of
 /// another, so no signature can pass for another kind of artifact.
-pub const ALL_CONTEXTS: [&[u8]; 9] = [
+pub const ALL_CONTEXTS: [&[u8]; 10] = [
     TOKEN_CONTEXT,
     CATALOG_CONTEXT,
     CERTIFICATE_CONTEXT,
@@ -39,6 +42,7 @@ pub const ALL_CONTEXTS: [&[u8]; 9] = [
     RENEWAL_CONTEXT,
     STATE_CONTEXT,
     COUNTER_CONTEXT,
+    LEASE_CONTEXT,
 ];
 /// Bytes before the flags: version (1), key id (4), serial (8).
 pub const FIXED_HEADER_LEN: usize = 13;

@@ -9,8 +9,13 @@ use entitle_seats::{Lease, Session};
 use entitle_verify::Utc;
 use serde::Serialize;
 
-use crate::cli::{AdminArgs, LeaseArgs, LeaseCommand, SeatsCommand};
+use entitle_lifecycle::{Signed, verify_lease};
+use entitle_verify::MAX_TOKEN_BYTES;
+
+use crate::artifacts::{lifecycle_error, read_license, read_one};
+use crate::cli::{AdminArgs, LeaseArgs, LeaseCommand, LeaseVerifyArgs, SeatsCommand};
 use crate::error::CliError;
+use crate::input::read_public_keys;
 use crate::output::say;
 
 /// The environment variable holding the admin credential.
@@ -161,6 +166,7 @@ pub fn lease(command: &LeaseCommand) -> Result<(), CliError> {
             say!("released {}", args.id);
             Ok(())
         }
+        LeaseCommand::Verify(args) => verify(args),
         LeaseCommand::Signin(args) => {
             let check = agent(args)?.signin()?;
             if args.json {
@@ -180,6 +186,39 @@ pub fn lease(command: &LeaseCommand) -> Result<(), CliError> {
         }
     }
 }
+
+/// `entitle lease verify`: what an agent app does offline with a lease.
+fn verify(args: &LeaseVerifyArgs) -> Result<(), CliError> {
+    let keys = read_public_keys(&args.public)?;
+    let mut buf = [0u8; MAX_TOKEN_BYTES];
+    let (license, _) = read_license(&args.license, &mut buf)?;
+    let text = read_one(&args.lease, "seat lease")?;
+    let lease = Signed::<entitle_lifecycle::Lease>::decode(&text)
+        .map_err(|e| lifecycle_error(&e, "the lease: "))?;
+    let now = args.now.unwrap_or_else(entitle_issue::unix_now);
+    let lease = verify_lease(&lease, &license, &keys, now, CLOCK_TOLERANCE)
+        .map_err(|e| lifecycle_error(&e, "the lease: "))?;
+    if args.json {
+        return print_json(&serde_json::json!({
+            "lease": lease.lease,
+            "agent": lease.agent,
+            "pool": lease.pool,
+            "issued_at": Utc(lease.issued_at).to_string(),
+            "not_after": Utc(lease.not_after).to_string(),
+        }));
+    }
+    say!(
+        "genuine lease {} of {} in {}, until {}",
+        lease.lease,
+        lease.agent,
+        lease.pool,
+        Utc(lease.not_after)
+    );
+    Ok(())
+}
+
+/// How far a server's clock may run ahead of an agent's, in seconds.
+const CLOCK_TOLERANCE: u64 = 300;
 
 fn print_lease(lease: &Lease, json: bool) -> Result<(), CliError> {
     if json {

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use entitle_appliance::LeaseTerms;
 use entitle_issue::write_file;
 use entitle_seats::server::{Server, router};
-use entitle_seats::{PoolSpec, Store, hash, new_secret};
-use entitle_verify::SeatModel;
+use entitle_seats::{Lease, PoolSpec, Store, hash, new_secret};
+use entitle_verify::{SeatModel, Serial};
 
 use crate::cli::ServeArgs;
 use crate::decision::{Outcome, decide_args};
@@ -52,12 +53,38 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     }
     let admin = admin_credential(&dir)?;
     let store = Store::open(&dir.join(STORE_FILE))?;
+    let (machine_id, tpm) = (material.machine_id.clone(), material.tpm.clone());
     let decide = move || {
         decide_args(&material)
             .map(|o| pool_specs(&o))
             .map_err(|e| e.message)
     };
-    let server = Server::new(store, hash(&admin), args.lease_ttl, Box::new(decide));
+    let state = dir.clone();
+    let signer = move |lease: &Lease, pool: &PoolSpec| -> Result<String, String> {
+        let appliance =
+            crate::appliance::open(&state, &machine_id, tpm.as_deref()).map_err(|e| e.message)?;
+        let serial = parse_serial(&pool.licence)
+            .ok_or_else(|| format!("the pool {} names no licence", pool.id))?;
+        appliance
+            .sign_lease(
+                serial,
+                LeaseTerms {
+                    id: &lease.id,
+                    agent: &lease.agent,
+                    pool: &lease.pool,
+                    issued_at: lease.heartbeat,
+                    not_after: lease.not_after,
+                },
+            )
+            .map_err(|e| e.to_string())
+    };
+    let server = Server::new(
+        store,
+        hash(&admin),
+        args.lease_ttl,
+        Box::new(decide),
+        Some(Box::new(signer)),
+    );
     server.refresh()?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -139,6 +166,14 @@ fn admin_credential(dir: &Path) -> Result<String, CliError> {
     }
 }
 
+/// A serial from its 16 hex digits.
+fn parse_serial(hex: &str) -> Option<Serial> {
+    (hex.len() == 16)
+        .then(|| u64::from_str_radix(hex, 16).ok())
+        .flatten()
+        .map(|n| Serial(n.to_be_bytes()))
+}
+
 /// The pools of a decision the server serves: per product, edition and
 /// tenant with concurrent seats, those seats shared and the named seats of
 /// the same licence type beside them.
@@ -153,10 +188,16 @@ pub fn pool_specs(outcome: &Outcome) -> Vec<PoolSpec> {
             tenant: line.tenant.clone(),
             shared: 0,
             named: 0,
+            licence: String::new(),
         });
         let seats = u32::try_from(line.seats).unwrap_or(u32::MAX);
         match line.model {
-            SeatModel::Concurrent => pool.shared = pool.shared.saturating_add(seats),
+            SeatModel::Concurrent => {
+                pool.shared = pool.shared.saturating_add(seats);
+                if let (true, Some(serial)) = (pool.licence.is_empty(), line.serials.first()) {
+                    pool.licence = serial.to_string();
+                }
+            }
             SeatModel::Named => pool.named = pool.named.saturating_add(seats),
         }
     }
