@@ -516,3 +516,102 @@ fn a_lease_is_signed_by_the_activated_server_and_checks_back_to_the_vendor_key()
     let forged = check("@licence-0.txt", "@forged.txt", &[]);
     assert_eq!(forged.status.code(), Some(4), "{}", stderr(&forged));
 }
+
+#[test]
+fn kill_9_in_the_middle_of_a_load_run_loses_no_lease_and_doubles_none() {
+    use entitle_seats::client::Client;
+    use std::collections::HashSet;
+    use std::sync::{Arc, Mutex};
+
+    let site = Site::new(5, 0);
+    let mut server = site.serve(&["--lease-ttl", "600"]);
+    site.grant(&server, 20);
+    #[derive(Default)]
+    struct Seen {
+        held: HashSet<String>,     // claims answered 201
+        released: HashSet<String>, // releases answered 200
+        unsure: HashSet<String>,   // releases sent, no answer
+        unsure_claims: usize,      // claims sent, no answer
+    }
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let (seen, url, dir) = (seen.clone(), server.url.clone(), site.path().to_path_buf());
+            std::thread::spawn(move || {
+                let agents: Vec<Client> = (0..5)
+                    .map(|i| {
+                        let cred =
+                            std::fs::read_to_string(dir.join(format!("a{}.cred", t * 5 + i)));
+                        Client::new(&url, &cred.unwrap())
+                    })
+                    .collect();
+                let mut mine: Vec<Option<String>> = vec![None; 5];
+                for round in 0.. {
+                    let i = round % 5;
+                    match mine[i].take() {
+                        None => match agents[i].claim() {
+                            Ok(lease) => {
+                                seen.lock().unwrap().held.insert(lease.id.clone());
+                                mine[i] = Some(lease.id);
+                            }
+                            Err(entitle_seats::Error::Exhausted { .. }) => {}
+                            Err(_) => {
+                                seen.lock().unwrap().unsure_claims += 1;
+                                return;
+                            }
+                        },
+                        Some(id) => match agents[i].release(&id) {
+                            Ok(()) => {
+                                seen.lock().unwrap().released.insert(id);
+                            }
+                            Err(_) => {
+                                seen.lock().unwrap().unsure.insert(id);
+                                return;
+                            }
+                        },
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(700));
+    server.child.kill().unwrap(); // SIGKILL, mid-run
+    server.child.wait().unwrap();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+
+    let server = site.serve(&[]);
+    let live: HashSet<String> = site
+        .sessions(&server)
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.held.len() > 20,
+        "the load ran: {} claims",
+        seen.held.len()
+    );
+    assert!(live.len() <= 5, "{} live leases on 5 seats", live.len());
+    for lease in &live {
+        assert!(
+            !seen.released.contains(lease),
+            "released lease {lease} revived"
+        );
+    }
+    let must_live = seen
+        .held
+        .iter()
+        .filter(|l| !seen.released.contains(*l) && !seen.unsure.contains(*l));
+    for lease in must_live {
+        assert!(live.contains(lease), "granted lease {lease} lost");
+    }
+    // A claim cut off by the kill may have committed: at most that many
+    // live leases the clients never heard of.
+    let unheard = live.iter().filter(|l| !seen.held.contains(*l)).count();
+    assert!(
+        unheard <= seen.unsure_claims,
+        "{unheard} leases nobody was granted"
+    );
+}
