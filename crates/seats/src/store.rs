@@ -133,8 +133,8 @@ pub struct AuditEntry {
     pub seq: i64,
     /// When, Unix seconds.
     pub at: u64,
-    /// What: `claimed`, `renewed`, `released`, `expired`, `ended`,
-    /// `evicted`, `refused`, `granted`, `revoked`, `assigned`, `unassigned`.
+    /// What: `claimed`, `released`, `expired`, `ended`, `evicted`,
+    /// `granted`, `revoked`, `assigned`, `unassigned`.
     pub event: String,
     /// The agent concerned.
     pub agent: Option<String>,
@@ -149,7 +149,7 @@ pub struct AuditEntry {
 pub struct Counters {
     /// Claims granted.
     pub claims: u64,
-    /// Claims refused because the pool was full.
+    /// Claims refused because the pool was full, since the server started.
     pub claims_refused: u64,
     /// Leases whose time ran out.
     pub leases_expired: u64,
@@ -161,6 +161,9 @@ pub struct Counters {
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// Claims refused since this store was opened: a refusal writes
+    /// nothing, so that a full pool costs no disk sync.
+    refused: u64,
 }
 
 const SCHEMA: &str = "
@@ -200,7 +203,7 @@ impl Store {
 
     fn with(conn: Connection) -> Result<Store, Error> {
         conn.execute_batch(SCHEMA)?;
-        Ok(Store { conn })
+        Ok(Store { conn, refused: 0 })
     }
 
     fn begin(&mut self) -> Result<Transaction<'_>, Error> {
@@ -444,7 +447,29 @@ impl Store {
     /// named seat if it holds one, else a shared seat if one is free.
     pub fn claim(&mut self, credential: &str, now: u64, ttl: u64) -> Result<Lease, Error> {
         let agent = self.agent(credential)?;
-        let tx = self.begin()?;
+        if !agent.named {
+            // A full pool refuses on a read: nothing to write or sync.
+            let full: Option<(u32, u32)> = self
+                .conn
+                .query_row(
+                    "SELECT shared, (SELECT count(*) FROM leases
+                       WHERE pool = ?1 AND kind = 'shared' AND not_after > ?2)
+                     FROM pools WHERE id = ?1",
+                    params![agent.pool, now],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((shared, _)) = full.filter(|(shared, live)| live >= shared) {
+                self.refused = self.refused.saturating_add(1);
+                return Err(Error::Exhausted {
+                    pool: agent.pool,
+                    seats: shared,
+                });
+            }
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         expire(&tx, now)?;
         let shared: Option<u32> = tx
             .query_row(
@@ -468,16 +493,8 @@ impl Store {
                 |r| r.get(0),
             )?;
             if in_use >= shared {
-                count(&tx, "claims_refused", 1)?;
-                audit(
-                    &tx,
-                    now,
-                    "refused",
-                    Some(&agent.id),
-                    None,
-                    Some("every shared seat in use"),
-                )?;
                 tx.commit()?;
+                self.refused = self.refused.saturating_add(1);
                 return Err(Error::Exhausted {
                     pool: agent.pool,
                     seats: shared,
@@ -672,7 +689,7 @@ impl Store {
         };
         Ok(Counters {
             claims: get("claims")?,
-            claims_refused: get("claims_refused")?,
+            claims_refused: self.refused,
             leases_expired: get("leases_expired")?,
             admin_ends: get("admin_ends")?,
         })
