@@ -40,7 +40,7 @@ fn main() {
         licence: String::new(),
     };
     let now = entitle_seats::server::now();
-    store.set_pools(&[pool.clone()], now).unwrap();
+    store.set_pools(std::slice::from_ref(&pool), now).unwrap();
     let credentials: Vec<String> = (0..agents)
         .map(|i| {
             store
