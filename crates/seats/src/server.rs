@@ -18,6 +18,7 @@ use subtle::ConstantTimeEq as _;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::admin::{self, SignIns};
 use crate::error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
 use crate::store::{Lease, PoolSpec, Store, hash};
 
@@ -41,6 +42,7 @@ pub struct Server {
     pools: Box<Pools>,
     signer: Option<Box<LeaseSigner>>,
     current: Mutex<Vec<PoolSpec>>,
+    sign_ins: SignIns,
 }
 
 impl Server {
@@ -61,6 +63,7 @@ impl Server {
             pools,
             signer,
             current: Mutex::new(Vec::new()),
+            sign_ins: SignIns::default(),
         })
     }
 
@@ -93,7 +96,15 @@ impl Server {
         Ok(lease)
     }
 
-    fn with_store<T>(
+    pub(crate) fn sign_ins(&self) -> &SignIns {
+        &self.sign_ins
+    }
+
+    pub(crate) fn admin_hash(&self) -> &[u8; 32] {
+        &self.admin
+    }
+
+    pub(crate) fn with_store<T>(
         &self,
         f: impl FnOnce(&mut Store, u64) -> Result<T, Error>,
     ) -> Result<T, Error> {
@@ -132,6 +143,11 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/v1/sessions/end", post(end))
         .route("/v1/audit", get(audit))
         .route("/metrics", get(metrics))
+        .route("/admin", get(admin::show))
+        .route("/admin/signin", post(admin::sign_in))
+        .route("/admin/end-confirm", post(admin::end_confirm))
+        .route("/admin/end", post(admin::end))
+        .route("/admin/signout", post(admin::sign_out))
         .fallback(|| async { failure(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(

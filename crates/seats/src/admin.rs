@@ -1,0 +1,477 @@
+//! The administrator's web page: plain server-rendered HTML, no script.
+//! Sign in with the admin credential; see pool use, every active shared
+//! session (agent, e-mail, pool, since, last heartbeat), the agents and
+//! their named seats, and the audit log; select sessions and end them
+//! after a confirmation.
+//!
+//! A sign-in makes a session cookie (`HttpOnly`, `SameSite=Strict`, eight
+//! hours); the server keeps only its SHA-256. Every form carries a token
+//! derived from the session, checked on each POST.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
+
+use crate::server::{Server, now};
+use crate::store::{AuditEntry, Session, hash, new_secret};
+
+/// How long a sign-in lasts, seconds.
+const SIGN_IN_FOR: u64 = 8 * 3600;
+/// The cookie's name.
+const COOKIE: &str = "entitle_admin";
+
+/// Signed-in browser sessions: SHA-256 of the cookie → when it ends.
+#[derive(Debug, Default)]
+pub struct SignIns(Mutex<HashMap<[u8; 32], u64>>);
+
+impl SignIns {
+    fn start(&self) -> Option<String> {
+        let token = new_secret("").ok()?;
+        let mut map = self.0.lock().ok()?;
+        let now = now();
+        map.retain(|_, until| *until > now);
+        map.insert(hash(&token), now.saturating_add(SIGN_IN_FOR));
+        Some(token)
+    }
+
+    fn valid(&self, token: &str) -> bool {
+        let now = now();
+        self.0
+            .lock()
+            .ok()
+            .and_then(|map| map.get(&hash(token)).copied())
+            .is_some_and(|until| until > now)
+    }
+
+    fn end(&self, token: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(&hash(token));
+        }
+    }
+}
+
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+/// The form token of a sign-in.
+fn form_token(session: &str) -> String {
+    let digest = Sha256::digest(format!("entitle admin form\0{session}").as_bytes());
+    digest.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn signed_in(server: &Server, headers: &HeaderMap) -> Option<String> {
+    cookie(headers).filter(|token| server.sign_ins().valid(token))
+}
+
+/// HTML-escapes text.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A time for people, UTC, without a date library: days to the civil
+/// calendar (Howard Hinnant's `civil_from_days`).
+fn time(t: u64) -> String {
+    let days = t / 86_400;
+    let rem = t % 86_400;
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = if month <= 2 { y + 1 } else { y };
+    format!("{year:04}-{month:02}-{d:02} {h:02}:{m:02}:{s:02} UTC")
+}
+
+fn page(title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{} · entitle seats</title><style>\
+         body{{font-family:sans-serif;margin:2em;max-width:72em}}\
+         table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}\
+         .full{{color:#a00;font-weight:bold}}button{{padding:.4em 1em}}</style></head>\
+         <body><h1>{}</h1>{body}</body></html>",
+        esc(title),
+        esc(title)
+    );
+    (
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+        ],
+        Html(html),
+    )
+        .into_response()
+}
+
+/// `GET /admin`: the sign-in form, or the page.
+pub async fn show(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    let Some(session) = signed_in(&server, &headers) else {
+        return sign_in_form("");
+    };
+    let token = form_token(&session);
+    let data = tokio::task::spawn_blocking(move || {
+        server.with_store(|store, now| {
+            Ok((
+                store.pools(now)?,
+                store.sessions(now)?,
+                store.agents()?,
+                store.audit(50)?,
+            ))
+        })
+    })
+    .await;
+    let Ok(Ok((pools, sessions, agents, audit))) = data else {
+        return page("Seat server", "<p>The store cannot be read now.</p>");
+    };
+    let mut body = String::new();
+    body.push_str("<h2>Pools</h2><table><tr><th>pool</th><th>shared seats in use</th><th>named seats assigned</th><th>agents</th></tr>");
+    for p in &pools {
+        let full = p.shared_in_use >= p.spec.shared;
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td{}>{} of {}</td><td>{} of {}</td><td>{}</td></tr>",
+            esc(&p.spec.id),
+            if full { " class=\"full\"" } else { "" },
+            p.shared_in_use,
+            p.spec.shared,
+            p.named_assigned,
+            p.spec.named,
+            p.agents
+        );
+    }
+    body.push_str("</table>");
+    let _ = write!(
+        body,
+        "<h2>Active sessions ({})</h2><form method=\"post\" action=\"/admin/end-confirm\">\
+         <input type=\"hidden\" name=\"token\" value=\"{token}\">",
+        sessions.len()
+    );
+    body.push_str(&sessions_table(&sessions, true));
+    if !sessions.is_empty() {
+        body.push_str(
+            "<button type=\"submit\" id=\"end-selected\">End selected sessions…</button>",
+        );
+    }
+    body.push_str("</form><h2>Agents</h2><table><tr><th>agent</th><th>name</th><th>e-mail</th><th>pool</th><th>named seat</th></tr>");
+    for a in &agents {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&a.id),
+            esc(&a.name),
+            esc(&a.email),
+            esc(&a.pool),
+            if a.named { "yes" } else { "" }
+        );
+    }
+    body.push_str("</table><h2>Audit log (newest first)</h2>");
+    body.push_str(&audit_table(&audit));
+    let _ = write!(
+        body,
+        "<form method=\"post\" action=\"/admin/signout\"><input type=\"hidden\" name=\"token\" value=\"{token}\">\
+         <button type=\"submit\">Sign out</button></form>"
+    );
+    page("Seat server", &body)
+}
+
+fn sessions_table(sessions: &[Session], selectable: bool) -> String {
+    if sessions.is_empty() {
+        return "<p>No active sessions.</p>".into();
+    }
+    let mut out = String::from("<table><tr>");
+    if selectable {
+        out.push_str("<th></th>");
+    }
+    out.push_str("<th>agent</th><th>e-mail</th><th>pool</th><th>seat</th><th>since</th><th>last heartbeat</th><th>lease</th></tr>");
+    for s in sessions {
+        out.push_str("<tr>");
+        if selectable {
+            let _ = write!(
+                out,
+                "<td><input type=\"checkbox\" name=\"lease\" value=\"{}\"></td>",
+                esc(&s.lease.id)
+            );
+        }
+        let _ = write!(
+            out,
+            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"lease\">{}</td></tr>",
+            esc(&s.name),
+            esc(&s.email),
+            esc(&s.lease.pool),
+            match s.lease.kind {
+                crate::Kind::Shared => "shared",
+                crate::Kind::Named => "named",
+            },
+            time(s.lease.since),
+            time(s.lease.heartbeat),
+            esc(&s.lease.id)
+        );
+    }
+    out.push_str("</table>");
+    out
+}
+
+fn audit_table(entries: &[AuditEntry]) -> String {
+    let mut out = String::from(
+        "<table><tr><th>time</th><th>event</th><th>agent</th><th>lease</th><th>detail</th></tr>",
+    );
+    for e in entries {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            time(e.at),
+            esc(&e.event),
+            esc(e.agent.as_deref().unwrap_or("")),
+            esc(e.lease.as_deref().unwrap_or("")),
+            esc(e.detail.as_deref().unwrap_or(""))
+        );
+    }
+    out.push_str("</table>");
+    out
+}
+
+fn sign_in_form(error: &str) -> Response {
+    let error = if error.is_empty() {
+        String::new()
+    } else {
+        format!("<p class=\"full\">{}</p>", esc(error))
+    };
+    page(
+        "Sign in",
+        &format!(
+            "{error}<form method=\"post\" action=\"/admin/signin\">\
+             <label>Admin credential (the file <code>admin.credential</code> in the server's state directory)<br>\
+             <input type=\"password\" name=\"credential\" size=\"60\" autofocus></label>\
+             <p><button type=\"submit\" id=\"sign-in\">Sign in</button></p></form>"
+        ),
+    )
+}
+
+/// `POST /admin/signin`.
+#[derive(Debug, Deserialize)]
+pub struct SignIn {
+    credential: String,
+}
+
+/// Checks the credential (in constant time) and sets the session cookie.
+pub async fn sign_in(State(server): State<Arc<Server>>, Form(form): Form<SignIn>) -> Response {
+    let good = bool::from(hash(form.credential.trim()).ct_eq(server.admin_hash()));
+    if !good {
+        return (
+            StatusCode::UNAUTHORIZED,
+            sign_in_form("That is not the admin credential."),
+        )
+            .into_response();
+    }
+    let Some(session) = server.sign_ins().start() else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "cannot sign in now").into_response();
+    };
+    let cookie = format!(
+        "{COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={SIGN_IN_FOR}"
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/admin")).into_response()
+}
+
+/// A form with the session's token and, for ending, leases. Browsers send
+/// one `lease` field per checked box; axum's `Form` reads repeated fields
+/// into a list only through this raw form.
+fn fields(body: &str) -> Vec<(String, String)> {
+    body.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect()
+}
+
+/// `application/x-www-form-urlencoded` decoding of one field.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i.saturating_add(1)..i.saturating_add(3))
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                if let Some(byte) = hex {
+                    out.push(byte);
+                    i = i.saturating_add(2);
+                } else {
+                    out.push(b);
+                }
+            }
+            _ => out.push(b),
+        }
+        i = i.saturating_add(1);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The signed-in session and the leases of a POST, when its token holds.
+fn checked_post(
+    server: &Server,
+    headers: &HeaderMap,
+    body: &str,
+) -> Result<(String, Vec<String>), Box<Response>> {
+    let Some(session) = signed_in(server, headers) else {
+        return Err(Box::new(Redirect::to("/admin").into_response()));
+    };
+    let fields = fields(body);
+    let token = fields
+        .iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.as_str());
+    if !token.is_some_and(|t| bool::from(t.as_bytes().ct_eq(form_token(&session).as_bytes()))) {
+        return Err(Box::new(
+            (StatusCode::FORBIDDEN, "the form is not from this sign-in").into_response(),
+        ));
+    }
+    let leases = fields
+        .into_iter()
+        .filter(|(k, _)| k == "lease")
+        .map(|(_, v)| v)
+        .collect();
+    Ok((session, leases))
+}
+
+/// `POST /admin/end-confirm`: asks before ending the selected sessions.
+pub async fn end_confirm(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let (session, leases) = match checked_post(&server, &headers, &body) {
+        Ok(checked) => checked,
+        Err(response) => return *response,
+    };
+    if leases.is_empty() {
+        return page(
+            "Seat server",
+            "<p>No session was selected.</p><p><a href=\"/admin\">Back</a></p>",
+        );
+    }
+    let chosen = leases.clone();
+    let sessions =
+        tokio::task::spawn_blocking(move || server.with_store(|store, now| store.sessions(now)))
+            .await;
+    let Ok(Ok(sessions)) = sessions else {
+        return page("Seat server", "<p>The store cannot be read now.</p>");
+    };
+    let selected: Vec<Session> = sessions
+        .into_iter()
+        .filter(|s| chosen.contains(&s.lease.id))
+        .collect();
+    let token = form_token(&session);
+    let mut body = format!(
+        "<p id=\"question\">End {} session{}? Their agents lose their seats now.</p>",
+        selected.len(),
+        if selected.len() == 1 { "" } else { "s" }
+    );
+    body.push_str(&sessions_table(&selected, false));
+    let _ = write!(
+        body,
+        "<form method=\"post\" action=\"/admin/end\"><input type=\"hidden\" name=\"token\" value=\"{token}\">"
+    );
+    for s in &selected {
+        let _ = write!(
+            body,
+            "<input type=\"hidden\" name=\"lease\" value=\"{}\">",
+            esc(&s.lease.id)
+        );
+    }
+    body.push_str("<button type=\"submit\" id=\"confirm-end\">End them</button> <a href=\"/admin\">Cancel</a></form>");
+    page("End sessions", &body)
+}
+
+/// `POST /admin/end`: ends the confirmed sessions.
+pub async fn end(State(server): State<Arc<Server>>, headers: HeaderMap, body: String) -> Response {
+    let (_, leases) = match checked_post(&server, &headers, &body) {
+        Ok(checked) => checked,
+        Err(response) => return *response,
+    };
+    let _ = tokio::task::spawn_blocking(move || {
+        server.with_store(|store, now| store.end(&leases, now))
+    })
+    .await;
+    Redirect::to("/admin").into_response()
+}
+
+/// `POST /admin/signout`.
+pub async fn sign_out(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if let Ok((session, _)) = checked_post(&server, &headers, &body) {
+        server.sign_ins().end(&session);
+    }
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/admin; Max-Age=0"),
+        )],
+        Redirect::to("/admin"),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_and_forms_decode() {
+        assert_eq!(
+            esc("<a href=\"x\">O'Neil & co</a>"),
+            "&lt;a href=&quot;x&quot;&gt;O&#39;Neil &amp; co&lt;/a&gt;"
+        );
+        assert_eq!(
+            fields("token=ab&lease=x%2By&lease=a+b&bad"),
+            [
+                ("token".into(), "ab".into()),
+                ("lease".into(), "x+y".into()),
+                ("lease".into(), "a b".into())
+            ]
+        );
+        assert_eq!(time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(time(1_795_652_156), "2026-11-26 00:15:56 UTC");
+        assert_eq!(time(951_782_400), "2000-02-29 00:00:00 UTC");
+    }
+}
