@@ -410,15 +410,7 @@ impl Store {
             .conn
             .prepare("SELECT id, name, email, pool, named FROM agents ORDER BY id")?;
         let agents = statement
-            .query_map([], |r| {
-                Ok(Agent {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    email: r.get(2)?,
-                    pool: r.get(3)?,
-                    named: r.get(4)?,
-                })
-            })?
+            .query_map([], agent_row)?
             .collect::<Result<_, _>>()?;
         Ok(agents)
     }
@@ -429,15 +421,7 @@ impl Store {
             .query_row(
                 "SELECT id, name, email, pool, named FROM agents WHERE credential = ?1",
                 [hash(credential).as_slice()],
-                |r| {
-                    Ok(Agent {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        email: r.get(2)?,
-                        pool: r.get(3)?,
-                        named: r.get(4)?,
-                    })
-                },
+                agent_row,
             )
             .optional()?
             .ok_or(Error::Unauthorized)
@@ -470,6 +454,16 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // The grant read again, now that no one else can write: a
+        // revocation or a changed named seat since the lookup wins.
+        let agent: Agent = tx
+            .query_row(
+                "SELECT id, name, email, pool, named FROM agents WHERE credential = ?1",
+                [hash(credential).as_slice()],
+                agent_row,
+            )
+            .optional()?
+            .ok_or(Error::Unauthorized)?;
         expire(&tx, now)?;
         let shared: Option<u32> = tx
             .query_row(
@@ -694,6 +688,16 @@ impl Store {
             admin_ends: get("admin_ends")?,
         })
     }
+}
+
+fn agent_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Agent> {
+    Ok(Agent {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        email: r.get(2)?,
+        pool: r.get(3)?,
+        named: r.get(4)?,
+    })
 }
 
 fn kind_text(kind: Kind) -> &'static str {
