@@ -386,3 +386,27 @@ fn kill_9_in_the_middle_of_a_load_run_loses_no_lease_and_doubles_none() {
         "{unheard} leases nobody was granted"
     );
 }
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_dropped_and_others_are_served() {
+    use std::io::{Read as _, Write as _};
+    let site = Site::new(1, 0);
+    let server = site.serve(&[]);
+    let address = server.url.trim_start_matches("http://").to_string();
+    let mut slow = std::net::TcpStream::connect(&address).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    slow.write_all(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = std::time::Instant::now();
+    // Meanwhile the server answers everyone else.
+    assert_eq!(site.sessions(&server).len(), 0);
+    let mut rest = Vec::new();
+    let _ = slow.read_to_end(&mut rest);
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(15),
+        "the slow client held its connection {waited:?}"
+    );
+    assert!(!String::from_utf8_lossy(&rest).contains("200 OK"));
+}

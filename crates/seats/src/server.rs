@@ -27,6 +27,48 @@ pub const MAX_BODY: usize = 16 * 1024;
 /// Longest a request may take, reading its body included.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Longest a client may take to send a request's headers.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Serves `app` on `listener` until `shutdown` resolves: HTTP/1.1, a
+/// client that takes longer than [`HEADER_TIMEOUT`] for its headers is
+/// dropped (with [`REQUEST_TIMEOUT`] for the rest, nothing a slow client
+/// sends holds a connection for long). On shutdown, requests in flight get
+/// five seconds to finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    // Out of file descriptors, say: wait, then go on.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let connection = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+}
+
 /// Where the pools come from: the licence decision, made again on demand.
 pub type Pools = dyn Fn() -> Result<Vec<PoolSpec>, String> + Send + Sync;
 

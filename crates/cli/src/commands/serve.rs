@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use entitle_appliance::LeaseTerms;
 use entitle_issue::write_file;
-use entitle_seats::server::{Server, router};
+use entitle_seats::server::{Server, router, serve};
 use entitle_seats::{Lease, PoolSpec, Store, hash, new_secret};
 use entitle_verify::{SeatModel, Serial};
 
@@ -121,10 +121,8 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
                 let _ = tokio::task::spawn_blocking(move || server.refresh()).await;
             }
         });
-        axum::serve(listener, router(server))
-            .with_graceful_shutdown(shutdown())
-            .await
-            .map_err(|e| CliError::input(format!("the server failed: {e}")))
+        serve(listener, router(server), shutdown()).await;
+        Ok(())
     })
 }
 
