@@ -167,6 +167,23 @@ impl Browser<'_> {
             .to_string()
     }
 
+    /// The page source once it contains `text` (a click's navigation may
+    /// still be under way when the click returns); fails after 20 seconds.
+    fn wait_for(&self, text: &str) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let source = self.source();
+            if source.contains(text) {
+                return source;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the page never showed {text:?}: {source}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn screenshot(&self, path: &Path) {
         let png = self.driver.call(
             "GET",
@@ -209,13 +226,12 @@ fn the_admin_signs_in_selects_two_sessions_confirms_and_they_are_gone() {
     let profile = tempfile::tempdir().unwrap();
     let browser = Browser::open(&driver, profile.path());
     browser.go(&format!("{}/admin", server.url));
-    assert!(browser.source().contains("Sign in"));
+    browser.wait_for("Sign in");
     let admin = std::fs::read_to_string(site.path().join("state/admin.credential")).unwrap();
     browser.type_into(&browser.find("input[name=credential]"), admin.trim());
     browser.click(&browser.find("#sign-in"));
 
-    let page = browser.source();
-    assert!(page.contains("Active sessions (4)"), "{page}");
+    let page = browser.wait_for("Active sessions (4)");
     assert!(
         page.contains("a0@example.com") && page.contains("Agent 3"),
         "{page}"
@@ -227,12 +243,9 @@ fn the_admin_signs_in_selects_two_sessions_confirms_and_they_are_gone() {
     browser.click(&boxes[0]);
     browser.click(&boxes[1]);
     browser.click(&browser.find("#end-selected"));
-    let confirm = browser.source();
-    assert!(confirm.contains("End 2 sessions?"), "{confirm}");
+    browser.wait_for("End 2 sessions?");
     browser.click(&browser.find("#confirm-end"));
-
-    let after = browser.source();
-    assert!(after.contains("Active sessions (2)"), "{after}");
+    browser.wait_for("Active sessions (2)");
     browser.screenshot(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts/admin-page.png"),
     );
@@ -254,5 +267,6 @@ fn the_admin_signs_in_selects_two_sessions_confirms_and_they_are_gone() {
     let other = tempfile::tempdir().unwrap();
     let stranger = Browser::open(&driver, other.path());
     stranger.go(&format!("{}/admin", server.url));
-    assert!(!stranger.source().contains("Active sessions"));
+    let form = stranger.wait_for("Sign in");
+    assert!(!form.contains("Active sessions"), "{form}");
 }
