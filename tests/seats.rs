@@ -410,3 +410,92 @@ fn a_client_that_never_finishes_its_headers_is_dropped_and_others_are_served() {
     );
     assert!(!String::from_utf8_lossy(&rest).contains("200 OK"));
 }
+
+#[test]
+fn beyond_loopback_the_server_speaks_tls_and_clients_pin_its_certificate() {
+    let site = Site::new(1, 0);
+    let server = site.serve(&["--listen", "0.0.0.0:0"]);
+    assert!(server.url.starts_with("https://0.0.0.0:"), "{}", server.url);
+    let url = server.url.replace("0.0.0.0", "127.0.0.1");
+    let cert = site.path().join("state/tls.cert.pem");
+    let key = site.path().join("state/tls.key.pem");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the TLS key is the server's alone");
+    }
+    let admin = |extra: &[&str]| {
+        let mut args = vec![
+            "seats",
+            "grant",
+            "--agent",
+            "a0",
+            "--name",
+            "A",
+            "--email",
+            "a@example.com",
+            "--credential-out",
+            "a0.cred",
+            "--server",
+            &url,
+            "--admin-credential",
+            "state/admin.credential",
+        ];
+        args.extend_from_slice(extra);
+        entitle(site.path(), &args)
+    };
+    let pinned = admin(&["--server-cert", cert.to_str().unwrap()]);
+    assert!(pinned.status.success(), "{}", stderr(&pinned));
+
+    // No certificate given: refused before connecting.
+    let unpinned = admin(&[]);
+    assert_eq!(unpinned.status.code(), Some(3));
+    assert!(
+        stderr(&unpinned).contains("needs --server-cert"),
+        "{}",
+        stderr(&unpinned)
+    );
+    // Another certificate (a man in the middle's): refused.
+    let other = Site::new(1, 0);
+    let other_server = other.serve(&["--tls"]);
+    let wrong = admin(&[
+        "--server-cert",
+        other.path().join("state/tls.cert.pem").to_str().unwrap(),
+    ]);
+    drop(other_server);
+    assert_eq!(wrong.status.code(), Some(3));
+    assert!(
+        stderr(&wrong).contains("invalid peer certificate"),
+        "{}",
+        stderr(&wrong)
+    );
+    // Plain HTTP to it: nothing.
+    let plain = entitle(
+        site.path(),
+        &[
+            "lease",
+            "claim",
+            "--server",
+            &url.replace("https", "http"),
+            "--credential",
+            "a0.cred",
+        ],
+    );
+    assert_eq!(plain.status.code(), Some(3), "{}", stderr(&plain));
+    // And the pinned agent gets its seat.
+    let claim = entitle(
+        site.path(),
+        &[
+            "lease",
+            "claim",
+            "--server",
+            &url,
+            "--credential",
+            "a0.cred",
+            "--server-cert",
+            cert.to_str().unwrap(),
+        ],
+    );
+    assert!(claim.status.success(), "{}", stderr(&claim));
+}

@@ -128,8 +128,8 @@ impl Site {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Starts `entitle serve` on a free loopback port; its error output
-    /// when it does not start.
+    /// Starts `entitle serve` on a free loopback port (unless `extra` has
+    /// a `--listen`); its error output when it does not start.
     pub fn serve_on(&self, machine: &str, extra: &[&str]) -> Result<Server, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_entitle"))
             .args([
@@ -142,11 +142,14 @@ impl Site {
                 machine,
                 "--tenant",
                 "FIRMA-1",
-                "--listen",
-                "127.0.0.1:0",
                 "@licences.txt",
             ])
             .args(extra)
+            .args(if extra.contains(&"--listen") {
+                &[][..]
+            } else {
+                &["--listen", "127.0.0.1:0"][..]
+            })
             .current_dir(self.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -79,9 +79,20 @@ pub struct ServeArgs {
     /// every licence must be activated on this machine.
     #[command(flatten)]
     pub material: MaterialArgs,
-    /// Where to listen (loopback only until TLS is built).
+    /// Where to listen. On any address but loopback the server speaks TLS
+    /// only (see --tls).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7447")]
     pub listen: std::net::SocketAddr,
+    /// Speak TLS on loopback too. The certificate is made on first start
+    /// in the state directory (`tls.cert.pem`); clients pin it with
+    /// `--server-cert`.
+    #[arg(long)]
+    pub tls: bool,
+    /// A host name LAN clients use for this server, for the certificate
+    /// made on first start (besides localhost and the listen address).
+    /// Repeatable.
+    #[arg(long = "tls-name", value_name = "NAME")]
+    pub tls_names: Vec<String>,
     /// Seconds a lease lasts unless renewed.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub lease_ttl: u64,
@@ -102,6 +113,10 @@ pub struct AdminArgs {
     /// environment variable.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub admin_credential: Option<PathBuf>,
+    /// The server's certificate (its `tls.cert.pem`), trusted alone: for
+    /// an `https://` server.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub server_cert: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -170,7 +185,12 @@ pub struct EndArgs {
     #[command(flatten)]
     pub admin: AdminArgs,
     /// A lease to end. Repeatable.
-    #[arg(long = "lease", value_name = "ID", required = true)]
+    #[arg(
+        long = "lease",
+        value_name = "ID",
+        required = true,
+        allow_hyphen_values = true
+    )]
     pub leases: Vec<String>,
 }
 
@@ -221,6 +241,10 @@ pub struct LeaseArgs {
     /// variable.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub credential: Option<PathBuf>,
+    /// The server's certificate (its `tls.cert.pem`), trusted alone: for
+    /// an `https://` server.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub server_cert: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -233,7 +257,7 @@ pub struct LeaseIdArgs {
     #[command(flatten)]
     pub agent: LeaseArgs,
     /// The lease.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", allow_hyphen_values = true)]
     pub id: String,
 }
 

@@ -33,11 +33,33 @@ pub struct Client {
 
 impl Client {
     /// A client of the server at `base` (`http://host:port`) presenting
-    /// `credential`.
+    /// `credential`. For `https://`, see [`Client::pinned`]: this client
+    /// trusts no certificate at all.
     pub fn new(base: &str, credential: &str) -> Client {
+        let nothing = ureq::tls::RootCerts::Specific(std::sync::Arc::new(Vec::new()));
+        let tls = ureq::tls::TlsConfig::builder().root_certs(nothing).build();
+        Client::with_config(base, credential, tls)
+    }
+
+    /// A client of a server at `https://…` that trusts exactly the server
+    /// certificate `cert_pem` (the `tls.cert.pem` that `entitle serve`
+    /// made): the certificate pinned, no other authority.
+    pub fn pinned(base: &str, credential: &str, cert_pem: &[u8]) -> Result<Client, Error> {
+        let cert = ureq::tls::Certificate::from_pem(cert_pem)
+            .map_err(|e| Error::Invalid(format!("the server certificate: {e}")))?;
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+                cert,
+            ])))
+            .build();
+        Ok(Client::with_config(base, credential, tls))
+    }
+
+    fn with_config(base: &str, credential: &str, tls: ureq::tls::TlsConfig) -> Client {
         let http = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(15)))
+            .tls_config(tls)
             .build()
             .into();
         Client {

@@ -40,6 +40,7 @@ pub mod client;
 mod error;
 pub mod server;
 mod store;
+pub mod tls;
 
 pub use error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
 pub use store::{

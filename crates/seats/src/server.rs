@@ -38,6 +38,7 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
+    tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     use hyper_util::rt::{TokioIo, TokioTimer};
@@ -45,6 +46,7 @@ pub async fn serve(
     use hyper_util::service::TowerToHyperService;
 
     let graceful = GracefulShutdown::new();
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -54,14 +56,32 @@ pub async fn serve(
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
-                let connection = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_TIMEOUT)
-                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-                let connection = graceful.watch(connection);
-                tokio::spawn(async move {
-                    let _ = connection.await;
-                });
+                let mut http = hyper::server::conn::http1::Builder::new();
+                http.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
+                let service = TowerToHyperService::new(app.clone());
+                match &acceptor {
+                    None => {
+                        let connection =
+                            graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                        tokio::spawn(async move {
+                            let _ = connection.await;
+                        });
+                    }
+                    Some(acceptor) => {
+                        let acceptor = acceptor.clone();
+                        let watcher = graceful.watcher();
+                        tokio::spawn(async move {
+                            // The handshake, too, within the header deadline.
+                            let handshake =
+                                tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await;
+                            if let Ok(Ok(stream)) = handshake {
+                                let connection =
+                                    watcher.watch(http.serve_connection(TokioIo::new(stream), service));
+                                let _ = connection.await;
+                            }
+                        });
+                    }
+                }
             }
             () = &mut shutdown => break,
         }

@@ -497,7 +497,7 @@ impl Store {
             Kind::Shared
         };
         let lease = Lease {
-            id: new_secret("")?.chars().take(16).collect(),
+            id: lease_id()?,
             agent: agent.id,
             pool: agent.pool,
             kind,
@@ -819,6 +819,20 @@ fn pool_list(tx: &Transaction<'_>) -> Result<String, Error> {
     } else {
         pools.join(", ")
     })
+}
+
+/// A new lease id: 16 random bytes as 32 lowercase hex digits (nothing a
+/// shell or a command line could take for a flag).
+fn lease_id() -> Result<String, Error> {
+    let mut bytes = [0u8; 16];
+    SysRng.try_fill_bytes(&mut bytes).map_err(|_| {
+        Error::Store("the operating system's random number generator failed".into())
+    })?;
+    Ok(bytes.iter().fold(String::with_capacity(32), |mut s, b| {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{b:02x}");
+        s
+    }))
 }
 
 /// SHA-256 of a credential: what the store keeps instead of it.

@@ -64,6 +64,8 @@ fn fifteen_agents_on_ten_seats_the_eleventh_is_refused_with_the_manuals_words() 
 fn a_released_seat_is_free_again_and_an_expired_one_too() {
     let (mut store, agents) = store_with(1, 0, 3);
     let lease = store.claim(&agents[0], NOW, TTL).unwrap();
+    // Ids a command line never takes for a flag (one starting with '-' did).
+    assert!(lease.id.len() == 32 && lease.id.bytes().all(|b| b.is_ascii_hexdigit()));
     assert!(store.claim(&agents[1], NOW + 1, TTL).is_err());
     store.release(&agents[0], &lease.id, NOW + 2).unwrap();
     store.claim(&agents[1], NOW + 3, TTL).unwrap();

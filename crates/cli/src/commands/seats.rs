@@ -263,12 +263,28 @@ fn admin(args: &AdminArgs) -> Result<Client, CliError> {
         ADMIN_ENV,
         "--admin-credential",
     )?;
-    Ok(Client::new(&args.server, &credential))
+    client(&args.server, &credential, args.server_cert.as_deref())
 }
 
 fn agent(args: &LeaseArgs) -> Result<Client, CliError> {
     let credential = credential(args.credential.as_deref(), AGENT_ENV, "--credential")?;
-    Ok(Client::new(&args.server, &credential))
+    client(&args.server, &credential, args.server_cert.as_deref())
+}
+
+/// A client of `server`: pinned to the certificate `cert` when given; an
+/// `https://` server without one is refused (there is no other trust).
+fn client(server: &str, credential: &str, cert: Option<&Path>) -> Result<Client, CliError> {
+    match cert {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+            Ok(Client::pinned(server, credential, &pem)?)
+        }
+        None if server.starts_with("https://") => Err(CliError::input(
+            "an https:// server needs --server-cert FILE: its tls.cert.pem, trusted alone",
+        )),
+        None => Ok(Client::new(server, credential)),
+    }
 }
 
 /// A credential from its file, or from the environment; never from an

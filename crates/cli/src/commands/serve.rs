@@ -29,13 +29,8 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
             "entitle serve needs --state-dir: the machine's state, where its licences are activated",
         ));
     };
-    if !args.listen.ip().is_loopback() {
-        return Err(CliError::input(format!(
-            "--listen {}: plain HTTP is served on loopback only, and TLS is not built yet \
-             (docs/concurrent-seats.md)",
-            args.listen
-        )));
-    }
+    // Plain HTTP on loopback only: anywhere else, TLS.
+    let tls = args.tls || !args.listen.ip().is_loopback();
     let mut material = args.material.clone();
     material.require_activation = true;
 
@@ -87,6 +82,16 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     );
     server.refresh()?;
 
+    let tls = if tls {
+        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+        if !args.listen.ip().is_unspecified() {
+            names.push(args.listen.ip().to_string());
+        }
+        names.extend(args.tls_names.iter().cloned());
+        Some(entitle_seats::tls::server(&dir, &names)?)
+    } else {
+        None
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -99,7 +104,8 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         let address = listener
             .local_addr()
             .map_err(|e| CliError::input(e.to_string()))?;
-        println!("entitle: serving on http://{address}");
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        println!("entitle: serving on {scheme}://{address}");
         for pool in &pools {
             println!(
                 "entitle: pool {}: {} shared seats, {} named",
@@ -110,6 +116,13 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
             "entitle: admin credential in {} (mode 0600)",
             dir.join(ADMIN_FILE).display()
         );
+        if let Some(tls) = &tls {
+            println!(
+                "entitle: TLS certificate {} ({}); clients pin it with --server-cert",
+                dir.join(entitle_seats::tls::CERT_FILE).display(),
+                tls.fingerprint
+            );
+        }
         let refresher = server.clone();
         let every = Duration::from_secs(args.refresh);
         tokio::spawn(async move {
@@ -121,7 +134,13 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
                 let _ = tokio::task::spawn_blocking(move || server.refresh()).await;
             }
         });
-        serve(listener, router(server), shutdown()).await;
+        serve(
+            listener,
+            router(server),
+            tls.map(|tls| tls.config),
+            shutdown(),
+        )
+        .await;
         Ok(())
     })
 }
