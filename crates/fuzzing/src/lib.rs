@@ -132,6 +132,10 @@ pub fn paste(data: &[u8]) {
             Signed::<Receipt>::decode(text).is_ok(),
         ),
         (ArtifactKind::Request, Request::from_text(text).is_ok()),
+        (
+            ArtifactKind::Lease,
+            Signed::<entitle_lifecycle::Lease>::decode(text).is_ok(),
+        ),
     ];
     for (reader, ok) in accepted {
         if ok {
