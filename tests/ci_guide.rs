@@ -9,9 +9,8 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
-use common::docs::{path_with_entitle, shell_blocks, workspace};
+use common::docs::{run_blocks, shell_blocks, workspace};
 use common::softhsm::Hsm;
 
 const GUIDE: &str = include_str!("../docs/ci.md");
@@ -20,30 +19,10 @@ const GUIDE: &str = include_str!("../docs/ci.md");
 fn run_guide(dir: &Path, env: &[(&str, String)]) -> Vec<String> {
     let blocks = shell_blocks(GUIDE);
     assert_eq!(blocks.len(), 5, "the guide lost or gained commands");
-    let mut outputs = Vec::new();
-    for (i, block) in blocks.iter().enumerate() {
-        let mut command = Command::new("bash");
-        command
-            .args(["-euo", "pipefail", "-c", block])
-            .current_dir(dir)
-            .env("PATH", path_with_entitle())
-            .env_remove("ENTITLE_SIGNING_KEY")
-            .env_remove("ENTITLE_LEDGER");
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let out = command.output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(
-            out.status.success(),
-            "block {} failed ({}):\n{block}\nstdout: {stdout}\nstderr: {}",
-            i + 1,
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        outputs.push(stdout);
-    }
-    outputs
+    run_blocks(dir, &blocks, env)
+        .into_iter()
+        .map(|(stdout, _)| stdout)
+        .collect()
 }
 
 /// What the guide says the reader will see.

@@ -10,9 +10,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
-use std::fs;
-use std::path::Path;
+mod common;
+
 use std::process::Command;
+
+use common::docs::{path_with_entitle, workspace};
 
 const PAGE: &str = include_str!("../docs/cli.md");
 
@@ -85,32 +87,12 @@ fn lines_match(patterns: &[String], lines: &[&str]) -> bool {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn every_console_example_of_the_cli_reference_runs_as_shown() {
     let examples = examples(PAGE);
     assert!(examples.len() >= 5, "docs/cli.md lost its examples");
-    let dir = tempfile::TempDir::new().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    copy_dir(&root.join("keys-example"), &dir.path().join("keys-example"));
-    let bin = Path::new(env!("CARGO_BIN_EXE_entitle")).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let dir = workspace();
+    let path = path_with_entitle();
     for example in examples {
         let out = Command::new("bash")
             .args(["-c", &example.command])

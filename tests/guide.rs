@@ -7,16 +7,14 @@
 mod common;
 
 use std::fs;
-use std::process::Command;
 
-use common::docs::{path_with_entitle, shell_blocks, workspace};
+use common::docs::{run_blocks, shell_blocks, workspace};
 
 const GUIDE: &str = include_str!("../docs/reseller-offline-activation.md");
 
 #[test]
 fn every_command_of_the_reseller_guide_runs_as_written() {
     let dir = workspace();
-    let path = path_with_entitle();
 
     let blocks = shell_blocks(GUIDE);
     assert!(
@@ -24,25 +22,10 @@ fn every_command_of_the_reseller_guide_runs_as_written() {
         "the guide lost its commands: {} blocks",
         blocks.len()
     );
-    let mut outputs = Vec::new();
-    for (i, block) in blocks.iter().enumerate() {
-        let out = Command::new("bash")
-            .args(["-euo", "pipefail", "-c", block])
-            .current_dir(dir.path())
-            .env("PATH", &path)
-            .env_remove("ENTITLE_SIGNING_KEY")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(
-            out.status.success(),
-            "block {} failed ({}):\n{block}\nstdout: {stdout}\nstderr: {}",
-            i + 1,
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        outputs.push(stdout);
-    }
+    let outputs: Vec<String> = run_blocks(dir.path(), &blocks, &[])
+        .into_iter()
+        .map(|(stdout, _)| stdout)
+        .collect();
     // What the guide says the reader will see.
     assert!(
         outputs[0].contains("may          issue, activate"),

@@ -36,6 +36,9 @@ fn fifteen_agents_on_ten_shared_seats_exhaustion_release_and_admin_end() {
         site.claim(&server, "a14").is_ok(),
         "a named seat is always available"
     );
+    // ...to one session: its credential passed around gets no second seat.
+    let shared_by_many = site.claim(&server, "a14").unwrap_err();
+    assert_eq!(shared_by_many.status.code(), Some(7));
 
     // A session ends: its seat is free again.
     let released = site.lease(

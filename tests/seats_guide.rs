@@ -9,7 +9,7 @@ mod common;
 
 use std::process::Command;
 
-use common::docs::{path_with_entitle, shell_blocks, workspace};
+use common::docs::{run_blocks, shell_blocks, workspace};
 
 const GUIDE: &str = include_str!("../docs/concurrent-seats.md");
 
@@ -30,27 +30,7 @@ fn the_seat_server_guide_runs_as_written() {
     let _stop = StopServer(dir.path().join("serve.pid"));
     let blocks = shell_blocks(GUIDE);
     assert_eq!(blocks.len(), 7, "the guide lost or gained commands");
-    let mut outputs = Vec::new();
-    for (i, block) in blocks.iter().enumerate() {
-        let out = Command::new("bash")
-            .args(["-euo", "pipefail", "-c", block])
-            .current_dir(dir.path())
-            .env("PATH", path_with_entitle())
-            .env_remove("ENTITLE_SIGNING_KEY")
-            .env_remove("ENTITLE_ADMIN_CREDENTIAL")
-            .env_remove("ENTITLE_AGENT_CREDENTIAL")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(
-            out.status.success(),
-            "block {} failed ({}):\n{block}\nstdout: {stdout}\nstderr: {stderr}",
-            i + 1,
-            out.status
-        );
-        outputs.push((stdout, stderr));
-    }
+    let outputs = run_blocks(dir.path(), &blocks, &[]);
     let (served, _) = &outputs[1];
     assert!(
         served.contains("serving on http://127.0.0.1:7447"),

@@ -56,3 +56,39 @@ pub fn path_with_entitle() -> String {
         std::env::var("PATH").unwrap_or_default()
     )
 }
+
+/// Runs each block with `bash -euo pipefail` in `dir`, `entitle` first on
+/// the `PATH`, the entitle environment variables cleared and then `env`
+/// set; every block must succeed. Each block's standard output and error.
+pub fn run_blocks(dir: &Path, blocks: &[String], env: &[(&str, String)]) -> Vec<(String, String)> {
+    let mut outputs = Vec::new();
+    for (i, block) in blocks.iter().enumerate() {
+        let mut command = std::process::Command::new("bash");
+        command
+            .args(["-euo", "pipefail", "-c", block])
+            .current_dir(dir)
+            .env("PATH", path_with_entitle());
+        for name in [
+            "ENTITLE_SIGNING_KEY",
+            "ENTITLE_LEDGER",
+            "ENTITLE_ADMIN_CREDENTIAL",
+            "ENTITLE_AGENT_CREDENTIAL",
+        ] {
+            command.env_remove(name);
+        }
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let out = command.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(
+            out.status.success(),
+            "block {} failed ({}):\n{block}\nstdout: {stdout}\nstderr: {stderr}",
+            i + 1,
+            out.status
+        );
+        outputs.push((stdout, stderr));
+    }
+    outputs
+}

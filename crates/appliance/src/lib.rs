@@ -394,23 +394,7 @@ impl Appliance {
     /// Ends the activation of `serial`: signs a receipt with its activation
     /// key, then deletes the key and the activation. Returns the receipt text.
     pub fn deactivate(&mut self, serial: Serial, now: u64) -> Result<String, Error> {
-        let activation = self
-            .state
-            .activations
-            .get(&serial.to_string())
-            .cloned()
-            .ok_or_else(|| {
-                Error::Activation(format!(
-                    "license {serial} is not activated on this appliance"
-                ))
-            })?;
-        let key_path = self.activation_key_path(serial);
-        let key = read_key(&key_path)?.ok_or_else(|| {
-            Error::State(format!(
-                "{} is missing: the activation cannot be ended here",
-                key_path.display()
-            ))
-        })?;
+        let (activation, key, key_path) = self.activation_and_key(serial)?;
         let receipt = Signed::sign(
             entitle_lifecycle::Receipt {
                 version: 1,
@@ -433,19 +417,7 @@ impl Appliance {
     /// its activation: the seat server's side (`entitle serve`). Refused
     /// when this appliance holds no accepted activation of `serial`.
     pub fn sign_lease(&self, serial: Serial, lease: LeaseTerms<'_>) -> Result<String, Error> {
-        let activation = self
-            .state
-            .activations
-            .get(&serial.to_string())
-            .cloned()
-            .ok_or_else(|| {
-                Error::Activation(format!(
-                    "license {serial} is not activated on this appliance"
-                ))
-            })?;
-        let key_path = self.activation_key_path(serial);
-        let key = read_key(&key_path)?
-            .ok_or_else(|| Error::State(format!("{} is missing", key_path.display())))?;
+        let (activation, key, _) = self.activation_and_key(serial)?;
         let signed = Signed::sign(
             entitle_lifecycle::Lease {
                 version: 1,
@@ -460,6 +432,29 @@ impl Appliance {
             &key,
         )?;
         Ok(signed.text().to_string())
+    }
+
+    /// The accepted activation of `serial` (its text), the key it binds
+    /// and that key's file: what signs for the license on this appliance.
+    fn activation_and_key(&self, serial: Serial) -> Result<(String, SigningKey, PathBuf), Error> {
+        let activation = self
+            .state
+            .activations
+            .get(&serial.to_string())
+            .cloned()
+            .ok_or_else(|| {
+                Error::Activation(format!(
+                    "license {serial} is not activated on this appliance"
+                ))
+            })?;
+        let key_path = self.activation_key_path(serial);
+        let key = read_key(&key_path)?.ok_or_else(|| {
+            Error::State(format!(
+                "{} is missing: nothing can be signed for license {serial} here",
+                key_path.display()
+            ))
+        })?;
+        Ok((activation, key, key_path))
     }
 
     fn activation_key_path(&self, serial: Serial) -> PathBuf {

@@ -428,7 +428,8 @@ impl Store {
     }
 
     /// Claims a seat for the agent of `credential` for `ttl` seconds: its
-    /// named seat if it holds one, else a shared seat if one is free.
+    /// named seat if it holds one that no session of its uses, else a
+    /// shared seat if one is free.
     pub fn claim(&mut self, credential: &str, now: u64, ttl: u64) -> Result<Lease, Error> {
         let agent = self.agent(credential)?;
         if !agent.named {
@@ -478,7 +479,17 @@ impl Store {
                 agent.pool
             )));
         };
-        let kind = if agent.named {
+        // A named seat is one person's and holds one session at a time
+        // (the manuals are silent on more; docs/catalog.md): a second
+        // session of its holder takes a shared seat like anyone's, so a
+        // named agent's credential passed around yields one seat, not many.
+        let named_free = agent.named
+            && tx.query_row(
+                "SELECT count(*) = 0 FROM leases WHERE agent = ?1 AND kind = 'named'",
+                [&agent.id],
+                |r| r.get::<_, bool>(0),
+            )?;
+        let kind = if named_free {
             Kind::Named
         } else {
             let in_use: u32 = tx.query_row(

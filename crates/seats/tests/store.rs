@@ -130,6 +130,17 @@ fn a_named_seat_is_never_taken_by_a_full_pool() {
     let named = store.claim(&agents[3], NOW, TTL).unwrap();
     assert_eq!(named.kind, Kind::Named);
     assert_eq!(live_shared(&mut store, NOW), 2);
+    // Its credential passed around gets one named seat, not many: a second
+    // session needs a shared seat, and the pool is full.
+    assert!(matches!(
+        store.claim(&agents[3], NOW, TTL),
+        Err(Error::Exhausted { .. })
+    ));
+    store.release(&agents[3], &named.id, NOW + 1).unwrap();
+    assert_eq!(
+        store.claim(&agents[3], NOW + 1, TTL).unwrap().kind,
+        Kind::Named
+    );
 }
 
 #[test]
