@@ -100,6 +100,12 @@ pub struct ServeArgs {
     /// a file that changed).
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub refresh: u64,
+    /// Keep the seats in PostgreSQL (`postgres://user@host/db`) instead of
+    /// the state directory, so that several servers, each activated on its
+    /// own machine, serve one pool together; default: the ENTITLE_DATABASE
+    /// environment variable (the place for a password).
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
 }
 
 /// How to reach a seat server as its administrator.

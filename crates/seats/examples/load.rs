@@ -30,15 +30,7 @@ fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("seats.sqlite")).unwrap();
-    let pool = PoolSpec {
-        id: "gotoassist/corporate".into(),
-        product: "gotoassist".into(),
-        edition: "corporate".into(),
-        tenant: None,
-        shared: seats,
-        named: 0,
-        licence: String::new(),
-    };
+    let pool = PoolSpec::new("gotoassist", "corporate", None, seats, 0);
     let now = entitle_seats::server::now();
     store.set_pools(std::slice::from_ref(&pool), now).unwrap();
     let credentials: Vec<String> = (0..agents)

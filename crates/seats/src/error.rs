@@ -73,3 +73,9 @@ impl From<rusqlite::Error> for Error {
         Error::Store(error.to_string())
     }
 }
+
+impl From<postgres::Error> for Error {
+    fn from(error: postgres::Error) -> Error {
+        Error::Store(error.to_string())
+    }
+}

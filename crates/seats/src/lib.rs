@@ -12,15 +12,8 @@
 //!
 //! # fn main() -> Result<(), entitle_seats::Error> {
 //! let mut store = Store::in_memory()?;
-//! let pool = PoolSpec {
-//!     id: PoolSpec::id_of("gotoassist", "corporate", None),
-//!     product: "gotoassist".into(),
-//!     edition: "corporate".into(),
-//!     tenant: None,
-//!     shared: 1,
-//!     named: 0,
-//!     licence: String::new(),
-//! };
+//! // One shared seat, as `entitle serve` finds it in the licences.
+//! let pool = PoolSpec::new("gotoassist", "corporate", None, 1, 0);
 //! store.set_pools(&[pool.clone()], 1_800_000_000)?;
 //! let alice = store.grant("alice", "Alice", "alice@example.com", &pool.id, 1_800_000_000)?;
 //! let bob = store.grant("bob", "Bob", "bob@example.com", &pool.id, 1_800_000_000)?;

@@ -11,15 +11,7 @@ const NOW: u64 = 1_800_000_000;
 const TTL: u64 = 60;
 
 fn pool(shared: u32, named: u32) -> PoolSpec {
-    PoolSpec {
-        id: PoolSpec::id_of("gotoassist", "corporate", Some("FIRMA-1")),
-        product: "gotoassist".into(),
-        edition: "corporate".into(),
-        tenant: Some("FIRMA-1".into()),
-        shared,
-        named,
-        licence: String::new(),
-    }
+    PoolSpec::new("gotoassist", "corporate", Some("FIRMA-1"), shared, named)
 }
 
 /// A store with `pool(shared, named)` and agents a0..a{n}.

@@ -47,8 +47,28 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         )));
     }
     let admin = admin_credential(&dir)?;
-    let store = Store::open(&dir.join(STORE_FILE))?;
     let (machine_id, tpm) = (material.machine_id.clone(), material.tpm.clone());
+    let database = args
+        .database
+        .clone()
+        .or_else(|| std::env::var("ENTITLE_DATABASE").ok())
+        .filter(|url| !url.is_empty());
+    let mut instance = None;
+    let store = match &database {
+        None => Store::open(&dir.join(STORE_FILE))?,
+        Some(url) => {
+            let mut appliance = crate::appliance::open(&dir, &machine_id, tpm.as_deref())?;
+            let machine = appliance
+                .machine_id()
+                .map_err(|e| CliError::input(e.to_string()))?;
+            let name = instance_name(&machine);
+            // An instance's figures lapse after three missed refreshes:
+            // a stopped server's seats leave the shared pool.
+            let store = Store::postgres(url, &name, args.refresh.saturating_mul(3))?;
+            instance = Some(name);
+            store
+        }
+    };
     let decide = move || {
         decide_args(&material)
             .map(|o| pool_specs(&o))
@@ -108,9 +128,25 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         println!("entitle: serving on {scheme}://{address}");
         for pool in &pools {
             println!(
-                "entitle: pool {}: {} shared seats, {} named",
-                pool.id, pool.shared, pool.named
+                "entitle: pool {}: {} shared seats, {} named{}",
+                pool.id,
+                pool.shared,
+                pool.named,
+                if instance.is_some() {
+                    " from this machine's licences"
+                } else {
+                    ""
+                }
             );
+        }
+        match &instance {
+            Some(instance) => println!(
+                "entitle: seats in PostgreSQL, shared with the other servers there; this one is {instance}"
+            ),
+            None => println!(
+                "entitle: seats in {}",
+                dir.join(STORE_FILE).display()
+            ),
         }
         println!(
             "entitle: admin credential in {} (mode 0600)",
@@ -183,6 +219,17 @@ fn admin_credential(dir: &Path) -> Result<String, CliError> {
     }
 }
 
+/// The name a machine's server goes by in a shared database: the first 8
+/// bytes of SHA-256 of its machine id, in hex (the id itself stays on the
+/// machine).
+fn instance_name(machine_id: &[u8]) -> String {
+    let digest = hash(&entitle_verify::Hex(machine_id).to_string());
+    format!(
+        "m-{}",
+        entitle_verify::Hex(digest.get(..8).unwrap_or_default())
+    )
+}
+
 /// A serial from its 16 hex digits.
 fn parse_serial(hex: &str) -> Option<Serial> {
     (hex.len() == 16)
@@ -198,24 +245,32 @@ pub fn pool_specs(outcome: &Outcome) -> Vec<PoolSpec> {
     let mut pools: BTreeMap<String, PoolSpec> = BTreeMap::new();
     for line in &outcome.supply.pools {
         let id = PoolSpec::id_of(&line.product, &line.edition, line.tenant.as_deref());
-        let pool = pools.entry(id.clone()).or_insert_with(|| PoolSpec {
-            id,
-            product: line.product.clone(),
-            edition: line.edition.clone(),
-            tenant: line.tenant.clone(),
-            shared: 0,
-            named: 0,
-            licence: String::new(),
+        let pool = pools.entry(id).or_insert_with(|| {
+            PoolSpec::new(&line.product, &line.edition, line.tenant.as_deref(), 0, 0)
         });
         let seats = u32::try_from(line.seats).unwrap_or(u32::MAX);
+        let narrower = |cap: Option<u32>| match (cap, line.cap) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         match line.model {
             SeatModel::Concurrent => {
                 pool.shared = pool.shared.saturating_add(seats);
+                pool.shared_cap = narrower(pool.shared_cap);
                 if let (true, Some(serial)) = (pool.licence.is_empty(), line.serials.first()) {
                     pool.licence = serial.to_string();
                 }
             }
-            SeatModel::Named => pool.named = pool.named.saturating_add(seats),
+            SeatModel::Named => {
+                pool.named = pool.named.saturating_add(seats);
+                pool.named_cap = narrower(pool.named_cap);
+            }
+        }
+        for serial in &line.serials {
+            let serial = serial.to_string();
+            if !pool.serials.contains(&serial) {
+                pool.serials.push(serial);
+            }
         }
     }
     pools.into_values().filter(|p| p.shared > 0).collect()

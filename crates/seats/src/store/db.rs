@@ -1,0 +1,445 @@
+//! The two databases the store runs on, behind one small interface: SQL
+//! written once with `$1`-style parameters, integer, text and byte values,
+//! and transactions that admit one writer at a time.
+//!
+//! - SQLite (one server, the default): WAL, every commit synced
+//!   (`synchronous=FULL`), writers serialised by `BEGIN IMMEDIATE`.
+//! - PostgreSQL (several servers sharing one pool): every write
+//!   transaction first takes one advisory lock, so writers are serialised
+//!   across every instance exactly as SQLite serialises them; each commit
+//!   is durable before it returns (`synchronous_commit` on, the default,
+//!   and set explicitly per connection).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// The advisory lock every PostgreSQL write transaction holds: "entl" in
+/// ASCII, so that it is recognisable in `pg_locks`.
+const WRITER_LOCK: i64 = 0x656e_746c;
+
+/// A statement parameter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Param<'a> {
+    Int(i64),
+    OptInt(Option<i64>),
+    Text(&'a str),
+    OptText(Option<&'a str>),
+    Bytes(&'a [u8]),
+}
+
+/// Unix seconds (or a count) as a parameter; beyond `i64::MAX` is saturated.
+pub(crate) fn int(n: u64) -> Param<'static> {
+    Param::Int(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// A value read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// A row read back, its columns by position.
+#[derive(Debug)]
+pub(crate) struct Row(Vec<Value>);
+
+impl Row {
+    fn column(&self, i: usize) -> Result<&Value, Error> {
+        self.0
+            .get(i)
+            .ok_or_else(|| Error::Store(format!("a query returned no column {i}")))
+    }
+
+    pub(crate) fn int(&self, i: usize) -> Result<i64, Error> {
+        match self.column(i)? {
+            Value::Int(n) => Ok(*n),
+            Value::Null => Ok(0),
+            other => Err(Error::Store(format!(
+                "column {i}: expected an integer, found {other:?}"
+            ))),
+        }
+    }
+
+    /// A non-negative integer: a time or a count.
+    pub(crate) fn u64(&self, i: usize) -> Result<u64, Error> {
+        Ok(self.opt_u64(i)?.unwrap_or(0))
+    }
+
+    /// A non-negative integer or NULL.
+    pub(crate) fn opt_u64(&self, i: usize) -> Result<Option<u64>, Error> {
+        match self.column(i)? {
+            Value::Null => Ok(None),
+            _ => u64::try_from(self.int(i)?)
+                .map(Some)
+                .map_err(|_| Error::Store(format!("column {i}: a negative time or count"))),
+        }
+    }
+
+    pub(crate) fn u32(&self, i: usize) -> Result<u32, Error> {
+        u32::try_from(self.int(i)?)
+            .map_err(|_| Error::Store(format!("column {i}: a count beyond 32 bits")))
+    }
+
+    pub(crate) fn flag(&self, i: usize) -> Result<bool, Error> {
+        Ok(self.int(i)? != 0)
+    }
+
+    pub(crate) fn opt_text(&self, i: usize) -> Result<Option<String>, Error> {
+        match self.column(i)? {
+            Value::Text(s) => Ok(Some(s.clone())),
+            Value::Null => Ok(None),
+            other => Err(Error::Store(format!(
+                "column {i}: expected text, found {other:?}"
+            ))),
+        }
+    }
+
+    pub(crate) fn text(&self, i: usize) -> Result<String, Error> {
+        self.opt_text(i)?
+            .ok_or_else(|| Error::Store(format!("column {i}: expected text, found NULL")))
+    }
+}
+
+/// The database, SQLite or PostgreSQL.
+pub(crate) enum Db {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<Postgres>),
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the connection string: it may hold a password.
+        f.write_str(match self {
+            Db::Sqlite(_) => "Db::Sqlite",
+            Db::Postgres(_) => "Db::Postgres",
+        })
+    }
+}
+
+/// A PostgreSQL connection and its prepared statements.
+pub(crate) struct Postgres {
+    url: String,
+    client: postgres::Client,
+    statements: HashMap<&'static str, postgres::Statement>,
+}
+
+/// A write transaction: committed by [`Tx::commit`], rolled back when
+/// dropped.
+pub(crate) enum Tx<'a> {
+    Sqlite(rusqlite::Transaction<'a>),
+    Postgres {
+        tx: postgres::Transaction<'a>,
+        statements: &'a mut HashMap<&'static str, postgres::Statement>,
+    },
+}
+
+/// Reads and writes, the same on a database and in a transaction.
+pub(crate) trait Sql {
+    /// Runs `sql` and returns its rows.
+    fn query(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<Vec<Row>, Error>;
+
+    /// Runs `sql` and returns how many rows it changed.
+    fn execute(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<u64, Error>;
+
+    /// The first row, if any.
+    fn row(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<Option<Row>, Error> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// The first column of every row, as text.
+    fn strings(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<Vec<String>, Error> {
+        self.query(sql, params)?.iter().map(|r| r.text(0)).collect()
+    }
+
+    /// The first column of the first row, as a count (0 without a row).
+    fn count(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<u32, Error> {
+        self.row(sql, params)?.map_or(Ok(0), |r| r.u32(0))
+    }
+}
+
+impl Db {
+    /// SQLite at `path`: WAL, every commit synced.
+    pub(crate) fn sqlite(path: &Path) -> Result<Db, Error> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        Ok(Db::Sqlite(conn))
+    }
+
+    /// SQLite in memory (tests, examples).
+    pub(crate) fn sqlite_in_memory() -> Result<Db, Error> {
+        Ok(Db::Sqlite(rusqlite::Connection::open_in_memory()?))
+    }
+
+    /// PostgreSQL at `url` (`postgres://user:password@host/db`, or the
+    /// `key=value` form).
+    pub(crate) fn postgres(url: &str) -> Result<Db, Error> {
+        Ok(Db::Postgres(Box::new(Postgres {
+            url: url.to_string(),
+            client: pg_connect(url)?,
+            statements: HashMap::new(),
+        })))
+    }
+
+    /// Makes the tables the store needs, once, whoever comes first.
+    pub(crate) fn create_schema(&mut self, template: &str) -> Result<(), Error> {
+        match self {
+            Db::Sqlite(conn) => {
+                let sql = template
+                    .replace("{serial}", "INTEGER PRIMARY KEY AUTOINCREMENT")
+                    .replace("{bytes}", "BLOB");
+                conn.execute_batch(&sql)?;
+            }
+            Db::Postgres(pg) => {
+                let sql = template
+                    .replace("{serial}", "BIGSERIAL PRIMARY KEY")
+                    .replace("{bytes}", "BYTEA");
+                // Two instances starting at once would race on the
+                // catalogue: the schema is made under the writers' lock.
+                let mut tx = pg.client.transaction()?;
+                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])?;
+                tx.batch_execute(&sql)?;
+                tx.commit()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Begins a write transaction: no other writer, in this process or
+    /// another, until it commits or is dropped.
+    pub(crate) fn begin(&mut self) -> Result<Tx<'_>, Error> {
+        match self {
+            Db::Sqlite(conn) => Ok(Tx::Sqlite(
+                conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
+            )),
+            Db::Postgres(pg) => {
+                pg.reconnect_if_closed()?;
+                let mut tx = pg.client.transaction()?;
+                let lock = pg_statement(
+                    &mut tx,
+                    &mut pg.statements,
+                    "SELECT pg_advisory_xact_lock($1)",
+                )?;
+                tx.execute(&lock, &[&WRITER_LOCK])?;
+                Ok(Tx::Postgres {
+                    tx,
+                    statements: &mut pg.statements,
+                })
+            }
+        }
+    }
+}
+
+impl Postgres {
+    /// After the database restarted or the network broke: a new
+    /// connection, whose statements are prepared anew.
+    fn reconnect_if_closed(&mut self) -> Result<(), Error> {
+        if self.client.is_closed() {
+            self.client = pg_connect(&self.url)?;
+            self.statements.clear();
+        }
+        Ok(())
+    }
+}
+
+impl Tx<'_> {
+    /// Commits: durable on disk before this returns.
+    pub(crate) fn commit(self) -> Result<(), Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit()?,
+            Tx::Postgres { tx, .. } => tx.commit()?,
+        }
+        Ok(())
+    }
+}
+
+impl Sql for Db {
+    fn query(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<Vec<Row>, Error> {
+        match self {
+            Db::Sqlite(conn) => sqlite_query(conn, sql, params),
+            Db::Postgres(pg) => {
+                pg.reconnect_if_closed()?;
+                pg_query(&mut pg.client, &mut pg.statements, sql, params)
+            }
+        }
+    }
+
+    fn execute(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<u64, Error> {
+        match self {
+            Db::Sqlite(conn) => sqlite_execute(conn, sql, params),
+            Db::Postgres(pg) => pg_execute(&mut pg.client, &mut pg.statements, sql, params),
+        }
+    }
+}
+
+impl Sql for Tx<'_> {
+    fn query(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<Vec<Row>, Error> {
+        match self {
+            Tx::Sqlite(tx) => sqlite_query(tx, sql, params),
+            Tx::Postgres { tx, statements } => pg_query(tx, statements, sql, params),
+        }
+    }
+
+    fn execute(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<u64, Error> {
+        match self {
+            Tx::Sqlite(tx) => sqlite_execute(tx, sql, params),
+            Tx::Postgres { tx, statements } => pg_execute(tx, statements, sql, params),
+        }
+    }
+}
+
+fn sqlite_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a dyn rusqlite::ToSql> {
+    params
+        .iter()
+        .map(|p| -> &dyn rusqlite::ToSql {
+            match p {
+                Param::Int(n) => n,
+                Param::OptInt(n) => n,
+                Param::Text(s) => s,
+                Param::OptText(s) => s,
+                Param::Bytes(b) => b,
+            }
+        })
+        .collect()
+}
+
+/// SQLite spells `$1` as `?1`; nothing else in the store's SQL has a `$`.
+fn sqlite_sql(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+fn sqlite_query(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[Param<'_>],
+) -> Result<Vec<Row>, Error> {
+    let mut statement = conn.prepare_cached(&sqlite_sql(sql))?;
+    let columns = statement.column_count();
+    let mut rows = statement.query(sqlite_params(params).as_slice())?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut values = Vec::with_capacity(columns);
+        for i in 0..columns {
+            values.push(match row.get_ref(i)? {
+                rusqlite::types::ValueRef::Null => Value::Null,
+                rusqlite::types::ValueRef::Integer(n) => Value::Int(n),
+                rusqlite::types::ValueRef::Text(t) => {
+                    Value::Text(String::from_utf8_lossy(t).into_owned())
+                }
+                rusqlite::types::ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+                rusqlite::types::ValueRef::Real(_) => {
+                    return Err(Error::Store(format!("column {i}: a real number")));
+                }
+            });
+        }
+        out.push(Row(values));
+    }
+    Ok(out)
+}
+
+fn sqlite_execute(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[Param<'_>],
+) -> Result<u64, Error> {
+    let mut statement = conn.prepare_cached(&sqlite_sql(sql))?;
+    let changed = statement.execute(sqlite_params(params).as_slice())?;
+    Ok(u64::try_from(changed).unwrap_or(u64::MAX))
+}
+
+fn pg_connect(url: &str) -> Result<postgres::Client, Error> {
+    let mut config: postgres::Config = url
+        .parse()
+        .map_err(|e| Error::Store(format!("--database: {e}")))?;
+    config
+        .application_name("entitle serve")
+        .connect_timeout(Duration::from_secs(10));
+    let mut client = config
+        .connect(postgres::NoTls)
+        .map_err(|e| Error::Store(format!("cannot connect to PostgreSQL: {e}")))?;
+    // A claim is answered only once it is on disk: never relaxed here,
+    // whatever the database's default.
+    client.batch_execute("SET synchronous_commit = on")?;
+    Ok(client)
+}
+
+fn pg_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a (dyn postgres::types::ToSql + Sync)> {
+    params
+        .iter()
+        .map(|p| -> &(dyn postgres::types::ToSql + Sync) {
+            match p {
+                Param::Int(n) => n,
+                Param::OptInt(n) => n,
+                Param::Text(s) => s,
+                Param::OptText(s) => s,
+                Param::Bytes(b) => b,
+            }
+        })
+        .collect()
+}
+
+/// The prepared statement of `sql`, prepared once per connection.
+fn pg_statement<C: postgres::GenericClient>(
+    client: &mut C,
+    statements: &mut HashMap<&'static str, postgres::Statement>,
+    sql: &'static str,
+) -> Result<postgres::Statement, Error> {
+    if let Some(statement) = statements.get(sql) {
+        return Ok(statement.clone());
+    }
+    let statement = client.prepare(sql)?;
+    statements.insert(sql, statement.clone());
+    Ok(statement)
+}
+
+fn pg_query<C: postgres::GenericClient>(
+    client: &mut C,
+    statements: &mut HashMap<&'static str, postgres::Statement>,
+    sql: &'static str,
+    params: &[Param<'_>],
+) -> Result<Vec<Row>, Error> {
+    use postgres::types::Type;
+    let statement = pg_statement(client, statements, sql)?;
+    let rows = client.query(&statement, &pg_params(params))?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut values = Vec::with_capacity(row.len());
+        for (i, column) in row.columns().iter().enumerate() {
+            let ty = column.type_();
+            let value = if *ty == Type::INT8 {
+                row.try_get::<_, Option<i64>>(i)?.map(Value::Int)
+            } else if *ty == Type::INT4 {
+                row.try_get::<_, Option<i32>>(i)?
+                    .map(|n| Value::Int(i64::from(n)))
+            } else if *ty == Type::BOOL {
+                row.try_get::<_, Option<bool>>(i)?
+                    .map(|b| Value::Int(i64::from(b)))
+            } else if *ty == Type::TEXT || *ty == Type::VARCHAR {
+                row.try_get::<_, Option<String>>(i)?.map(Value::Text)
+            } else if *ty == Type::BYTEA {
+                row.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Bytes)
+            } else {
+                return Err(Error::Store(format!("column {i}: unexpected type {ty}")));
+            };
+            values.push(value.unwrap_or(Value::Null));
+        }
+        out.push(Row(values));
+    }
+    Ok(out)
+}
+
+fn pg_execute<C: postgres::GenericClient>(
+    client: &mut C,
+    statements: &mut HashMap<&'static str, postgres::Statement>,
+    sql: &'static str,
+    params: &[Param<'_>],
+) -> Result<u64, Error> {
+    let statement = pg_statement(client, statements, sql)?;
+    Ok(client.execute(&statement, &pg_params(params))?)
+}
