@@ -502,3 +502,91 @@ fn beyond_loopback_the_server_speaks_tls_and_clients_pin_its_certificate() {
     );
     assert!(claim.status.success(), "{}", stderr(&claim));
 }
+
+/// Two servers, each activated on its own machine with its own licence (6
+/// and 4 seats), keep their seats in one PostgreSQL: agents claim through
+/// either at once, and together the servers never hand out more than the
+/// 10 bought. When one stops, its seats leave the pool.
+#[test]
+fn two_servers_on_one_postgresql_never_hand_out_more_than_their_licences_together() {
+    let Some(db) = common::postgres::Database::new() else {
+        return;
+    };
+    let site = Site::new(6, 0);
+    let d = site.path();
+    let second = ok(
+        d,
+        &[
+            "issue",
+            "--product",
+            "gotoassist",
+            "--edition",
+            "corporate",
+            "--model",
+            "concurrent",
+            "--seats",
+            "4",
+            "--tenant",
+            "FIRMA-1",
+            "--perpetual",
+        ],
+    );
+    std::fs::write(d.join("licence-b.txt"), &second).unwrap();
+    let material = std::fs::read_to_string(d.join("licences.txt")).unwrap() + &second;
+    std::fs::write(d.join("licences.txt"), material).unwrap();
+    let machine_b = d.join("machine-b").display().to_string();
+    std::fs::write(&machine_b, "example-appliance-000b\n").unwrap();
+    site.activate("licence-b.txt", "state-b", &machine_b);
+
+    let shared = ["--database", db.url.as_str(), "--refresh", "1"];
+    let a = site
+        .serve_as("state", &example("appliance/machine-id"), &shared)
+        .unwrap();
+    let b = site.serve_as("state-b", &machine_b, &shared).unwrap();
+    site.grant(&a, 14);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let claims: Vec<_> = (0..14)
+            .map(|i| {
+                let (site, server) = (&site, if i % 2 == 0 { &a } else { &b });
+                s.spawn(move || site.claim(server, &format!("a{i}")))
+            })
+            .collect();
+        claims.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    let granted = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(granted, 10, "6 + 4 seats, through either server");
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(refused.status.code(), Some(7));
+        assert!(stderr(refused).contains(GERMAN), "{}", stderr(refused));
+    }
+    // One pool, seen from either (each server has its own administrator).
+    let admin = |server: &common::seat_site::Server, credential: &str, args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend([
+            "--json",
+            "--server",
+            &server.url,
+            "--admin-credential",
+            credential,
+        ]);
+        serde_json::from_str::<serde_json::Value>(&ok(d, &all)).unwrap()
+    };
+    for (server, credential) in [
+        (&a, "state/admin.credential"),
+        (&b, "state-b/admin.credential"),
+    ] {
+        let sessions = admin(server, credential, &["seats", "sessions"]);
+        assert_eq!(sessions.as_array().unwrap().len(), 10);
+        let list = admin(server, credential, &["seats", "list"]);
+        assert_eq!(list["pools"][0]["shared"], 10, "{list}");
+    }
+
+    // b stops: after three missed refreshes its 4 seats lapse, and a ends
+    // the 4 newest leases.
+    drop(b);
+    std::thread::sleep(Duration::from_millis(4500));
+    assert_eq!(site.sessions(&a).len(), 6);
+    let list = admin(&a, "state/admin.credential", &["seats", "list"]);
+    assert_eq!(list["pools"][0]["shared"], 6, "{list}");
+    assert_eq!(list["pools"][0]["shared_in_use"], 6, "{list}");
+}

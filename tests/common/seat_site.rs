@@ -67,56 +67,64 @@ impl Site {
             licences.push_str(&issue("named", named));
         }
         std::fs::write(d.join("licences.txt"), &licences).unwrap();
-        let machine = example("appliance/machine-id");
+        let site = Site { dir };
         for (i, token) in licences.lines().enumerate() {
             let file = format!("licence-{i}.txt");
-            std::fs::write(d.join(&file), token).unwrap();
-            let license = format!("@{file}");
-            let request = ok(
-                d,
-                &[
-                    "activate",
-                    "request",
-                    "--state-dir",
-                    "state",
-                    "--machine-id",
-                    &machine,
-                    "--license",
-                    &license,
-                ],
-            );
-            std::fs::write(d.join("request.txt"), request).unwrap();
-            let response = ok(
-                d,
-                &[
-                    "activate",
-                    "respond",
-                    "--ledger",
-                    "vendor.ledger",
-                    "--license",
-                    &license,
-                    "@request.txt",
-                ],
-            );
-            std::fs::write(d.join("response.txt"), response).unwrap();
-            ok(
-                d,
-                &[
-                    "activate",
-                    "accept",
-                    "--public",
-                    &example("vendor.public.pem"),
-                    "--state-dir",
-                    "state",
-                    "--machine-id",
-                    &machine,
-                    "--license",
-                    &license,
-                    "@response.txt",
-                ],
-            );
+            std::fs::write(site.path().join(&file), token).unwrap();
+            site.activate(&file, "state", &example("appliance/machine-id"));
         }
-        Site { dir }
+        site
+    }
+
+    /// Activates the licence in `file` on the machine whose id is in
+    /// `machine`, its state in `state`: request, the vendor's response,
+    /// accept.
+    pub fn activate(&self, file: &str, state: &str, machine: &str) {
+        let d = self.path();
+        let license = format!("@{file}");
+        let request = ok(
+            d,
+            &[
+                "activate",
+                "request",
+                "--state-dir",
+                state,
+                "--machine-id",
+                machine,
+                "--license",
+                &license,
+            ],
+        );
+        std::fs::write(d.join("request.txt"), request).unwrap();
+        let response = ok(
+            d,
+            &[
+                "activate",
+                "respond",
+                "--ledger",
+                "vendor.ledger",
+                "--license",
+                &license,
+                "@request.txt",
+            ],
+        );
+        std::fs::write(d.join("response.txt"), response).unwrap();
+        ok(
+            d,
+            &[
+                "activate",
+                "accept",
+                "--public",
+                &example("vendor.public.pem"),
+                "--state-dir",
+                state,
+                "--machine-id",
+                machine,
+                "--license",
+                &license,
+                "@response.txt",
+            ],
+        );
     }
 
     pub fn path(&self) -> &Path {
@@ -131,13 +139,20 @@ impl Site {
     /// Starts `entitle serve` on a free loopback port (unless `extra` has
     /// a `--listen`); its error output when it does not start.
     pub fn serve_on(&self, machine: &str, extra: &[&str]) -> Result<Server, String> {
+        self.serve_as("state", machine, extra)
+    }
+
+    /// Starts `entitle serve` with its state in `state` on the machine
+    /// whose id is in `machine`.
+    pub fn serve_as(&self, state: &str, machine: &str, extra: &[&str]) -> Result<Server, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_entitle"))
+            .env_remove("ENTITLE_DATABASE")
             .args([
                 "serve",
                 "--public",
                 &example("vendor.public.pem"),
                 "--state-dir",
-                "state",
+                state,
                 "--machine-id",
                 machine,
                 "--tenant",

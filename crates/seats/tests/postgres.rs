@@ -1,64 +1,27 @@
 //! The store on PostgreSQL, shared by several servers: together they never
 //! hold more live shared leases than the pool, whatever the interleaving.
 //!
-//! Runs when `ENTITLE_TEST_POSTGRES` names a database whose role may create
-//! databases (`postgres://user:password@host:port/db`); `.ci/run` starts a
-//! PostgreSQL and sets it, so in CI these tests run, never skip. Each test
-//! works in a database of its own, dropped at the end.
+//! Runs when `ENTITLE_TEST_POSTGRES` is set (tests/common/postgres.rs);
+//! `.ci/run` sets it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+#[path = "../../../tests/common/postgres.rs"]
+mod database;
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
 
+use database::Database;
 use entitle_seats::{Error, PoolSpec, Store};
 
 const NOW: u64 = 1_800_000_000;
 const TTL: u64 = 60;
+/// How long a server's figures hold unless recorded again.
 const HOLDS: u64 = 180;
 
-/// A database of its own for one test; dropped with it.
-struct Database {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    fn new() -> Option<Database> {
-        let Ok(admin) = std::env::var("ENTITLE_TEST_POSTGRES") else {
-            eprintln!("skipped: ENTITLE_TEST_POSTGRES is not set");
-            return None;
-        };
-        let name = format!(
-            "entitle_test_{}",
-            &entitle_seats::new_secret("").unwrap()[..12]
-        )
-        .to_lowercase()
-        .replace('-', "_");
-        let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
-        client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        let url = format!("{base}/{name}");
-        Some(Database { admin, name, url })
-    }
-
-    fn store(&self, instance: &str) -> Store {
-        Store::postgres(&self.url, instance, HOLDS).unwrap()
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = client.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
+fn store(db: &Database, instance: &str) -> Store {
+    Store::postgres(&db.url, instance, HOLDS).unwrap()
 }
 
 fn pool(shared: u32, serials: &[&str]) -> PoolSpec {
@@ -91,7 +54,7 @@ fn shared(store: &mut Store, now: u64) -> (u32, u32) {
 #[test]
 fn two_servers_with_their_own_licences_serve_the_sum_and_a_licence_both_count_once() {
     let Some(db) = Database::new() else { return };
-    let (mut a, mut b) = (db.store("m-a"), db.store("m-b"));
+    let (mut a, mut b) = (store(&db, "m-a"), store(&db, "m-b"));
     a.set_pools(&[pool(6, &["s1"])], NOW).unwrap();
     b.set_pools(&[pool(4, &["s2"])], NOW).unwrap();
     assert_eq!(shared(&mut a, NOW).0, 10);
@@ -108,7 +71,7 @@ fn two_servers_with_their_own_licences_serve_the_sum_and_a_licence_both_count_on
 #[test]
 fn a_stopped_servers_seats_leave_the_pool_when_its_figures_lapse() {
     let Some(db) = Database::new() else { return };
-    let (mut a, mut b) = (db.store("m-a"), db.store("m-b"));
+    let (mut a, mut b) = (store(&db, "m-a"), store(&db, "m-b"));
     a.set_pools(&[pool(6, &["s1"])], NOW).unwrap();
     b.set_pools(&[pool(4, &["s2"])], NOW).unwrap();
     let agents = grant(&mut a, 12);
@@ -134,14 +97,14 @@ fn a_stopped_servers_seats_leave_the_pool_when_its_figures_lapse() {
 #[test]
 fn a_restart_loses_no_live_lease_and_revives_no_released_one() {
     let Some(db) = Database::new() else { return };
-    let mut a = db.store("m-a");
+    let mut a = store(&db, "m-a");
     a.set_pools(&[pool(2, &["s1"])], NOW).unwrap();
     let agents = grant(&mut a, 3);
     let kept = a.claim(&agents[0], NOW, TTL).unwrap();
     let released = a.claim(&agents[1], NOW, TTL).unwrap();
     a.release(&agents[1], &released.id, NOW + 1).unwrap();
     drop(a);
-    let mut a = db.store("m-a");
+    let mut a = store(&db, "m-a");
     let live: Vec<String> = a
         .sessions(NOW + 2)
         .unwrap()
@@ -159,7 +122,7 @@ fn a_restart_loses_no_live_lease_and_revives_no_released_one() {
 #[test]
 fn two_servers_under_concurrent_claims_never_exceed_the_pool() {
     let Some(db) = Database::new() else { return };
-    let (mut a, mut b) = (db.store("m-a"), db.store("m-b"));
+    let (mut a, mut b) = (store(&db, "m-a"), store(&db, "m-b"));
     a.set_pools(&[pool(6, &["s1"])], NOW).unwrap();
     b.set_pools(&[pool(4, &["s2"])], NOW).unwrap();
     let agents = Arc::new(grant(&mut a, 40));
@@ -186,13 +149,13 @@ fn two_servers_under_concurrent_claims_never_exceed_the_pool() {
     let threads: Vec<_> = (0..workers)
         .map(|w| {
             let (agents, start, granted) = (agents.clone(), start.clone(), granted.clone());
-            let mut store = db.store(if w % 2 == 0 { "m-a" } else { "m-b" });
+            let mut server = store(&db, if w % 2 == 0 { "m-a" } else { "m-b" });
             std::thread::spawn(move || {
                 start.wait();
                 let mut held = Vec::new();
                 for round in 0..150usize {
                     let agent = &agents[(w * 5 + round) % agents.len()];
-                    match store.claim(agent, NOW + 1, TTL) {
+                    match server.claim(agent, NOW + 1, TTL) {
                         Ok(lease) => {
                             granted.fetch_add(1, Ordering::Relaxed);
                             held.push((agent.clone(), lease.id));
@@ -202,13 +165,13 @@ fn two_servers_under_concurrent_claims_never_exceed_the_pool() {
                     }
                     if round % 3 == 0 {
                         if let Some((agent, lease)) = held.pop() {
-                            store.renew(&agent, &lease, NOW + 2, TTL).unwrap();
-                            store.release(&agent, &lease, NOW + 2).unwrap();
+                            server.renew(&agent, &lease, NOW + 2, TTL).unwrap();
+                            server.release(&agent, &lease, NOW + 2).unwrap();
                         }
                     }
                 }
                 for (agent, lease) in held {
-                    store.release(&agent, &lease, NOW + 3).unwrap();
+                    server.release(&agent, &lease, NOW + 3).unwrap();
                 }
             })
         })
