@@ -6,7 +6,9 @@
 
 mod common;
 
+use std::io::Read as _;
 use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
 use common::seat_site::{GERMAN, Site, entitle, ok};
@@ -589,4 +591,25 @@ fn two_servers_on_one_postgresql_never_hand_out_more_than_their_licences_togethe
     let list = admin(&a, "state/admin.credential", &["seats", "list"]);
     assert_eq!(list["pools"][0]["shared"], 6, "{list}");
     assert_eq!(list["pools"][0]["shared_in_use"], 6, "{list}");
+
+    // A stop on SIGTERM is clean: the database connections close as they
+    // should, off the server's async threads.
+    let mut a = a;
+    let pid = a.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(a.child.wait().unwrap().success());
+    let mut errors = String::new();
+    a.child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut errors)
+        .unwrap();
+    assert!(!errors.contains("panicked"), "{errors}");
 }

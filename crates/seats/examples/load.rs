@@ -1,14 +1,20 @@
 //! Load on a seat server over loopback HTTP: agents claiming and releasing
-//! seats of one pool, the store in a file with every change synced before
-//! it is answered. Prints claims per second, latency percentiles, and
-//! whether the pool was ever exceeded (docs/performance.md, "Seat server").
+//! seats of one pool, every change durable before it is answered. Prints
+//! claims per second, latency percentiles, and whether the pool was ever
+//! exceeded (docs/performance.md, "Seat server").
 //!
 //! ```sh
 //! cargo run --release -p entitle-seats --example load -- [AGENTS] [SEATS] [SECONDS] [THREADS]
 //! ```
-//! Defaults: 1,000 agents, 50 seats, 10 seconds, 16 client threads. The
-//! server runs in this process (axum on 2 worker threads, the store as
-//! `entitle serve` opens it), the pool given rather than decided.
+//! Defaults: 1,000 agents, 50 seats, 10 seconds, 16 client threads. Where
+//! the server is:
+//! - by default in this process (axum on 2 worker threads, the pool given
+//!   rather than decided), its store a SQLite file opened as `entitle serve`
+//!   opens it, or the PostgreSQL database `ENTITLE_DATABASE` names;
+//! - with `ENTITLE_LOAD_SERVER=http://…` and `ENTITLE_ADMIN_CREDENTIAL`, a
+//!   running `entitle serve`: the agents are granted on its first pool
+//!   (SEATS is then the pool's), and with `ENTITLE_LOAD_SERVER_PID` its
+//!   peak memory is read from `/proc`.
 
 #![allow(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a measuring tool
@@ -24,49 +30,83 @@ use entitle_seats::{Error, PoolSpec, Store, hash};
 fn main() {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>().unwrap());
     let agents = args.next().unwrap_or(1000) as usize;
-    let seats = args.next().unwrap_or(50) as u32;
+    let mut seats = args.next().unwrap_or(50) as u32;
     let seconds = args.next().unwrap_or(10);
     let threads = args.next().unwrap_or(16) as usize;
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("seats.sqlite")).unwrap();
-    let pool = PoolSpec::new("gotoassist", "corporate", None, seats, 0);
-    let now = entitle_seats::server::now();
-    store.set_pools(std::slice::from_ref(&pool), now).unwrap();
-    let credentials: Vec<String> = (0..agents)
-        .map(|i| {
-            store
-                .grant(
-                    &format!("agent-{i}"),
-                    "Agent",
-                    "a@example.com",
-                    &pool.id,
-                    now,
-                )
+    let _dir;
+    let _runtime;
+    let (url, credentials, store) = match std::env::var("ENTITLE_LOAD_SERVER") {
+        Ok(url) => {
+            let admin = std::env::var("ENTITLE_ADMIN_CREDENTIAL").unwrap();
+            let admin = Client::new(&url, admin.trim());
+            let pool = admin.pools().unwrap().remove(0).spec;
+            seats = pool.shared;
+            let credentials = (0..agents)
+                .map(|i| {
+                    let id = format!("agent-{i}");
+                    admin
+                        .grant(&id, "Agent", "a@example.com", &pool.id)
+                        .unwrap()
+                })
+                .collect();
+            (url, credentials, "a running entitle serve".to_string())
+        }
+        Err(_) => {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut store, what) = match std::env::var("ENTITLE_DATABASE") {
+                Ok(url) => (
+                    Store::postgres(&url, "load", 600).unwrap(),
+                    "PostgreSQL".to_string(),
+                ),
+                Err(_) => (
+                    Store::open(&dir.path().join("seats.sqlite")).unwrap(),
+                    "SQLite".to_string(),
+                ),
+            };
+            _dir = dir;
+            let pool = PoolSpec::new("gotoassist", "corporate", None, seats, 0);
+            let now = entitle_seats::server::now();
+            store.set_pools(std::slice::from_ref(&pool), now).unwrap();
+            // A database used before: its leases end first.
+            let live: Vec<String> = store
+                .sessions(now)
                 .unwrap()
-        })
-        .collect();
-    let admin = "esk1_load";
-    let spec = pool.clone();
-    let server = Server::new(
-        store,
-        hash(admin),
-        60,
-        Box::new(move || Ok(vec![spec.clone()])),
-        None,
-    );
-    server.refresh().unwrap();
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { axum::serve(listener, router(server)).await });
+                .into_iter()
+                .map(|s| s.lease.id)
+                .collect();
+            store.end(&live, now).unwrap();
+            let credentials: Vec<String> = (0..agents)
+                .map(|i| {
+                    let id = format!("agent-{i}");
+                    store
+                        .grant(&id, "Agent", "a@example.com", &pool.id, now)
+                        .unwrap()
+                })
+                .collect();
+            let server = Server::new(
+                store,
+                hash("esk1_load"),
+                60,
+                Box::new(move || Ok(vec![pool.clone()])),
+                None,
+            )
+            .unwrap();
+            server.refresh().unwrap();
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let listener = runtime
+                .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+                .unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            runtime.spawn(async move { axum::serve(listener, router(server)).await });
+            _runtime = runtime;
+            (url, credentials, format!("in this process, {what}"))
+        }
+    };
 
     let stop = Arc::new(AtomicBool::new(false));
     let held = Arc::new(AtomicU32::new(0));
@@ -126,7 +166,9 @@ fn main() {
     latencies.sort_unstable();
     let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q) as usize];
     let claims = granted + refused;
-    println!("agents {agents}, seats {seats}, {seconds} s, {threads} client threads");
+    println!(
+        "server {store}; agents {agents}, seats {seats}, {seconds} s, {threads} client threads"
+    );
     println!(
         "requests {} ({:.0}/s); claims {claims} ({:.0}/s: {granted} granted, {refused} refused)",
         latencies.len(),
@@ -142,10 +184,17 @@ fn main() {
     let most = most.load(Ordering::SeqCst);
     println!("most leases held at once (as the clients saw it): {most} of {seats}");
     assert!(most <= seats, "the pool was exceeded");
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let (whose, status) = match std::env::var("ENTITLE_LOAD_SERVER_PID") {
+        Ok(pid) => ("the server", format!("/proc/{}/status", pid.trim())),
+        Err(_) => (
+            "this process (server and clients)",
+            "/proc/self/status".into(),
+        ),
+    };
+    let status = std::fs::read_to_string(status).unwrap_or_default();
     if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
         println!(
-            "peak memory of server and clients together: {}",
+            "peak memory of {whose}: {}",
             line.trim_start_matches("VmHWM:").trim()
         );
     }

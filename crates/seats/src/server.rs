@@ -3,7 +3,7 @@
 //! admin credential, `/metrics` for Prometheus.
 
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -96,9 +96,35 @@ pub type Pools = dyn Fn() -> Result<Vec<PoolSpec>, String> + Send + Sync;
 /// licence): the text of an `entl1.` artifact.
 pub type LeaseSigner = dyn Fn(&Lease, &PoolSpec) -> Result<String, String> + Send + Sync;
 
+/// Connections to the store opened per server: requests that only read
+/// (most refusals) are served at once; writers still take turns in the
+/// store.
+const CONNECTIONS: usize = 4;
+
+/// The store's connections not in use.
+struct Connections {
+    free: Mutex<Vec<Store>>,
+    returned: Condvar,
+}
+
+/// A connection in use, put back when dropped.
+struct Borrowed<'a> {
+    store: Option<Store>,
+    from: &'a Connections,
+}
+
+impl Drop for Borrowed<'_> {
+    fn drop(&mut self) {
+        if let (Some(store), Ok(mut free)) = (self.store.take(), self.from.free.lock()) {
+            free.push(store);
+            self.from.returned.notify_one();
+        }
+    }
+}
+
 /// What every request handler shares.
 pub struct Server {
-    store: Mutex<Store>,
+    connections: Connections,
     admin: [u8; 32],
     ttl: u64,
     pools: Box<Pools>,
@@ -108,25 +134,37 @@ pub struct Server {
 }
 
 impl Server {
-    /// A server on `store`, whose administrator presents a credential with
-    /// SHA-256 `admin`, handing out leases of `ttl` seconds, its pools
-    /// decided by `pools`, its leases signed by `signer`.
+    /// A server on `store` (and a few more connections to it), whose
+    /// administrator presents a credential with SHA-256 `admin`, handing
+    /// out leases of `ttl` seconds, its pools decided by `pools`, its
+    /// leases signed by `signer`.
     pub fn new(
         store: Store,
         admin: [u8; 32],
         ttl: u64,
         pools: Box<Pools>,
         signer: Option<Box<LeaseSigner>>,
-    ) -> Arc<Server> {
-        Arc::new(Server {
-            store: Mutex::new(store),
+    ) -> Result<Arc<Server>, Error> {
+        let mut stores = Vec::with_capacity(CONNECTIONS);
+        for _ in 1..CONNECTIONS {
+            match store.another()? {
+                Some(another) => stores.push(another),
+                None => break,
+            }
+        }
+        stores.push(store);
+        Ok(Arc::new(Server {
+            connections: Connections {
+                free: Mutex::new(stores),
+                returned: Condvar::new(),
+            },
             admin,
             ttl,
             pools,
             signer,
             current: Mutex::new(Vec::new()),
             sign_ins: SignIns::default(),
-        })
+        }))
     }
 
     /// Decides the pools again and sets them; returns what the decision
@@ -170,11 +208,20 @@ impl Server {
         &self,
         f: impl FnOnce(&mut Store, u64) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let mut store = self
-            .store
-            .lock()
-            .map_err(|_| Error::Store("a request failed while holding the store".into()))?;
-        f(&mut store, now())
+        let poisoned = |_| Error::Store("a request failed while holding the store".into());
+        let mut free = self.connections.free.lock().map_err(poisoned)?;
+        while free.is_empty() {
+            free = self.connections.returned.wait(free).map_err(poisoned)?;
+        }
+        let mut borrowed = Borrowed {
+            store: free.pop(),
+            from: &self.connections,
+        };
+        drop(free);
+        match borrowed.store.as_mut() {
+            Some(store) => f(store, now()),
+            None => Err(Error::Store("no connection to the store".into())),
+        }
     }
 
     fn is_admin(&self, headers: &HeaderMap) -> bool {

@@ -99,7 +99,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
         args.lease_ttl,
         Box::new(decide),
         Some(Box::new(signer)),
-    );
+    )?;
     server.refresh()?;
 
     let tls = if tls {

@@ -16,9 +16,10 @@ use std::time::Duration;
 
 use crate::error::Error;
 
-/// The advisory lock every PostgreSQL write transaction holds: "entl" in
-/// ASCII, so that it is recognisable in `pg_locks`.
-const WRITER_LOCK: i64 = 0x656e_746c;
+/// A PostgreSQL write transaction's start: the advisory lock every writer
+/// holds until it commits, its key "entl" in ASCII (0x656e746c), so that it
+/// is recognisable in `pg_locks`.
+const BEGIN_AND_LOCK: &str = "BEGIN; SELECT pg_advisory_xact_lock(1701737580)";
 
 /// A statement parameter.
 #[derive(Debug, Clone, Copy)]
@@ -124,18 +125,53 @@ impl std::fmt::Debug for Db {
 /// A PostgreSQL connection and its prepared statements.
 pub(crate) struct Postgres {
     url: String,
-    client: postgres::Client,
+    /// `None` only while being dropped.
+    client: Option<postgres::Client>,
     statements: HashMap<&'static str, postgres::Statement>,
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        // The client says goodbye to the server by blocking on its own
+        // runtime, which must not happen on an async thread: it is dropped
+        // on a thread of its own.
+        if let Some(client) = self.client.take() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
 }
 
 /// A write transaction: committed by [`Tx::commit`], rolled back when
 /// dropped.
 pub(crate) enum Tx<'a> {
-    Sqlite(rusqlite::Transaction<'a>),
-    Postgres {
-        tx: postgres::Transaction<'a>,
-        statements: &'a mut HashMap<&'static str, postgres::Statement>,
+    Sqlite {
+        conn: &'a rusqlite::Connection,
+        /// Until committed: rolled back when dropped.
+        open: bool,
     },
+    Postgres {
+        client: &'a mut postgres::Client,
+        statements: &'a mut HashMap<&'static str, postgres::Statement>,
+        /// Until committed: rolled back when dropped.
+        open: bool,
+    },
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        // An error here (a connection gone) leaves nothing to undo.
+        match self {
+            Tx::Sqlite { conn, open: true } => {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            Tx::Postgres {
+                client, open: true, ..
+            } => {
+                let _ = client.batch_execute("ROLLBACK");
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Reads and writes, the same on a database and in a transaction.
@@ -182,7 +218,7 @@ impl Db {
     pub(crate) fn postgres(url: &str) -> Result<Db, Error> {
         Ok(Db::Postgres(Box::new(Postgres {
             url: url.to_string(),
-            client: pg_connect(url)?,
+            client: Some(pg_connect(url)?),
             statements: HashMap::new(),
         })))
     }
@@ -202,9 +238,10 @@ impl Db {
                     .replace("{bytes}", "BYTEA");
                 // Two instances starting at once would race on the
                 // catalogue: the schema is made under the writers' lock.
-                let mut tx = pg.client.transaction()?;
-                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITER_LOCK])?;
-                tx.batch_execute(&sql)?;
+                let mut tx = pg.begin()?;
+                if let Tx::Postgres { client, .. } = &mut tx {
+                    client.batch_execute(&sql)?;
+                }
                 tx.commit()?;
             }
         }
@@ -215,45 +252,58 @@ impl Db {
     /// another, until it commits or is dropped.
     pub(crate) fn begin(&mut self) -> Result<Tx<'_>, Error> {
         match self {
-            Db::Sqlite(conn) => Ok(Tx::Sqlite(
-                conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?,
-            )),
-            Db::Postgres(pg) => {
-                pg.reconnect_if_closed()?;
-                let mut tx = pg.client.transaction()?;
-                let lock = pg_statement(
-                    &mut tx,
-                    &mut pg.statements,
-                    "SELECT pg_advisory_xact_lock($1)",
-                )?;
-                tx.execute(&lock, &[&WRITER_LOCK])?;
-                Ok(Tx::Postgres {
-                    tx,
-                    statements: &mut pg.statements,
-                })
+            Db::Sqlite(conn) => {
+                conn.execute_batch("BEGIN IMMEDIATE")?;
+                Ok(Tx::Sqlite { conn, open: true })
             }
+            Db::Postgres(pg) => pg.begin(),
         }
     }
 }
 
 impl Postgres {
-    /// After the database restarted or the network broke: a new
-    /// connection, whose statements are prepared anew.
-    fn reconnect_if_closed(&mut self) -> Result<(), Error> {
-        if self.client.is_closed() {
-            self.client = pg_connect(&self.url)?;
+    /// The connection; a new one (whose statements are prepared anew)
+    /// after the database restarted or the network broke.
+    fn client(&mut self) -> Result<&mut postgres::Client, Error> {
+        if self.client.as_ref().is_none_or(postgres::Client::is_closed) {
             self.statements.clear();
+            self.client = Some(pg_connect(&self.url)?);
         }
-        Ok(())
+        self.client
+            .as_mut()
+            .ok_or_else(|| Error::Store("no connection to PostgreSQL".into()))
+    }
+
+    /// BEGIN and the writers' lock, in one round trip.
+    fn begin(&mut self) -> Result<Tx<'_>, Error> {
+        self.client()?;
+        let Postgres {
+            client, statements, ..
+        } = self;
+        let client = client
+            .as_mut()
+            .ok_or_else(|| Error::Store("no connection to PostgreSQL".into()))?;
+        client.batch_execute(BEGIN_AND_LOCK)?;
+        Ok(Tx::Postgres {
+            client,
+            statements,
+            open: true,
+        })
     }
 }
 
 impl Tx<'_> {
     /// Commits: durable on disk before this returns.
-    pub(crate) fn commit(self) -> Result<(), Error> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit()?,
-            Tx::Postgres { tx, .. } => tx.commit()?,
+    pub(crate) fn commit(mut self) -> Result<(), Error> {
+        match &mut self {
+            Tx::Sqlite { conn, open } => {
+                conn.execute_batch("COMMIT")?;
+                *open = false;
+            }
+            Tx::Postgres { client, open, .. } => {
+                client.batch_execute("COMMIT")?;
+                *open = false;
+            }
         }
         Ok(())
     }
@@ -264,8 +314,14 @@ impl Sql for Db {
         match self {
             Db::Sqlite(conn) => sqlite_query(conn, sql, params),
             Db::Postgres(pg) => {
-                pg.reconnect_if_closed()?;
-                pg_query(&mut pg.client, &mut pg.statements, sql, params)
+                pg.client()?;
+                let Postgres {
+                    client, statements, ..
+                } = &mut **pg;
+                match client {
+                    Some(client) => pg_query(client, statements, sql, params),
+                    None => Err(Error::Store("no connection to PostgreSQL".into())),
+                }
             }
         }
     }
@@ -273,7 +329,16 @@ impl Sql for Db {
     fn execute(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<u64, Error> {
         match self {
             Db::Sqlite(conn) => sqlite_execute(conn, sql, params),
-            Db::Postgres(pg) => pg_execute(&mut pg.client, &mut pg.statements, sql, params),
+            Db::Postgres(pg) => {
+                pg.client()?;
+                let Postgres {
+                    client, statements, ..
+                } = &mut **pg;
+                match client {
+                    Some(client) => pg_execute(client, statements, sql, params),
+                    None => Err(Error::Store("no connection to PostgreSQL".into())),
+                }
+            }
         }
     }
 }
@@ -281,15 +346,19 @@ impl Sql for Db {
 impl Sql for Tx<'_> {
     fn query(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<Vec<Row>, Error> {
         match self {
-            Tx::Sqlite(tx) => sqlite_query(tx, sql, params),
-            Tx::Postgres { tx, statements } => pg_query(tx, statements, sql, params),
+            Tx::Sqlite { conn, .. } => sqlite_query(conn, sql, params),
+            Tx::Postgres {
+                client, statements, ..
+            } => pg_query(*client, statements, sql, params),
         }
     }
 
     fn execute(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<u64, Error> {
         match self {
-            Tx::Sqlite(tx) => sqlite_execute(tx, sql, params),
-            Tx::Postgres { tx, statements } => pg_execute(tx, statements, sql, params),
+            Tx::Sqlite { conn, .. } => sqlite_execute(conn, sql, params),
+            Tx::Postgres {
+                client, statements, ..
+            } => pg_execute(*client, statements, sql, params),
         }
     }
 }

@@ -19,6 +19,8 @@
 mod db;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -212,9 +214,20 @@ pub struct Store {
     /// How long the figures recorded by [`Store::set_pools`] hold unless
     /// recorded again (`None`: until replaced, the only server).
     holds_for: Option<u64>,
-    /// Claims refused since this store was opened: a refusal writes
-    /// nothing, so that a full pool costs no disk sync.
-    refused: u64,
+    /// Where it is, for another connection.
+    place: Place,
+    /// Claims refused since this store was opened, shared with its other
+    /// connections: a refusal writes nothing, so that a full pool costs no
+    /// disk sync.
+    refused: Arc<AtomicU64>,
+}
+
+/// Where a store is.
+#[derive(Debug, Clone)]
+enum Place {
+    Memory,
+    File,
+    Postgres(String),
 }
 
 /// The tables, for both databases: `{serial}` and `{bytes}` are each one's
@@ -249,18 +262,15 @@ const LOCAL: &str = "local";
 /// Longest agent id, name or e-mail address accepted.
 const MAX_TEXT: usize = 200;
 
-const AGENT_BY_CREDENTIAL: &str =
-    "SELECT id, name, email, pool, named FROM agents WHERE credential = $1";
-
 impl Store {
     /// Opens (or makes) the SQLite store at `path`: WAL, every commit synced.
     pub fn open(path: &Path) -> Result<Store, Error> {
-        Store::with(Db::sqlite(path)?, LOCAL, None)
+        Store::with(Db::sqlite(path)?, Place::File, LOCAL, None)
     }
 
     /// A SQLite store in memory (tests).
     pub fn in_memory() -> Result<Store, Error> {
-        Store::with(Db::sqlite_in_memory()?, LOCAL, None)
+        Store::with(Db::sqlite_in_memory()?, Place::Memory, LOCAL, None)
     }
 
     /// Opens (or makes) the store in the PostgreSQL database at `url`, for
@@ -269,17 +279,48 @@ impl Store {
     /// share the pools there, and a stopped one's seats leave the pool
     /// when its figures lapse.
     pub fn postgres(url: &str, instance: &str, holds_for: u64) -> Result<Store, Error> {
-        Store::with(Db::postgres(url)?, instance, Some(holds_for))
+        let place = Place::Postgres(url.to_string());
+        Store::with(Db::postgres(url)?, place, instance, Some(holds_for))
     }
 
-    fn with(mut db: Db, instance: &str, holds_for: Option<u64>) -> Result<Store, Error> {
+    fn with(
+        mut db: Db,
+        place: Place,
+        instance: &str,
+        holds_for: Option<u64>,
+    ) -> Result<Store, Error> {
         db.create_schema(SCHEMA)?;
         Ok(Store {
             db,
             instance: instance.to_string(),
             holds_for,
-            refused: 0,
+            place,
+            refused: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// Another connection to the same store, for requests served at once
+    /// (its refusals counted with this one's); `None` where one connection
+    /// serves best: SQLite, in memory (it has one) or in a file (a reader
+    /// in the process is faster than a second connection waiting on the
+    /// file's lock, measured in docs/performance.md).
+    pub fn another(&self) -> Result<Option<Store>, Error> {
+        let db = match &self.place {
+            Place::Memory | Place::File => return Ok(None),
+            Place::Postgres(url) => Db::postgres(url)?,
+        };
+        Ok(Some(Store {
+            db,
+            instance: self.instance.clone(),
+            holds_for: self.holds_for,
+            place: self.place.clone(),
+            refused: self.refused.clone(),
+        }))
+    }
+
+    fn refuse(&self, pool: String, seats: u32) -> Error {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+        Error::Exhausted { pool, seats }
     }
 
     /// Records what this instance's licences decided now, and holds every
@@ -501,30 +542,20 @@ impl Store {
     /// named seat if it holds one that no session of its uses, else a
     /// shared seat if one is free.
     pub fn claim(&mut self, credential: &str, now: u64, ttl: u64) -> Result<Lease, Error> {
-        let agent = self.agent(credential)?;
-        if !agent.named {
-            // A full pool refuses on a read: nothing to write or sync.
-            if let Some(Seats { shared, .. }) = capacity(&mut self.db, &agent.pool, now)? {
-                let live = self.db.count(
-                    "SELECT count(*) FROM leases
-                     WHERE pool = $1 AND kind = 'shared' AND not_after > $2",
-                    &[Param::Text(&agent.pool), int(now)],
-                )?;
-                if live >= shared {
-                    self.refused = self.refused.saturating_add(1);
-                    return Err(Error::Exhausted {
-                        pool: agent.pool,
-                        seats: shared,
-                    });
-                }
+        // A full pool refuses on a read: nothing to write or sync.
+        let view = claim_view(&mut self.db, credential, now)?;
+        if let (false, Some(seats)) = (view.agent.named, view.seats) {
+            if view.shared_in_use >= seats.shared {
+                return Err(self.refuse(view.agent.pool, seats.shared));
             }
         }
         let mut tx = self.db.begin()?;
-        // The grant read again, now that no one else can write: a
-        // revocation or a changed named seat since the lookup wins.
-        let agent = agent_by_credential(&mut tx, credential)?;
         expire(&mut tx, now)?;
-        let Some(Seats { shared, .. }) = capacity(&mut tx, &agent.pool, now)? else {
+        // Read again, now that no one else can write: a revocation, a
+        // changed named seat or a claim since the first read wins.
+        let view = claim_view(&mut tx, credential, now)?;
+        let agent = view.agent;
+        let Some(seats) = view.seats else {
             return Err(Error::NotFound(format!(
                 "the pool {} is not licensed here now",
                 agent.pool
@@ -534,27 +565,13 @@ impl Store {
         // (the manuals are silent on more; docs/catalog.md): a second
         // session of its holder takes a shared seat like anyone's, so a
         // named agent's credential passed around yields one seat, not many.
-        let named_free = agent.named
-            && tx.count(
-                "SELECT count(*) FROM leases WHERE agent = $1 AND kind = 'named'",
-                &[Param::Text(&agent.id)],
-            )? == 0;
-        let kind = if named_free {
+        let kind = if agent.named && view.named_in_use == 0 {
             Kind::Named
-        } else {
-            let in_use = tx.count(
-                "SELECT count(*) FROM leases WHERE pool = $1 AND kind = 'shared'",
-                &[Param::Text(&agent.pool)],
-            )?;
-            if in_use >= shared {
-                tx.commit()?;
-                self.refused = self.refused.saturating_add(1);
-                return Err(Error::Exhausted {
-                    pool: agent.pool,
-                    seats: shared,
-                });
-            }
+        } else if view.shared_in_use < seats.shared {
             Kind::Shared
+        } else {
+            tx.commit()?;
+            return Err(self.refuse(agent.pool, seats.shared));
         };
         let lease = Lease {
             id: lease_id()?,
@@ -746,7 +763,7 @@ impl Store {
     pub fn counters(&mut self) -> Result<Counters, Error> {
         let rows = self.db.query("SELECT name, value FROM counters", &[])?;
         let mut counters = Counters {
-            claims_refused: self.refused,
+            claims_refused: self.refused.load(Ordering::Relaxed),
             ..Counters::default()
         };
         for row in &rows {
@@ -773,9 +790,12 @@ fn agent_row(r: &Row) -> Result<Agent, Error> {
 }
 
 fn agent_by_credential(sql: &mut impl Sql, credential: &str) -> Result<Agent, Error> {
-    sql.row(AGENT_BY_CREDENTIAL, &[Param::Bytes(&hash(credential))])?
-        .ok_or(Error::Unauthorized)
-        .and_then(|r| agent_row(&r))
+    sql.row(
+        "SELECT id, name, email, pool, named FROM agents WHERE credential = $1",
+        &[Param::Bytes(&hash(credential))],
+    )?
+    .ok_or(Error::Unauthorized)
+    .and_then(|r| agent_row(&r))
 }
 
 fn kind_text(kind: Kind) -> &'static str {
@@ -809,63 +829,122 @@ struct Seats {
     named: u32,
 }
 
-/// The seats of `pool` now (`None` when there is no such pool): the sum
-/// of the figures of the instances whose figures still hold, where
-/// instances that counted a licence in common are one term, the largest
-/// of their figures (each figure is a whole decision over licences
-/// activated on that machine, so the largest of them never exceeds what
-/// their licences hold together); and never beyond the smallest cap any
-/// instance knows.
+/// The columns, after a `pool_seats s` join, that [`Seats::of`] reads.
+macro_rules! figures {
+    () => {
+        "s.shared, s.named, s.shared_cap, s.named_cap, s.serials, s.fresh_until > $2"
+    };
+}
+
+/// The seats of `pool` now (`None` when there is no such pool).
 fn capacity(sql: &mut impl Sql, pool: &str, now: u64) -> Result<Option<Seats>, Error> {
     let rows = sql.query(
-        "SELECT shared, named, shared_cap, named_cap, serials, fresh_until > $2
-         FROM pools p LEFT JOIN pool_seats s ON s.pool = p.id WHERE p.id = $1",
+        concat!(
+            "SELECT ",
+            figures!(),
+            " FROM pools p LEFT JOIN pool_seats s ON s.pool = p.id WHERE p.id = $1"
+        ),
         &[Param::Text(pool), int(now)],
     )?;
     if rows.is_empty() {
         return Ok(None);
     }
-    // Groups of instances linked by a serial in common: (serials, shared, named).
-    let mut groups: Vec<(Vec<String>, u64, u64)> = Vec::new();
-    let (mut shared_cap, mut named_cap) = (u64::MAX, u64::MAX);
-    for row in &rows {
-        if row.opt_text(4)?.is_none() || !row.flag(5)? {
-            continue; // the pool without figures, or figures that lapsed
+    Seats::of(&rows, 0).map(Some)
+}
+
+impl Seats {
+    /// The seats of a pool from its instances' figures (one row each, the
+    /// [`figures!`] columns from `first` on): the sum of the figures that
+    /// still hold, where instances that counted a licence in common are
+    /// one term, the largest of their figures (each figure is a whole
+    /// decision over licences activated on that machine, so the largest of
+    /// them never exceeds what their licences hold together); and never
+    /// beyond the smallest cap any instance knows.
+    fn of(rows: &[Row], first: usize) -> Result<Seats, Error> {
+        // Groups of instances linked by a serial in common: (serials, shared, named).
+        let mut groups: Vec<(Vec<String>, u64, u64)> = Vec::new();
+        let (mut shared_cap, mut named_cap) = (u64::MAX, u64::MAX);
+        for row in rows {
+            let Some(serials) = row.opt_text(first + 4)? else {
+                continue; // a pool without figures
+            };
+            if !row.flag(first + 5)? {
+                continue; // figures that lapsed
+            }
+            let mut group: (Vec<String>, u64, u64) = (
+                serials
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                row.u64(first)?,
+                row.u64(first + 1)?,
+            );
+            let (linked, apart): (Vec<_>, Vec<_>) = groups
+                .into_iter()
+                .partition(|g| g.0.iter().any(|s| group.0.contains(s)));
+            for linked in linked {
+                group.0.extend(linked.0);
+                group.1 = group.1.max(linked.1);
+                group.2 = group.2.max(linked.2);
+            }
+            groups = apart;
+            groups.push(group);
+            if let Some(cap) = row.opt_u64(first + 2)? {
+                shared_cap = shared_cap.min(cap);
+            }
+            if let Some(cap) = row.opt_u64(first + 3)? {
+                named_cap = named_cap.min(cap);
+            }
         }
-        let mut group: (Vec<String>, u64, u64) = (
-            row.text(4)?
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
-            row.u64(0)?,
-            row.u64(1)?,
-        );
-        let (linked, apart): (Vec<_>, Vec<_>) = groups
-            .into_iter()
-            .partition(|g| g.0.iter().any(|s| group.0.contains(s)));
-        for linked in linked {
-            group.0.extend(linked.0);
-            group.1 = group.1.max(linked.1);
-            group.2 = group.2.max(linked.2);
-        }
-        groups = apart;
-        groups.push(group);
-        if let Some(cap) = row.opt_u64(2)? {
-            shared_cap = shared_cap.min(cap);
-        }
-        if let Some(cap) = row.opt_u64(3)? {
-            named_cap = named_cap.min(cap);
-        }
+        let total = |f: fn(&(Vec<String>, u64, u64)) -> u64, cap: u64| {
+            let sum = groups.iter().map(f).fold(0u64, u64::saturating_add);
+            u32::try_from(sum.min(cap)).unwrap_or(u32::MAX)
+        };
+        Ok(Seats {
+            shared: total(|g| g.1, shared_cap),
+            named: total(|g| g.2, named_cap),
+        })
     }
-    let total = |f: fn(&(Vec<String>, u64, u64)) -> u64, cap: u64| {
-        let sum = groups.iter().map(f).fold(0u64, u64::saturating_add);
-        u32::try_from(sum.min(cap)).unwrap_or(u32::MAX)
-    };
-    Ok(Some(Seats {
-        shared: total(|g| g.1, shared_cap),
-        named: total(|g| g.2, named_cap),
-    }))
+}
+
+/// What a claim needs to know, read in one round trip: the agent of a
+/// credential, its pool's seats, and the leases in use.
+struct ClaimView {
+    agent: Agent,
+    /// `None` when the agent's pool is not licensed here now.
+    seats: Option<Seats>,
+    /// Live shared leases of the pool.
+    shared_in_use: u32,
+    /// Live leases of the agent on its named seat.
+    named_in_use: u32,
+}
+
+fn claim_view(sql: &mut impl Sql, credential: &str, now: u64) -> Result<ClaimView, Error> {
+    let rows = sql.query(
+        concat!(
+            "SELECT a.id, a.name, a.email, a.pool, a.named,
+               (SELECT count(*) FROM pools WHERE id = a.pool),
+               (SELECT count(*) FROM leases
+                 WHERE pool = a.pool AND kind = 'shared' AND not_after > $2),
+               (SELECT count(*) FROM leases
+                 WHERE agent = a.id AND kind = 'named' AND not_after > $2), ",
+            figures!(),
+            " FROM agents a LEFT JOIN pool_seats s ON s.pool = a.pool WHERE a.credential = $1"
+        ),
+        &[Param::Bytes(&hash(credential)), int(now)],
+    )?;
+    let first = rows.first().ok_or(Error::Unauthorized)?;
+    Ok(ClaimView {
+        agent: agent_row(first)?,
+        seats: if first.u32(5)? > 0 {
+            Some(Seats::of(&rows, 8)?)
+        } else {
+            None
+        },
+        shared_in_use: first.u32(6)?,
+        named_in_use: first.u32(7)?,
+    })
 }
 
 fn own_lease(tx: &mut Tx<'_>, lease: &str, agent: &str) -> Result<Option<Lease>, Error> {
