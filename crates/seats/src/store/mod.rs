@@ -11,7 +11,7 @@
 //!
 //! Each server ("instance") records what its own decision found for each
 //! pool, with the serials it counted and until when its figure holds. A
-//! pool's capacity ([`capacity`]) is the sum over the instances whose
+//! pool's capacity (`Seats::of`) is the sum over the instances whose
 //! figures still hold, a licence counted by two instances counted once,
 //! and never beyond the smallest cap any of them knows
 //! (docs/concurrent-seats.md, "Several servers, one pool").
@@ -705,7 +705,8 @@ impl Store {
             .collect()
     }
 
-    /// Every pool, its capacity ([`capacity`]) and its use.
+    /// Every pool, its seats (the sum of the servers' figures, module docs) and
+    /// its use.
     pub fn pools(&mut self, now: u64) -> Result<Vec<PoolUse>, Error> {
         self.expire(now)?;
         let rows = self.db.query(
