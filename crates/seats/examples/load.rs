@@ -12,9 +12,10 @@
 //!   rather than decided), its store a SQLite file opened as `entitle serve`
 //!   opens it, or the PostgreSQL database `ENTITLE_DATABASE` names;
 //! - with `ENTITLE_LOAD_SERVER=http://…` and `ENTITLE_ADMIN_CREDENTIAL`, a
-//!   running `entitle serve`: the agents are granted on its first pool
-//!   (SEATS is then the pool's), and with `ENTITLE_LOAD_SERVER_PID` its
-//!   peak memory is read from `/proc`.
+//!   running `entitle serve`: the agents are granted on its pool for the
+//!   tenant LOAD, or its first (SEATS is then the pool's), and with
+//!   `ENTITLE_LOAD_SERVER_PID` its peak memory is read from `/proc`
+//!   (`load-serve.sh` sets this up).
 
 #![allow(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a measuring tool
@@ -40,8 +41,22 @@ fn main() {
         Ok(url) => {
             let admin = std::env::var("ENTITLE_ADMIN_CREDENTIAL").unwrap();
             let admin = Client::new(&url, admin.trim());
-            let pool = admin.pools().unwrap().remove(0).spec;
+            let pools = admin.pools().unwrap();
+            let pool = pools
+                .iter()
+                .find(|p| p.spec.tenant.as_deref() == Some("LOAD"))
+                .unwrap_or(&pools[0])
+                .spec
+                .clone();
             seats = pool.shared;
+            // A database used before: its leases end first.
+            let live: Vec<String> = admin
+                .sessions()
+                .unwrap()
+                .into_iter()
+                .map(|s| s.lease.id)
+                .collect();
+            admin.end(&live).unwrap();
             let credentials = (0..agents)
                 .map(|i| {
                     let id = format!("agent-{i}");
@@ -194,7 +209,7 @@ fn main() {
     let status = std::fs::read_to_string(status).unwrap_or_default();
     if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
         println!(
-            "peak memory of {whose}: {}",
+            "peak memory of {whose}: {}\n",
             line.trim_start_matches("VmHWM:").trim()
         );
     }
