@@ -301,6 +301,12 @@ pub(crate) fn decode<'b>(text: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Erro
     }
 }
 
+/// Decodes exactly `ent1.` + base64url into `buf`, nothing around or
+/// inside it: the firmware's reader of a token it stored itself.
+pub(crate) fn decode_exact<'b>(text: &str, buf: &'b mut [u8]) -> Result<&'b [u8], Error> {
+    decode_base64(strip_prefix(text)?.as_bytes(), buf)
+}
+
 fn strip_prefix(text: &str) -> Result<&str, Error> {
     if let Some(body) = text.strip_prefix(PREFIX) {
         return Ok(body);

@@ -578,6 +578,42 @@ fn one_more_user_on_a_compact_gives_four() {
     assert_eq!((pool.seats(), pool.seats_over_cap()), (4, 0));
 }
 
+/// Firmware reading a token it stored takes exactly `ent1.` + base64url:
+/// the same token `decode` gives, and nothing a paste adds around or
+/// inside it.
+#[test]
+fn decode_exact_takes_exactly_a_stored_token() {
+    let text = vendor().issue(&compact_spec()).unwrap().text;
+    let (mut a, mut b) = ([0u8; MAX_TOKEN_BYTES], [0u8; MAX_TOKEN_BYTES]);
+    assert_eq!(
+        Token::decode_exact(&text, &mut a).unwrap(),
+        Token::decode(&text, &mut b).unwrap()
+    );
+    let (head, tail) = text.split_at(20);
+    for pasted in [
+        format!(" {text}"),
+        format!("{text}\n"),
+        format!("\u{201e}{text}\u{201c}"),
+        format!("\u{feff}{text}"),
+        format!("{head}\n{tail}"),
+        format!("{head}\u{200b}{tail}"),
+    ] {
+        let mut buf = [0u8; MAX_TOKEN_BYTES];
+        assert!(Token::decode(&pasted, &mut buf).is_ok(), "{pasted:?}");
+        let mut buf = [0u8; MAX_TOKEN_BYTES];
+        let refused = Token::decode_exact(&pasted, &mut buf).unwrap_err();
+        assert!(
+            matches!(refused, Error::Prefix | Error::Encoding { .. }),
+            "{pasted:?}: {refused:?}"
+        );
+    }
+    let mut buf = [0u8; MAX_TOKEN_BYTES];
+    assert_eq!(
+        Token::decode_exact("ent2.AAAA", &mut buf).unwrap_err(),
+        Error::UnsupportedArmor { version: 2 }
+    );
+}
+
 #[test]
 fn the_same_serial_twice_counts_once() {
     let issuer = vendor();
@@ -780,11 +816,42 @@ proptest! {
         let _ = verify_err_or_ok(&keys, &armor(&bytes));
     }
 
+    /// `decode_exact` is never more lenient than `decode`: what it takes,
+    /// `decode` takes the same way. A real token, with a character put in
+    /// somewhere or not.
+    #[test]
+    fn decode_exact_takes_nothing_decode_refuses(
+        seats in 1u32..1000,
+        insert in proptest::option::of((any::<prop::sample::Index>(), proptest::char::any())),
+    ) {
+        let mut spec = compact_spec();
+        spec.seats = seats;
+        spec.cap = None;
+        let mut text = vendor().issue(&spec).unwrap().text;
+        if let Some((at, c)) = insert {
+            let mut at = at.index(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            text.insert(at, c);
+        }
+        let mut exact = [0u8; MAX_TOKEN_BYTES];
+        if let Ok(token) = Token::decode_exact(&text, &mut exact) {
+            let mut buf = [0u8; MAX_TOKEN_BYTES];
+            prop_assert_eq!(Token::decode(&text, &mut buf), Ok(token));
+        } else {
+            prop_assert!(insert.is_some(), "an untouched token is taken");
+        }
+    }
+
     #[test]
     fn random_text_never_panics(text in ".{0,400}") {
         let keys = vendor_keys();
         let _ = verify_err_or_ok(&keys, &text);
         let _ = verify_err_or_ok(&keys, &format!("ent1.{text}"));
+        let mut buf = [0u8; MAX_TOKEN_BYTES];
+        let _ = Token::decode_exact(&text, &mut buf);
+        let _ = Token::decode_exact(&format!("ent1.{text}"), &mut buf);
     }
 }
 
