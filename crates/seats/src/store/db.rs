@@ -21,6 +21,10 @@ use crate::error::Error;
 /// is recognisable in `pg_locks`.
 const BEGIN_AND_LOCK: &str = "BEGIN; SELECT pg_advisory_xact_lock(1701737580)";
 
+/// More than the store's distinct statements (about 40): each is prepared
+/// once per connection.
+const STATEMENTS: usize = 64;
+
 /// A statement parameter.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Param<'a> {
@@ -205,12 +209,18 @@ impl Db {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(Duration::from_secs(10))?;
-        Ok(Db::Sqlite(conn))
+        Ok(Db::sqlite_with(conn))
     }
 
     /// SQLite in memory (tests, examples).
     pub(crate) fn sqlite_in_memory() -> Result<Db, Error> {
-        Ok(Db::Sqlite(rusqlite::Connection::open_in_memory()?))
+        Ok(Db::sqlite_with(rusqlite::Connection::open_in_memory()?))
+    }
+
+    /// Room for every statement the store has, prepared once.
+    fn sqlite_with(conn: rusqlite::Connection) -> Db {
+        conn.set_prepared_statement_cache_capacity(STATEMENTS);
+        Db::Sqlite(conn)
     }
 
     /// PostgreSQL at `url` (`postgres://user:password@host/db`, or the
