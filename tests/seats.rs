@@ -613,3 +613,28 @@ fn two_servers_on_one_postgresql_never_hand_out_more_than_their_licences_togethe
         .unwrap();
     assert!(!errors.contains("panicked"), "{errors}");
 }
+
+/// A database that cannot be reached, or is no connection string at all,
+/// stops the server with one line that never shows the password.
+#[test]
+fn a_bad_database_is_one_line_that_keeps_the_password() {
+    let site = Site::new(2, 0);
+    let machine = example("appliance/machine-id");
+    for url in [
+        "not a connection string = = =",
+        "postgres://entitle:s3cret-pw@127.0.0.1:1/seats",
+    ] {
+        let refused = site
+            .serve_as("state", &machine, &["--database", url])
+            .err()
+            .unwrap();
+        let lines: Vec<&str> = refused.lines().collect();
+        assert_eq!(lines.len(), 2, "one line, then the status: {refused}");
+        assert!(
+            lines[0].contains("PostgreSQL") || lines[0].contains("--database"),
+            "{refused}"
+        );
+        assert!(!refused.contains("s3cret"), "{refused}");
+        assert!(!refused.contains("panicked"), "{refused}");
+    }
+}

@@ -193,3 +193,18 @@ fn two_servers_under_concurrent_claims_never_exceed_the_pool() {
         u64::from(granted.load(Ordering::Relaxed))
     );
 }
+
+#[test]
+fn a_stores_debug_form_never_shows_the_connection_string() {
+    let Some(db) = Database::new() else { return };
+    let shown = format!("{:?}", store(&db, "m-a"));
+    let password = db
+        .url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(user, _)| user.split_once(':'))
+        .map(|(_, password)| password.to_string())
+        .unwrap();
+    assert!(!shown.contains(&password), "{shown}");
+    assert!(shown.contains("withheld"), "{shown}");
+}

@@ -223,11 +223,22 @@ pub struct Store {
 }
 
 /// Where a store is.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Place {
     Memory,
     File,
+    /// The connection string, which may hold a password.
     Postgres(String),
+}
+
+impl std::fmt::Debug for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Place::Memory => "Memory",
+            Place::File => "File",
+            Place::Postgres(_) => "Postgres(<connection string withheld>)",
+        })
+    }
 }
 
 /// The tables, for both databases: `{serial}` and `{bytes}` are each one's
