@@ -177,6 +177,65 @@ fn a_restart_loses_no_live_lease_and_revives_no_released_one() {
     store.renew(&agents[0], &kept.id, NOW + 2, TTL).unwrap();
 }
 
+/// A store made before pools were shared (their seats in `pools`) opens:
+/// its agents and live leases stay, and the pool's seats come from the
+/// decision again.
+#[test]
+fn a_store_of_the_first_schema_opens_with_its_leases() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seats.sqlite");
+    let id = pool(0, 0).id;
+    let credential = "esa1_an-agent-of-the-first-schema";
+    {
+        let old = rusqlite::Connection::open(&path).unwrap();
+        old.execute_batch(
+            "CREATE TABLE pools (
+                id TEXT PRIMARY KEY, product TEXT NOT NULL, edition TEXT NOT NULL, tenant TEXT,
+                shared INTEGER NOT NULL, named INTEGER NOT NULL);
+             CREATE TABLE agents (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, pool TEXT NOT NULL,
+                credential BLOB NOT NULL UNIQUE, named INTEGER NOT NULL DEFAULT 0,
+                granted_at INTEGER NOT NULL);
+             CREATE TABLE leases (
+                id TEXT PRIMARY KEY, agent TEXT NOT NULL, pool TEXT NOT NULL, kind TEXT NOT NULL,
+                since INTEGER NOT NULL, heartbeat INTEGER NOT NULL, not_after INTEGER NOT NULL);
+             CREATE TABLE audit (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, event TEXT NOT NULL,
+                agent TEXT, lease TEXT, detail TEXT);
+             CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+        )
+        .unwrap();
+        old.execute(
+            "INSERT INTO pools VALUES (?1, 'gotoassist', 'corporate', 'FIRMA-1', 1, 0)",
+            [&id],
+        )
+        .unwrap();
+        old.execute(
+            "INSERT INTO agents VALUES ('a0', 'A', 'a@example.com', ?1, ?2, 0, ?3)",
+            rusqlite::params![id, entitle_seats::hash(credential).as_slice(), NOW],
+        )
+        .unwrap();
+        old.execute(
+            "INSERT INTO leases VALUES ('0123456789abcdef0123456789abcdef', 'a0', ?1, 'shared', ?2, ?2, ?3)",
+            rusqlite::params![id, NOW, NOW + TTL],
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    store.set_pools(&[pool(2, 0)], NOW + 1).unwrap();
+    assert_eq!(
+        store.sessions(NOW + 1).unwrap().len(),
+        1,
+        "the live lease stays"
+    );
+    assert_eq!(live_shared(&mut store, NOW + 1), 1);
+    store.claim(credential, NOW + 1, TTL).unwrap();
+    assert!(
+        store.claim(credential, NOW + 1, TTL).is_err(),
+        "2 seats, from the decision"
+    );
+}
+
 #[test]
 fn bad_names_are_refused() {
     let (mut store, _) = store_with(1, 0, 0);

@@ -258,6 +258,15 @@ impl Db {
         Ok(())
     }
 
+    /// Runs several statements without parameters, as one text.
+    pub(crate) fn execute_batch(&mut self, sql: &str) -> Result<(), Error> {
+        match self {
+            Db::Sqlite(conn) => conn.execute_batch(sql)?,
+            Db::Postgres(pg) => pg.client()?.batch_execute(sql)?,
+        }
+        Ok(())
+    }
+
     /// Begins a write transaction: no other writer, in this process or
     /// another, until it commits or is dropped.
     pub(crate) fn begin(&mut self) -> Result<Tx<'_>, Error> {

@@ -300,6 +300,23 @@ impl Store {
         instance: &str,
         holds_for: Option<u64>,
     ) -> Result<Store, Error> {
+        if !matches!(place, Place::Postgres(_)) {
+            // A store made before pools were shared kept a pool's seats in
+            // `pools`; they are the decision's to give, at every start, so
+            // the columns go (agents, leases and the audit log stay).
+            let old = db.count(
+                "SELECT count(*) FROM pragma_table_info('pools') WHERE name = 'shared'",
+                &[],
+            )?;
+            if old > 0 {
+                db.execute_batch(
+                    "BEGIN IMMEDIATE;
+                     ALTER TABLE pools DROP COLUMN shared;
+                     ALTER TABLE pools DROP COLUMN named;
+                     COMMIT;",
+                )?;
+            }
+        }
         db.create_schema(SCHEMA)?;
         Ok(Store {
             db,
