@@ -236,6 +236,37 @@ fn a_store_of_the_first_schema_opens_with_its_leases() {
     );
 }
 
+/// Someone with root on the server's disk writes a second server's seats
+/// into the SQLite file: the next refresh of the pools drops them, and a
+/// figure of this server's edited upwards is set back to the decision's.
+#[test]
+fn figures_written_into_the_file_by_hand_go_at_the_next_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seats.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    store.set_pools(&[pool(2, 0)], NOW).unwrap();
+    let by_hand = rusqlite::Connection::open(&path).unwrap();
+    by_hand
+        .execute(
+            "INSERT INTO pool_seats VALUES (?1, 'forged', 50, 0, NULL, NULL, 'ff', ?2)",
+            rusqlite::params![pool(0, 0).id, i64::MAX],
+        )
+        .unwrap();
+    by_hand
+        .execute(
+            "UPDATE pool_seats SET shared = 40 WHERE instance = 'local'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(
+        store.pools(NOW).unwrap()[0].spec.shared,
+        90,
+        "until the refresh"
+    );
+    store.set_pools(&[pool(2, 0)], NOW + 1).unwrap();
+    assert_eq!(store.pools(NOW + 1).unwrap()[0].spec.shared, 2);
+}
+
 #[test]
 fn bad_names_are_refused() {
     let (mut store, _) = store_with(1, 0, 0);

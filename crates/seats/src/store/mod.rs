@@ -363,6 +363,14 @@ impl Store {
         });
         let mut tx = self.db.begin()?;
         expire(&mut tx, now)?;
+        if self.holds_for.is_none() {
+            // The only server (SQLite): no other server's figures belong
+            // here, whoever wrote them into the file.
+            tx.execute(
+                "DELETE FROM pool_seats WHERE instance != $1",
+                &[Param::Text(me)],
+            )?;
+        }
         let mine = tx.strings(
             "SELECT pool FROM pool_seats WHERE instance = $1",
             &[Param::Text(me)],
