@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use common::seat_site::Site;
+use common::stderr;
 use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -215,7 +216,7 @@ fn the_admin_signs_in_selects_two_sessions_confirms_and_they_are_gone() {
         eprintln!("chromium and chromium-driver are not installed: skipped");
         return;
     }
-    let site = Site::new(4, 0);
+    let site = Site::new(4, 1);
     let server = site.serve(&[]);
     site.grant(&server, 4);
     let leases: Vec<String> = (0..4)
@@ -261,6 +262,40 @@ fn the_admin_signs_in_selects_two_sessions_confirms_and_they_are_gone() {
     site.claim(&server, "a0").unwrap();
     site.claim(&server, "a1").unwrap();
     assert!(site.claim(&server, "a2").is_err());
+
+    // Grant an agent on the page: its credential is shown once, and the
+    // server takes it (the pool is full: refused as full, not as unknown).
+    browser.type_into(&browser.find("input[name=id]"), "newbie");
+    browser.type_into(&browser.find("input[name=name]"), "New Agent");
+    browser.type_into(&browser.find("input[name=email]"), "newbie@example.com");
+    browser.click(&browser.find("#grant"));
+    let shown = browser.wait_for("Agent granted");
+    let credential = shown
+        .split_once("<code id=\"credential\">")
+        .and_then(|(_, rest)| rest.split_once("</code>"))
+        .map(|(credential, _)| credential.to_string())
+        .unwrap();
+    assert!(credential.starts_with("esa1_"), "{shown}");
+    std::fs::write(site.path().join("newbie.cred"), &credential).unwrap();
+    let full = site.claim(&server, "newbie").unwrap_err();
+    assert_eq!(full.status.code(), Some(7), "a granted agent, a full pool");
+
+    // Assign the named seat to a3: it gets a seat while the pool is full.
+    browser.go(&format!("{}/admin", server.url));
+    browser.click(&browser.find("#named-a3"));
+    let page = browser.wait_for("Take back");
+    assert!(page.contains("1 of 1"), "one named seat assigned: {page}");
+    site.claim(&server, "a3").unwrap();
+
+    // Revoke a2 after a confirmation: its session ends, its credential
+    // stops working.
+    browser.click(&browser.find("#revoke-a2"));
+    browser.wait_for("Revoke a2?");
+    browser.click(&browser.find("#confirm-revoke"));
+    let page = browser.wait_for("Grant an agent");
+    assert!(!page.contains("a2@example.com"), "{page}");
+    let revoked = site.claim(&server, "a2").unwrap_err();
+    assert_eq!(revoked.status.code(), Some(4), "{}", stderr(&revoked));
 
     // Without signing in, nothing: a fresh browser profile sees the form.
     drop(browser);

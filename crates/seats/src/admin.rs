@@ -2,7 +2,8 @@
 //! Sign in with the admin credential; see pool use, every active shared
 //! session (agent, e-mail, pool, since, last heartbeat), the agents and
 //! their named seats, and the audit log; select sessions and end them
-//! after a confirmation.
+//! after a confirmation; grant an agent (its credential shown once),
+//! assign or take back its named seat, revoke it after a confirmation.
 //!
 //! A sign-in makes a session cookie (`HttpOnly`, `SameSite=Strict`, eight
 //! hours); the server keeps only its SHA-256. Every form carries a token
@@ -20,8 +21,9 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
+use crate::error::Error;
 use crate::server::{Server, now};
-use crate::store::{AuditEntry, Session, hash, new_secret};
+use crate::store::{AuditEntry, PoolUse, Session, hash, new_secret};
 
 /// How long a sign-in lasts, seconds.
 const SIGN_IN_FOR: u64 = 8 * 3600;
@@ -187,19 +189,32 @@ pub async fn show(State(server): State<Arc<Server>>, headers: HeaderMap) -> Resp
             "<button type=\"submit\" id=\"end-selected\">End selected sessions…</button>",
         );
     }
-    body.push_str("</form><h2>Agents</h2><table><tr><th>agent</th><th>name</th><th>e-mail</th><th>pool</th><th>named seat</th></tr>");
+    body.push_str("</form><h2>Agents</h2><table><tr><th>agent</th><th>name</th><th>e-mail</th><th>pool</th><th>named seat</th><th></th></tr>");
     for a in &agents {
+        let id = esc(&a.id);
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&a.id),
+            "<tr><td>{id}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td><form method=\"post\" action=\"/admin/named\">{}\
+             <input type=\"hidden\" name=\"agent\" value=\"{id}\">\
+             <input type=\"hidden\" name=\"named\" value=\"{}\">\
+             {} <button type=\"submit\" id=\"named-{id}\">{}</button></form></td>\
+             <td><form method=\"post\" action=\"/admin/revoke-confirm\">{}\
+             <input type=\"hidden\" name=\"agent\" value=\"{id}\">\
+             <button type=\"submit\" id=\"revoke-{id}\">Revoke…</button></form></td></tr>",
             esc(&a.name),
             esc(&a.email),
             esc(&a.pool),
-            if a.named { "yes" } else { "" }
+            hidden_token(&token),
+            if a.named { "0" } else { "1" },
+            if a.named { "yes" } else { "no" },
+            if a.named { "Take back" } else { "Assign" },
+            hidden_token(&token),
         );
     }
-    body.push_str("</table><h2>Audit log (newest first)</h2>");
+    body.push_str("</table>");
+    body.push_str(&grant_form(&token, &pools));
+    body.push_str("<h2>Audit log (newest first)</h2>");
     body.push_str(&audit_table(&audit));
     let _ = write!(
         body,
@@ -207,6 +222,164 @@ pub async fn show(State(server): State<Arc<Server>>, headers: HeaderMap) -> Resp
          <button type=\"submit\">Sign out</button></form>"
     );
     page("Seat server", &body)
+}
+
+fn hidden_token(token: &str) -> String {
+    format!("<input type=\"hidden\" name=\"token\" value=\"{token}\">")
+}
+
+fn grant_form(token: &str, pools: &[PoolUse]) -> String {
+    let mut form = format!(
+        "<h2>Grant an agent</h2><form method=\"post\" action=\"/admin/grant\">{}\
+         <p><label>Agent id <input name=\"id\" size=\"20\"></label> \
+         <label>Name <input name=\"name\" size=\"24\"></label> \
+         <label>E-mail <input name=\"email\" size=\"28\"></label> \
+         <label>Pool <select name=\"pool\">",
+        hidden_token(token)
+    );
+    for p in pools {
+        let _ = write!(form, "<option>{}</option>", esc(&p.spec.id));
+    }
+    form.push_str(
+        "</select></label> <button type=\"submit\" id=\"grant\">Grant</button></p>\
+         <p>Granting an agent again replaces its credential.</p></form>",
+    );
+    form
+}
+
+/// A page saying what went wrong, with the way back.
+fn refused(what: &str, error: &Error) -> Response {
+    let status = match error {
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::Invalid(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (
+        status,
+        page(
+            what,
+            &format!(
+                "<p class=\"full\" id=\"refused\">{}</p><p><a href=\"/admin\">Back</a></p>",
+                esc(&error.to_string())
+            ),
+        ),
+    )
+        .into_response()
+}
+
+/// The value of the form field `name`.
+fn field<'f>(fields: &'f [(String, String)], name: &str) -> &'f str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// `POST /admin/grant`: grants an agent and shows its credential, once.
+pub async fn grant(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let fields = match checked_post(&server, &headers, &body) {
+        Ok((_, fields)) => fields,
+        Err(response) => return *response,
+    };
+    let (id, name, email, pool) = (
+        field(&fields, "id").trim().to_string(),
+        field(&fields, "name").trim().to_string(),
+        field(&fields, "email").trim().to_string(),
+        field(&fields, "pool").to_string(),
+    );
+    let agent = id.clone();
+    let granted = tokio::task::spawn_blocking(move || {
+        server.with_store(|store, now| store.grant(&id, &name, &email, &pool, now))
+    })
+    .await
+    .unwrap_or_else(|e| Err(Error::Store(e.to_string())));
+    match granted {
+        Ok(credential) => page(
+            "Agent granted",
+            &format!(
+                "<p>{} may use the pool now. Give the agent app this credential; \
+                 it is shown this once (the server keeps only its SHA-256):</p>\
+                 <p><code id=\"credential\">{}</code></p><p><a href=\"/admin\">Back</a></p>",
+                esc(&agent),
+                esc(&credential)
+            ),
+        ),
+        Err(error) => refused("Not granted", &error),
+    }
+}
+
+/// `POST /admin/named`: assigns (`named=1`) or takes back (`named=0`) an
+/// agent's named seat.
+pub async fn named(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let fields = match checked_post(&server, &headers, &body) {
+        Ok((_, fields)) => fields,
+        Err(response) => return *response,
+    };
+    let agent = field(&fields, "agent").to_string();
+    let named = field(&fields, "named") == "1";
+    let done = tokio::task::spawn_blocking(move || {
+        server.with_store(|store, now| store.assign(&agent, named, now))
+    })
+    .await
+    .unwrap_or_else(|e| Err(Error::Store(e.to_string())));
+    match done {
+        Ok(()) => Redirect::to("/admin").into_response(),
+        Err(error) => refused("Named seat", &error),
+    }
+}
+
+/// `POST /admin/revoke-confirm`: asks before revoking an agent.
+pub async fn revoke_confirm(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let (session, fields) = match checked_post(&server, &headers, &body) {
+        Ok(checked) => checked,
+        Err(response) => return *response,
+    };
+    let agent = esc(field(&fields, "agent"));
+    page(
+        "Revoke an agent",
+        &format!(
+            "<p id=\"question\">Revoke {agent}? Its credential stops working, and its \
+             sessions end now.</p><form method=\"post\" action=\"/admin/revoke\">{}\
+             <input type=\"hidden\" name=\"agent\" value=\"{agent}\">\
+             <button type=\"submit\" id=\"confirm-revoke\">Revoke</button> \
+             <a href=\"/admin\">Cancel</a></form>",
+            hidden_token(&form_token(&session))
+        ),
+    )
+}
+
+/// `POST /admin/revoke`: revokes the confirmed agent.
+pub async fn revoke(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let fields = match checked_post(&server, &headers, &body) {
+        Ok((_, fields)) => fields,
+        Err(response) => return *response,
+    };
+    let agent = field(&fields, "agent").to_string();
+    let done = tokio::task::spawn_blocking(move || {
+        server.with_store(|store, now| store.revoke(&agent, now))
+    })
+    .await
+    .unwrap_or_else(|e| Err(Error::Store(e.to_string())));
+    match done {
+        Ok(()) => Redirect::to("/admin").into_response(),
+        Err(error) => refused("Not revoked", &error),
+    }
 }
 
 fn sessions_table(sessions: &[Session], selectable: bool) -> String {
@@ -344,12 +517,12 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The signed-in session and the leases of a POST, when its token holds.
+/// The signed-in session and the fields of a POST, when its token holds.
 fn checked_post(
     server: &Server,
     headers: &HeaderMap,
     body: &str,
-) -> Result<(String, Vec<String>), Box<Response>> {
+) -> Result<(String, Vec<(String, String)>), Box<Response>> {
     let Some(session) = signed_in(server, headers) else {
         return Err(Box::new(Redirect::to("/admin").into_response()));
     };
@@ -363,12 +536,16 @@ fn checked_post(
             (StatusCode::FORBIDDEN, "the form is not from this sign-in").into_response(),
         ));
     }
-    let leases = fields
+    Ok((session, fields))
+}
+
+/// The `lease` fields (one per checked box).
+fn leases(fields: Vec<(String, String)>) -> Vec<String> {
+    fields
         .into_iter()
         .filter(|(k, _)| k == "lease")
         .map(|(_, v)| v)
-        .collect();
-    Ok((session, leases))
+        .collect()
 }
 
 /// `POST /admin/end-confirm`: asks before ending the selected sessions.
@@ -378,7 +555,7 @@ pub async fn end_confirm(
     body: String,
 ) -> Response {
     let (session, leases) = match checked_post(&server, &headers, &body) {
-        Ok(checked) => checked,
+        Ok((session, fields)) => (session, leases(fields)),
         Err(response) => return *response,
     };
     if leases.is_empty() {
@@ -422,8 +599,8 @@ pub async fn end_confirm(
 
 /// `POST /admin/end`: ends the confirmed sessions.
 pub async fn end(State(server): State<Arc<Server>>, headers: HeaderMap, body: String) -> Response {
-    let (_, leases) = match checked_post(&server, &headers, &body) {
-        Ok(checked) => checked,
+    let leases = match checked_post(&server, &headers, &body) {
+        Ok((_, fields)) => leases(fields),
         Err(response) => return *response,
     };
     let _ = tokio::task::spawn_blocking(move || {

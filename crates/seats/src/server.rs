@@ -257,6 +257,10 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/admin/end-confirm", post(admin::end_confirm))
         .route("/admin/end", post(admin::end))
         .route("/admin/signout", post(admin::sign_out))
+        .route("/admin/grant", post(admin::grant))
+        .route("/admin/named", post(admin::named))
+        .route("/admin/revoke-confirm", post(admin::revoke_confirm))
+        .route("/admin/revoke", post(admin::revoke))
         .fallback(|| async { failure(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(
