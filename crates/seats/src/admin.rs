@@ -483,7 +483,7 @@ pub async fn sign_in(State(server): State<Arc<Server>>, Form(form): Form<SignIn>
 /// A form with the session's token and, for ending, leases. Browsers send
 /// one `lease` field per checked box; axum's `Form` reads repeated fields
 /// into a list only through this raw form.
-fn fields(body: &str) -> Vec<(String, String)> {
+fn fields(body: &str) -> Fields {
     body.split('&')
         .filter_map(|pair| pair.split_once('='))
         .map(|(k, v)| (decode(k), decode(v)))
@@ -517,12 +517,15 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A form's fields, in order, a name repeated for each checked box.
+type Fields = Vec<(String, String)>;
+
 /// The signed-in session and the fields of a POST, when its token holds.
 fn checked_post(
     server: &Server,
     headers: &HeaderMap,
     body: &str,
-) -> Result<(String, Vec<(String, String)>), Box<Response>> {
+) -> Result<(String, Fields), Box<Response>> {
     let Some(session) = signed_in(server, headers) else {
         return Err(Box::new(Redirect::to("/admin").into_response()));
     };
@@ -540,7 +543,7 @@ fn checked_post(
 }
 
 /// The `lease` fields (one per checked box).
-fn leases(fields: Vec<(String, String)>) -> Vec<String> {
+fn leases(fields: Fields) -> Vec<String> {
     fields
         .into_iter()
         .filter(|(k, _)| k == "lease")
