@@ -14,6 +14,16 @@ use std::time::Duration;
 use common::seat_site::{GERMAN, Site, entitle, ok};
 use common::{example, stderr, stdout};
 
+/// Waits for what a refresh (every second in these tests) brings about,
+/// checking every 200 ms; fails after 20 seconds, however busy the machine.
+fn eventually(what: &str, mut holds: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !holds() {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn fifteen_agents_on_ten_shared_seats_exhaustion_release_and_admin_end() {
     let site = Site::new(10, 1);
@@ -159,8 +169,8 @@ fn a_revocation_added_to_the_material_shrinks_the_pool_and_ends_leases_beyond_it
     let mut material = std::fs::read_to_string(&path).unwrap();
     material.push_str(&list);
     std::fs::write(&path, material).unwrap();
-    std::thread::sleep(Duration::from_millis(2500));
-    assert!(site.sessions(&server).is_empty(), "no licence, no seat");
+    // At the next refresh (every second here).
+    eventually("no licence, no seat", || site.sessions(&server).is_empty());
     let refused = site.claim(&server, "a0").unwrap_err();
     assert!(
         stderr(&refused).contains("not licensed here now"),
@@ -586,8 +596,7 @@ fn two_servers_on_one_postgresql_never_hand_out_more_than_their_licences_togethe
     // b stops: after three missed refreshes its 4 seats lapse, and a ends
     // the 4 newest leases.
     drop(b);
-    std::thread::sleep(Duration::from_millis(4500));
-    assert_eq!(site.sessions(&a).len(), 6);
+    eventually("the pool falls to a's 6 seats", || site.sessions(&a).len() == 6);
     let list = admin(&a, "state/admin.credential", &["seats", "list"]);
     assert_eq!(list["pools"][0]["shared"], 6, "{list}");
     assert_eq!(list["pools"][0]["shared_in_use"], 6, "{list}");
