@@ -591,14 +591,44 @@ fn two_servers_on_one_postgresql_never_hand_out_more_than_their_licences_togethe
         assert_eq!(sessions.as_array().unwrap().len(), 10);
         let list = admin(server, credential, &["seats", "list"]);
         assert_eq!(list["pools"][0]["shared"], 10, "{list}");
+        let mut figures: Vec<(u64, bool)> = list["pools"][0]["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["shared"].as_u64().unwrap(), f["holds"].as_bool().unwrap()))
+            .collect();
+        figures.sort_unstable();
+        assert_eq!(figures, [(4, true), (6, true)], "{list}");
     }
 
     // b stops: after three missed refreshes its 4 seats lapse, and a ends
     // the 4 newest leases.
     drop(b);
-    eventually("the pool falls to a's 6 seats", || site.sessions(&a).len() == 6);
+    eventually("the pool falls to a's 6 seats", || {
+        site.sessions(&a).len() == 6
+    });
     let list = admin(&a, "state/admin.credential", &["seats", "list"]);
     assert_eq!(list["pools"][0]["shared"], 6, "{list}");
+    let lapsed: Vec<&serde_json::Value> = list["pools"][0]["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["holds"] == false)
+        .collect();
+    assert_eq!(lapsed.len(), 1, "b's figure, lapsed: {list}");
+    assert_eq!(lapsed[0]["shared"], 4, "{list}");
+    let shown = ok(
+        d,
+        &[
+            "seats",
+            "list",
+            "--server",
+            &a.url,
+            "--admin-credential",
+            "state/admin.credential",
+        ],
+    );
+    assert!(shown.contains("(lapsed)"), "{shown}");
     assert_eq!(list["pools"][0]["shared_in_use"], 6, "{list}");
 
     // A stop on SIGTERM is clean: the database connections close as they

@@ -161,19 +161,33 @@ pub async fn show(State(server): State<Arc<Server>>, headers: HeaderMap) -> Resp
         return page("Seat server", "<p>The store cannot be read now.</p>");
     };
     let mut body = String::new();
-    body.push_str("<h2>Pools</h2><table><tr><th>pool</th><th>shared seats in use</th><th>named seats assigned</th><th>agents</th></tr>");
+    body.push_str("<h2>Pools</h2><table><tr><th>pool</th><th>shared seats in use</th><th>named seats assigned</th><th>agents</th><th>servers (shared, named)</th></tr>");
     for p in &pools {
         let full = p.shared_in_use >= p.spec.shared;
+        let servers: Vec<String> = p
+            .servers
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}, {}{}",
+                    esc(&f.server),
+                    f.shared,
+                    f.named,
+                    if f.holds { "" } else { " (lapsed)" }
+                )
+            })
+            .collect();
         let _ = write!(
             body,
-            "<tr><td>{}</td><td{}>{} of {}</td><td>{} of {}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td{}>{} of {}</td><td>{} of {}</td><td>{}</td><td>{}</td></tr>",
             esc(&p.spec.id),
             if full { " class=\"full\"" } else { "" },
             p.shared_in_use,
             p.spec.shared,
             p.named_assigned,
             p.spec.named,
-            p.agents
+            p.agents,
+            servers.join("<br>")
         );
     }
     body.push_str("</table>");

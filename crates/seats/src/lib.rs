@@ -37,5 +37,6 @@ pub mod tls;
 
 pub use error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
 pub use store::{
-    Agent, AuditEntry, Counters, Kind, Lease, PoolSpec, PoolUse, Session, Store, hash, new_secret,
+    Agent, AuditEntry, Counters, Kind, Lease, PoolSpec, PoolUse, ServerFigure, Session, Store,
+    hash, new_secret,
 };

@@ -93,6 +93,17 @@ pub fn run(command: &SeatsCommand) -> Result<(), CliError> {
                     pool.spec.named,
                     pool.agents
                 );
+                if pool.servers.len() > 1 {
+                    for figure in &pool.servers {
+                        say!(
+                            "    server {}: {} shared, {} named{}",
+                            figure.server,
+                            figure.shared,
+                            figure.named,
+                            if figure.holds { "" } else { " (lapsed)" }
+                        );
+                    }
+                }
             }
             for agent in &agents {
                 say!(

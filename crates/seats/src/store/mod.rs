@@ -170,6 +170,23 @@ pub struct PoolUse {
     pub named_assigned: u32,
     /// Agents granted access.
     pub agents: u32,
+    /// What each server recorded for the pool (one, `local`, on SQLite).
+    #[serde(default)]
+    pub servers: Vec<ServerFigure>,
+}
+
+/// What one server's decision found for a pool, as it recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerFigure {
+    /// The server: `m-` and 16 hex digits of its machine, or `local`.
+    pub server: String,
+    /// Its shared seats.
+    pub shared: u32,
+    /// Its named seats.
+    pub named: u32,
+    /// Whether the figure still holds (the server recorded it within three
+    /// refreshes); a lapsed figure counts for nothing.
+    pub holds: bool,
 }
 
 /// One line of the audit log.
@@ -765,11 +782,29 @@ impl Store {
                 seats.named,
             );
             spec.id = id;
+            let servers = self
+                .db
+                .query(
+                    "SELECT instance, shared, named, fresh_until > $2 FROM pool_seats
+                     WHERE pool = $1 ORDER BY instance",
+                    &[Param::Text(&spec.id), int(now)],
+                )?
+                .iter()
+                .map(|f| {
+                    Ok(ServerFigure {
+                        server: f.text(0)?,
+                        shared: f.u32(1)?,
+                        named: f.u32(2)?,
+                        holds: f.flag(3)?,
+                    })
+                })
+                .collect::<Result<_, Error>>()?;
             pools.push(PoolUse {
                 spec,
                 shared_in_use: r.u32(4)?,
                 named_assigned: r.u32(5)?,
                 agents: r.u32(6)?,
+                servers,
             });
         }
         Ok(pools)
