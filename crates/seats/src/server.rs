@@ -96,9 +96,9 @@ pub type Pools = dyn Fn() -> Result<Vec<PoolSpec>, String> + Send + Sync;
 /// licence): the text of an `entl1.` artifact.
 pub type LeaseSigner = dyn Fn(&Lease, &PoolSpec) -> Result<String, String> + Send + Sync;
 
-/// Connections to the store opened per server: requests that only read
-/// (most refusals) are served at once; writers still take turns in the
-/// store.
+/// Connections to the store opened per server (PostgreSQL; a SQLite store
+/// keeps one, `Store::another`): requests that only read (most refusals)
+/// are served at once; writers still take turns in the store.
 const CONNECTIONS: usize = 4;
 
 /// The store's connections not in use.
