@@ -208,3 +208,42 @@ fn a_stores_debug_form_never_shows_the_connection_string() {
     assert!(!shown.contains(&password), "{shown}");
     assert!(shown.contains("withheld"), "{shown}");
 }
+
+/// The database drops every connection (a restart, a failover): the
+/// request that finds its connection gone fails with a reason, and the
+/// next one connects anew and is served; nothing is lost.
+#[test]
+fn a_dropped_connection_is_made_anew() {
+    let Some(db) = Database::new() else { return };
+    let mut a = store(&db, "m-a");
+    a.set_pools(&[pool(2, &["s1"])], NOW).unwrap();
+    let agents = grant(&mut a, 2);
+    let kept = a.claim(&agents[0], NOW, TTL).unwrap();
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let dropped: i64 = admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(dropped >= 1, "the store's connection was dropped");
+    let first = a.claim(&agents[1], NOW + 1, TTL);
+    let lease = match first {
+        Ok(lease) => lease,
+        Err(Error::Store(why)) => {
+            assert!(!why.is_empty());
+            a.claim(&agents[1], NOW + 1, TTL).unwrap()
+        }
+        Err(other) => panic!("{other}"),
+    };
+    let live: Vec<String> = a
+        .sessions(NOW + 2)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.lease.id)
+        .collect();
+    assert_eq!(live.len(), 2, "{live:?}");
+    assert!(live.contains(&kept.id) && live.contains(&lease.id));
+}

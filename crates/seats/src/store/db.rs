@@ -132,6 +132,17 @@ pub(crate) struct Postgres {
     /// `None` only while being dropped.
     client: Option<postgres::Client>,
     statements: HashMap<&'static str, postgres::Statement>,
+    /// Whether the connection was lost (the server restarted, dropped it,
+    /// or the network broke): the next use connects anew.
+    broken: bool,
+}
+
+/// A PostgreSQL connection in use: every error that means the connection
+/// is gone marks it broken.
+pub(crate) struct PgConn<'a> {
+    client: &'a mut postgres::Client,
+    statements: &'a mut HashMap<&'static str, postgres::Statement>,
+    broken: &'a mut bool,
 }
 
 impl Drop for Postgres {
@@ -154,8 +165,7 @@ pub(crate) enum Tx<'a> {
         open: bool,
     },
     Postgres {
-        client: &'a mut postgres::Client,
-        statements: &'a mut HashMap<&'static str, postgres::Statement>,
+        conn: PgConn<'a>,
         /// Until committed: rolled back when dropped.
         open: bool,
     },
@@ -168,10 +178,8 @@ impl Drop for Tx<'_> {
             Tx::Sqlite { conn, open: true } => {
                 let _ = conn.execute_batch("ROLLBACK");
             }
-            Tx::Postgres {
-                client, open: true, ..
-            } => {
-                let _ = client.batch_execute("ROLLBACK");
+            Tx::Postgres { conn, open: true } => {
+                let _ = conn.batch("ROLLBACK");
             }
             _ => {}
         }
@@ -230,6 +238,7 @@ impl Db {
             url: url.to_string(),
             client: Some(pg_connect(url)?),
             statements: HashMap::new(),
+            broken: false,
         })))
     }
 
@@ -249,8 +258,8 @@ impl Db {
                 // Two instances starting at once would race on the
                 // catalogue: the schema is made under the writers' lock.
                 let mut tx = pg.begin()?;
-                if let Tx::Postgres { client, .. } = &mut tx {
-                    client.batch_execute(&sql)?;
+                if let Tx::Postgres { conn, .. } = &mut tx {
+                    conn.batch(&sql)?;
                 }
                 tx.commit()?;
             }
@@ -262,7 +271,7 @@ impl Db {
     pub(crate) fn execute_batch(&mut self, sql: &str) -> Result<(), Error> {
         match self {
             Db::Sqlite(conn) => conn.execute_batch(sql)?,
-            Db::Postgres(pg) => pg.client()?.batch_execute(sql)?,
+            Db::Postgres(pg) => pg.conn()?.batch(sql)?,
         }
         Ok(())
     }
@@ -282,32 +291,79 @@ impl Db {
 
 impl Postgres {
     /// The connection; a new one (whose statements are prepared anew)
-    /// after the database restarted or the network broke.
-    fn client(&mut self) -> Result<&mut postgres::Client, Error> {
-        if self.client.as_ref().is_none_or(postgres::Client::is_closed) {
+    /// after it was lost.
+    fn conn(&mut self) -> Result<PgConn<'_>, Error> {
+        if self.broken || self.client.as_ref().is_none_or(postgres::Client::is_closed) {
             self.statements.clear();
+            self.client = None;
             self.client = Some(pg_connect(&self.url)?);
+            self.broken = false;
         }
-        self.client
-            .as_mut()
-            .ok_or_else(|| Error::Store("no connection to PostgreSQL".into()))
+        let Postgres {
+            client,
+            statements,
+            broken,
+            ..
+        } = self;
+        Ok(PgConn {
+            client: client
+                .as_mut()
+                .ok_or_else(|| Error::Store("no connection to PostgreSQL".into()))?,
+            statements,
+            broken,
+        })
     }
 
     /// BEGIN and the writers' lock, in one round trip.
     fn begin(&mut self) -> Result<Tx<'_>, Error> {
-        self.client()?;
-        let Postgres {
-            client, statements, ..
-        } = self;
-        let client = client
-            .as_mut()
-            .ok_or_else(|| Error::Store("no connection to PostgreSQL".into()))?;
-        client.batch_execute(BEGIN_AND_LOCK)?;
-        Ok(Tx::Postgres {
-            client,
-            statements,
-            open: true,
-        })
+        let mut conn = self.conn()?;
+        conn.batch(BEGIN_AND_LOCK)?;
+        Ok(Tx::Postgres { conn, open: true })
+    }
+}
+
+impl PgConn<'_> {
+    /// `error`, the connection marked broken when the error means it is
+    /// gone: anything but a statement's own error (a FATAL one ends the
+    /// session too).
+    fn fail(&mut self, error: postgres::Error) -> Error {
+        let statement_error = error
+            .as_db_error()
+            .is_some_and(|e| !matches!(e.severity(), "FATAL" | "PANIC"));
+        if error.is_closed() || !statement_error {
+            *self.broken = true;
+        }
+        Error::from(error)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), Error> {
+        self.client.batch_execute(sql).map_err(|e| self.fail(e))
+    }
+
+    /// The prepared statement of `sql`, prepared once per connection.
+    fn statement(&mut self, sql: &'static str) -> Result<postgres::Statement, Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql).map_err(|e| self.fail(e))?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    fn query(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<Vec<Row>, Error> {
+        let statement = self.statement(sql)?;
+        let rows = self
+            .client
+            .query(&statement, &pg_params(params))
+            .map_err(|e| self.fail(e))?;
+        pg_rows(rows)
+    }
+
+    fn execute(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<u64, Error> {
+        let statement = self.statement(sql)?;
+        self.client
+            .execute(&statement, &pg_params(params))
+            .map_err(|e| self.fail(e))
     }
 }
 
@@ -319,8 +375,8 @@ impl Tx<'_> {
                 conn.execute_batch("COMMIT")?;
                 *open = false;
             }
-            Tx::Postgres { client, open, .. } => {
-                client.batch_execute("COMMIT")?;
+            Tx::Postgres { conn, open } => {
+                conn.batch("COMMIT")?;
                 *open = false;
             }
         }
@@ -332,32 +388,14 @@ impl Sql for Db {
     fn query(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<Vec<Row>, Error> {
         match self {
             Db::Sqlite(conn) => sqlite_query(conn, sql, params),
-            Db::Postgres(pg) => {
-                pg.client()?;
-                let Postgres {
-                    client, statements, ..
-                } = &mut **pg;
-                match client {
-                    Some(client) => pg_query(client, statements, sql, params),
-                    None => Err(Error::Store("no connection to PostgreSQL".into())),
-                }
-            }
+            Db::Postgres(pg) => pg.conn()?.query(sql, params),
         }
     }
 
     fn execute(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<u64, Error> {
         match self {
             Db::Sqlite(conn) => sqlite_execute(conn, sql, params),
-            Db::Postgres(pg) => {
-                pg.client()?;
-                let Postgres {
-                    client, statements, ..
-                } = &mut **pg;
-                match client {
-                    Some(client) => pg_execute(client, statements, sql, params),
-                    None => Err(Error::Store("no connection to PostgreSQL".into())),
-                }
-            }
+            Db::Postgres(pg) => pg.conn()?.execute(sql, params),
         }
     }
 }
@@ -366,18 +404,14 @@ impl Sql for Tx<'_> {
     fn query(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<Vec<Row>, Error> {
         match self {
             Tx::Sqlite { conn, .. } => sqlite_query(conn, sql, params),
-            Tx::Postgres {
-                client, statements, ..
-            } => pg_query(*client, statements, sql, params),
+            Tx::Postgres { conn, .. } => conn.query(sql, params),
         }
     }
 
     fn execute(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<u64, Error> {
         match self {
             Tx::Sqlite { conn, .. } => sqlite_execute(conn, sql, params),
-            Tx::Postgres {
-                client, statements, ..
-            } => pg_execute(*client, statements, sql, params),
+            Tx::Postgres { conn, .. } => conn.execute(sql, params),
         }
     }
 }
@@ -472,29 +506,9 @@ fn pg_params<'a>(params: &'a [Param<'a>]) -> Vec<&'a (dyn postgres::types::ToSql
         .collect()
 }
 
-/// The prepared statement of `sql`, prepared once per connection.
-fn pg_statement<C: postgres::GenericClient>(
-    client: &mut C,
-    statements: &mut HashMap<&'static str, postgres::Statement>,
-    sql: &'static str,
-) -> Result<postgres::Statement, Error> {
-    if let Some(statement) = statements.get(sql) {
-        return Ok(statement.clone());
-    }
-    let statement = client.prepare(sql)?;
-    statements.insert(sql, statement.clone());
-    Ok(statement)
-}
-
-fn pg_query<C: postgres::GenericClient>(
-    client: &mut C,
-    statements: &mut HashMap<&'static str, postgres::Statement>,
-    sql: &'static str,
-    params: &[Param<'_>],
-) -> Result<Vec<Row>, Error> {
+/// Rows as the store reads them.
+fn pg_rows(rows: Vec<postgres::Row>) -> Result<Vec<Row>, Error> {
     use postgres::types::Type;
-    let statement = pg_statement(client, statements, sql)?;
-    let rows = client.query(&statement, &pg_params(params))?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let mut values = Vec::with_capacity(row.len());
@@ -520,14 +534,4 @@ fn pg_query<C: postgres::GenericClient>(
         out.push(Row(values));
     }
     Ok(out)
-}
-
-fn pg_execute<C: postgres::GenericClient>(
-    client: &mut C,
-    statements: &mut HashMap<&'static str, postgres::Statement>,
-    sql: &'static str,
-    params: &[Param<'_>],
-) -> Result<u64, Error> {
-    let statement = pg_statement(client, statements, sql)?;
-    Ok(client.execute(&statement, &pg_params(params))?)
 }
