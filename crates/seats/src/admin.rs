@@ -23,7 +23,7 @@ use subtle::ConstantTimeEq as _;
 
 use crate::error::Error;
 use crate::server::{Server, now};
-use crate::store::{AuditEntry, PoolUse, Session, hash, new_secret};
+use crate::store::{AuditEntry, PoolUse, Session, Store, hash, new_secret};
 
 /// How long a sign-in lasts, seconds.
 const SIGN_IN_FOR: u64 = 8 * 3600;
@@ -146,18 +146,16 @@ pub async fn show(State(server): State<Arc<Server>>, headers: HeaderMap) -> Resp
         return sign_in_form("");
     };
     let token = form_token(&session);
-    let data = tokio::task::spawn_blocking(move || {
-        server.with_store(|store, now| {
-            Ok((
-                store.pools(now)?,
-                store.sessions(now)?,
-                store.agents()?,
-                store.audit(50)?,
-            ))
-        })
+    let data = on_store(server, |store, now| {
+        Ok((
+            store.pools(now)?,
+            store.sessions(now)?,
+            store.agents()?,
+            store.audit(50)?,
+        ))
     })
     .await;
-    let Ok(Ok((pools, sessions, agents, audit))) = data else {
+    let Ok((pools, sessions, agents, audit)) = data else {
         return page("Seat server", "<p>The store cannot be read now.</p>");
     };
     let mut body = String::new();
@@ -281,6 +279,16 @@ fn refused(what: &str, error: &Error) -> Response {
         .into_response()
 }
 
+/// Runs `f` on the store off the async threads.
+async fn on_store<T: Send + 'static>(
+    server: Arc<Server>,
+    f: impl FnOnce(&mut Store, u64) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(move || server.with_store(f))
+        .await
+        .unwrap_or_else(|e| Err(Error::Store(e.to_string())))
+}
+
 /// The value of the form field `name`.
 fn field<'f>(fields: &'f [(String, String)], name: &str) -> &'f str {
     fields
@@ -306,12 +314,11 @@ pub async fn grant(
         field(&fields, "pool").to_string(),
     );
     let agent = id.clone();
-    let granted = tokio::task::spawn_blocking(move || {
-        server.with_store(|store, now| store.grant(&id, &name, &email, &pool, now))
+    match on_store(server, move |store, now| {
+        store.grant(&id, &name, &email, &pool, now)
     })
     .await
-    .unwrap_or_else(|e| Err(Error::Store(e.to_string())));
-    match granted {
+    {
         Ok(credential) => page(
             "Agent granted",
             &format!(
@@ -339,12 +346,7 @@ pub async fn named(
     };
     let agent = field(&fields, "agent").to_string();
     let named = field(&fields, "named") == "1";
-    let done = tokio::task::spawn_blocking(move || {
-        server.with_store(|store, now| store.assign(&agent, named, now))
-    })
-    .await
-    .unwrap_or_else(|e| Err(Error::Store(e.to_string())));
-    match done {
+    match on_store(server, move |store, now| store.assign(&agent, named, now)).await {
         Ok(()) => Redirect::to("/admin").into_response(),
         Err(error) => refused("Named seat", &error),
     }
@@ -385,12 +387,7 @@ pub async fn revoke(
         Err(response) => return *response,
     };
     let agent = field(&fields, "agent").to_string();
-    let done = tokio::task::spawn_blocking(move || {
-        server.with_store(|store, now| store.revoke(&agent, now))
-    })
-    .await
-    .unwrap_or_else(|e| Err(Error::Store(e.to_string())));
-    match done {
+    match on_store(server, move |store, now| store.revoke(&agent, now)).await {
         Ok(()) => Redirect::to("/admin").into_response(),
         Err(error) => refused("Not revoked", &error),
     }
@@ -582,10 +579,7 @@ pub async fn end_confirm(
         );
     }
     let chosen = leases.clone();
-    let sessions =
-        tokio::task::spawn_blocking(move || server.with_store(|store, now| store.sessions(now)))
-            .await;
-    let Ok(Ok(sessions)) = sessions else {
+    let Ok(sessions) = on_store(server, |store, now| store.sessions(now)).await else {
         return page("Seat server", "<p>The store cannot be read now.</p>");
     };
     let selected: Vec<Session> = sessions
@@ -620,10 +614,7 @@ pub async fn end(State(server): State<Arc<Server>>, headers: HeaderMap, body: St
         Ok((_, fields)) => leases(fields),
         Err(response) => return *response,
     };
-    let _ = tokio::task::spawn_blocking(move || {
-        server.with_store(|store, now| store.end(&leases, now))
-    })
-    .await;
+    let _ = on_store(server, move |store, now| store.end(&leases, now)).await;
     Redirect::to("/admin").into_response()
 }
 
