@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use common::seat_site::{GERMAN, Site, entitle, ok};
+use common::seat_site::{GERMAN, Site, entitle, issue, ok};
 use common::{example, stderr, stdout};
 
 /// Waits for what a refresh (every second in these tests) brings about,
@@ -268,23 +268,7 @@ fn a_lease_is_signed_by_the_activated_server_and_checks_back_to_the_vendor_key()
     );
 
     // For another licence (one the server holds no activation of).
-    let other = ok(
-        site.path(),
-        &[
-            "issue",
-            "--product",
-            "gotoassist",
-            "--edition",
-            "corporate",
-            "--model",
-            "concurrent",
-            "--seats",
-            "50",
-            "--tenant",
-            "FIRMA-1",
-            "--perpetual",
-        ],
-    );
+    let other = issue(site.path(), "concurrent", 50);
     std::fs::write(site.path().join("other.txt"), other).unwrap();
     let wrong = check("@other.txt", "@lease.txt", &[]);
     assert!(
@@ -526,23 +510,7 @@ fn two_servers_on_one_postgresql_never_hand_out_more_than_their_licences_togethe
     };
     let site = Site::new(6, 0);
     let d = site.path();
-    let second = ok(
-        d,
-        &[
-            "issue",
-            "--product",
-            "gotoassist",
-            "--edition",
-            "corporate",
-            "--model",
-            "concurrent",
-            "--seats",
-            "4",
-            "--tenant",
-            "FIRMA-1",
-            "--perpetual",
-        ],
-    );
+    let second = issue(d, "concurrent", 4);
     std::fs::write(d.join("licence-b.txt"), &second).unwrap();
     let material = std::fs::read_to_string(d.join("licences.txt")).unwrap() + &second;
     std::fs::write(d.join("licences.txt"), material).unwrap();

@@ -33,6 +33,29 @@ pub fn ok(dir: &Path, args: &[&str]) -> String {
     stdout(&out)
 }
 
+/// A GoToAssist licence for FIRMA-1 of `seats` seats of `model`
+/// (`concurrent` or `named`), perpetual, issued in `dir` with the example
+/// vendor key: its token line.
+pub fn issue(dir: &Path, model: &str, seats: u32) -> String {
+    ok(
+        dir,
+        &[
+            "issue",
+            "--product",
+            "gotoassist",
+            "--edition",
+            "corporate",
+            "--model",
+            model,
+            "--seats",
+            &seats.to_string(),
+            "--tenant",
+            "FIRMA-1",
+            "--perpetual",
+        ],
+    )
+}
+
 /// A site: a concurrent licence of `shared` seats and a named one of
 /// `named` seats for FIRMA-1, both activated on the example machine.
 pub struct Site {
@@ -43,28 +66,9 @@ impl Site {
     pub fn new(shared: u32, named: u32) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let issue = |model: &str, seats: u32| {
-            ok(
-                d,
-                &[
-                    "issue",
-                    "--product",
-                    "gotoassist",
-                    "--edition",
-                    "corporate",
-                    "--model",
-                    model,
-                    "--seats",
-                    &seats.to_string(),
-                    "--tenant",
-                    "FIRMA-1",
-                    "--perpetual",
-                ],
-            )
-        };
-        let mut licences = issue("concurrent", shared);
+        let mut licences = issue(d, "concurrent", shared);
         if named > 0 {
-            licences.push_str(&issue("named", named));
+            licences.push_str(&issue(d, "named", named));
         }
         std::fs::write(d.join("licences.txt"), &licences).unwrap();
         let site = Site { dir };

@@ -340,16 +340,14 @@ pub async fn named(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let fields = match checked_post(&server, &headers, &body) {
-        Ok((_, fields)) => fields,
-        Err(response) => return *response,
-    };
-    let agent = field(&fields, "agent").to_string();
-    let named = field(&fields, "named") == "1";
-    match on_store(server, move |store, now| store.assign(&agent, named, now)).await {
-        Ok(()) => Redirect::to("/admin").into_response(),
-        Err(error) => refused("Named seat", &error),
-    }
+    change_agent(
+        server,
+        &headers,
+        &body,
+        "Named seat",
+        |store, agent, fields, now| store.assign(agent, field(fields, "named") == "1", now),
+    )
+    .await
 }
 
 /// `POST /admin/revoke-confirm`: asks before revoking an agent.
@@ -382,14 +380,37 @@ pub async fn revoke(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let fields = match checked_post(&server, &headers, &body) {
+    change_agent(
+        server,
+        &headers,
+        &body,
+        "Not revoked",
+        |store, agent, _, now| store.revoke(agent, now),
+    )
+    .await
+}
+
+/// A form that changes the agent in its `agent` field: `change` on the
+/// store, then the page again, or why not under `title`.
+async fn change_agent(
+    server: Arc<Server>,
+    headers: &HeaderMap,
+    body: &str,
+    title: &str,
+    change: impl FnOnce(&mut Store, &str, &Fields, u64) -> Result<(), Error> + Send + 'static,
+) -> Response {
+    let fields = match checked_post(&server, headers, body) {
         Ok((_, fields)) => fields,
         Err(response) => return *response,
     };
     let agent = field(&fields, "agent").to_string();
-    match on_store(server, move |store, now| store.revoke(&agent, now)).await {
+    match on_store(server, move |store, now| {
+        change(store, &agent, &fields, now)
+    })
+    .await
+    {
         Ok(()) => Redirect::to("/admin").into_response(),
-        Err(error) => refused("Not revoked", &error),
+        Err(error) => refused(title, &error),
     }
 }
 

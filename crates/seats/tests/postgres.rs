@@ -30,6 +30,15 @@ fn pool(shared: u32, serials: &[&str]) -> PoolSpec {
     pool
 }
 
+/// Servers `m-a` and `m-b` on one database, with licences of their own
+/// (serials s1 and s2) of 6 and 4 shared seats in one pool.
+fn two_servers(db: &Database) -> (Store, Store) {
+    let (mut a, mut b) = (store(db, "m-a"), store(db, "m-b"));
+    a.set_pools(&[pool(6, &["s1"])], NOW).unwrap();
+    b.set_pools(&[pool(4, &["s2"])], NOW).unwrap();
+    (a, b)
+}
+
 fn grant(store: &mut Store, n: usize) -> Vec<String> {
     (0..n)
         .map(|i| {
@@ -54,9 +63,7 @@ fn shared(store: &mut Store, now: u64) -> (u32, u32) {
 #[test]
 fn two_servers_with_their_own_licences_serve_the_sum_and_a_licence_both_count_once() {
     let Some(db) = Database::new() else { return };
-    let (mut a, mut b) = (store(&db, "m-a"), store(&db, "m-b"));
-    a.set_pools(&[pool(6, &["s1"])], NOW).unwrap();
-    b.set_pools(&[pool(4, &["s2"])], NOW).unwrap();
+    let (mut a, mut b) = two_servers(&db);
     assert_eq!(shared(&mut a, NOW).0, 10);
     // A licence activated on both (a stale figure after a move): once.
     b.set_pools(&[pool(10, &["s1", "s2"])], NOW).unwrap();
@@ -71,9 +78,7 @@ fn two_servers_with_their_own_licences_serve_the_sum_and_a_licence_both_count_on
 #[test]
 fn a_stopped_servers_seats_leave_the_pool_when_its_figures_lapse() {
     let Some(db) = Database::new() else { return };
-    let (mut a, mut b) = (store(&db, "m-a"), store(&db, "m-b"));
-    a.set_pools(&[pool(6, &["s1"])], NOW).unwrap();
-    b.set_pools(&[pool(4, &["s2"])], NOW).unwrap();
+    let (mut a, mut b) = two_servers(&db);
     let agents = grant(&mut a, 12);
     for agent in &agents[..10] {
         a.claim(agent, NOW + 1, 10 * HOLDS).unwrap();
@@ -122,9 +127,7 @@ fn a_restart_loses_no_live_lease_and_revives_no_released_one() {
 #[test]
 fn two_servers_under_concurrent_claims_never_exceed_the_pool() {
     let Some(db) = Database::new() else { return };
-    let (mut a, mut b) = (store(&db, "m-a"), store(&db, "m-b"));
-    a.set_pools(&[pool(6, &["s1"])], NOW).unwrap();
-    b.set_pools(&[pool(4, &["s2"])], NOW).unwrap();
+    let (mut a, _b) = two_servers(&db);
     let agents = Arc::new(grant(&mut a, 40));
     let (stop, peak, granted) = (
         Arc::new(AtomicBool::new(false)),
