@@ -62,9 +62,10 @@ fn issue(args: &[&str]) -> String {
 }
 
 /// The example signing key, copied with mode 0600: a fresh clone checks it
-/// out readable by all, which `entitle` warns about on stderr.
+/// out readable by all, which `entitle` warns about on stderr. It lives in
+/// the target directory's scratch space, so no run leaves a copy in /tmp.
 static EXAMPLE_KEY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let dir = std::env::temp_dir().join(format!("entitle-cli-tests-{}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
     fs::create_dir_all(&dir).unwrap();
     let path = dir.join("vendor.secret.pem");
     fs::write(&path, fs::read(example("vendor.secret.pem")).unwrap()).unwrap();
