@@ -4,9 +4,15 @@
 //! exceeded (docs/performance.md, "Seat server").
 //!
 //! ```sh
-//! cargo run --release -p entitle-seats --example load -- [AGENTS] [SEATS] [SECONDS] [THREADS]
+//! cargo run --release -p entitle-seats --example load -- [AGENTS] [SEATS] [SECONDS] [THREADS] [RATE]
 //! ```
-//! Defaults: 1,000 agents, 50 seats, 10 seconds, 16 client threads. Where
+//! Defaults: 1,000 agents, 50 seats, 10 seconds, 16 client threads, and
+//! RATE 0: each client thread sends its next request as soon as the last
+//! is answered (the most the server can do, latency at saturation). With a
+//! RATE, the threads together send RATE requests per second on a fixed
+//! schedule, and a request's latency counts from when the schedule said to
+//! send it, so a slow answer also charges the requests it held up (no
+//! coordinated omission): latency at that load. Where
 //! the server is:
 //! - by default in this process (axum on 2 worker threads, the pool given
 //!   rather than decided), its store a SQLite file opened as `entitle serve`
@@ -28,12 +34,33 @@ use entitle_seats::client::Client;
 use entitle_seats::server::{Server, router};
 use entitle_seats::{Error, PoolSpec, Store, hash};
 
+/// Left out of the figures: the first seconds, while every agent's first
+/// request opens its connection.
+const WARM_UP: Duration = Duration::from_secs(2);
+
+#[derive(Clone, Copy, PartialEq)]
+enum Outcome {
+    Granted,
+    Refused,
+    Released,
+}
+
+/// One request: when it was sent (or due), how long until its answer.
+struct Sample {
+    at: Duration,
+    latency: Duration,
+    outcome: Outcome,
+}
+
 fn main() {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>().unwrap());
     let agents = args.next().unwrap_or(1000) as usize;
     let mut seats = args.next().unwrap_or(50) as u32;
     let seconds = args.next().unwrap_or(10);
     let threads = args.next().unwrap_or(16) as usize;
+    let rate = args.next().unwrap_or(0);
+    // Each thread's gap between scheduled requests; none at saturation.
+    let gap = (rate > 0).then(|| Duration::from_secs_f64(threads as f64 / rate as f64));
 
     let _dir;
     let _runtime;
@@ -126,99 +153,143 @@ fn main() {
     let stop = Arc::new(AtomicBool::new(false));
     let held = Arc::new(AtomicU32::new(0));
     let most = Arc::new(AtomicU32::new(0));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..threads)
+    // Each thread's agents, ready before the clock starts.
+    let clients: Vec<Vec<Client>> = (0..threads)
         .map(|t| {
-            let (stop, held, most, url) = (stop.clone(), held.clone(), most.clone(), url.clone());
-            let mine: Vec<Client> = credentials
+            credentials
                 .iter()
                 .skip(t)
                 .step_by(threads)
                 .map(|c| Client::new(&url, c))
-                .collect();
+                .collect()
+        })
+        .collect();
+    let started = Instant::now();
+    let workers: Vec<_> = clients
+        .into_iter()
+        .enumerate()
+        .map(|(t, mine)| {
+            let (stop, held, most) = (stop.clone(), held.clone(), most.clone());
             std::thread::spawn(move || {
-                let mut latencies = Vec::new();
-                let (mut granted, mut refused) = (0u64, 0u64);
+                let mut samples = Vec::new();
                 let mut leases: Vec<Option<String>> = vec![None; mine.len()];
                 let mut i = 0;
+                // Threads start their schedules spread over one gap.
+                let mut due =
+                    started + gap.map_or(Duration::ZERO, |g| g * t as u32 / threads as u32);
                 while !stop.load(Ordering::Relaxed) {
                     let k = i % mine.len();
                     i += 1;
-                    let began = Instant::now();
-                    let wrote = match leases[k].take() {
+                    let began = match gap {
+                        Some(gap) => {
+                            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                            due += gap;
+                            due - gap
+                        }
+                        None => Instant::now(),
+                    };
+                    let outcome = match leases[k].take() {
                         Some(id) => {
                             held.fetch_sub(1, Ordering::SeqCst);
                             mine[k].release(&id).unwrap();
-                            true
+                            Outcome::Released
                         }
                         None => match mine[k].claim() {
                             Ok(lease) => {
                                 let now_held = held.fetch_add(1, Ordering::SeqCst) + 1;
                                 most.fetch_max(now_held, Ordering::SeqCst);
                                 leases[k] = Some(lease.id);
-                                granted += 1;
-                                true
+                                Outcome::Granted
                             }
-                            Err(Error::Exhausted { .. }) => {
-                                refused += 1;
-                                false
-                            }
+                            Err(Error::Exhausted { .. }) => Outcome::Refused,
                             Err(e) => panic!("{e}"),
                         },
                     };
-                    latencies.push((began.elapsed(), wrote));
+                    samples.push(Sample {
+                        at: began - started,
+                        latency: began.elapsed(),
+                        outcome,
+                    });
                 }
-                (latencies, granted, refused)
+                samples
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_secs(seconds));
+    let server_pid = std::env::var("ENTITLE_LOAD_SERVER_PID").ok();
+    let server_pid = server_pid.as_deref().map(str::trim);
+    std::thread::sleep(WARM_UP);
+    let cpu_from = Cpu::now(server_pid);
+    std::thread::sleep(Duration::from_secs(seconds).saturating_sub(WARM_UP));
+    let cpu = Cpu::now(server_pid).since(&cpu_from);
     stop.store(true, Ordering::Relaxed);
-    let mut latencies = Vec::new();
-    let (mut granted, mut refused) = (0u64, 0u64);
+    let mut samples = Vec::new();
     for worker in workers {
-        let (l, g, r) = worker.join().unwrap();
-        latencies.extend(l);
-        granted += g;
-        refused += r;
+        samples.extend(worker.join().unwrap());
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort_unstable();
-    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q) as usize].0;
-    // Writes (a granted claim, a release) and reads (a refusal) apart.
-    let p99 = |wrote: bool| {
-        let kind: Vec<Duration> = latencies
+    // The figures leave out the warm-up, when every agent's first request
+    // opens its connection.
+    let measured = started.elapsed().saturating_sub(WARM_UP).as_secs_f64();
+    samples.retain(|s| s.at >= WARM_UP);
+    let of = |outcome: Outcome| samples.iter().filter(|s| s.outcome == outcome).count();
+    let (granted, refused) = (of(Outcome::Granted), of(Outcome::Refused));
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let quantile = |q: f64, kinds: &[Outcome]| {
+        let mut latencies: Vec<Duration> = samples
             .iter()
-            .filter(|l| l.1 == wrote)
-            .map(|l| l.0)
+            .filter(|s| kinds.contains(&s.outcome))
+            .map(|s| s.latency)
             .collect();
-        kind.get(kind.len().saturating_sub(1) * 99 / 100)
-            .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+        latencies.sort_unstable();
+        latencies
+            .get(((latencies.len().saturating_sub(1)) as f64 * q) as usize)
+            .map_or(0.0, |d| ms(*d))
     };
+    let all = [Outcome::Granted, Outcome::Refused, Outcome::Released];
+    // Writes (a granted claim, a release) and reads (a refusal) apart.
+    let writes = [Outcome::Granted, Outcome::Released];
     let claims = granted + refused;
+    let load = match rate {
+        0 => "as fast as answered".to_string(),
+        rate => format!("{rate} requests/s scheduled"),
+    };
     println!(
-        "server {store}; agents {agents}, seats {seats}, {seconds} s, {threads} client threads"
+        "server {store}; agents {agents}, seats {seats}, {seconds} s ({} s warm-up left out), {threads} client threads, {load}",
+        WARM_UP.as_secs()
     );
     println!(
         "requests {} ({:.0}/s); claims {claims} ({:.0}/s: {granted} granted, {refused} refused)",
-        latencies.len(),
-        latencies.len() as f64 / elapsed,
-        claims as f64 / elapsed
+        samples.len(),
+        samples.len() as f64 / measured,
+        claims as f64 / measured
     );
     println!(
         "latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; p99 of writes {:.2} ms, of refusals {:.2} ms",
-        at(0.50).as_secs_f64() * 1e3,
-        at(0.99).as_secs_f64() * 1e3,
-        at(1.0).as_secs_f64() * 1e3,
-        p99(true),
-        p99(false)
+        quantile(0.50, &all),
+        quantile(0.99, &all),
+        quantile(1.0, &all),
+        quantile(0.99, &writes),
+        quantile(0.99, &[Outcome::Refused])
     );
     let most = most.load(Ordering::SeqCst);
     println!("most leases held at once (as the clients saw it): {most} of {seats}");
     assert!(most <= seats, "the pool was exceeded");
-    let (whose, status) = match std::env::var("ENTITLE_LOAD_SERVER_PID") {
-        Ok(pid) => ("the server", format!("/proc/{}/status", pid.trim())),
-        Err(_) => (
+    // Where the machine's time went: the load generator shares the cores.
+    print!(
+        "CPU while measured: machine {:.0} % busy of {} cores",
+        cpu.machine_busy * 100.0,
+        cpu.cores
+    );
+    match cpu.server {
+        Some(server) => println!(
+            "; server {server:.1} s ({:.0} µs a request), load generator {:.1} s",
+            server * 1e6 / samples.len() as f64,
+            cpu.this
+        ),
+        None => println!("; this process (server and clients) {:.1} s", cpu.this),
+    }
+    let (whose, status) = match server_pid {
+        Some(pid) => ("the server", format!("/proc/{pid}/status")),
+        None => (
             "this process (server and clients)",
             "/proc/self/status".into(),
         ),
@@ -230,4 +301,68 @@ fn main() {
             line.trim_start_matches("VmHWM:").trim()
         );
     }
+}
+
+/// CPU time read from /proc: this process's, the server's, the machine's.
+struct Cpu {
+    this: f64,
+    server: Option<f64>,
+    /// Busy and all time of the whole machine, and its cores.
+    machine: (f64, f64),
+    cores: usize,
+    machine_busy: f64,
+}
+
+impl Cpu {
+    fn now(server: Option<&str>) -> Cpu {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let cores = stat
+            .lines()
+            .filter(|l| l.starts_with("cpu") && !l.starts_with("cpu "))
+            .count();
+        // user nice system idle iowait irq softirq steal: idle and iowait are idle.
+        let all: Vec<f64> = stat
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .take(8)
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        let total: f64 = all.iter().sum();
+        let idle = all.get(3).unwrap_or(&0.0) + all.get(4).unwrap_or(&0.0);
+        Cpu {
+            this: process_seconds("self").unwrap_or(0.0),
+            server: server.and_then(process_seconds),
+            machine: (total - idle, total),
+            cores,
+            machine_busy: 0.0,
+        }
+    }
+
+    /// The time spent between `before` and this reading.
+    fn since(&self, before: &Cpu) -> Cpu {
+        let (busy, all) = (
+            self.machine.0 - before.machine.0,
+            self.machine.1 - before.machine.1,
+        );
+        Cpu {
+            this: self.this - before.this,
+            server: self.server.zip(before.server).map(|(a, b)| a - b),
+            machine: (busy, all),
+            cores: self.cores,
+            machine_busy: if all > 0.0 { busy / all } else { 0.0 },
+        }
+    }
+}
+
+/// User and system CPU seconds of process `pid` (Linux counts them in
+/// hundredths of a second in /proc/PID/stat, fields 14 and 15).
+fn process_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which may hold spaces: field 3 first.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |field: usize| fields.get(field - 3)?.parse::<f64>().ok();
+    Some((ticks(14)? + ticks(15)?) / 100.0)
 }

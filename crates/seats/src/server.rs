@@ -56,6 +56,9 @@ pub async fn serve(
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 };
+                // Answers go out at once, not held back for the ACK of
+                // the one before (Nagle's algorithm).
+                let _ = stream.set_nodelay(true);
                 let mut http = hyper::server::conn::http1::Builder::new();
                 http.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
                 let service = TowerToHyperService::new(app.clone());
