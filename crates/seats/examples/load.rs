@@ -26,13 +26,15 @@
 #![allow(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a measuring tool
 
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use entitle_seats::client::Client;
 use entitle_seats::server::{Server, router};
-use entitle_seats::{Error, PoolSpec, Store, hash};
+use entitle_seats::{PoolSpec, Store, hash};
 
 /// Left out of the figures: the first seconds, while every agent's first
 /// request opens its connection.
@@ -154,13 +156,13 @@ fn main() {
     let held = Arc::new(AtomicU32::new(0));
     let most = Arc::new(AtomicU32::new(0));
     // Each thread's agents, ready before the clock starts.
-    let clients: Vec<Vec<Client>> = (0..threads)
+    let clients: Vec<Vec<Agent>> = (0..threads)
         .map(|t| {
             credentials
                 .iter()
                 .skip(t)
                 .step_by(threads)
-                .map(|c| Client::new(&url, c))
+                .map(|c| Agent::connect(&url, c))
                 .collect()
         })
         .collect();
@@ -168,18 +170,23 @@ fn main() {
     let workers: Vec<_> = clients
         .into_iter()
         .enumerate()
-        .map(|(t, mine)| {
+        .map(|(t, mut mine)| {
             let (stop, held, most) = (stop.clone(), held.clone(), most.clone());
             std::thread::spawn(move || {
                 let mut samples = Vec::new();
                 let mut leases: Vec<Option<String>> = vec![None; mine.len()];
-                let mut i = 0;
+                let mut random = 0x9e37_79b9_7f4a_7c15_u64 ^ (t as u64 + 1);
                 // Threads start their schedules spread over one gap.
                 let mut due =
                     started + gap.map_or(Duration::ZERO, |g| g * t as u32 / threads as u32);
                 while !stop.load(Ordering::Relaxed) {
-                    let k = i % mine.len();
-                    i += 1;
+                    // Agents in random order (xorshift64): in turn, the
+                    // leases claimed together at the start would be
+                    // released together every round, a wave no site sees.
+                    random ^= random << 13;
+                    random ^= random >> 7;
+                    random ^= random << 17;
+                    let k = (random % mine.len() as u64) as usize;
                     let began = match gap {
                         Some(gap) => {
                             std::thread::sleep(due.saturating_duration_since(Instant::now()));
@@ -191,18 +198,21 @@ fn main() {
                     let outcome = match leases[k].take() {
                         Some(id) => {
                             held.fetch_sub(1, Ordering::SeqCst);
-                            mine[k].release(&id).unwrap();
+                            let (status, body) =
+                                mine[k].send("DELETE", &format!("/v1/leases/{id}"));
+                            assert_eq!(status, 200, "release: {body}");
                             Outcome::Released
                         }
-                        None => match mine[k].claim() {
-                            Ok(lease) => {
+                        None => match mine[k].send("POST", "/v1/leases") {
+                            (201, body) => {
                                 let now_held = held.fetch_add(1, Ordering::SeqCst) + 1;
                                 most.fetch_max(now_held, Ordering::SeqCst);
-                                leases[k] = Some(lease.id);
+                                let lease: serde_json::Value = serde_json::from_str(&body).unwrap();
+                                leases[k] = Some(lease["id"].as_str().unwrap().to_string());
                                 Outcome::Granted
                             }
-                            Err(Error::Exhausted { .. }) => Outcome::Refused,
-                            Err(e) => panic!("{e}"),
+                            (409, body) if body.contains("\"pool_exhausted\"") => Outcome::Refused,
+                            (status, body) => panic!("claim: {status} {body}"),
                         },
                     };
                     samples.push(Sample {
@@ -365,4 +375,96 @@ fn process_seconds(pid: &str) -> Option<f64> {
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     let ticks = |field: usize| fields.get(field - 3)?.parse::<f64>().ok();
     Some((ticks(14)? + ticks(15)?) / 100.0)
+}
+
+/// One agent's kept-alive connection, speaking just enough HTTP/1.1 for
+/// the load: a request without a body, an answer with a Content-Length.
+/// (The crate's [`Client`] is made for agent apps; its per-request cost
+/// would be the load generator's, on the cores the server uses.) It
+/// connects on first use and again when the server has closed it for
+/// idling, as an agent app's client does.
+struct Agent {
+    stream: Option<TcpStream>,
+    host: String,
+    credential: String,
+    buffer: Vec<u8>,
+}
+
+impl Agent {
+    fn connect(url: &str, credential: &str) -> Agent {
+        let host = url
+            .strip_prefix("http://")
+            .expect("the load speaks plain HTTP on loopback");
+        Agent {
+            stream: None,
+            host: host.to_string(),
+            credential: credential.trim().to_string(),
+            buffer: Vec::with_capacity(4096),
+        }
+    }
+
+    /// Sends `method path`; returns the status and the body.
+    fn send(&mut self, method: &str, path: &str) -> (u16, String) {
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Length: 0\r\n\r\n",
+            self.host, self.credential
+        );
+        // A kept connection the server closed answers nothing: once more
+        // on a new one.
+        let reused = self.stream.is_some();
+        match self.exchange(request.as_bytes()) {
+            Some(answer) => answer,
+            None if reused => {
+                self.stream = None;
+                self.exchange(request.as_bytes())
+                    .expect("the server closed a new connection")
+            }
+            None => panic!("the server closed a new connection"),
+        }
+    }
+
+    /// One request and its answer; None if the connection was closed
+    /// before any of the answer came.
+    fn exchange(&mut self, request: &[u8]) -> Option<(u16, String)> {
+        if self.stream.is_none() {
+            let stream = TcpStream::connect(&self.host).unwrap();
+            stream.set_nodelay(true).unwrap();
+            self.stream = Some(stream);
+        }
+        let stream = self.stream.as_mut()?;
+        if stream.write_all(request).is_err() {
+            return None;
+        }
+        self.buffer.clear();
+        let mut chunk = [0u8; 4096];
+        let mut read = |buffer: &mut Vec<u8>| match stream.read(&mut chunk) {
+            Ok(n) if n > 0 => {
+                buffer.extend_from_slice(&chunk[..n]);
+                true
+            }
+            _ => false,
+        };
+        let (head_end, body_len) = loop {
+            if !read(&mut self.buffer) {
+                assert!(self.buffer.is_empty(), "the server closed mid-answer");
+                return None;
+            }
+            if let Some(end) = self.buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buffer[..end]).to_ascii_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map_or(0, |v| v.trim().parse().unwrap());
+                break (end + 4, length);
+            }
+        };
+        while self.buffer.len() < head_end + body_len {
+            assert!(read(&mut self.buffer), "the server closed mid-answer");
+        }
+        let status = String::from_utf8_lossy(&self.buffer[9..12])
+            .parse()
+            .unwrap();
+        let body = String::from_utf8_lossy(&self.buffer[head_end..head_end + body_len]);
+        Some((status, body.into_owned()))
+    }
 }

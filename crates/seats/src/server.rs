@@ -333,10 +333,35 @@ async fn answer<T: serde::Serialize + Send + 'static>(
     status: StatusCode,
     f: impl FnOnce(&mut Store, u64, u64) -> Result<T, Error> + Send + 'static,
 ) -> Response {
-    let ttl = server.ttl;
-    let result =
-        tokio::task::spawn_blocking(move || server.with_store(|store, now| f(store, now, ttl)))
-            .await;
+    respond(server, status, move |server| {
+        server.with_store(|store, now| f(store, now, server.ttl))
+    })
+    .await
+}
+
+/// As [`answer`], for a lease, which is signed once the store's connection
+/// is given back: signing opens the appliance's state, and no request
+/// waiting for the store should wait for that too.
+async fn answer_lease(
+    server: Arc<Server>,
+    status: StatusCode,
+    f: impl FnOnce(&mut Store, u64, u64) -> Result<Lease, Error> + Send + 'static,
+) -> Response {
+    respond(server, status, move |server| {
+        let lease = server.with_store(|store, now| f(store, now, server.ttl))?;
+        server.sign(lease)
+    })
+    .await
+}
+
+/// Runs `f` off the async threads and answers with its result as JSON, or
+/// its error.
+async fn respond<T: serde::Serialize + Send + 'static>(
+    server: Arc<Server>,
+    status: StatusCode,
+    f: impl FnOnce(&Server) -> Result<T, Error> + Send + 'static,
+) -> Response {
+    let result = tokio::task::spawn_blocking(move || f(&server)).await;
     match result {
         Ok(Ok(value)) => (status, Json(value)).into_response(),
         Ok(Err(error)) => error_response(&error),
@@ -383,9 +408,8 @@ async fn claim(State(server): State<Arc<Server>>, headers: HeaderMap) -> Respons
     let Some(credential) = agent_credential(&headers) else {
         return unauthorized();
     };
-    let signer = server.clone();
-    answer(server, StatusCode::CREATED, move |store, now, ttl| {
-        signer.sign(store.claim(&credential, now, ttl)?)
+    answer_lease(server, StatusCode::CREATED, move |store, now, ttl| {
+        store.claim(&credential, now, ttl)
     })
     .await
 }
@@ -398,9 +422,8 @@ async fn renew(
     let Some(credential) = agent_credential(&headers) else {
         return unauthorized();
     };
-    let signer = server.clone();
-    answer(server, StatusCode::OK, move |store, now, ttl| {
-        signer.sign(store.renew(&credential, &id, now, ttl)?)
+    answer_lease(server, StatusCode::OK, move |store, now, ttl| {
+        store.renew(&credential, &id, now, ttl)
     })
     .await
 }
