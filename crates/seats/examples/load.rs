@@ -12,16 +12,16 @@
 //! RATE, the threads together send RATE requests per second on a fixed
 //! schedule, and a request's latency counts from when the schedule said to
 //! send it, so a slow answer also charges the requests it held up (no
-//! coordinated omission): latency at that load. Where
-//! the server is:
+//! coordinated omission): latency at that load. Each request goes to one
+//! of the thread's agents picked at random. Where the server is:
 //! - by default in this process (axum on 2 worker threads, the pool given
 //!   rather than decided), its store a SQLite file opened as `entitle serve`
 //!   opens it, or the PostgreSQL database `ENTITLE_DATABASE` names;
 //! - with `ENTITLE_LOAD_SERVER=http://…` and `ENTITLE_ADMIN_CREDENTIAL`, a
 //!   running `entitle serve`: the agents are granted on its pool for the
 //!   tenant LOAD, or its first (SEATS is then the pool's), and with
-//!   `ENTITLE_LOAD_SERVER_PID` its peak memory is read from `/proc`
-//!   (`load-serve.sh` sets this up).
+//!   `ENTITLE_LOAD_SERVER_PID` its peak memory and CPU time are read from
+//!   `/proc` (`load-serve.sh` sets this up).
 
 #![allow(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a measuring tool
