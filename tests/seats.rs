@@ -87,12 +87,17 @@ fn fifteen_agents_on_ten_shared_seats_exhaustion_release_and_admin_end() {
 #[test]
 fn a_lease_not_renewed_frees_its_seat_and_cannot_be_revived() {
     let site = Site::new(1, 0);
-    let server = site.serve(&["--lease-ttl", "1"]);
+    // Leases count in whole seconds: with a TTL of 3, a0's lease is live
+    // for at least two full seconds after its claim, however the claims
+    // fall against the clock's ticks (a TTL of 1 made this test flaky).
+    let server = site.serve(&["--lease-ttl", "3"]);
     site.grant(&server, 2);
     let lease = site.claim(&server, "a0").unwrap();
-    assert!(site.claim(&server, "a1").is_err());
-    std::thread::sleep(Duration::from_millis(2100));
-    site.claim(&server, "a1").unwrap();
+    let refused = site.claim(&server, "a1").unwrap_err();
+    assert_eq!(refused.status.code(), Some(7), "{}", stderr(&refused));
+    eventually("a0's lease runs out and a1 gets its seat", || {
+        site.claim(&server, "a1").is_ok()
+    });
     let revived = site.lease(&server, "a0", &["lease", "renew", "--id", &lease]);
     assert_eq!(revived.status.code(), Some(5), "{}", stderr(&revived));
     assert!(
