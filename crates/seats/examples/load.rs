@@ -155,7 +155,7 @@ fn main() {
     let stop = Arc::new(AtomicBool::new(false));
     let held = Arc::new(AtomicU32::new(0));
     let most = Arc::new(AtomicU32::new(0));
-    // Each thread's agents, ready before the clock starts.
+    // Each thread's agents; each connects on its first request.
     let clients: Vec<Vec<Agent>> = (0..threads)
         .map(|t| {
             credentials
