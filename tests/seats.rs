@@ -185,6 +185,40 @@ fn a_revocation_added_to_the_material_shrinks_the_pool_and_ends_leases_beyond_it
 }
 
 #[test]
+fn a_licence_deactivated_while_serving_leaves_the_pool_within_a_refresh() {
+    // Root on the server's machine deactivates the licence (its receipt
+    // lets the vendor activate it elsewhere) and leaves the server running:
+    // within one refresh, the seats and the lease keys read from the state
+    // are gone, and nothing more is handed out or signed.
+    let site = Site::new(2, 0);
+    let server = site.serve(&["--refresh", "1"]);
+    site.grant(&server, 2);
+    site.claim(&server, "a0").unwrap();
+    ok(
+        site.path(),
+        &[
+            "activate",
+            "deactivate",
+            "--state-dir",
+            "state",
+            "--machine-id",
+            &example("appliance/machine-id"),
+            "--license",
+            "@licence-0.txt",
+        ],
+    );
+    eventually("no activation, no seat", || {
+        site.sessions(&server).is_empty()
+    });
+    let refused = site.claim(&server, "a1").unwrap_err();
+    assert!(
+        stderr(&refused).contains("not licensed here now"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
 fn bad_requests_get_a_reason_and_never_crash_the_server() {
     let site = Site::new(1, 0);
     let server = site.serve(&[]);

@@ -72,7 +72,37 @@ pub(crate) fn read_key(path: &Path) -> Result<Option<SigningKey>, Error> {
     }
 }
 
-/// What a seat lease says: see [`Appliance::sign_lease`].
+/// The activation of one license on this appliance and the key it binds,
+/// for signing seat leases ([`Appliance::lease_key`]). The key is wiped
+/// from memory when this is dropped; `Debug` shows only its key id.
+#[derive(Debug)]
+pub struct LeaseKey {
+    activation: String,
+    key: SigningKey,
+}
+
+impl LeaseKey {
+    /// Signs a seat lease, carrying the activation, so that an agent can
+    /// check it back to the vendor key.
+    pub fn sign(&self, lease: LeaseTerms<'_>) -> Result<String, Error> {
+        let signed = Signed::sign(
+            entitle_lifecycle::Lease {
+                version: 1,
+                signer: self.key.id().0,
+                activation: self.activation.clone(),
+                lease: lease.id.to_string(),
+                agent: lease.agent.to_string(),
+                pool: lease.pool.to_string(),
+                issued_at: lease.issued_at,
+                not_after: lease.not_after,
+            },
+            &self.key,
+        )?;
+        Ok(signed.text().to_string())
+    }
+}
+
+/// What a seat lease says: see [`LeaseKey::sign`].
 #[derive(Debug, Clone, Copy)]
 pub struct LeaseTerms<'a> {
     /// The lease id.
@@ -413,25 +443,13 @@ impl Appliance {
         Ok(receipt.text().to_string())
     }
 
-    /// Signs a seat lease with license `serial`'s activation key, carrying
-    /// its activation: the seat server's side (`entitle serve`). Refused
-    /// when this appliance holds no accepted activation of `serial`.
-    pub fn sign_lease(&self, serial: Serial, lease: LeaseTerms<'_>) -> Result<String, Error> {
+    /// What signs seat leases for license `serial` (its accepted activation
+    /// and activation key): the seat server's side (`entitle serve`), which
+    /// reads it once and signs many leases with it. Refused when this
+    /// appliance holds no accepted activation of `serial`.
+    pub fn lease_key(&self, serial: Serial) -> Result<LeaseKey, Error> {
         let (activation, key, _) = self.activation_and_key(serial)?;
-        let signed = Signed::sign(
-            entitle_lifecycle::Lease {
-                version: 1,
-                signer: key.id().0,
-                activation,
-                lease: lease.id.to_string(),
-                agent: lease.agent.to_string(),
-                pool: lease.pool.to_string(),
-                issued_at: lease.issued_at,
-                not_after: lease.not_after,
-            },
-            &key,
-        )?;
-        Ok(signed.text().to_string())
+        Ok(LeaseKey { activation, key })
     }
 
     /// The accepted activation of `serial` (its text), the key it binds

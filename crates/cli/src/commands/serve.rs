@@ -4,10 +4,12 @@
 //! again every `--refresh` seconds.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::time::Duration;
+use std::collections::btree_map::Entry;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use entitle_appliance::LeaseTerms;
+use entitle_appliance::{LeaseKey, LeaseTerms};
 use entitle_issue::write_file;
 use entitle_seats::server::{Server, router, serve};
 use entitle_seats::{Lease, PoolSpec, Store, hash, new_secret};
@@ -74,25 +76,14 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
             .map(|o| pool_specs(&o))
             .map_err(|e| e.message)
     };
-    let state = dir.clone();
-    let signer = move |lease: &Lease, pool: &PoolSpec| -> Result<String, String> {
-        let appliance =
-            crate::appliance::open(&state, &machine_id, tpm.as_deref()).map_err(|e| e.message)?;
-        let serial = parse_serial(&pool.licence)
-            .ok_or_else(|| format!("the pool {} names no licence", pool.id))?;
-        appliance
-            .sign_lease(
-                serial,
-                LeaseTerms {
-                    id: &lease.id,
-                    agent: &lease.agent,
-                    pool: &lease.pool,
-                    issued_at: lease.heartbeat,
-                    not_after: lease.not_after,
-                },
-            )
-            .map_err(|e| e.to_string())
+    let lease_keys = LeaseKeys {
+        state: dir.clone(),
+        machine_id,
+        tpm,
+        every: Duration::from_secs(args.refresh),
+        read: Mutex::new(ReadKeys::default()),
     };
+    let signer = move |lease: &Lease, pool: &PoolSpec| lease_keys.sign(lease, pool);
     let server = Server::new(
         store,
         hash(&admin),
@@ -231,6 +222,63 @@ fn instance_name(machine_id: &[u8]) -> String {
 }
 
 /// A serial from its 16 hex digits.
+/// The activation keys that sign leases, read from the appliance's state
+/// at most once per refresh. Opening the state checks its signature and
+/// its counter (on a TPM, round trips of tens of milliseconds each: 62 ms
+/// a renewal on swtpm when every lease opened it), too slow for every
+/// claim and renewal; a refresh's staleness is what the pools have anyway.
+struct LeaseKeys {
+    state: PathBuf,
+    machine_id: PathBuf,
+    tpm: Option<String>,
+    every: Duration,
+    read: Mutex<ReadKeys>,
+}
+
+/// The keys read, and when they started being read.
+#[derive(Default)]
+struct ReadKeys {
+    since: Option<Instant>,
+    keys: BTreeMap<Serial, LeaseKey>,
+}
+
+impl LeaseKeys {
+    /// Signs `lease` of `pool` with the activation key of the pool's licence.
+    fn sign(&self, lease: &Lease, pool: &PoolSpec) -> Result<String, String> {
+        let serial = parse_serial(&pool.licence)
+            .ok_or_else(|| format!("the pool {} names no licence", pool.id))?;
+        let mut read = self
+            .read
+            .lock()
+            .map_err(|_| "a lease failed while its key was read".to_string())?;
+        let now = Instant::now();
+        if read
+            .since
+            .is_none_or(|since| now.duration_since(since) >= self.every)
+        {
+            read.keys.clear();
+            read.since = Some(now);
+        }
+        let key = match read.keys.entry(serial) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => {
+                let appliance =
+                    crate::appliance::open(&self.state, &self.machine_id, self.tpm.as_deref())
+                        .map_err(|e| e.message)?;
+                new.insert(appliance.lease_key(serial).map_err(|e| e.to_string())?)
+            }
+        };
+        key.sign(LeaseTerms {
+            id: &lease.id,
+            agent: &lease.agent,
+            pool: &lease.pool,
+            issued_at: lease.heartbeat,
+            not_after: lease.not_after,
+        })
+        .map_err(|e| e.to_string())
+    }
+}
+
 fn parse_serial(hex: &str) -> Option<Serial> {
     (hex.len() == 16)
         .then(|| u64::from_str_radix(hex, 16).ok())
