@@ -285,9 +285,10 @@ fn main() {
     assert!(most <= seats, "the pool was exceeded");
     // Where the machine's time went: the load generator shares the cores.
     print!(
-        "CPU while measured: machine {:.0} % busy of {} cores",
-        cpu.machine_busy * 100.0,
-        cpu.cores
+        "CPU while measured: machine {:.0} % busy of {} cores, {:.1} % stolen",
+        cpu.percent(cpu.machine.busy),
+        cpu.cores,
+        cpu.percent(cpu.machine.stolen)
     );
     match cpu.server {
         Some(server) => println!(
@@ -317,10 +318,17 @@ fn main() {
 struct Cpu {
     this: f64,
     server: Option<f64>,
-    /// Busy and all time of the whole machine, and its cores.
-    machine: (f64, f64),
+    /// The whole machine's busy, stolen (by the hypervisor, for other
+    /// guests) and all time, and its cores.
+    machine: Machine,
     cores: usize,
-    machine_busy: f64,
+}
+
+#[derive(Clone, Copy)]
+struct Machine {
+    busy: f64,
+    stolen: f64,
+    all: f64,
 }
 
 impl Cpu {
@@ -330,8 +338,9 @@ impl Cpu {
             .lines()
             .filter(|l| l.starts_with("cpu") && !l.starts_with("cpu "))
             .count();
-        // user nice system idle iowait irq softirq steal: idle and iowait are idle.
-        let all: Vec<f64> = stat
+        // user nice system idle iowait irq softirq steal: idle and iowait
+        // are idle; steal, time this machine wanted and did not get.
+        let ticks: Vec<f64> = stat
             .lines()
             .next()
             .unwrap_or_default()
@@ -340,29 +349,40 @@ impl Cpu {
             .take(8)
             .filter_map(|n| n.parse().ok())
             .collect();
-        let total: f64 = all.iter().sum();
-        let idle = all.get(3).unwrap_or(&0.0) + all.get(4).unwrap_or(&0.0);
+        let tick = |i: usize| ticks.get(i).copied().unwrap_or(0.0);
+        let all: f64 = ticks.iter().sum();
         Cpu {
             this: process_seconds("self").unwrap_or(0.0),
             server: server.and_then(process_seconds),
-            machine: (total - idle, total),
+            machine: Machine {
+                busy: all - tick(3) - tick(4) - tick(7),
+                stolen: tick(7),
+                all,
+            },
             cores,
-            machine_busy: 0.0,
         }
     }
 
     /// The time spent between `before` and this reading.
     fn since(&self, before: &Cpu) -> Cpu {
-        let (busy, all) = (
-            self.machine.0 - before.machine.0,
-            self.machine.1 - before.machine.1,
-        );
         Cpu {
             this: self.this - before.this,
             server: self.server.zip(before.server).map(|(a, b)| a - b),
-            machine: (busy, all),
+            machine: Machine {
+                busy: self.machine.busy - before.machine.busy,
+                stolen: self.machine.stolen - before.machine.stolen,
+                all: self.machine.all - before.machine.all,
+            },
             cores: self.cores,
-            machine_busy: if all > 0.0 { busy / all } else { 0.0 },
+        }
+    }
+
+    /// A part of the machine's time, in percent.
+    fn percent(&self, part: f64) -> f64 {
+        if self.machine.all > 0.0 {
+            part * 100.0 / self.machine.all
+        } else {
+            0.0
         }
     }
 }
