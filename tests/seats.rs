@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use common::seat_site::{GERMAN, Site, entitle, issue, ok};
+use common::seat_site::{GERMAN, Server, Site, entitle, issue, ok};
 use common::{example, stderr, stdout};
 
 /// Waits for what a refresh (every second in these tests) brings about,
@@ -175,8 +175,14 @@ fn a_revocation_added_to_the_material_shrinks_the_pool_and_ends_leases_beyond_it
     material.push_str(&list);
     std::fs::write(&path, material).unwrap();
     // At the next refresh (every second here).
-    eventually("no licence, no seat", || site.sessions(&server).is_empty());
-    let refused = site.claim(&server, "a0").unwrap_err();
+    the_pool_is_gone(&site, &server, "a0");
+}
+
+/// Within a refresh (`--refresh 1`), the pool has left: every lease ended,
+/// and `agent`'s claim refused as no longer licensed here.
+fn the_pool_is_gone(site: &Site, server: &Server, agent: &str) {
+    eventually("no licence, no seat", || site.sessions(server).is_empty());
+    let refused = site.claim(server, agent).unwrap_err();
     assert!(
         stderr(&refused).contains("not licensed here now"),
         "{}",
@@ -207,15 +213,7 @@ fn a_licence_deactivated_while_serving_leaves_the_pool_within_a_refresh() {
             "@licence-0.txt",
         ],
     );
-    eventually("no activation, no seat", || {
-        site.sessions(&server).is_empty()
-    });
-    let refused = site.claim(&server, "a1").unwrap_err();
-    assert!(
-        stderr(&refused).contains("not licensed here now"),
-        "{}",
-        stderr(&refused)
-    );
+    the_pool_is_gone(&site, &server, "a1");
 }
 
 #[test]
