@@ -15,29 +15,8 @@ agents=${1:-1000} seats=${2:-50} seconds=${3:-60} threads=${4:-8} rate=${5:-0}
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p entitle-cli -p entitle-seats --bins --example load
 entitle="$root/target/release/entitle"
-keys="$root/keys-example"
-work=$(mktemp -d)
-server=
-cleanup() {
-  [ -z "$server" ] || kill "$server" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
-cp "$keys/vendor.secret.pem" vendor.secret.pem && chmod 600 vendor.secret.pem
-"$entitle" issue --key vendor.secret.pem --product gotoassist --edition corporate \
-  --model concurrent --seats "$seats" --tenant LOAD --perpetual > licence.txt
-machine=(--state-dir state --machine-id "$keys/appliance/machine-id")
-"$entitle" activate request "${machine[@]}" --license @licence.txt > request.txt
-"$entitle" activate respond --key vendor.secret.pem --ledger vendor.ledger \
-  --license @licence.txt @request.txt > response.txt
-"$entitle" activate accept --public "$keys/vendor.public.pem" "${machine[@]}" \
-  --license @licence.txt @response.txt > /dev/null
-"$entitle" serve --public "$keys/vendor.public.pem" "${machine[@]}" --tenant LOAD \
-  --listen 127.0.0.1:0 @licence.txt > serve.log 2>&1 &
-server=$!
-for _ in $(seq 100); do grep -q "serving on" serve.log && break; sleep 0.1; done
-url=$(sed -n 's/^entitle: serving on //p' serve.log)
+machine=(--state-dir state --machine-id "$root/keys-example/appliance/machine-id")
+. "$root/crates/seats/examples/serve-site.sh"
 grep '^entitle: seats in' serve.log
 ENTITLE_LOAD_SERVER="$url" ENTITLE_ADMIN_CREDENTIAL="$(cat state/admin.credential)" \
   ENTITLE_LOAD_SERVER_PID="$server" \

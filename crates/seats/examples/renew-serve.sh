@@ -12,29 +12,9 @@ features=()
 [ $# -eq 0 ] || features=(--features tpm)
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p entitle-cli "${features[@]}"
 entitle="$root/target/release/entitle"
-keys="$root/keys-example"
-work=$(mktemp -d)
-server=
-cleanup() {
-  [ -z "$server" ] || kill "$server" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
-cp "$keys/vendor.secret.pem" vendor.secret.pem && chmod 600 vendor.secret.pem
-"$entitle" issue --key vendor.secret.pem --product gotoassist --edition corporate \
-  --model concurrent --seats 10 --tenant RENEW --perpetual > licence.txt
-machine=(--state-dir state --machine-id "$keys/appliance/machine-id" "$@")
-"$entitle" activate request "${machine[@]}" --license @licence.txt > request.txt
-"$entitle" activate respond --key vendor.secret.pem --ledger vendor.ledger \
-  --license @licence.txt @request.txt > response.txt
-"$entitle" activate accept --public "$keys/vendor.public.pem" "${machine[@]}" \
-  --license @licence.txt @response.txt > /dev/null
-"$entitle" serve --public "$keys/vendor.public.pem" "${machine[@]}" \
-  --listen 127.0.0.1:0 @licence.txt > serve.log 2>&1 &
-server=$!
-for _ in $(seq 100); do grep -q "serving on" serve.log && break; sleep 0.1; done
-url=$(sed -n 's/^entitle: serving on //p' serve.log)
+seats=10
+machine=(--state-dir state --machine-id "$root/keys-example/appliance/machine-id" "$@")
+. "$root/crates/seats/examples/serve-site.sh"
 ENTITLE_ADMIN_CREDENTIAL="$(cat state/admin.credential)" "$entitle" seats grant \
   --server "$url" --agent a1 --name A --email a@example.com --credential-out agent 2> /dev/null
 python3 - "$url" "$(cat agent)" <<'PY'
