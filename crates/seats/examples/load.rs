@@ -324,7 +324,6 @@ struct Cpu {
     cores: usize,
 }
 
-#[derive(Clone, Copy)]
 struct Machine {
     busy: f64,
     stolen: f64,

@@ -340,8 +340,9 @@ async fn answer<T: serde::Serialize + Send + 'static>(
 }
 
 /// As [`answer`], for a lease, which is signed once the store's connection
-/// is given back: signing opens the appliance's state, and no request
-/// waiting for the store should wait for that too.
+/// is given back: signing may first read the activation keys from the
+/// appliance's state (once per refresh; on a TPM, tens of milliseconds),
+/// and no request waiting for the store should wait for that too.
 async fn answer_lease(
     server: Arc<Server>,
     status: StatusCode,

@@ -39,6 +39,15 @@ fn two_servers(db: &Database) -> (Store, Store) {
     (a, b)
 }
 
+/// Server `m-a` alone, with a licence (serial s1) of 2 shared seats, and
+/// `agents` agents granted on it.
+fn one_server(db: &Database, agents: usize) -> (Store, Vec<String>) {
+    let mut a = store(db, "m-a");
+    a.set_pools(&[pool(2, &["s1"])], NOW).unwrap();
+    let agents = grant(&mut a, agents);
+    (a, agents)
+}
+
 fn grant(store: &mut Store, n: usize) -> Vec<String> {
     (0..n)
         .map(|i| {
@@ -102,9 +111,7 @@ fn a_stopped_servers_seats_leave_the_pool_when_its_figures_lapse() {
 #[test]
 fn a_restart_loses_no_live_lease_and_revives_no_released_one() {
     let Some(db) = Database::new() else { return };
-    let mut a = store(&db, "m-a");
-    a.set_pools(&[pool(2, &["s1"])], NOW).unwrap();
-    let agents = grant(&mut a, 3);
+    let (mut a, agents) = one_server(&db, 3);
     let kept = a.claim(&agents[0], NOW, TTL).unwrap();
     let released = a.claim(&agents[1], NOW, TTL).unwrap();
     a.release(&agents[1], &released.id, NOW + 1).unwrap();
@@ -218,9 +225,7 @@ fn a_stores_debug_form_never_shows_the_connection_string() {
 #[test]
 fn a_dropped_connection_is_made_anew() {
     let Some(db) = Database::new() else { return };
-    let mut a = store(&db, "m-a");
-    a.set_pools(&[pool(2, &["s1"])], NOW).unwrap();
-    let agents = grant(&mut a, 2);
+    let (mut a, agents) = one_server(&db, 2);
     let kept = a.claim(&agents[0], NOW, TTL).unwrap();
     let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
     let dropped: i64 = admin

@@ -221,7 +221,6 @@ fn instance_name(machine_id: &[u8]) -> String {
     )
 }
 
-/// A serial from its 16 hex digits.
 /// The activation keys that sign leases, read from the appliance's state
 /// at most once per refresh. Opening the state checks its signature and
 /// its counter (on a TPM, round trips of tens of milliseconds each: 62 ms
@@ -279,6 +278,7 @@ impl LeaseKeys {
     }
 }
 
+/// A serial from its 16 hex digits.
 fn parse_serial(hex: &str) -> Option<Serial> {
     (hex.len() == 16)
         .then(|| u64::from_str_radix(hex, 16).ok())
