@@ -322,22 +322,31 @@ impl Appliance {
     }
 
     /// Keeps what a decision saw: the high-water mark of time (never
-    /// lowered) and the newest revocation list of each signer. Call
-    /// [`Appliance::save`] after.
+    /// lowered) and every revocation list that applies. A stored list goes
+    /// only when a list of the same signer that covers every entry of it is
+    /// kept instead; nothing else ever removes a list the appliance has
+    /// seen, so no later list un-revokes. Call [`Appliance::save`] after.
     pub fn record(&mut self, decision: &Decision<'_>) {
         self.state.high_water = self.state.high_water.max(decision.clock.high_water());
-        for list in &decision.newest_lists {
-            let (signer, sequence) = (list.signer(), list.unverified().sequence);
-            // Only a verified newer list of the same signer replaces one;
-            // nothing else ever removes a list the appliance has seen.
-            self.state.revocations.retain(|_, text| {
-                Signed::<RevocationList>::decode(text).map_or(true, |old| {
-                    old.signer() != signer || old.unverified().sequence >= sequence
-                })
-            });
+        let kept: Vec<RevocationList> = decision
+            .lists_to_keep
+            .iter()
+            .map(|l| l.unverified().clone())
+            .collect();
+        self.state.revocations.retain(|_, text| {
+            Signed::<RevocationList>::decode(text).map_or(true, |old| {
+                decision
+                    .lists_to_keep
+                    .iter()
+                    .any(|l| l.text() == text.as_str())
+                    || !kept.iter().any(|new| new.covers(old.unverified()))
+            })
+        });
+        for list in &decision.lists_to_keep {
             if self.state.revocations.values().any(|t| t == list.text()) {
                 continue;
             }
+            let (signer, sequence) = (list.signer(), list.unverified().sequence);
             let mut key = signer.to_string();
             let mut n = 0u32;
             while self.state.revocations.contains_key(&key) {

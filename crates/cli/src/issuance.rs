@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use entitle_verify::{Hex, KeyId, Serial, Utc};
+use entitle_lifecycle::{RevocationList, Signed};
+use entitle_verify::{Hex, KeyId, PublicKey, Serial, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
@@ -26,6 +27,9 @@ pub enum Event {
     Renewed,
     /// A revocation list naming it was signed.
     Revoked,
+    /// A revocation list naming no licence (certificates or activations
+    /// only) was signed; its serial is `-`.
+    Listed,
 }
 
 /// One line of the ledger.
@@ -78,6 +82,21 @@ impl Entry {
             expires: None,
             artifact: artifact.to_string(),
         }
+    }
+}
+
+impl Entry {
+    /// The entry of a revocation list that names no licence.
+    pub fn list(now: u64, signer: KeyId, artifact: &str) -> Entry {
+        let mut entry = Entry::new(
+            Event::Listed,
+            &Utc(now).to_string(),
+            Serial([0; 8]),
+            signer,
+            artifact,
+        );
+        entry.serial = "-".into();
+        entry
     }
 }
 
@@ -239,6 +258,44 @@ impl IssuanceLedger {
             first.serial,
             differences(first.request.as_ref(), request)
         ))
+    }
+
+    /// Every revocation list `key` signed, as the ledger holds them, each
+    /// checked against `key`: a line that does not verify means the ledger
+    /// was altered, and is refused rather than obeyed.
+    pub fn revocation_lists(&self, key: &PublicKey) -> Result<Vec<RevocationList>, CliError> {
+        let signer = key.id().to_string();
+        let mut lists: Vec<RevocationList> = Vec::new();
+        for (line, entry) in self.entries.iter().enumerate() {
+            if !matches!(entry.event, Event::Revoked | Event::Listed) || entry.signer != signer {
+                continue;
+            }
+            let altered = |why: String| {
+                CliError::input(format!(
+                    "the ledger {} line {}: {why}; the ledger was altered",
+                    self.path.display(),
+                    line.saturating_add(1)
+                ))
+            };
+            let list = Signed::<RevocationList>::decode(&entry.artifact)
+                .and_then(|l| l.verify(key).cloned())
+                .map_err(|e| altered(e.to_string()))?;
+            let names_serial = entry.event == Event::Listed
+                || list
+                    .licenses
+                    .iter()
+                    .any(|s| Hex(s).to_string() == entry.serial);
+            if !names_serial {
+                return Err(altered(format!(
+                    "its revocation list does not name serial {}",
+                    entry.serial
+                )));
+            }
+            if !lists.contains(&list) {
+                lists.push(list);
+            }
+        }
+        Ok(lists)
     }
 
     /// Appends `entries` (synced to disk before this returns).

@@ -614,6 +614,13 @@ fn verb(capability: Capability) -> &'static str {
     }
 }
 
+fn replicate(found: &Result<Vec<Authority>, Error>) -> Result<Vec<Authority>, Error> {
+    match found {
+        Ok(authorities) => Ok(authorities.clone()),
+        Err(e) => Err(e.replicate()),
+    }
+}
+
 /// Resolves signer key ids to checked chains: the one key-id dispatch of
 /// entitle. A key id names a trusted key, or the subject of a certificate;
 /// on a key-id collision every candidate is tried.
@@ -625,9 +632,13 @@ pub struct Chains<'c> {
     trusted: &'c [PublicKey],
     certificates: &'c [Signed<Certificate>],
     revoked: Vec<[u8; 8]>,
-    checked: RefCell<Vec<(KeyId, Vec<Authority>)>>,
+    /// Walks done: key id, depth, result.
+    checked: RefCell<Vec<(KeyId, usize, Result<Vec<Authority>, Error>)>>,
     /// (certificate index, issuer key) whose signature checked out.
     links: RefCell<Vec<(usize, [u8; 32])>>,
+    /// Every distinct key that may sign: trusted keys, then the valid
+    /// subjects of the certificates, each with its id.
+    keys: Vec<(KeyId, PublicKey)>,
 }
 
 impl<'c> Chains<'c> {
@@ -638,12 +649,22 @@ impl<'c> Chains<'c> {
         certificates: &'c [Signed<Certificate>],
         revoked: Vec<[u8; 8]>,
     ) -> Chains<'c> {
+        let mut keys: Vec<(KeyId, PublicKey)> = trusted.iter().map(|k| (k.id(), *k)).collect();
+        let subjects = certificates
+            .iter()
+            .filter_map(|c| PublicKey::from_bytes(&c.unverified().subject).ok());
+        for key in subjects {
+            if !keys.iter().any(|(_, k)| *k == key) {
+                keys.push((key.id(), key));
+            }
+        }
         Chains {
             trusted,
             certificates,
             revoked,
             checked: RefCell::new(Vec::new()),
             links: RefCell::new(Vec::new()),
+            keys,
         }
     }
 
@@ -706,12 +727,29 @@ impl<'c> Chains<'c> {
 
     /// The chains ending in `key_id`, found `depth` links below the key
     /// first asked for (which bounds the walk, also through a cycle of
-    /// certificates). Complete results (depth 0) are remembered and reused
-    /// as parents.
+    /// certificates). A certificate's signature is checked under each
+    /// candidate issuer key before the walk goes up to that key, and every
+    /// `(key id, depth)` is walked once: the work is linear in the number of
+    /// certificates, whatever they claim (forged ones stop at their
+    /// signature).
     fn walk(&self, key_id: KeyId, depth: usize) -> Result<Vec<Authority>, Error> {
-        if let Some((_, found)) = self.checked.borrow().iter().find(|(id, _)| *id == key_id) {
-            return Ok(found.clone());
+        let remembered = self
+            .checked
+            .borrow()
+            .iter()
+            .find(|(id, at, _)| *id == key_id && *at == depth)
+            .map(|(_, _, found)| replicate(found));
+        if let Some(found) = remembered {
+            return found;
         }
+        let found = self.walk_uncached(key_id, depth);
+        self.checked
+            .borrow_mut()
+            .push((key_id, depth, replicate(&found)));
+        found
+    }
+
+    fn walk_uncached(&self, key_id: KeyId, depth: usize) -> Result<Vec<Authority>, Error> {
         let mut found: Vec<Authority> = self
             .trusted
             .iter()
@@ -739,6 +777,24 @@ impl<'c> Chains<'c> {
                 first_error.get_or_insert_with(too_long);
                 continue;
             }
+            // The keys that may have signed it, each tried by its signature
+            // before its own chains are looked for.
+            let mut issuer_keys: Vec<PublicKey> = Vec::new();
+            for key in self.candidate_keys(signed.signer()) {
+                match self.signed_by(index, signed, &key) {
+                    Ok(()) => issuer_keys.push(key),
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            if issuer_keys.is_empty() {
+                first_error.get_or_insert_with(|| Error::UnknownSigner {
+                    what: "certificate",
+                    key_id: signed.signer(),
+                });
+                continue;
+            }
             let parents = match self.walk(signed.signer(), depth.saturating_add(1)) {
                 Ok(parents) => parents,
                 Err(e) => {
@@ -746,13 +802,13 @@ impl<'c> Chains<'c> {
                     continue;
                 }
             };
-            for parent in parents {
+            for parent in parents.iter().filter(|p| issuer_keys.contains(&p.key)) {
                 // The path holds the vendor key and one key per certificate.
                 if parent.path.len() > MAX_CHAIN {
                     first_error.get_or_insert_with(too_long);
                     continue;
                 }
-                match self.link(&parent, index, signed) {
+                match self.link(parent, index, signed) {
                     Ok(authority) => found.push(authority),
                     Err(e) => {
                         first_error.get_or_insert(e);
@@ -766,10 +822,35 @@ impl<'c> Chains<'c> {
                 key_id,
             }));
         }
-        if depth == 0 {
-            self.checked.borrow_mut().push((key_id, found.clone()));
-        }
         Ok(found)
+    }
+
+    /// The distinct keys with id `key_id`: trusted keys and the subjects of
+    /// the certificates at hand.
+    fn candidate_keys(&self, key_id: KeyId) -> Vec<PublicKey> {
+        self.keys
+            .iter()
+            .filter(|(id, _)| *id == key_id)
+            .map(|(_, key)| *key)
+            .collect()
+    }
+
+    /// Whether certificate `index` is signed by `key` (checked once).
+    fn signed_by(
+        &self,
+        index: usize,
+        signed: &Signed<Certificate>,
+        key: &PublicKey,
+    ) -> Result<(), Error> {
+        let link = (index, key.to_bytes());
+        if self.links.borrow().contains(&link) {
+            return Ok(());
+        }
+        signed.verify(key).map_err(|e| {
+            Error::Chain(format!("certificate of {}: {e}", signed.unverified().name))
+        })?;
+        self.links.borrow_mut().push(link);
+        Ok(())
     }
 
     /// Checks one certificate under its issuer's checked chain.
@@ -779,16 +860,8 @@ impl<'c> Chains<'c> {
         index: usize,
         signed: &Signed<Certificate>,
     ) -> Result<Authority, Error> {
-        let link = (index, parent.key.to_bytes());
-        let cert = if self.links.borrow().contains(&link) {
-            signed.unverified() // its signature under this key checked out before
-        } else {
-            let cert = signed.verify(&parent.key).map_err(|e| {
-                Error::Chain(format!("certificate of {}: {e}", signed.unverified().name))
-            })?;
-            self.links.borrow_mut().push(link);
-            cert
-        };
+        self.signed_by(index, signed, &parent.key)?;
+        let cert = signed.unverified(); // its signature under this key checked out
         if self.revoked.contains(&cert.serial) {
             return Err(Error::Chain(format!(
                 "the certificate of {} was revoked",

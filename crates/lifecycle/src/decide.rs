@@ -156,9 +156,10 @@ pub struct Decision<'a> {
     pub warnings: Vec<String>,
     /// The clock check.
     pub clock: Clock,
-    /// The newest revocation lists, one per signer, for the appliance to
-    /// remember.
-    pub newest_lists: Vec<Signed<RevocationList>>,
+    /// The revocation lists for the appliance to remember: every list that
+    /// applies, less those another list of the same signer covers entry by
+    /// entry (a cumulative list makes its predecessors redundant).
+    pub lists_to_keep: Vec<Signed<RevocationList>>,
     /// The certificates of those lists' signers, for the appliance to
     /// remember with them.
     pub list_certificates: Vec<Signed<Certificate>>,
@@ -347,7 +348,7 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
         supply,
         warnings,
         clock,
-        newest_lists: lists.into_iter().map(|(list, _, _)| list).collect(),
+        lists_to_keep: lists_to_keep(lists),
         list_certificates,
     }
 }
@@ -355,10 +356,10 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
 /// The lists that apply: the artifact, its fields (checked), its signer.
 type Lists = Vec<(Signed<RevocationList>, RevocationList, Authority)>;
 
-/// The newest list of each signer, from the input and the appliance's
-/// memory, and the chains with the certificates the vendor revoked. Only a
-/// list signed by a trusted key itself revokes certificates; a list whose
-/// signer's chain includes a revoked certificate counts for nothing.
+/// Every list that applies, from the input and the appliance's memory, and
+/// the chains with the certificates the vendor revoked. Only a list signed
+/// by a trusted key itself revokes certificates; a list whose signer's
+/// chain includes a revoked certificate counts for nothing.
 fn revocation_lists<'c>(
     material: &Material<'_>,
     certificates: &'c [Signed<Certificate>],
@@ -389,8 +390,10 @@ fn revocation_lists<'c>(
     }
     let chains = Chains::new(setting.trusted, certificates, revoked_certificates);
 
-    let mut newest: Lists = Vec::new();
-    let mut results: Vec<(usize, Result<(), Error>)> = Vec::new();
+    // Every authentic list its signer may issue revokes what it names,
+    // whatever its sequence number: a newer list never un-revokes, and an
+    // old one given again changes nothing it did not already do.
+    let mut lists: Lists = Vec::new();
     for (input, list) in &all {
         let checked = chains
             .signer_of(list.signer(), |key| list.verify(key).cloned())
@@ -398,82 +401,42 @@ fn revocation_lists<'c>(
                 auth.allows(Capability::Revoke, body.issued_at, None)?;
                 Ok((auth, body))
             });
-        let (auth, body) = match checked {
-            Ok(found) => found,
-            Err(e) => {
-                if let Some(i) = input {
-                    results.push((*i, Err(e)));
+        let verdict = match checked {
+            Ok((auth, body)) => {
+                times.push(body.issued_at);
+                if !lists.iter().any(|(l, _, _)| l.text() == list.text()) {
+                    lists.push(((*list).clone(), body, auth));
                 }
-                continue;
+                Ok(())
             }
+            Err(e) => Err(e),
         };
-        times.push(body.issued_at);
-        let newest_sequence = newest
-            .iter()
-            .filter(|(l, _, _)| l.signer() == list.signer())
-            .map(|(_, b, _)| b.sequence)
-            .max();
-        match newest_sequence {
-            Some(n) if n > body.sequence => {
-                if let Some(i) = input {
-                    results.push((
-                        *i,
-                        Err(Error::Replay {
-                            sequence: body.sequence,
-                            newest: n,
-                        }),
-                    ));
-                }
-                continue;
-            }
-            Some(n) if n < body.sequence => {
-                newest.retain(|(l, _, _)| l.signer() != list.signer());
-            }
-            _ => {}
-        }
-        if !newest.iter().any(|(l, _, _)| l.text() == list.text()) {
-            newest.push(((*list).clone(), body, auth));
-        }
         if let Some(i) = input {
-            results.push((*i, Ok(())));
+            verdicts.push((Input::RevocationList(*i), verdict));
         }
     }
-    // A list kept above may have been outdated by a newer one seen later.
-    for (i, result) in results {
-        let result = result.and_then(|()| {
-            let list = material.revocations.get(i).ok_or(Error::Malformed {
-                what: "revocation list",
-                detail: "internal: list vanished".into(),
-            })?;
-            if newest.iter().any(|(l, _, _)| l.text() == list.text()) {
-                // Two lists of one signer with one sequence number and
-                // different contents: both revoke (so neither can un-revoke
-                // what the other names), and both are reported.
-                let sequence = list.unverified().sequence;
-                let conflict = newest.iter().any(|(l, b, _)| {
-                    l.signer() == list.signer() && b.sequence == sequence && l.text() != list.text()
-                });
-                return if conflict {
-                    Err(Error::Conflict { sequence })
-                } else {
-                    Ok(())
-                };
-            }
-            let newer = newest
-                .iter()
-                .filter(|(l, _, _)| l.signer() == list.signer())
-                .map(|(_, b, _)| b.sequence)
-                .max()
-                .unwrap_or_default();
-            let sequence = list.unverified().sequence;
-            Err(Error::Replay {
-                sequence,
-                newest: newer,
+    (chains, lists)
+}
+
+/// The lists not covered by another list of the same signer; of lists
+/// with the same entries, the one with the highest sequence number (then
+/// the first text in sort order), so that the result is the same in every
+/// order.
+fn lists_to_keep(lists: Lists) -> Vec<Signed<RevocationList>> {
+    let rank = |list: &Signed<RevocationList>, body: &RevocationList| {
+        (std::cmp::Reverse(body.sequence), list.text().to_string())
+    };
+    lists
+        .iter()
+        .filter(|(list, body, _)| {
+            !lists.iter().any(|(other, other_body, _)| {
+                other.text() != list.text()
+                    && other_body.covers(body)
+                    && (!body.covers(other_body) || rank(other, other_body) < rank(list, body))
             })
-        });
-        verdicts.push((Input::RevocationList(i), result));
-    }
-    (chains, newest)
+        })
+        .map(|(list, _, _)| list.clone())
+        .collect()
 }
 
 /// Checks every renewal's signer (its right to extend, for a license, is

@@ -54,19 +54,6 @@ pub enum Error {
         /// Its serial.
         serial: Serial,
     },
-    /// A revocation list older than one already seen.
-    Replay {
-        /// Sequence number of the list offered.
-        sequence: u64,
-        /// Sequence number of the newest list seen.
-        newest: u64,
-    },
-    /// Two revocation lists of one signer with one sequence number and
-    /// different contents.
-    Conflict {
-        /// The sequence number they share.
-        sequence: u64,
-    },
     /// The clock reads earlier than times already seen.
     ClockSetBack {
         /// The clock.
@@ -112,6 +99,39 @@ impl Error {
     }
 }
 
+impl Error {
+    /// A copy of this error, for results remembered and handed out again
+    /// (an I/O error, which cannot be copied, becomes its message).
+    pub(crate) fn replicate(&self) -> Error {
+        match self {
+            Error::Malformed { what, detail } => Error::Malformed {
+                what,
+                detail: detail.clone(),
+            },
+            Error::UnknownSigner { what, key_id } => Error::UnknownSigner {
+                what,
+                key_id: *key_id,
+            },
+            Error::BadSignature { what } => Error::BadSignature { what },
+            Error::Chain(why) => Error::Chain(why.clone()),
+            Error::NotAllowed(why) => Error::NotAllowed(why.clone()),
+            Error::Activation(why) => Error::Activation(why.clone()),
+            Error::Revoked { serial } => Error::Revoked { serial: *serial },
+            Error::ClockSetBack { now, seen } => Error::ClockSetBack {
+                now: *now,
+                seen: *seen,
+            },
+            Error::State(why) => Error::State(why.clone()),
+            Error::StateLost(why) => Error::StateLost(why.clone()),
+            Error::Key(why) => Error::Key(why.clone()),
+            Error::Sign(e) => Error::Sign(*e),
+            Error::Catalog(why) => Error::Catalog(why.clone()),
+            Error::Token(e) => Error::Token(*e),
+            Error::Io { .. } => Error::State(self.to_string()),
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -127,14 +147,6 @@ impl fmt::Display for Error {
             Error::NotAllowed(why) => write!(f, "not allowed: {why}"),
             Error::Activation(why) => write!(f, "activation refused: {why}"),
             Error::Revoked { serial } => write!(f, "license {serial} was revoked"),
-            Error::Replay { sequence, newest } => write!(
-                f,
-                "revocation list {sequence} is older than list {newest} of the same signer, which is at hand or this appliance has seen; an old list cannot be replayed"
-            ),
-            Error::Conflict { sequence } => write!(
-                f,
-                "revocation list {sequence} conflicts with another list {sequence} of the same signer; what both revoke stays revoked"
-            ),
             Error::ClockSetBack { now, seen } => write!(
                 f,
                 "the clock was set back: it reads {}, but this appliance has seen {}",

@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use crate::cert::KeyIdBytes;
 use crate::envelope::{Artifact, version_1};
 
-/// A signed list of revoked licenses, certificates and activations. Lists
-/// are cumulative: each replaces the signer's earlier ones, and an
-/// appliance refuses a list whose sequence number is below the newest it
-/// has seen.
+/// A signed list of revoked licenses, certificates and activations. Every
+/// authentic list its signer may issue revokes what it names, whatever its
+/// sequence number: a later list never un-revokes. The issuer writes lists
+/// cumulatively (each names every earlier entry of its signer), so the
+/// newest list alone is complete; an appliance keeps every list it has
+/// seen that no other list of the same signer covers.
 ///
 /// Format 1 has no `activations`; format 2 adds them at the end. A list is
 /// written in format 1 whenever it revokes no activation, so that every
@@ -45,6 +47,21 @@ impl RevocationList {
     /// Whether the activation with `nonce` is on the list.
     pub fn revokes_activation(&self, nonce: [u8; 8]) -> bool {
         self.activations.contains(&nonce)
+    }
+
+    /// Whether this list is of the same signer as `other` and names
+    /// everything `other` names.
+    pub fn covers(&self, other: &RevocationList) -> bool {
+        self.signer == other.signer
+            && other.licenses.iter().all(|s| self.licenses.contains(s))
+            && other
+                .certificates
+                .iter()
+                .all(|s| self.certificates.contains(s))
+            && other
+                .activations
+                .iter()
+                .all(|s| self.activations.contains(s))
     }
 
     /// The format a list with these entries is written in.

@@ -39,6 +39,7 @@ pub fn run(args: &LedgerArgs) -> Result<(), CliError> {
             Event::Issued => "issued ",
             Event::Renewed => "renewed",
             Event::Revoked => "revoked",
+            Event::Listed => "listed ",
         };
         let what = match (&e.product, &e.edition) {
             (Some(p), Some(ed)) => format!("{p} {ed}"),

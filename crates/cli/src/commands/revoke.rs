@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::artifacts::{Signer, lifecycle_error, read_license, read_one};
 use crate::cli::{RenewArgs, RevokeArgs};
 use crate::error::CliError;
-use crate::issuance::{Event, IssuanceLedger};
+use crate::issuance::{Entry, Event, IssuanceLedger};
 use crate::output::say;
 
 fn parse_serial(hex: &str, flag: &str) -> Result<[u8; 8], CliError> {
@@ -73,11 +73,30 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
         activations.push(ended.unverified().nonce);
     }
     let mut certificates = Vec::new();
-    activations.sort_unstable();
-    activations.dedup();
     for serial in &args.certificates {
         certificates.push(parse_serial(serial, "--certificate")?);
     }
+    if let Some(ledger) = &ledger {
+        // Lists are cumulative: the new one names everything this key
+        // revoked before, so that it alone is complete.
+        let earlier = ledger.revocation_lists(&signer.key.public_key())?;
+        if let Some(last) = earlier.iter().map(|l| l.sequence).max()
+            && args.sequence <= last
+        {
+            return Err(CliError::input(format!(
+                "--sequence {}: the ledger holds list {last} of this key; give --sequence {}",
+                args.sequence,
+                last.saturating_add(1)
+            )));
+        }
+        for list in earlier {
+            licenses.extend(list.licenses);
+            certificates.extend(list.certificates);
+            activations.extend(list.activations);
+        }
+    }
+    activations.sort_unstable();
+    activations.dedup();
     licenses.sort_unstable();
     licenses.dedup();
     certificates.sort_unstable();
@@ -102,7 +121,7 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
     };
     let signed = Signed::sign(list, signer.key.as_ref()).map_err(|e| lifecycle_error(&e, ""))?;
     if let Some(ledger) = &mut ledger {
-        let entries = signed
+        let mut entries: Vec<_> = signed
             .unverified()
             .licenses
             .iter()
@@ -116,6 +135,11 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
                 )
             })
             .collect();
+        if entries.is_empty() {
+            // A list of certificates or activations only: kept for the
+            // next list all the same.
+            entries.push(Entry::list(now, signer.key.key_id(), signed.text()));
+        }
         ledger.append(entries)?;
     }
     if args.signer.json {
@@ -153,14 +177,18 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
 pub fn renew(args: &RenewArgs) -> Result<(), CliError> {
     let signer = Signer::load(&args.signer)?;
     let now = args.signer.now.unwrap_or_else(unix_now);
-    let mut ledger = IssuanceLedger::open(args.ledger.as_deref())?;
+    let mut ledger = match &args.order {
+        None => IssuanceLedger::open(args.ledger.as_deref())?,
+        Some(_) => Some(IssuanceLedger::require(args.ledger.as_deref(), "--order")?),
+    };
     let license_text = match (&args.license, &args.order) {
         (Some(text), _) => text.clone(),
         (None, Some(order)) => {
-            let issued = IssuanceLedger::require(args.ledger.as_deref(), "--order")?
-                .issued_for_order(order)
-                .first()
-                .map(|e| e.artifact.clone());
+            let issued = ledger.as_ref().and_then(|l| {
+                l.issued_for_order(order)
+                    .first()
+                    .map(|e| e.artifact.clone())
+            });
             issued.ok_or_else(|| {
                 CliError::input(format!(
                     "--order {order}: the issuance ledger holds no licence of this order"
