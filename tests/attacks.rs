@@ -102,15 +102,40 @@ fn run_within(w: &World, args: &[&str], limit: Duration) -> Option<(i32, String,
 fn renew_by_order_with_a_ledger_returns() {
     let w = World::new();
     w.ok(&[
-        "issue", "--key", "vendor.secret.pem", "--now", NOW, "--product", "starface",
-        "--edition", "compact", "--seats", "3", "--tenant", "FIRMA-000123", "--expires",
-        "2028-01-01", "--order", "SO-1", "--ledger", "l.jsonl",
+        "issue",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        NOW,
+        "--product",
+        "starface",
+        "--edition",
+        "compact",
+        "--seats",
+        "3",
+        "--tenant",
+        "FIRMA-000123",
+        "--expires",
+        "2028-01-01",
+        "--order",
+        "SO-1",
+        "--ledger",
+        "l.jsonl",
     ]);
     let (code, out, err) = run_within(
         &w,
         &[
-            "renew", "--key", "vendor.secret.pem", "--now", NOW, "--order", "SO-1", "--ledger",
-            "l.jsonl", "--expires", "2029-01-01",
+            "renew",
+            "--key",
+            "vendor.secret.pem",
+            "--now",
+            NOW,
+            "--order",
+            "SO-1",
+            "--ledger",
+            "l.jsonl",
+            "--expires",
+            "2029-01-01",
         ],
         Duration::from_secs(60),
     )
@@ -129,12 +154,24 @@ fn renew_by_order_with_a_ledger_returns() {
 fn revocation_is_never_forgotten_by_a_later_list() {
     let w = World::new();
     let a = w.license("a.txt", "vendor.secret.pem", None, &[]);
-    let b = w.license("b.txt", "vendor.secret.pem", None, &["--tenant", "FIRMA-000999"]);
+    let b = w.license(
+        "b.txt",
+        "vendor.secret.pem",
+        None,
+        &["--tenant", "FIRMA-000999"],
+    );
     let (sa, sb) = (w.serial(&a), w.serial(&b));
     let revoke = |sequence: &str, serial: &str, ledger: bool| {
         let mut args = vec![
-            "revoke", "--key", "vendor.secret.pem", "--now", NOW, "--sequence", sequence,
-            "--serial", serial,
+            "revoke",
+            "--key",
+            "vendor.secret.pem",
+            "--now",
+            NOW,
+            "--sequence",
+            sequence,
+            "--serial",
+            serial,
         ];
         if ledger {
             args.extend(["--ledger", "l.jsonl"]);
@@ -164,12 +201,29 @@ fn revocation_is_never_forgotten_by_a_later_list() {
     let partial = w.write("list2-partial.txt", &revoke("2", &sb, false));
     assert_eq!(licensed(&["--state-dir", "app", &a, &one]).0, 0);
     assert_eq!(licensed(&["--state-dir", "app", &a, &b, &partial]).0, 0);
-    assert_eq!(licensed(&["--state-dir", "app", &a]).0, 0, "A stays revoked");
-    assert_eq!(licensed(&["--state-dir", "app", &b]).0, 0, "B stays revoked");
+    assert_eq!(
+        licensed(&["--state-dir", "app", &a]).0,
+        0,
+        "A stays revoked"
+    );
+    assert_eq!(
+        licensed(&["--state-dir", "app", &b]).0,
+        0,
+        "B stays revoked"
+    );
     // The ledger refuses a sequence number it has already seen.
     let (code, _, err) = w.run(&[
-        "revoke", "--key", "vendor.secret.pem", "--now", NOW, "--sequence", "2", "--serial", &sa,
-        "--ledger", "l.jsonl",
+        "revoke",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        NOW,
+        "--sequence",
+        "2",
+        "--serial",
+        &sa,
+        "--ledger",
+        "l.jsonl",
     ]);
     assert_ne!(code, 0);
     assert!(err.contains("give --sequence 3"), "{err}");
@@ -183,11 +237,27 @@ fn an_altered_revocation_in_the_ledger_is_refused() {
     let a = w.license("a.txt", "vendor.secret.pem", None, &[]);
     let sa = w.serial(&a);
     w.ok(&[
-        "revoke", "--key", "vendor.secret.pem", "--now", NOW, "--sequence", "1", "--serial", &sa,
-        "--ledger", "l.jsonl",
+        "revoke",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        NOW,
+        "--sequence",
+        "1",
+        "--serial",
+        &sa,
+        "--ledger",
+        "l.jsonl",
     ]);
     let other = w.ok(&[
-        "revoke", "--key", "vendor.secret.pem", "--now", NOW, "--sequence", "1", "--serial",
+        "revoke",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        NOW,
+        "--sequence",
+        "1",
+        "--serial",
         "0123456789abcdef",
     ]);
     let ledger = w.read("l.jsonl");
@@ -198,8 +268,17 @@ fn an_altered_revocation_in_the_ledger_is_refused() {
     );
     w.write("l.jsonl", &altered);
     let (code, _, err) = w.run(&[
-        "revoke", "--key", "vendor.secret.pem", "--now", NOW, "--sequence", "2", "--serial",
-        "00000000000000ff", "--ledger", "l.jsonl",
+        "revoke",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        NOW,
+        "--sequence",
+        "2",
+        "--serial",
+        "00000000000000ff",
+        "--ledger",
+        "l.jsonl",
     ]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("the ledger was altered"), "{err}");

@@ -281,10 +281,74 @@ impl Supply {
                 bought,
             });
         }
+        supply.cap_per_installation(&mut contributions);
         contributions.extend(fallen_contributions(catalog, fallen, &mut supply));
         supply.count(catalog, contributions);
         supply.system_licenses(catalog);
         supply
+    }
+
+    /// A cap holds for the installation, not per pool: where one edition
+    /// stands in several pools (other tenants, no tenant, another seat
+    /// model), their seats together stay within the smallest cap any of
+    /// them has. The pools lose seats in a fixed order (by tenant, seat
+    /// model, serials), the last first, so the input order never matters.
+    fn cap_per_installation(&mut self, contributions: &mut [Contribution]) {
+        let mut editions: Vec<(String, String)> = self
+            .pools
+            .iter()
+            .map(|p| (p.product.clone(), p.edition.clone()))
+            .collect();
+        editions.sort();
+        editions.dedup();
+        for (product, edition) in editions {
+            let mut group: Vec<usize> = (0..self.pools.len())
+                .filter(|&i| {
+                    self.pools
+                        .get(i)
+                        .is_some_and(|p| p.product == product && p.edition == edition)
+                })
+                .collect();
+            if group.len() < 2 {
+                continue;
+            }
+            let pools = &self.pools;
+            let cap = group
+                .iter()
+                .filter_map(|&i| pools.get(i).and_then(|p| p.cap))
+                .min();
+            let total: u64 = group
+                .iter()
+                .filter_map(|&i| pools.get(i).map(|p| p.seats))
+                .sum();
+            let Some(cap) = cap.map(u64::from).filter(|&cap| total > cap) else {
+                continue;
+            };
+            group.sort_by_key(|&i| {
+                pools
+                    .get(i)
+                    .map(|p| (p.tenant.clone(), p.model, p.serials.clone()))
+            });
+            let mut over = total.saturating_sub(cap);
+            self.warnings.push(format!(
+                "{product} {edition}: {total} seats in {} pools on one installation, but the cap is {cap}; {over} seats cannot be used",
+                group.len()
+            ));
+            for &i in group.iter().rev() {
+                let Some(line) = self.pools.get_mut(i) else {
+                    continue;
+                };
+                let cut = over.min(line.seats);
+                line.seats = line.seats.saturating_sub(cut);
+                over = over.saturating_sub(cut);
+                for c in contributions.iter_mut().filter(|c| c.pool == i) {
+                    c.seats = c.seats.saturating_sub(cut);
+                }
+                if over == 0 {
+                    break;
+                }
+            }
+        }
     }
 
     /// Adds contributions up per license type, drops editions that do not

@@ -301,13 +301,24 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
         }
     }
 
-    let refusals = in_total(&pending);
-    let mut candidates = Vec::new();
-    let mut candidate_index = Vec::new();
-    for (p, refusal) in pending.iter().zip(refusals) {
-        match refusal {
-            Some(e) => verdicts.push((Input::Token(p.index), Err(e))),
-            None => {
+    let repeats = one_per_serial(&mut pending, &mut verdicts);
+    let installation = Installation {
+        tenant: setting.tenant.map(str::to_string),
+        now: setting.now,
+    };
+    // Limits in total count only what counts: a license the catalog
+    // refuses backs no extra key and no feature, so the totals are made
+    // again without it until nothing changes (each round refuses more, so
+    // this ends; almost always after one).
+    let mut excluded: Vec<(usize, Error)> = Vec::new();
+    let partners = pending.iter().any(|p| !p.issuer.is_vendor());
+    let (refusals, candidates, candidate_index, supply) = loop {
+        let left_out: Vec<usize> = excluded.iter().map(|(i, _)| *i).collect();
+        let refusals = in_total(&pending, &left_out);
+        let mut candidates = Vec::new();
+        let mut candidate_index = Vec::new();
+        for (p, refusal) in pending.iter().zip(&refusals) {
+            if refusal.is_none() && !left_out.contains(&p.index) {
                 candidates.push(Candidate {
                     license: p.usable,
                     expired_at: p.expired_at,
@@ -316,22 +327,33 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
                 candidate_index.push(p.index);
             }
         }
-    }
-    let installation = Installation {
-        tenant: setting.tenant.map(str::to_string),
-        now: setting.now,
+        let supply = Supply::from_candidates(setting.catalog, &candidates, &installation);
+        if !partners || supply.refused.is_empty() {
+            break (refusals, candidates, candidate_index, supply);
+        }
+        for (k, refusal) in &supply.refused {
+            if let Some(&index) = candidate_index.get(*k)
+                && !excluded.iter().any(|(i, _)| *i == index)
+            {
+                excluded.push((index, catalog_error(refusal)));
+            }
+        }
     };
-    let supply = Supply::from_candidates(setting.catalog, &candidates, &installation);
+    for (p, refusal) in pending.iter().zip(refusals) {
+        if let Some(e) = refusal {
+            verdicts.push((Input::Token(p.index), Err(e)));
+        }
+    }
     let mut refused = vec![false; candidates.len()];
     for (k, refusal) in &supply.refused {
         if let (Some(&index), Some(slot @ false)) = (candidate_index.get(*k), refused.get_mut(*k)) {
             *slot = true;
-            let error = match refusal {
-                Refusal::Token(e) => Error::Token(*e),
-                Refusal::Catalog(why) => Error::Catalog(why.clone()),
-            };
-            verdicts.push((Input::Token(index), Err(error)));
+            verdicts.push((Input::Token(index), Err(catalog_error(refusal))));
         }
+    }
+    // What the catalog refused in an earlier round, with its reason.
+    for (index, error) in excluded {
+        verdicts.push((Input::Token(index), Err(error)));
     }
     let mut licenses = Vec::new();
     for ((candidate, &index), refused) in candidates.iter().zip(&candidate_index).zip(refused) {
@@ -340,7 +362,20 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
             licenses.push((index, candidate.license));
         }
     }
-    warn_repeated_serials(&licenses, &mut warnings);
+    // A token given again has the verdict of its first occurrence.
+    for (index, first) in &repeats {
+        let verdict = verdicts
+            .iter()
+            .find(|(input, _)| *input == Input::Token(*first))
+            .map(|(_, v)| match v {
+                Ok(()) => Ok(()),
+                Err(e) => Err(e.replicate()),
+            });
+        if let Some(verdict) = verdict {
+            verdicts.push((Input::Token(*index), verdict));
+        }
+    }
+    warn_repeated_serials(&licenses, &repeats, &mut warnings);
     verdicts.sort_by_key(|(input, _)| *input);
     Decision {
         verdicts,
@@ -350,6 +385,13 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
         clock,
         lists_to_keep: lists_to_keep(lists),
         list_certificates,
+    }
+}
+
+fn catalog_error(refusal: &Refusal) -> Error {
+    match refusal {
+        Refusal::Token(e) => Error::Token(*e),
+        Refusal::Catalog(why) => Error::Catalog(why.clone()),
     }
 }
 
@@ -728,24 +770,36 @@ struct Annual {
     until: u64,
 }
 
-/// The limits that hold over all valid tokens, not per token, applied in a
-/// fixed order (oldest issued first, then by serial) so that the same
-/// tokens are refused whatever the input order:
+/// The limits that hold over all valid tokens, not per token. Each serial
+/// is here once (`one_per_serial`), and tokens the catalog refused are
+/// left out (`excluded`), so that nothing backs a limit twice or without
+/// counting itself. Applied in a fixed order, so that the same tokens are
+/// refused whatever the input order: licenses bought (bases, then add-ons)
+/// before extra keys, each oldest issued first, then by serial:
 ///
 /// - a partner's add-on adds no feature its base licenses do not grant;
 /// - the seats issued under a certificate with `max_seats`, by its holder
-///   or anyone it certified, add up to at most `max_seats` per product,
-///   edition and tenant;
+///   or anyone it certified, add up to at most `max_seats` on this
+///   installation, over every product, edition, tenant and seat model;
 /// - extra keys (`extra-keys`) for a product, edition and tenant add up to
 ///   at most the seats of the annual-model (term) licenses issued under
-///   `issue` for the same, and grant no feature those do not.
-fn in_total(pending: &[Pending<'_>]) -> Vec<Option<Error>> {
+///   `issue` for the same that count here, and grant no feature those do
+///   not.
+fn in_total(pending: &[Pending<'_>], excluded: &[usize]) -> Vec<Option<Error>> {
     let mut refusals: Vec<Option<Error>> = (0..pending.len()).map(|_| None).collect();
-    let mut order: Vec<usize> = (0..pending.len()).collect();
+    let mut order: Vec<usize> = (0..pending.len())
+        .filter(|&k| pending.get(k).is_some_and(|p| !excluded.contains(&p.index)))
+        .collect();
     order.sort_by_key(|&k| {
-        pending
-            .get(k)
-            .map(|p| (p.usable.claims().issued_at, p.usable.serial()))
+        pending.get(k).map(|p| {
+            let c = p.usable.claims();
+            (
+                p.capability == Capability::ExtraKeys,
+                c.kind == Kind::Addon,
+                c.issued_at,
+                p.usable.serial(),
+            )
+        })
     });
     let key = |c: &Claims<'_>| -> PoolKey {
         (
@@ -755,126 +809,192 @@ fn in_total(pending: &[Pending<'_>]) -> Vec<Option<Error>> {
         )
     };
 
-    // Features of the bases, and seats of annual-model licenses, per pool.
+    // Features of the bases, and seats of annual-model licenses, per pool:
+    // of the tokens that passed, as they pass.
     let mut base_features: BTreeMap<PoolKey, Vec<String>> = BTreeMap::new();
     let mut annual: BTreeMap<PoolKey, Annual> = BTreeMap::new();
-    for p in pending.iter().filter(|p| p.expired_at.is_none()) {
+    let mut issued_under: BTreeMap<[u8; 8], u64> = BTreeMap::new();
+    let mut extra_used: BTreeMap<PoolKey, u64> = BTreeMap::new();
+    for k in order {
+        let Some(p) = pending.get(k) else { continue };
         let c = p.usable.claims();
+        let pool = key(c);
+        // The vendor's tokens have no such limits; an expired token counts
+        // for nothing here (its term is over; where its edition falls back
+        // to a lesser one, that edition's included seats are the catalog's).
+        let refusal = if p.expired_at.is_some() || p.issuer.is_vendor() {
+            None
+        } else {
+            partner_limits(
+                p,
+                &pool,
+                &base_features,
+                &annual,
+                &issued_under,
+                &extra_used,
+            )
+        };
+        if let Some(e) = refusal {
+            if let Some(slot) = refusals.get_mut(k) {
+                *slot = Some(e);
+            }
+            continue;
+        }
+        if p.expired_at.is_some() {
+            continue;
+        }
         if c.kind == Kind::Base {
-            let features = base_features.entry(key(c)).or_default();
+            let features = base_features.entry(pool.clone()).or_default();
             features.extend(c.features.iter().map(str::to_string));
         }
         if let (Capability::Issue, Some(expires_at)) =
             (p.capability, p.usable.validity().expires_at)
         {
-            let entry = annual.entry(key(c)).or_default();
+            let entry = annual.entry(pool.clone()).or_default();
             entry.seats = entry.seats.saturating_add(u64::from(c.seats));
             entry.features.extend(c.features.iter().map(str::to_string));
             entry.until = entry.until.max(expires_at);
         }
-    }
-
-    let mut issued_under: BTreeMap<([u8; 8], PoolKey), u64> = BTreeMap::new();
-    let mut extra_used: BTreeMap<PoolKey, u64> = BTreeMap::new();
-    for k in order {
-        let Some(p) = pending.get(k) else { continue };
-        // The vendor's tokens have no such limits; an expired token counts
-        // for nothing here (its term is over; where its edition falls back
-        // to a lesser one, that edition's included seats are the catalog's).
-        if p.issuer.is_vendor() || p.expired_at.is_some() {
-            continue;
+        if p.capability == Capability::ExtraKeys {
+            let used = extra_used.entry(pool).or_default();
+            *used = used.saturating_add(u64::from(c.seats));
         }
-        let c = p.usable.claims();
-        let who = p.issuer.name().to_string();
-        let pool = key(c);
-        let refusal = if c.kind == Kind::Addon {
-            let granted = base_features.get(&pool).cloned().unwrap_or_default();
-            c.features
-                .iter()
-                .find(|f| !granted.iter().any(|g| g == f))
-                .map(|f| {
-                    Error::NotAllowed(format!(
-                        "{who} issued an add-on with feature {f:?}, which its base licenses do not grant"
-                    ))
-                })
-        } else {
-            None
-        };
-        let refusal = refusal.or_else(|| {
-            (p.capability == Capability::ExtraKeys)
-                .then(|| {
-                    let Annual {
-                        seats: held,
-                        features,
-                        until,
-                    } = annual.get(&pool).cloned().unwrap_or_default();
-                    let used = extra_used.get(&pool).copied().unwrap_or(0);
-                    let total = used.saturating_add(u64::from(c.seats));
-                    if held > 0 && p.usable.validity().expires_at.is_none_or(|e| e > until) {
-                        return Some(Error::NotAllowed(format!(
-                            "{who} issued an extra key that outlives the annual-model licenses it comes out of (they end {})",
-                            entitle_verify::Utc(until)
-                        )));
-                    }
-                    if total > held {
-                        return Some(Error::NotAllowed(format!(
-                            "{who} may issue free extra keys only out of the annual-model licenses {} holds for {} {}: {held} seats, and this key would make {total}",
-                            c.tenant.unwrap_or("the customer"),
-                            c.product,
-                            c.edition
-                        )));
-                    }
-                    c.features.iter().find(|f| !features.iter().any(|g| g == f)).map(|f| {
-                        Error::NotAllowed(format!(
-                            "{who} issued an extra key with feature {f:?}, which the annual-model licenses do not grant"
-                        ))
-                    })
-                })
-                .flatten()
-        });
-        let refusal = refusal.or_else(|| {
-            p.issuer.seat_limits().iter().find_map(|(serial, name, max)| {
-                let so_far = issued_under
-                    .get(&(*serial, pool.clone()))
-                    .copied()
-                    .unwrap_or(0);
-                let total = so_far.saturating_add(u64::from(c.seats));
-                (total > u64::from(*max)).then(|| {
-                    Error::NotAllowed(format!(
-                        "the certificate of {name} allows {max} seats in total for {} {}{}; with this key, what it and those it certified issued makes {total}",
-                        c.product,
-                        c.edition,
-                        c.tenant.map(|t| format!(" for {t}")).unwrap_or_default()
-                    ))
-                })
-            })
-        });
-        match refusal {
-            Some(e) => {
-                if let Some(slot) = refusals.get_mut(k) {
-                    *slot = Some(e);
-                }
-            }
-            None => {
-                if p.capability == Capability::ExtraKeys {
-                    let used = extra_used.entry(pool.clone()).or_default();
-                    *used = used.saturating_add(u64::from(c.seats));
-                }
-                for (serial, _, _) in p.issuer.seat_limits() {
-                    let sum = issued_under.entry((serial, pool.clone())).or_default();
-                    *sum = sum.saturating_add(u64::from(c.seats));
-                }
-            }
+        for (serial, _, _) in p.issuer.seat_limits() {
+            let sum = issued_under.entry(serial).or_default();
+            *sum = sum.saturating_add(u64::from(c.seats));
         }
     }
     refusals
 }
 
-fn warn_repeated_serials(licenses: &[(usize, Usable<'_>)], warnings: &mut Vec<String>) {
+/// Why a partner's token breaks a limit in total, given what passed
+/// before it.
+fn partner_limits(
+    p: &Pending<'_>,
+    pool: &PoolKey,
+    base_features: &BTreeMap<PoolKey, Vec<String>>,
+    annual: &BTreeMap<PoolKey, Annual>,
+    issued_under: &BTreeMap<[u8; 8], u64>,
+    extra_used: &BTreeMap<PoolKey, u64>,
+) -> Option<Error> {
+    let c = p.usable.claims();
+    let who = p.issuer.name();
+    if c.kind == Kind::Addon {
+        let granted = base_features
+            .get(pool)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if let Some(f) = c.features.iter().find(|f| !granted.iter().any(|g| g == f)) {
+            return Some(Error::NotAllowed(format!(
+                "{who} issued an add-on with feature {f:?}, which its base licenses do not grant"
+            )));
+        }
+    }
+    if p.capability == Capability::ExtraKeys {
+        let Annual {
+            seats: held,
+            features,
+            until,
+        } = annual.get(pool).cloned().unwrap_or_default();
+        let used = extra_used.get(pool).copied().unwrap_or(0);
+        let total = used.saturating_add(u64::from(c.seats));
+        if held > 0 && p.usable.validity().expires_at.is_none_or(|e| e > until) {
+            return Some(Error::NotAllowed(format!(
+                "{who} issued an extra key that outlives the annual-model licenses it comes out of (they end {})",
+                entitle_verify::Utc(until)
+            )));
+        }
+        if total > held {
+            return Some(Error::NotAllowed(format!(
+                "{who} may issue free extra keys only out of the annual-model licenses {} holds for {} {}: {held} seats, and this key would make {total}",
+                c.tenant.unwrap_or("the customer"),
+                c.product,
+                c.edition
+            )));
+        }
+        if let Some(f) = c.features.iter().find(|f| !features.iter().any(|g| g == f)) {
+            return Some(Error::NotAllowed(format!(
+                "{who} issued an extra key with feature {f:?}, which the annual-model licenses do not grant"
+            )));
+        }
+    }
+    p.issuer.seat_limits().iter().find_map(|(serial, name, max)| {
+        let so_far = issued_under.get(serial).copied().unwrap_or(0);
+        let total = so_far.saturating_add(u64::from(c.seats));
+        (total > u64::from(*max)).then(|| {
+            Error::NotAllowed(format!(
+                "the certificate of {name} allows {max} seats in total on an installation; with this key ({} {}), what it and those it certified issued makes {total}",
+                c.product, c.edition
+            ))
+        })
+    })
+}
+
+/// One license per serial, before anything is counted, whatever the order
+/// of the input: the same token given again counts once (returned as
+/// `(index, index of its first occurrence)`, its verdict copied at the
+/// end); of tokens with one serial and different content (an order minted
+/// twice without its ledger, or a partner's token reusing another's
+/// serial), one counts and the others are refused: a vendor's before a
+/// partner's, then the one that grants least (fewest seats, earliest end
+/// of term and of updates, fewest features, lowest cap), then the lowest
+/// signed bytes. Never more than one of them grants alone.
+fn one_per_serial<'a>(
+    pending: &mut Vec<Pending<'a>>,
+    verdicts: &mut Vec<(Input, Result<(), Error>)>,
+) -> Vec<(usize, usize)> {
+    let rank = |p: &Pending<'a>| {
+        let c = p.usable.claims();
+        let validity = p.usable.validity();
+        (
+            !p.issuer.is_vendor(),
+            c.seats,
+            validity.expires_at.unwrap_or(u64::MAX),
+            validity.updates_until.unwrap_or(u64::MAX),
+            c.features.iter().count(),
+            c.cap.map_or(u64::MAX, u64::from),
+            p.usable.token().body(),
+        )
+    };
+    let mut repeats = Vec::new();
+    let mut counted: Vec<Pending<'a>> = Vec::with_capacity(pending.len());
+    for p in pending.drain(..) {
+        let serial = p.usable.serial();
+        let Some(slot) = counted.iter_mut().find(|q| q.usable.serial() == serial) else {
+            counted.push(p);
+            continue;
+        };
+        if slot.usable.token().body() == p.usable.token().body() {
+            // `pending` is in input order: the slot holds the first.
+            repeats.push((p.index, slot.index));
+            continue;
+        }
+        let refused = if rank(&p) < rank(slot) {
+            std::mem::replace(slot, p)
+        } else {
+            p
+        };
+        verdicts.push((
+            Input::Token(refused.index),
+            Err(Error::SerialConflict { serial }),
+        ));
+    }
+    // (A repeat of a token that lost to another with its serial takes the
+    // refusal of its first occurrence with the other verdicts, at the end.)
+    counted.sort_by_key(|p| p.index);
+    *pending = counted;
+    repeats
+}
+
+fn warn_repeated_serials(
+    licenses: &[(usize, Usable<'_>)],
+    repeats: &[(usize, usize)],
+    warnings: &mut Vec<String>,
+) {
     let mut counts: BTreeMap<Serial, usize> = BTreeMap::new();
-    for (_, license) in licenses {
-        let count = counts.entry(license.serial()).or_default();
-        *count = count.saturating_add(1);
+    for (index, license) in licenses {
+        let given = 1 + repeats.iter().filter(|(_, first)| first == index).count();
+        counts.insert(license.serial(), given);
     }
     for (serial, count) in counts.into_iter().filter(|&(_, n)| n > 1) {
         warnings.push(format!(

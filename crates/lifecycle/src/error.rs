@@ -54,6 +54,12 @@ pub enum Error {
         /// Its serial.
         serial: Serial,
     },
+    /// Another license at hand carries the same serial with other content;
+    /// one serial is one license, and the other counts.
+    SerialConflict {
+        /// The serial they share.
+        serial: Serial,
+    },
     /// The clock reads earlier than times already seen.
     ClockSetBack {
         /// The clock.
@@ -117,6 +123,7 @@ impl Error {
             Error::NotAllowed(why) => Error::NotAllowed(why.clone()),
             Error::Activation(why) => Error::Activation(why.clone()),
             Error::Revoked { serial } => Error::Revoked { serial: *serial },
+            Error::SerialConflict { serial } => Error::SerialConflict { serial: *serial },
             Error::ClockSetBack { now, seen } => Error::ClockSetBack {
                 now: *now,
                 seen: *seen,
@@ -147,6 +154,10 @@ impl fmt::Display for Error {
             Error::NotAllowed(why) => write!(f, "not allowed: {why}"),
             Error::Activation(why) => write!(f, "activation refused: {why}"),
             Error::Revoked { serial } => write!(f, "license {serial} was revoked"),
+            Error::SerialConflict { serial } => write!(
+                f,
+                "another license with serial {serial} and other content is at hand; one serial is one license, and of the two the vendor's, then the one that grants less, counts"
+            ),
             Error::ClockSetBack { now, seen } => write!(
                 f,
                 "the clock was set back: it reads {}, but this appliance has seen {}",
