@@ -9,7 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::world::{NOW, World};
-use entitle_issue::SigningKey;
+use entitle_issue::{Issuer, LicenseSpec, SigningKey};
 use entitle_lifecycle::{Certificate, Limits, Role, Signed};
 use serde_json::Value;
 
@@ -282,4 +282,263 @@ fn an_altered_revocation_in_the_ledger_is_refused() {
     ]);
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("the ledger was altered"), "{err}");
+}
+
+// ---- nothing counts twice ---------------------------------------------------
+
+/// An extra key of the customer's certificate, for `seats`, with `extra`
+/// arguments (`--existing`, say): the exit code, stdout, stderr of `issue`.
+fn customer_extra_key(w: &World, seats: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "issue",
+        "--key",
+        "customer.key",
+        "--cert",
+        "customer.cert",
+        "--public",
+        "vendor.public.pem",
+        "--now",
+        NOW,
+        "--product",
+        "starface",
+        "--edition",
+        "compact",
+        "--seats",
+        seats,
+        "--tenant",
+        "FIRMA-000123",
+        "--expires",
+        "2028-01-01",
+    ];
+    args.extend_from_slice(extra);
+    w.run(&args)
+}
+
+/// What a dishonest holder of `key` (with its chain `cert`) signs past the
+/// CLI's checks: a Compact token for FIRMA-000123 of `seats`, until 2028,
+/// with the chain appended; its `@file`.
+fn signed_past_the_checks(w: &World, name: &str, key: &str, cert: &str, seats: u32) -> String {
+    let key = SigningKey::from_pem(&w.read(key)).unwrap();
+    let mut spec = LicenseSpec::new("starface", "compact", seats);
+    spec.tenant = Some("FIRMA-000123".into());
+    spec.issued_at = Some(1_799_000_000); // 2027-01-03
+    spec.expires_at = Some(1_830_000_000); // 2027-12-28
+    let mut text = Issuer::new(key).issue(&spec).unwrap().text;
+    text.push('\n');
+    text.push_str(&w.read(cert));
+    w.write(name, &text)
+}
+
+/// A 100-seat extra key beside one 10-seat annual licence is refused; it
+/// once counted beside the same licence pasted ten times (110 seats), also
+/// through `issue --cert --existing`.
+#[test]
+fn the_same_annual_licence_given_ten_times_backs_extra_keys_once() {
+    let w = World::new();
+    w.customer("FIRMA-000123");
+    let annual = w.license("annual.txt", "vendor.secret.pem", None, &["--seats", "10"]);
+    let once = w.read("annual.txt");
+    let ten = w.write("ten.txt", &once.repeat(10));
+    let extra = signed_past_the_checks(&w, "extra.txt", "customer.key", "customer.cert", 100);
+    for material in [&annual, &ten] {
+        let (_, json, err) = w.verify(&["--now", NOW, material, &extra]);
+        assert_eq!(seats(&json), 10, "{err}");
+        assert!(
+            json["rejected"]
+                .to_string()
+                .contains("out of the annual-model licenses"),
+            "{json}"
+        );
+    }
+    // The issuer refuses to sign it, whatever the repeats.
+    let (code, out, err) = customer_extra_key(
+        &w,
+        "100",
+        &["--public", "vendor.public.pem", "--existing", &ten],
+    );
+    assert_eq!(code, 4, "{err}");
+    assert_eq!(out, "");
+    // Ten seats out of ten are fine, once.
+    let (code, out, err) = customer_extra_key(
+        &w,
+        "10",
+        &["--public", "vendor.public.pem", "--existing", &ten],
+    );
+    assert_eq!(code, 0, "{err}");
+    let extra = w.write("extra10.txt", &out);
+    let (_, json, _) = w.verify(&["--now", NOW, &ten, &extra]);
+    assert_eq!(seats(&json), 20);
+}
+
+/// One order minted twice without its ledger (same serial, 3 seats, then
+/// 5): the first in input order used to win whole, so the answer was 3 in
+/// one order and 5 in the other. One licence counts, the same in every
+/// order, and it never grants more than either alone.
+#[test]
+fn one_order_minted_twice_gives_one_answer_in_every_order() {
+    let w = World::new();
+    let mint = |name: &str, seats: &str| {
+        w.license(
+            name,
+            "vendor.secret.pem",
+            None,
+            &["--seats", seats, "--order", "SO-7"],
+        )
+    };
+    let (three, five) = (mint("three.txt", "3"), mint("five.txt", "5"));
+    assert_eq!(w.serial(&three), w.serial(&five), "an order's serial");
+    let mut answers = Vec::new();
+    for order in [[&three, &five], [&five, &three]] {
+        let (code, json, err) = w.verify(&["--now", NOW, order[0], order[1]]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            json["rejected"]
+                .to_string()
+                .contains("one serial is one license"),
+            "{json}"
+        );
+        answers.push((seats(&json), json["supply"].clone()));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].0, 3);
+    // An add-on with the serial of a base does not knock the base out.
+    let addon = w.license(
+        "addon.txt",
+        "vendor.secret.pem",
+        None,
+        &["--seats", "5", "--order", "SO-7", "--kind", "addon"],
+    );
+    for order in [[&three, &addon], [&addon, &three]] {
+        let (_, json, err) = w.verify(&["--now", NOW, order[0], order[1]]);
+        assert_eq!(seats(&json), 3, "{err}");
+    }
+}
+
+/// A reseller limited to 25 seats issues four 25-seat annual keys: three
+/// are refused for `max_seats`, and a customer's 100-seat extra key once
+/// counted beside them all the same (125 usable).
+#[test]
+fn refused_licences_back_no_extra_keys() {
+    let w = World::new();
+    w.partners(&["issue"]);
+    w.customer("FIRMA-000123");
+    let mut material = Vec::new();
+    for i in 0..4 {
+        let name = format!("r{i}.txt");
+        material.push(w.license(
+            &name,
+            "reseller.key",
+            Some("reseller.cert"),
+            &["--seats", "25", "--order", &format!("R-{i}")],
+        ));
+    }
+    let extra = signed_past_the_checks(&w, "extra.txt", "customer.key", "customer.cert", 100);
+    let mut args: Vec<&str> = vec!["--now", NOW];
+    args.extend(material.iter().map(String::as_str));
+    let (_, json, err) = w.verify(&args);
+    assert_eq!(seats(&json), 25, "{err}");
+    args.push(&extra);
+    let (_, json, err) = w.verify(&args);
+    assert_eq!(seats(&json), 25, "{err}");
+    assert!(
+        json["rejected"]
+            .to_string()
+            .contains("out of the annual-model licenses"),
+        "{json}"
+    );
+}
+
+/// The example Compact gives 20 users (its cap). A second Compact base with
+/// packs and no tenant, or for the concurrent model, once stood in a pool
+/// of its own with a cap of its own: 40, then 80 users on an edition that
+/// never has more than 20. And a reseller limited to 25 seats put 100 on
+/// one installation, 25 per tenant.
+#[test]
+fn a_cap_and_a_partners_seat_limit_hold_for_the_installation() {
+    let w = World::new();
+    let catalog = format!("{}/starface/catalog.signed", common::world::EXAMPLE);
+    let tokens = format!("@{}/starface/tokens.txt", common::world::EXAMPLE);
+    let compact = |name: &str, extra: &[&str]| {
+        let mut out = String::new();
+        let mut args = vec![
+            "issue",
+            "--key",
+            "vendor.secret.pem",
+            "--now",
+            NOW,
+            "--catalog",
+            &catalog,
+            "--product",
+            "starface",
+            "--edition",
+            "compact",
+            "--expires",
+            "2031-01-01",
+        ];
+        args.extend_from_slice(extra);
+        out.push_str(&w.ok(&args));
+        for _ in 0..4 {
+            let mut pack = args.clone();
+            pack.extend(["--kind", "addon", "--seats", "5"]);
+            out.push_str(&w.ok(&pack));
+        }
+        w.write(name, &out)
+    };
+    let untenanted = &compact("untenanted.txt", &[]) as &str;
+    let concurrent = &compact(
+        "concurrent.txt",
+        &["--tenant", "FIRMA-000123", "--model", "concurrent"],
+    );
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "--now",
+            NOW,
+            "--catalog",
+            &catalog,
+            "--tenant",
+            "FIRMA-000123",
+            &tokens,
+        ];
+        args.extend_from_slice(extra);
+        let (_, json, err) = w.verify(&args);
+        (seats(&json), json, err)
+    };
+    assert_eq!(verify(&[]).0, 20);
+    for extra in [
+        vec![untenanted],
+        vec![concurrent],
+        vec![untenanted, concurrent],
+    ] {
+        let (count, json, err) = verify(&extra);
+        assert_eq!(count, 20, "{json} {err}");
+        assert!(
+            json["warnings"]
+                .to_string()
+                .contains("on one installation, but the cap is 20"),
+            "{json}"
+        );
+    }
+
+    // The reseller (max 25 seats) issues 25 seats for each of four tenants.
+    w.partners(&["issue"]);
+    let mut material = Vec::new();
+    for i in 0..4 {
+        let tenant = format!("FIRMA-00012{i}");
+        material.push(w.license(
+            &format!("t{i}.txt"),
+            "reseller.key",
+            Some("reseller.cert"),
+            &["--seats", "25", "--tenant", &tenant],
+        ));
+    }
+    let mut args: Vec<&str> = vec!["--now", NOW];
+    args.extend(material.iter().map(String::as_str));
+    let (_, json, err) = w.verify(&args);
+    assert_eq!(seats(&json), 25, "{err}");
+    assert!(
+        json["rejected"]
+            .to_string()
+            .contains("allows 25 seats in total on an installation"),
+        "{json}"
+    );
 }
