@@ -542,3 +542,195 @@ fn a_cap_and_a_partners_seat_limit_hold_for_the_installation() {
         "{json}"
     );
 }
+
+// ---- one answer for one set of inputs -----------------------------------------
+
+/// Random mixes of vendor and reseller licences (bases and add-ons, two
+/// tenants, some expired), a customer's extra keys, orders minted twice with
+/// other content, revocation lists and renewals: the decision is the same
+/// in any order, and with inputs repeated every total is the total without
+/// the repeats.
+mod one_answer {
+    use entitle_lifecycle::{Renewal, RevocationList};
+    use entitle_verify::{Kind, Serial};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const ISSUED: u64 = 1_798_761_600; // 2027-01-01
+    const EXPIRES: u64 = 1_830_297_600; // 2028-01-01
+
+    #[derive(Debug, Clone)]
+    enum Piece {
+        /// A licence: signer (0 vendor, 1 reseller, 2 customer), add-on?,
+        /// seats, tenant index, expired?, `Some(n)`: the serial of the n-th
+        /// licence so far (an order minted again).
+        License(u8, bool, u32, u8, bool, Option<usize>),
+        /// The vendor (or the reseller) revokes the n-th licence so far.
+        Revoke(bool, usize, u64),
+        /// The vendor renews the n-th licence so far.
+        Renew(usize),
+    }
+
+    fn piece() -> impl Strategy<Value = Piece> {
+        prop_oneof![
+            6 => (0u8..3, any::<bool>(), 1u32..30, 0u8..2, prop::bool::weighted(0.15),
+                  prop::option::weighted(0.2, 0usize..8))
+                .prop_map(|(k, a, s, t, e, again)| Piece::License(k, a, s, t, e, again)),
+            1 => (any::<bool>(), 0usize..8, 1u64..4).prop_map(|(r, n, q)| Piece::Revoke(r, n, q)),
+            1 => (0usize..8).prop_map(Piece::Renew),
+        ]
+    }
+
+    fn texts(w: &World, pieces: &[Piece]) -> Vec<String> {
+        let key = |file: &str| SigningKey::from_pem(&w.read(file)).unwrap();
+        let keys = [
+            key("vendor.secret.pem"),
+            key("reseller.key"),
+            key("customer.key"),
+        ];
+        let mut out = vec![
+            w.read("reseller.cert").trim().to_string(),
+            w.read("customer.cert").trim().to_string(),
+        ];
+        let mut serials: Vec<[u8; 8]> = Vec::new();
+        for piece in pieces {
+            match *piece {
+                Piece::License(signer, addon, seats, tenant, expired, again) => {
+                    let mut spec = LicenseSpec::new("starface", "compact", seats);
+                    spec.kind = if addon { Kind::Addon } else { Kind::Base };
+                    spec.tenant =
+                        Some(["FIRMA-000123", "FIRMA-000456"][usize::from(tenant)].into());
+                    spec.issued_at = Some(ISSUED);
+                    spec.expires_at = Some(if expired { ISSUED + 86_400 } else { EXPIRES });
+                    let signer = &keys[usize::from(signer)];
+                    let issuer =
+                        Issuer::new(SigningKey::from_pem(&signer.to_pem().unwrap()).unwrap());
+                    let serial = match again {
+                        Some(n) if !serials.is_empty() => serials[n % serials.len()],
+                        _ => rand_serial(serials.len(), pieces.len()),
+                    };
+                    let token = issuer.issue_with_serial(&spec, Serial(serial)).unwrap();
+                    serials.push(serial);
+                    out.push(token.text);
+                }
+                Piece::Revoke(by_reseller, n, sequence) if !serials.is_empty() => {
+                    let signer = &keys[usize::from(by_reseller)];
+                    let list = RevocationList {
+                        version: 1,
+                        signer: signer.id().0,
+                        sequence,
+                        issued_at: ISSUED,
+                        licenses: vec![serials[n % serials.len()]],
+                        certificates: vec![],
+                        activations: vec![],
+                    };
+                    out.push(Signed::sign(list, signer).unwrap().text().to_string());
+                }
+                Piece::Renew(n) if !serials.is_empty() => {
+                    let renewal = Renewal {
+                        version: 1,
+                        signer: keys[0].id().0,
+                        serial: serials[n % serials.len()],
+                        issued_at: ISSUED,
+                        expires_at: Some(1_843_430_400),
+                        updates_until: None,
+                    };
+                    out.push(Signed::sign(renewal, &keys[0]).unwrap().text().to_string());
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// A serial that depends only on the position (so that a shrunk case
+    /// is the same case).
+    fn rand_serial(position: usize, salt: usize) -> [u8; 8] {
+        let x = (position as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ salt as u64;
+        x.to_be_bytes()
+    }
+
+    /// The decision, with everything that follows the input order sorted:
+    /// pools, their serials, members and features, the warnings, and the
+    /// inputs as a multiset of (text, kind, verdict, reason).
+    fn decision(w: &World, texts: &[String], tenant: Option<&str>) -> Value {
+        let file = w.write("material.txt", &texts.join("\n"));
+        let mut args = vec!["--now", "2027-06-01"];
+        if let Some(tenant) = tenant {
+            args.extend(["--tenant", tenant]);
+        }
+        args.push(&file);
+        let (_, mut json, err) = w.verify(&args);
+        assert!(json.is_object(), "{err}");
+        let sort = |v: &mut Value| {
+            if let Some(items) = v.as_array_mut() {
+                items.sort_by_key(Value::to_string);
+            }
+        };
+        for line in json["licenses"].as_array_mut().unwrap() {
+            for field in ["serials", "members", "features"] {
+                sort(&mut line[field]);
+            }
+        }
+        sort(&mut json["licenses"]);
+        sort(&mut json["warnings"]);
+        sort(&mut json["rejected"]);
+        for line in json["inputs"].as_array_mut().unwrap() {
+            line.as_object_mut().unwrap().remove("origin");
+        }
+        sort(&mut json["inputs"]);
+        json
+    }
+
+    fn distinct(json: &Value) -> Value {
+        let mut json = json.clone();
+        for field in ["inputs", "rejected"] {
+            json[field].as_array_mut().unwrap().dedup();
+        }
+        // "given N times" warnings count the repeats themselves.
+        json["warnings"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|w| !w.as_str().unwrap().contains("times; it counts once"));
+        json
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 20, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_order_and_any_repeat_give_one_answer(
+            pieces in prop::collection::vec(piece(), 1..10),
+            order in prop::collection::vec(any::<u32>(), 12),
+            repeats in prop::collection::vec(0usize..12, 0..6),
+        ) {
+            let w = World::new();
+            w.partners(&["issue", "revoke"]);
+            w.customer("FIRMA-000123");
+            let texts = texts(&w, &pieces);
+            let mut shuffled: Vec<(u32, String)> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (order[i % order.len()].wrapping_add(i as u32), t.clone()))
+                .collect();
+            shuffled.sort();
+            let shuffled: Vec<String> = shuffled.into_iter().map(|(_, t)| t).collect();
+            let mut repeated = shuffled.clone();
+            for r in &repeats {
+                repeated.push(texts[r % texts.len()].clone());
+            }
+            repeated.reverse();
+            for tenant in [None, Some("FIRMA-000123")] {
+                let first = decision(&w, &texts, tenant);
+                let again = decision(&w, &shuffled, tenant);
+                prop_assert_eq!(&first, &again);
+                let with_repeats = decision(&w, &repeated, tenant);
+                for field in ["licenses", "supply"] {
+                    prop_assert_eq!(&first[field], &with_repeats[field]);
+                }
+                prop_assert_eq!(distinct(&first), distinct(&with_repeats));
+            }
+        }
+    }
+}
