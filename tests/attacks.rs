@@ -734,3 +734,105 @@ mod one_answer {
         }
     }
 }
+
+// ---- keys, not key ids ---------------------------------------------------------
+
+/// Copies the two colliding keys of tests/vectors/colliding-keys (one key
+/// id, found by a birthday search: search.py) into the world as `a.key`,
+/// `a.pub`, `b.key`, `b.pub`.
+fn colliding_keys(w: &World) {
+    let dir = format!("{}/../tests/vectors/colliding-keys", common::world::EXAMPLE);
+    for name in ["a", "b"] {
+        w.write(
+            &format!("{name}.key"),
+            &std::fs::read_to_string(format!("{dir}/{name}.pem")).unwrap(),
+        );
+        w.write(
+            &format!("{name}.pub"),
+            &std::fs::read_to_string(format!("{dir}/{name}.pub.pem")).unwrap(),
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(
+                w.path(&format!("{name}.key")),
+                std::fs::Permissions::from_mode(0o600),
+            )
+            .unwrap();
+        }
+    }
+}
+
+fn certify(w: &World, name: &str, subject: &str, role: &str, grant: &str) -> String {
+    let cert = w.ok(&[
+        "partner",
+        "certify",
+        "--key",
+        "vendor.secret.pem",
+        "--public",
+        "vendor.public.pem",
+        "--now",
+        "2027-01-01",
+        "--subject",
+        subject,
+        "--name",
+        name,
+        "--role",
+        role,
+        "--grant",
+        grant,
+        "--product",
+        "starface",
+        "--not-after",
+        "2030-01-01",
+    ]);
+    w.write(&format!("{name}.cert"), &cert)
+}
+
+/// Key ids are 4 bytes. Certified as a reseller (`issue`, key a) and as a
+/// service provider (`extend`, key b with a's key id), the second once
+/// renewed what the first issued, as if it were its own: "is this signer
+/// under that one" compared key ids. It compares keys now.
+#[test]
+fn a_key_that_shares_another_keys_id_shares_none_of_its_rights() {
+    let w = World::new();
+    colliding_keys(&w);
+    let id = |public: &str| {
+        w.ok(&["key", "export", "--public", public, "--format", "hex"])
+            .lines()
+            .find(|l| l.contains("key id"))
+            .map(str::to_string)
+    };
+    assert_eq!(
+        id("a.pub"),
+        id("b.pub"),
+        "the fixture's keys share one key id"
+    );
+    certify(&w, "a", "a.pub", "reseller", "issue");
+    certify(&w, "b", "b.pub", "service-provider", "extend");
+    let license = w.license(
+        "license.txt",
+        "a.key",
+        Some("a.cert"),
+        &["--expires", "2027-03-01"],
+    );
+    let renewal = w.ok(&[
+        "renew",
+        "--key",
+        "b.key",
+        "--cert",
+        "b.cert",
+        "--now",
+        NOW,
+        "--license",
+        &license,
+        "--expires",
+        "2029-12-01",
+    ]);
+    let mut renewal_with_chain = renewal.clone();
+    renewal_with_chain.push_str(&w.read("b.cert"));
+    let renewal = w.write("renewal.txt", &renewal_with_chain);
+    let (code, json, err) = w.verify(&["--now", "2027-06-01", &license, &renewal]);
+    assert_eq!(code, 5, "expired, not renewed by another key: {json} {err}");
+    assert_eq!(seats(&json), 0);
+}

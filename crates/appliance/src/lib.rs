@@ -323,9 +323,10 @@ impl Appliance {
 
     /// Keeps what a decision saw: the high-water mark of time (never
     /// lowered) and every revocation list that applies. A stored list goes
-    /// only when a list of the same signer that covers every entry of it is
-    /// kept instead; nothing else ever removes a list the appliance has
-    /// seen, so no later list un-revokes. Call [`Appliance::save`] after.
+    /// only when the decision found it covered by a kept list of the same
+    /// key (every entry of it); nothing else ever removes a list the
+    /// appliance has seen, so no later list un-revokes. Call
+    /// [`Appliance::save`] after.
     pub fn record(&mut self, decision: &Decision<'_>) {
         self.state.high_water = self.state.high_water.max(decision.clock.high_water());
         let kept: Vec<RevocationList> = decision

@@ -432,8 +432,10 @@ pub struct Authority {
     key: PublicKey,
     certified: Option<Certified>,
     chain: Vec<String>,
-    /// Key ids along the chain, vendor key first, this key last.
-    path: Vec<KeyId>,
+    /// The keys along the chain, vendor key first, this key last: whole
+    /// keys, never key ids, which two keys can share (4 bytes: a birthday
+    /// search finds a pair in seconds).
+    path: Vec<PublicKey>,
 }
 
 /// Rights and limits of a certified (partner) key.
@@ -518,8 +520,7 @@ impl Authority {
     /// Whether `other` signs on this chain: it is this key, or one that
     /// certified it (directly or further up).
     pub fn is_under(&self, other: &Authority) -> bool {
-        self.path.contains(&other.key.id())
-            && other.path.iter().zip(&self.path).all(|(a, b)| a == b)
+        self.path.contains(&other.key) && other.path.iter().zip(&self.path).all(|(a, b)| a == b)
     }
 
     /// The party's name (the leaf's), or "the vendor".
@@ -758,7 +759,7 @@ impl<'c> Chains<'c> {
                 key: *key,
                 certified: None,
                 chain: Vec::new(),
-                path: vec![key.id()],
+                path: vec![*key],
             })
             .collect();
         let mut first_error = None;
@@ -901,7 +902,7 @@ impl<'c> Chains<'c> {
         levels.push((cert.serial, cert.name.clone(), cert.limits.max_seats));
         let key = cert.subject_key()?;
         let mut path = parent.path.clone();
-        path.push(key.id());
+        path.push(key);
         Ok(Authority {
             key,
             certified: Some(Certified {

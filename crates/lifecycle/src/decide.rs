@@ -160,6 +160,9 @@ pub struct Decision<'a> {
     /// applies, less those another list of the same signer covers entry by
     /// entry (a cumulative list makes its predecessors redundant).
     pub lists_to_keep: Vec<Signed<RevocationList>>,
+    /// The texts of lists another list of the same key covers: an
+    /// appliance that stored one may let it go.
+    pub lists_covered: Vec<String>,
     /// The certificates of those lists' signers, for the appliance to
     /// remember with them.
     pub list_certificates: Vec<Signed<Certificate>>,
@@ -377,13 +380,15 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
     }
     warn_repeated_serials(&licenses, &repeats, &mut warnings);
     verdicts.sort_by_key(|(input, _)| *input);
+    let (lists_to_keep, lists_covered) = lists_to_keep(&lists);
     Decision {
         verdicts,
         licenses,
         supply,
         warnings,
         clock,
-        lists_to_keep: lists_to_keep(lists),
+        lists_to_keep,
+        lists_covered,
         list_certificates,
     }
 }
@@ -460,25 +465,30 @@ fn revocation_lists<'c>(
     (chains, lists)
 }
 
-/// The lists not covered by another list of the same signer; of lists
-/// with the same entries, the one with the highest sequence number (then
-/// the first text in sort order), so that the result is the same in every
-/// order.
-fn lists_to_keep(lists: Lists) -> Vec<Signed<RevocationList>> {
+/// The lists not covered by another list of the same signing key, and the
+/// texts of those covered; of lists with the same entries, the one with
+/// the highest sequence number (then the first text in sort order) is
+/// kept, so that the result is the same in every order.
+fn lists_to_keep(lists: &Lists) -> (Vec<Signed<RevocationList>>, Vec<String>) {
     let rank = |list: &Signed<RevocationList>, body: &RevocationList| {
         (std::cmp::Reverse(body.sequence), list.text().to_string())
     };
-    lists
-        .iter()
-        .filter(|(list, body, _)| {
-            !lists.iter().any(|(other, other_body, _)| {
-                other.text() != list.text()
-                    && other_body.covers(body)
-                    && (!body.covers(other_body) || rank(other, other_body) < rank(list, body))
-            })
+    let covered = |(list, body, auth): &(Signed<RevocationList>, RevocationList, Authority)| {
+        lists.iter().any(|(other, other_body, other_auth)| {
+            other.text() != list.text()
+                && other_auth.key() == auth.key()
+                && other_body.covers(body)
+                && (!body.covers(other_body) || rank(other, other_body) < rank(list, body))
         })
-        .map(|(list, _, _)| list.clone())
-        .collect()
+    };
+    let (redundant, kept): (Vec<_>, Vec<_>) = lists.iter().partition(|l| covered(l));
+    (
+        kept.into_iter().map(|(list, _, _)| list.clone()).collect(),
+        redundant
+            .into_iter()
+            .map(|(list, _, _)| list.text().to_string())
+            .collect(),
+    )
 }
 
 /// Checks every renewal's signer (its right to extend, for a license, is
