@@ -635,6 +635,7 @@ mod one_answer {
                         issued_at: ISSUED,
                         expires_at: Some(1_843_430_400),
                         updates_until: None,
+                        license: None,
                     };
                     out.push(Signed::sign(renewal, &keys[0]).unwrap().text().to_string());
                 }
@@ -835,4 +836,81 @@ fn a_key_that_shares_another_keys_id_shares_none_of_its_rights() {
     let (code, json, err) = w.verify(&["--now", "2027-06-01", &license, &renewal]);
     assert_eq!(code, 5, "expired, not renewed by another key: {json} {err}");
     assert_eq!(seats(&json), 0);
+}
+
+// ---- a renewal binds to its licence ------------------------------------------
+
+/// The vendor renews its licence S to 2040. A reseller (window to 2029)
+/// signs a token for another tenant carrying serial S; with the vendor's
+/// renewal at hand it once counted until 2040. A renewal (format 2) names
+/// the token it renews; an old one (format 1) extends only a token of its
+/// own signer.
+#[test]
+fn a_vendor_renewal_extends_no_other_token_with_its_serial() {
+    let w = World::new();
+    w.partners(&["issue"]);
+    let license = w.license(
+        "vendor.txt",
+        "vendor.secret.pem",
+        None,
+        &["--expires", "2028-01-01"],
+    );
+    let renewal = w.ok(&[
+        "renew",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        NOW,
+        "--license",
+        &license,
+        "--expires",
+        "2040-01-01",
+    ]);
+    let renewal = w.write("renewal.txt", &renewal);
+    let serial = u64::from_str_radix(&w.serial(&license), 16)
+        .unwrap()
+        .to_be_bytes();
+    // The same renewal in format 1, as entitle wrote it before.
+    let vendor = SigningKey::from_pem(&w.read("vendor.secret.pem")).unwrap();
+    let old = Signed::sign(
+        entitle_lifecycle::Renewal {
+            version: 1,
+            signer: vendor.id().0,
+            serial,
+            issued_at: 1_800_000_000,
+            expires_at: Some(2_208_988_800),
+            updates_until: None,
+            license: None,
+        },
+        &vendor,
+    )
+    .unwrap();
+    let old = w.write("renewal-v1.txt", old.text());
+
+    let reseller = SigningKey::from_pem(&w.read("reseller.key")).unwrap();
+    let mut spec = LicenseSpec::new("starface", "compact", 3);
+    spec.tenant = Some("FIRMA-000999".into());
+    spec.issued_at = Some(1_799_000_000); // 2027-01-03
+    spec.expires_at = Some(1_830_297_600); // 2028-01-01
+    let token = Issuer::new(reseller)
+        .issue_with_serial(&spec, entitle_verify::Serial(serial))
+        .unwrap();
+    let mut text = token.text;
+    text.push('\n');
+    text.push_str(&w.read("reseller.cert"));
+    let collider = w.write("collider.txt", &text);
+
+    let later = "2029-06-01";
+    // The vendor's licence is renewed, by either format.
+    for renewal in [&renewal, &old] {
+        let (code, json, err) = w.verify(&["--now", later, &license, renewal]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(seats(&json), 3);
+    }
+    // The reseller's token with the same serial is not.
+    for renewal in [&renewal, &old] {
+        let (code, json, err) = w.verify(&["--now", later, &collider, renewal]);
+        assert_eq!(seats(&json), 0, "{json}");
+        assert_eq!(code, 5, "{err}");
+    }
 }

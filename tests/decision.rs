@@ -451,6 +451,7 @@ mod mixes {
                         issued_at: ISSUED,
                         expires_at: Some(1_843_430_400),
                         updates_until: None,
+                        license: None,
                     };
                     out.push(Signed::sign(renewal, &vendor).unwrap().text().to_string());
                 }

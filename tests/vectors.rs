@@ -52,7 +52,10 @@ fn round_trip(text: &str) -> String {
 
 #[test]
 fn every_golden_artifact_decodes_to_its_one_encoding() {
-    let all = vectors("material.txt") + &vectors("activation.txt") + &vectors("lease.txt");
+    let all = vectors("material.txt")
+        + &vectors("activation.txt")
+        + &vectors("lease.txt")
+        + &vectors("renewal-v2.txt");
     let mut kinds = Vec::new();
     for line in all.lines().filter(|l| !l.starts_with('#')) {
         assert_eq!(round_trip(line), line);
@@ -85,6 +88,29 @@ fn the_golden_lease_still_checks_back_to_the_vendor_key() {
         entitle_lifecycle::verify_lease(&lease, &token, &[vendor_key()], checked.not_after, 0)
             .is_err()
     );
+}
+
+/// Renewals in format 1 (material.txt) and 2 (renewal-v2.txt) both still
+/// extend the token they were made for.
+#[test]
+fn golden_renewals_of_both_formats_still_extend_their_token() {
+    let w = World::new();
+    let material = format!("@{VECTORS}/material.txt");
+    let v2 = format!("@{VECTORS}/renewal-v2.txt");
+    let seats_at = |when: &str, extra: &[&str]| {
+        let mut args = vec!["--now", when, &material];
+        args.extend_from_slice(extra);
+        let (_, json, _) = w.verify(&args);
+        json["licenses"].as_array().map_or(0, |l| l.len())
+    };
+    // Format 1 (in the material) renews the base to 2029-01-01.
+    assert_eq!(seats_at("2028-06-01", &[]), 1);
+    assert_eq!(seats_at("2029-06-01", &[]), 0);
+    // Format 2 renews it to 2030-01-01 (the latest issued wins).
+    assert_eq!(seats_at("2029-06-01", &[&v2]), 1);
+    let renewal = vectors("renewal-v2.txt");
+    let line = renewal.lines().find(|l| !l.starts_with('#')).unwrap();
+    assert_eq!(Signed::<Renewal>::decode(line).unwrap().unverified().version, 2);
 }
 
 #[test]

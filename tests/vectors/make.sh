@@ -53,3 +53,8 @@ mkdir -p "$out"
   echo "$request"; echo "$response"; echo "$receipt"
 } > "$out/activation.txt"
 "$entitle" catalog sign --key vendor.secret.pem "$ex/starface/catalog.toml" > "$out/catalog.signed"
+
+# Added later, in a file of its own (renewal-v2.txt): a renewal in format 2,
+# bound to the first token of material.txt.
+#   entitle renew --key keys-example/vendor.secret.pem --now 2027-01-01 \
+#     --license "$(grep -v '^#' tests/vectors/material.txt | head -1)" --expires 2030-01-01

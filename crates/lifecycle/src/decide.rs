@@ -634,7 +634,11 @@ fn license<'a>(
 
 /// The validity of the latest renewal of the token that its signer may
 /// make: the vendor for any license; a partner allowed to extend, for
-/// licenses it or those it certified issued, within its own window.
+/// licenses it or those it certified issued, within its own window. A
+/// renewal in format 2 names the token (its content and signature); one in
+/// format 1 names a serial only, and extends only a token its own key
+/// signed (a partner's: or one under it), never another signer's token
+/// that carries the same serial.
 fn renewed(
     token: &Token<'_>,
     issuer: &Authority,
@@ -643,8 +647,14 @@ fn renewed(
     let claims = token.claims();
     renewals
         .iter()
-        .filter(|(r, _)| r.serial == token.serial().0)
+        .filter(|(r, _)| r.names(token))
         .filter(|(r, auth)| {
+            let bound = r.license.is_some()
+                || issuer.key() == auth.key()
+                || (!auth.is_vendor() && issuer.is_under(auth));
+            if !bound {
+                return false;
+            }
             if auth.is_vendor() {
                 return true;
             }

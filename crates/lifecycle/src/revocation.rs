@@ -2,11 +2,12 @@
 
 use entitle_verify::ArtifactKind;
 use entitle_verify::format::{RENEWAL_CONTEXT, REVOCATION_CONTEXT};
-use entitle_verify::{KeyId, Serial};
+use entitle_verify::{KeyId, Serial, Token};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha512};
 
 use crate::cert::KeyIdBytes;
-use crate::envelope::{Artifact, version_1};
+use crate::envelope::Artifact;
 
 /// A signed list of revoked licenses, certificates and activations. Every
 /// authentic list its signer may issue revokes what it names, whatever its
@@ -159,9 +160,15 @@ impl Artifact for RevocationList {
 
 /// A signed renewal of one license: new end of term and of updates. Of
 /// several valid renewals of a license, the latest issued wins.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Format 2 binds the renewal to the license it renews, its content and its
+/// signature ([`Renewal::binding_of`]), so that it extends no other token
+/// that carries the same serial. Format 1 names only the serial; it still
+/// verifies, and extends only a token its own key signed (or, for a
+/// partner, one it or a party it certified signed).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Renewal {
-    /// Format version: 1.
+    /// Format version: 2 (1: not bound to the token's content).
     pub version: u8,
     /// Key id of the signer (the vendor, or a partner allowed to extend).
     pub signer: KeyIdBytes,
@@ -173,6 +180,91 @@ pub struct Renewal {
     pub expires_at: Option<u64>,
     /// New end of updates; `None` to keep the license's own.
     pub updates_until: Option<u64>,
+    /// Format 2: [`Renewal::binding_of`] the token renewed. `None` in
+    /// format 1.
+    pub license: Option<[u8; BINDING_LEN]>,
+}
+
+/// Length of a renewal's binding to its token.
+pub const BINDING_LEN: usize = 16;
+
+impl Renewal {
+    /// What a format 2 renewal names of the token it renews: the first 16
+    /// bytes of SHA-512 over the token's signed bytes and its signature.
+    pub fn binding_of(token: &Token<'_>) -> [u8; BINDING_LEN] {
+        let mut hasher = Sha512::new();
+        hasher.update(token.body());
+        hasher.update(token.signature());
+        let digest = hasher.finalize();
+        let mut binding = [0u8; BINDING_LEN];
+        binding.copy_from_slice(digest.get(..BINDING_LEN).unwrap_or(&[0; BINDING_LEN]));
+        binding
+    }
+
+    /// Whether this renewal names `token`: format 2 by its binding; format 1
+    /// by its serial alone (the decision then asks who signed the token).
+    pub fn names(&self, token: &Token<'_>) -> bool {
+        self.serial == token.serial().0
+            && self.license.is_none_or(|b| b == Renewal::binding_of(token))
+    }
+}
+
+impl Serialize for Renewal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple as _;
+        let mut fields = serializer.serialize_tuple(if self.license.is_some() { 7 } else { 6 })?;
+        fields.serialize_element(&self.version)?;
+        fields.serialize_element(&self.signer)?;
+        fields.serialize_element(&self.serial)?;
+        fields.serialize_element(&self.issued_at)?;
+        fields.serialize_element(&self.expires_at)?;
+        fields.serialize_element(&self.updates_until)?;
+        if let Some(license) = &self.license {
+            fields.serialize_element(license)?;
+        }
+        fields.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Renewal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Renewal;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a renewal")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                fn next<'de, T: Deserialize<'de>, A: serde::de::SeqAccess<'de>>(
+                    seq: &mut A,
+                    index: usize,
+                ) -> Result<T, A::Error> {
+                    seq.next_element()?
+                        .ok_or_else(|| serde::de::Error::invalid_length(index, &"a renewal"))
+                }
+                let version: u8 = next(&mut seq, 0)?;
+                Ok(Renewal {
+                    version,
+                    signer: next(&mut seq, 1)?,
+                    serial: next(&mut seq, 2)?,
+                    issued_at: next(&mut seq, 3)?,
+                    expires_at: next(&mut seq, 4)?,
+                    updates_until: next(&mut seq, 5)?,
+                    license: if version == 2 {
+                        Some(next(&mut seq, 6)?)
+                    } else {
+                        None
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_tuple(7, Fields)
+    }
 }
 
 impl Artifact for Renewal {
@@ -184,6 +276,18 @@ impl Artifact for Renewal {
     }
 
     fn check(&self) -> Result<(), String> {
-        version_1(self.version)
+        match (self.version, self.license.is_some()) {
+            (1, false) | (2, true) => Ok(()),
+            (1 | 2, _) => Err(format!(
+                "format {} {} the license's binding: format 2 exactly when it has one",
+                self.version,
+                if self.license.is_some() {
+                    "with"
+                } else {
+                    "without"
+                }
+            )),
+            (other, _) => Err(format!("version {other} (this entitle reads 1 and 2)")),
+        }
     }
 }

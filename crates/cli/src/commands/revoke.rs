@@ -206,7 +206,8 @@ pub fn renew(args: &RenewArgs) -> Result<(), CliError> {
             .map_err(|e| lifecycle_error(&e, ""))?;
     }
     let renewal = Renewal {
-        version: 1,
+        version: 2,
+        license: Some(Renewal::binding_of(&license)),
         signer: signer.key.key_id().0,
         serial: license.serial().0,
         issued_at: now,
