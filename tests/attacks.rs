@@ -914,3 +914,65 @@ fn a_vendor_renewal_extends_no_other_token_with_its_serial() {
         assert_eq!(code, 5, "{err}");
     }
 }
+
+// ---- the seat server ------------------------------------------------------------
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// One activation of a 10-seat GoToAssist licence once fed a pool per
+/// process: the same state directory served again (another port, another
+/// database), or a copy of it (`cp -a`, the store and credential dropped),
+/// gave 20 live sessions. The licence is held by the server that serves
+/// it; a second one on the machine serves nothing of it until the first
+/// stops (however it stops).
+#[test]
+fn one_activation_feeds_one_pool_on_its_machine() {
+    let site = common::seat_site::Site::new(10, 0);
+    let machine = common::example("appliance/machine-id");
+    let refused = |started: Result<common::seat_site::Server, String>| match started {
+        Ok(_) => panic!("a second server serves the same licence"),
+        Err(why) => assert!(why.contains("already served on this machine"), "{why}"),
+    };
+    let first = site.serve(&[]);
+    refused(site.serve_on(&machine, &[]));
+    let d = site.path();
+    copy_dir(&d.join("state"), &d.join("copy"));
+    for file in [
+        "seats.sqlite",
+        "seats.sqlite-wal",
+        "seats.sqlite-shm",
+        "admin.credential",
+    ] {
+        let _ = std::fs::remove_file(d.join("copy").join(file));
+    }
+    refused(site.serve_as("copy", &machine, &[]));
+    // The first server is killed (-9): the copy may serve now, alone.
+    drop(first);
+    let copy = site.serve_as("copy", &machine, &[]).unwrap();
+    refused(site.serve_on(&machine, &[]));
+    drop(copy);
+}
+
+/// A concurrent licence that expired on 2026-12-01, served with `--now
+/// 2026-11-28`, kept granting claims after every refresh. A server runs on
+/// the machine's clock.
+#[test]
+fn serve_takes_no_clock_of_its_own() {
+    let site = common::seat_site::Site::new(10, 0);
+    let machine = common::example("appliance/machine-id");
+    match site.serve_on(&machine, &["--now", "2026-11-28"]) {
+        Ok(_) => panic!("served with a clock of its own"),
+        Err(why) => assert!(why.contains("runs on this machine's clock"), "{why}"),
+    }
+}

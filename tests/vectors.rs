@@ -110,7 +110,13 @@ fn golden_renewals_of_both_formats_still_extend_their_token() {
     assert_eq!(seats_at("2029-06-01", &[&v2]), 1);
     let renewal = vectors("renewal-v2.txt");
     let line = renewal.lines().find(|l| !l.starts_with('#')).unwrap();
-    assert_eq!(Signed::<Renewal>::decode(line).unwrap().unverified().version, 2);
+    assert_eq!(
+        Signed::<Renewal>::decode(line)
+            .unwrap()
+            .unverified()
+            .version,
+        2
+    );
 }
 
 #[test]

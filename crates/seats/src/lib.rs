@@ -31,11 +31,13 @@
 mod admin;
 pub mod client;
 mod error;
+mod one_server;
 pub mod server;
 mod store;
 pub mod tls;
 
 pub use error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
+pub use one_server::ServedHere;
 pub use store::{
     Agent, AuditEntry, Counters, Kind, Lease, PoolSpec, PoolUse, ServerFigure, Session, Store,
     hash, new_secret,

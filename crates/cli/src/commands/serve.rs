@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use entitle_appliance::{LeaseKey, LeaseTerms};
 use entitle_issue::write_file;
 use entitle_seats::server::{Server, router, serve};
-use entitle_seats::{Lease, PoolSpec, Store, hash, new_secret};
+use entitle_seats::{Lease, PoolSpec, ServedHere, Store, hash, new_secret};
 use entitle_verify::{SeatModel, Serial};
 
 use crate::cli::ServeArgs;
@@ -31,6 +31,14 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
             "entitle serve needs --state-dir: the machine's state, where its licences are activated",
         ));
     };
+    // A server runs on the machine's clock: a --now in the past would serve,
+    // refresh after refresh, what the clock already refuses (an expired
+    // licence); one in the future, what is not valid yet.
+    if args.material.now.is_some() {
+        return Err(CliError::input(
+            "entitle serve runs on this machine's clock: --now is not taken (it is for verify)",
+        ));
+    }
     // Plain HTTP on loopback only: anywhere else, TLS.
     let tls = args.tls || !args.listen.ip().is_loopback();
     let mut material = args.material.clone();
@@ -48,8 +56,21 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
             "nothing to serve: no licence with concurrent seats counts on this machine{why}"
         )));
     }
-    let admin = admin_credential(&dir)?;
     let (machine_id, tpm) = (material.machine_id.clone(), material.tpm.clone());
+    let machine = crate::appliance::open(&dir, &machine_id, tpm.as_deref())?
+        .machine_id()
+        .map_err(|e| CliError::input(e.to_string()))?;
+    // One activation feeds one pool: a licence another server on this
+    // machine serves (the same state directory, a copy of it, another
+    // database) is not served here.
+    let served = ServedHere::new(&machine);
+    let (pools, elsewhere) = served.keep(pools);
+    if let Some(serial) = elsewhere.first() {
+        return Err(CliError::input(format!(
+            "licence {serial} is already served on this machine by another entitle serve: one activation feeds one pool"
+        )));
+    }
+    let admin = admin_credential(&dir)?;
     let database = args
         .database
         .clone()
@@ -59,10 +80,6 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     let store = match &database {
         None => Store::open(&dir.join(STORE_FILE))?,
         Some(url) => {
-            let mut appliance = crate::appliance::open(&dir, &machine_id, tpm.as_deref())?;
-            let machine = appliance
-                .machine_id()
-                .map_err(|e| CliError::input(e.to_string()))?;
             let name = instance_name(&machine);
             // An instance's figures lapse after three missed refreshes:
             // a stopped server's seats leave the shared pool.
@@ -73,7 +90,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
     };
     let decide = move || {
         decide_args(&material)
-            .map(|o| pool_specs(&o))
+            .map(|o| served.keep(pool_specs(&o)).0)
             .map_err(|e| e.message)
     };
     let lease_keys = LeaseKeys {
