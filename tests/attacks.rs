@@ -976,3 +976,85 @@ fn serve_takes_no_clock_of_its_own() {
         Err(why) => assert!(why.contains("runs on this machine's clock"), "{why}"),
     }
 }
+
+/// Root on the seat server's host set `leases.kind = 'named'` in
+/// seats.sqlite and held 30 live leases on a 10-seat pool: the count of
+/// shared seats read the stored kind. Which seat a lease takes follows
+/// from who holds it now.
+#[test]
+fn a_lease_kind_written_into_the_store_frees_no_seat() {
+    let site = common::seat_site::Site::new(10, 0);
+    let server = site.serve(&[]);
+    site.grant(&server, 30);
+    let store = site.path().join("state/seats.sqlite");
+    let mut granted = 0;
+    for i in 0..30 {
+        if site.claim(&server, &format!("a{i}")).is_ok() {
+            granted += 1;
+        }
+        let db = rusqlite::Connection::open(&store).unwrap();
+        db.busy_timeout(Duration::from_secs(10)).unwrap();
+        db.execute("UPDATE leases SET kind = 'named'", []).unwrap();
+    }
+    assert_eq!(granted, 10, "a 10-seat pool");
+    let db = rusqlite::Connection::open(&store).unwrap();
+    let live: i64 = db
+        .query_row("SELECT count(*) FROM leases", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(live, 10);
+}
+
+/// Root on the seat server's host reads the activation key in the state
+/// directory and signs any lease: another pool, years long. `lease verify`
+/// called it genuine. The pool must be the licence's, and a lease lasts at
+/// most what a server grants (a day).
+#[test]
+fn lease_verify_refuses_a_lease_for_another_pool_or_of_years() {
+    let site = common::seat_site::Site::new(10, 0);
+    let d = site.path();
+    let token = std::fs::read_to_string(d.join("licence-0.txt")).unwrap();
+    let mut buf = [0u8; entitle_verify::MAX_TOKEN_BYTES];
+    let serial = entitle_verify::Token::decode(token.trim(), &mut buf)
+        .unwrap()
+        .serial();
+    let platform = entitle_appliance::FilePlatform::new(std::path::Path::new(&common::example(
+        "appliance/machine-id",
+    )));
+    let appliance =
+        entitle_appliance::Appliance::open(&d.join("state"), Box::new(platform)).unwrap();
+    let now = entitle_issue::unix_now();
+    let sign = |pool: &str, seconds: u64| {
+        let lease = appliance
+            .lease_key(serial)
+            .unwrap()
+            .sign(entitle_appliance::LeaseTerms {
+                id: "l-1",
+                agent: "mallory",
+                pool,
+                issued_at: now,
+                not_after: now + seconds,
+            })
+            .unwrap();
+        std::fs::write(d.join("lease.txt"), lease).unwrap();
+        common::seat_site::entitle(
+            d,
+            &[
+                "lease",
+                "verify",
+                "--public",
+                &common::example("vendor.public.pem"),
+                "--license",
+                "@licence-0.txt",
+                "@lease.txt",
+            ],
+        )
+    };
+    let out = sign("gotoassist/corporate/FIRMA-1", 60);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let out = sign("gotoassist/corporate/FIRMA-2", 60);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(common::stderr(&out).contains("the licence is of pool gotoassist/corporate/FIRMA-1"));
+    let out = sign("gotoassist/corporate/FIRMA-1", 5 * 365 * 86_400);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(common::stderr(&out).contains("a seat server grants at most 86400"));
+}

@@ -67,11 +67,17 @@ impl Artifact for Lease {
     }
 }
 
+/// The longest lease a seat server grants (`entitle serve --lease-ttl`),
+/// in seconds: a signed lease that lasts longer is refused.
+pub const MAX_LEASE_SECONDS: u64 = 86_400;
+
 /// Checks a lease for an agent app, offline, at `now`: the licence
 /// `license` verifies under a `trusted` vendor key; the lease's activation
 /// is for that licence and signed by the key that issued it; the lease is
-/// signed by the key that activation binds; and it is current
-/// (`issued_at <= now + tolerance`, `now < not_after`). Returns the lease.
+/// signed by the key that activation binds; its pool is the licence's
+/// (`product/edition[/tenant]`); it lasts at most [`MAX_LEASE_SECONDS`];
+/// and it is current (`issued_at <= now + tolerance`, `now < not_after`).
+/// Returns the lease.
 ///
 /// Licences issued by partners (whose activations a certificate chain
 /// vouches for) are not covered yet: the activation must be signed by the
@@ -111,6 +117,23 @@ pub fn verify_lease(
     let body = lease.verify(&server).map_err(|_| {
         Error::Activation("the lease is not signed by the activated server's key".into())
     })?;
+    let claims = licence.claims();
+    let pool = match claims.tenant {
+        Some(tenant) => format!("{}/{}/{tenant}", claims.product, claims.edition),
+        None => format!("{}/{}", claims.product, claims.edition),
+    };
+    if body.pool != pool {
+        return Err(Error::NotAllowed(format!(
+            "the lease is for pool {}, but the licence is of pool {pool}",
+            body.pool
+        )));
+    }
+    let length = body.not_after.saturating_sub(body.issued_at);
+    if length > MAX_LEASE_SECONDS {
+        return Err(Error::NotAllowed(format!(
+            "the lease lasts {length} seconds; a seat server grants at most {MAX_LEASE_SECONDS}"
+        )));
+    }
     if body.issued_at > now.saturating_add(tolerance) {
         return Err(Error::NotAllowed(format!(
             "the lease was signed at {}, after now ({}): a clock is wrong",

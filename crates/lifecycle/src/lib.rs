@@ -87,6 +87,6 @@ pub use cert::{
 pub use decide::{Clock, Decision, Input, Material, Remembered, Setting, Usable, decide};
 pub use envelope::{Artifact, MAX_ARTIFACT_LEN, Signed};
 pub use error::{Error, ErrorKind};
-pub use lease::{Lease, MAX_LEASE_TEXT, verify_lease};
+pub use lease::{Lease, MAX_LEASE_SECONDS, MAX_LEASE_TEXT, verify_lease};
 pub use ledger::{Ledger, LedgerEntry, MACHINES_PER_LICENSE};
 pub use revocation::{Renewal, RevocationList};

@@ -598,7 +598,7 @@ impl Store {
         // A full pool refuses on a read: nothing to write or sync.
         let view = claim_view(&mut self.db, credential, now)?;
         if let (false, Some(seats)) = (view.agent.named, view.seats) {
-            if view.shared_in_use >= seats.shared {
+            if view.shared_in_use(seats) >= seats.shared {
                 return Err(self.refuse(view.agent.pool, seats.shared));
             }
         }
@@ -607,6 +607,7 @@ impl Store {
         // Read again, now that no one else can write: a revocation, a
         // changed named seat or a claim since the first read wins.
         let view = claim_view(&mut tx, credential, now)?;
+        let shared_in_use = view.seats.map_or(0, |seats| view.shared_in_use(seats));
         let agent = view.agent;
         let Some(seats) = view.seats else {
             return Err(Error::NotFound(format!(
@@ -618,9 +619,9 @@ impl Store {
         // (the manuals are silent on more; docs/catalog.md): a second
         // session of its holder takes a shared seat like anyone's, so a
         // named agent's credential passed around yields one seat, not many.
-        let kind = if agent.named && view.named_in_use == 0 {
+        let kind = if agent.named && view.own_live == 0 && view.named_holders < seats.named {
             Kind::Named
-        } else if view.shared_in_use < seats.shared {
+        } else if shared_in_use < seats.shared {
             Kind::Shared
         } else {
             tx.commit()?;
@@ -764,11 +765,13 @@ impl Store {
         self.expire(now)?;
         let rows = self.db.query(
             "SELECT p.id, p.product, p.edition, p.tenant,
-               (SELECT count(*) FROM leases WHERE pool = p.id AND kind = 'shared'),
+               (SELECT count(*) FROM leases WHERE pool = p.id AND not_after > $1),
                (SELECT count(*) FROM agents WHERE pool = p.id AND named = 1),
-               (SELECT count(*) FROM agents WHERE pool = p.id)
+               (SELECT count(*) FROM agents WHERE pool = p.id),
+               (SELECT count(DISTINCT l.agent) FROM leases l JOIN agents g ON g.id = l.agent
+                 WHERE l.pool = p.id AND g.named = 1 AND l.not_after > $1)
              FROM pools p ORDER BY p.id",
-            &[],
+            &[int(now)],
         )?;
         let mut pools = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -799,9 +802,11 @@ impl Store {
                     })
                 })
                 .collect::<Result<_, Error>>()?;
+            // As a claim counts them (`ClaimView`): never by stored kind.
+            let shared_in_use = r.u32(4)?.saturating_sub(r.u32(7)?.min(seats.named));
             pools.push(PoolUse {
                 spec,
-                shared_in_use: r.u32(4)?,
+                shared_in_use,
                 named_assigned: r.u32(5)?,
                 agents: r.u32(6)?,
                 servers,
@@ -981,15 +986,29 @@ impl Seats {
 }
 
 /// What a claim needs to know, read in one round trip: the agent of a
-/// credential, its pool's seats, and the leases in use.
+/// credential, its pool's seats, and the leases in use. The seats a lease
+/// takes follow from who holds it, never from the `kind` stored with it
+/// (root on the server's host can write that): of each agent with a named
+/// seat, one live lease is on it, at most the pool's named seats of them;
+/// every other live lease takes a shared seat.
 struct ClaimView {
     agent: Agent,
     /// `None` when the agent's pool is not licensed here now.
     seats: Option<Seats>,
-    /// Live shared leases of the pool.
-    shared_in_use: u32,
-    /// Live leases of the agent on its named seat.
-    named_in_use: u32,
+    /// Live leases of the pool.
+    live: u32,
+    /// Agents with a named seat that hold a live lease of the pool.
+    named_holders: u32,
+    /// Live leases of the agent.
+    own_live: u32,
+}
+
+impl ClaimView {
+    /// Shared seats in use, with `seats` the pool's.
+    fn shared_in_use(&self, seats: Seats) -> u32 {
+        self.live
+            .saturating_sub(self.named_holders.min(seats.named))
+    }
 }
 
 fn claim_view(sql: &mut impl Sql, credential: &str, now: u64) -> Result<ClaimView, Error> {
@@ -997,10 +1016,10 @@ fn claim_view(sql: &mut impl Sql, credential: &str, now: u64) -> Result<ClaimVie
         concat!(
             "SELECT a.id, a.name, a.email, a.pool, a.named,
                (SELECT count(*) FROM pools WHERE id = a.pool),
-               (SELECT count(*) FROM leases
-                 WHERE pool = a.pool AND kind = 'shared' AND not_after > $2),
-               (SELECT count(*) FROM leases
-                 WHERE agent = a.id AND kind = 'named' AND not_after > $2), ",
+               (SELECT count(*) FROM leases WHERE pool = a.pool AND not_after > $2),
+               (SELECT count(DISTINCT l.agent) FROM leases l JOIN agents g ON g.id = l.agent
+                 WHERE l.pool = a.pool AND g.named = 1 AND l.not_after > $2),
+               (SELECT count(*) FROM leases WHERE agent = a.id AND not_after > $2), ",
             figures!(),
             " FROM agents a LEFT JOIN pool_seats s ON s.pool = a.pool WHERE a.credential = $1"
         ),
@@ -1010,12 +1029,13 @@ fn claim_view(sql: &mut impl Sql, credential: &str, now: u64) -> Result<ClaimVie
     Ok(ClaimView {
         agent: agent_row(first)?,
         seats: if first.u32(5)? > 0 {
-            Some(Seats::of(&rows, 8)?)
+            Some(Seats::of(&rows, 9)?)
         } else {
             None
         },
-        shared_in_use: first.u32(6)?,
-        named_in_use: first.u32(7)?,
+        live: first.u32(6)?,
+        named_holders: first.u32(7)?,
+        own_live: first.u32(8)?,
     })
 }
 
@@ -1038,27 +1058,17 @@ fn hold_to_capacity(
     seats: Seats,
     now: u64,
 ) -> Result<Vec<String>, Error> {
-    let live = tx.count(
-        "SELECT count(*) FROM leases WHERE pool = $1 AND kind = 'shared'",
-        &[Param::Text(pool)],
-    )?;
-    let over = u64::from(live.saturating_sub(seats.shared));
-    let mut ended = Vec::new();
-    if over > 0 {
-        ended = tx.strings(
-            "SELECT id FROM leases WHERE pool = $1 AND kind = 'shared'
-             ORDER BY since DESC, id DESC LIMIT $2",
-            &[Param::Text(pool), int(over)],
+    let shared = shared_leases(tx, pool, seats, now)?;
+    let over = shared.len().saturating_sub(seats.shared as usize);
+    let mut ended: Vec<String> = shared.into_iter().rev().take(over).collect();
+    for lease in &ended {
+        end_lease(
+            tx,
+            lease,
+            now,
+            "evicted",
+            "the pool has fewer shared seats now",
         )?;
-        for lease in &ended {
-            end_lease(
-                tx,
-                lease,
-                now,
-                "evicted",
-                "the pool has fewer shared seats now",
-            )?;
-        }
     }
     let assigned = tx.count(
         "SELECT count(*) FROM agents WHERE pool = $1 AND named = 1",
@@ -1093,6 +1103,40 @@ fn hold_to_capacity(
         }
     }
     Ok(ended)
+}
+
+/// The live leases of `pool` that take shared seats, oldest first, whatever
+/// kind is stored with them: every live lease but the earliest of each of
+/// the first `seats.named` agents with a named seat (earliest granted
+/// first).
+fn shared_leases(
+    tx: &mut Tx<'_>,
+    pool: &str,
+    seats: Seats,
+    now: u64,
+) -> Result<Vec<String>, Error> {
+    let rows = tx.query(
+        "SELECT l.id, l.agent FROM leases l WHERE l.pool = $1 AND l.not_after > $2
+         ORDER BY l.since, l.id",
+        &[Param::Text(pool), int(now)],
+    )?;
+    let holders = tx.strings(
+        "SELECT id FROM agents WHERE pool = $1 AND named = 1
+           AND EXISTS (SELECT 1 FROM leases WHERE agent = agents.id AND not_after > $2)
+         ORDER BY granted_at, id LIMIT $3",
+        &[Param::Text(pool), int(now), int(u64::from(seats.named))],
+    )?;
+    let mut on_named: Vec<String> = Vec::new();
+    let mut shared = Vec::new();
+    for row in &rows {
+        let (id, agent) = (row.text(0)?, row.text(1)?);
+        if holders.contains(&agent) && !on_named.contains(&agent) {
+            on_named.push(agent);
+        } else {
+            shared.push(id);
+        }
+    }
+    Ok(shared)
 }
 
 /// Ends `agent`'s named-seat leases; returns them.
