@@ -1058,3 +1058,38 @@ fn lease_verify_refuses_a_lease_for_another_pool_or_of_years() {
     assert_eq!(out.status.code(), Some(4));
     assert!(common::stderr(&out).contains("a seat server grants at most 86400"));
 }
+
+// ---- forged input changes nothing but its own verdict --------------------------
+
+/// A token signed by an untrusted key, for another product with the same
+/// edition name, renamed the supply key from `compact` to
+/// `starface/compact`. Names, keys and warnings come only from material
+/// that counts.
+#[test]
+fn a_forged_token_changes_nothing_but_its_own_verdict() {
+    let w = World::new();
+    w.keygen("mallory");
+    let tokens = format!("@{}/starface/tokens.txt", common::world::EXAMPLE);
+    let forged = w.license(
+        "forged.txt",
+        "mallory.key",
+        None,
+        &[
+            "--product",
+            "xphone-8",
+            "--edition",
+            "compact",
+            "--seats",
+            "500",
+        ],
+    );
+    let (_, alone, _) = w.verify(&["--now", NOW, &tokens]);
+    for args in [[&tokens, &forged], [&forged, &tokens]] {
+        let (_, json, _) = w.verify(&["--now", NOW, args[0], args[1]]);
+        for field in ["licenses", "supply", "warnings"] {
+            assert_eq!(json[field], alone[field], "{field}: {json}");
+        }
+        assert_eq!(json["rejected"].as_array().unwrap().len(), 1, "{json}");
+    }
+    assert!(alone["supply"]["licenses"]["compact"].is_u64(), "{alone}");
+}

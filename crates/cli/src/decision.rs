@@ -7,7 +7,7 @@ use std::path::Path;
 use entitle_allocate::{Catalog, Supply, open_signed_catalog};
 use entitle_appliance::Appliance;
 use entitle_issue::unix_now;
-use entitle_lifecycle::{Input, Material, Setting, decide};
+use entitle_lifecycle::{Input, Material, Setting, decide, implicit_catalog};
 use entitle_verify::{MAX_TOKEN_BYTES, Member, PublicKey, Token};
 use serde::Serialize;
 
@@ -153,13 +153,6 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
             }
         }
     }
-    let catalog = place.catalog.unwrap_or_else(|| {
-        Catalog::implicit(
-            tokens
-                .iter()
-                .map(|t| (t.claims().product, t.claims().edition)),
-        )
-    });
     let appliance = place.appliance;
     let remembered = appliance
         .as_deref()
@@ -175,6 +168,9 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
         activations: a.activations.iter().map(|(_, x)| x.clone()).collect(),
         receipts: a.receipts.iter().map(|(_, x)| x.clone()).collect(),
     };
+    let catalog = place
+        .catalog
+        .unwrap_or_else(|| implicit_catalog(&material, place.keys));
     let setting = Setting {
         trusted: place.keys,
         catalog: &catalog,

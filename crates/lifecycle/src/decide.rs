@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 
 use entitle_allocate::{Candidate, Catalog, Installation, Refusal, Supply};
 use entitle_verify::{
-    Authentic, Claims, Error as TokenError, Kind, Member, Serial, Token, Validity, Verifier,
+    Authentic, Claims, Error as TokenError, Kind, Member, PublicKey, Serial, Token, Validity,
+    Verifier,
 };
 
 use crate::activation::{Activation, Receipt, fingerprint, verify_receipt};
@@ -60,7 +61,7 @@ pub struct Remembered {
 pub struct Setting<'s> {
     /// Trusted vendor keys.
     pub trusted: &'s [entitle_verify::PublicKey],
-    /// The product catalog: a signed one, or [`Catalog::implicit`].
+    /// The product catalog: a signed one, or [`implicit_catalog`].
     pub catalog: &'s Catalog,
     /// What the appliance remembers, if it keeps state.
     pub remembered: Option<&'s Remembered>,
@@ -176,6 +177,31 @@ impl Decision<'_> {
             .find(|(i, _)| *i == input)
             .map(|(_, v)| v)
     }
+}
+
+/// The catalog of an installation without a signed one
+/// ([`Catalog::implicit`]): the products and editions of the tokens whose
+/// signature checks out under `trusted` keys, directly or through the
+/// certificates at hand. A forged token names nothing in the report (its
+/// product cannot, say, make another product's edition name ambiguous);
+/// the decision refuses it for its signature.
+pub fn implicit_catalog(material: &Material<'_>, trusted: &[PublicKey]) -> Catalog {
+    let chains = Chains::new(trusted, &material.certificates, Vec::new());
+    Catalog::implicit(
+        material
+            .tokens
+            .iter()
+            .filter(|token| {
+                chains
+                    .signer_of(token.key_id(), |key| {
+                        Verifier::new(std::slice::from_ref(key))
+                            .authenticate(**token)
+                            .map_err(Error::Token)
+                    })
+                    .is_ok()
+            })
+            .map(|t| (t.claims().product, t.claims().edition)),
+    )
 }
 
 /// A token on its way through the decision.

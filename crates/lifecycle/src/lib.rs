@@ -84,7 +84,9 @@ pub use cert::{
     Authority, Capability, Certificate, Chains, KeyIdBytes, Limits, MAX_CHAIN, ProductLimit,
     Rights, Role, ViewFunction,
 };
-pub use decide::{Clock, Decision, Input, Material, Remembered, Setting, Usable, decide};
+pub use decide::{
+    Clock, Decision, Input, Material, Remembered, Setting, Usable, decide, implicit_catalog,
+};
 pub use envelope::{Artifact, MAX_ARTIFACT_LEN, Signed};
 pub use error::{Error, ErrorKind};
 pub use lease::{Lease, MAX_LEASE_SECONDS, MAX_LEASE_TEXT, verify_lease};
