@@ -184,20 +184,8 @@ fn revoking_a_move_receipt_ends_only_the_old_machine() {
 #[test]
 fn a_customer_cannot_activate_the_vendors_license() {
     let w = World::new();
-    // The customer preset grants no activation ...
     w.customer("FIRMA-000123");
     let license = w.license("license.txt", "vendor.secret.pem", None, &[]);
-    let (code, err) = w.activate(
-        "a",
-        "machine-a",
-        &license,
-        "customer.key",
-        Some("customer.cert"),
-    );
-    assert_eq!(code, 4, "{err}");
-    assert!(err.contains("may not activate"), "{err}");
-    // ... and a customer granted `activate` explicitly activates only the
-    // licenses it issued itself, not the vendor's.
     let cert = w.ok(&[
         "partner",
         "certify",
@@ -219,19 +207,51 @@ fn a_customer_cannot_activate_the_vendors_license() {
         "2029-01-01",
     ]);
     w.write("granted.cert", &cert);
+    // `activate respond` refuses to sign what every appliance refuses: the
+    // preset grants no activation, and a customer granted `activate`
+    // explicitly activates only the licenses it issued itself.
+    let request = w.request("a", "machine-a", &license, &[]);
+    for (cert, why) in [
+        ("customer.cert", "may not activate"),
+        ("granted.cert", "only the key that issued license"),
+    ] {
+        let (code, out, err) = w.run(&[
+            "activate",
+            "respond",
+            "--key",
+            "customer.key",
+            "--cert",
+            cert,
+            "--public",
+            "vendor.public.pem",
+            "--ledger",
+            "customer.key.ledger",
+            "--now",
+            NOW,
+            "--license",
+            &license,
+            &request,
+        ]);
+        assert_eq!((code, out.as_str()), (4, ""), "{err}");
+        assert!(err.contains(why), "{err}");
+    }
+    // Signed past those checks (the customer's own code), the appliance
+    // refuses the response on every machine.
+    let key = SigningKey::from_pem(&w.read("customer.key")).unwrap();
     fs::write(w.path("machine-c"), "machine-c\n").unwrap();
     for machine in ["machine-a", "machine-b", "machine-c"] {
-        // The customer keeps its own ledger: it may throw it away. The
-        // appliance does not depend on it.
-        let _ = fs::remove_file(w.path("customer.key.ledger"));
         let state = format!("{machine}-state");
-        let (code, err) = w.activate(
-            &state,
-            machine,
-            &license,
-            "customer.key",
-            Some("granted.cert"),
+        let request = w.request(&state, machine, &license, &[]);
+        let request =
+            entitle_lifecycle::Request::from_text(w.read(request.trim_start_matches('@')).trim())
+                .unwrap();
+        let answer = Activation::answer(&request, key.id(), 1_800_000_000);
+        let signed = Signed::sign(answer, &key).unwrap();
+        let response = w.write(
+            &format!("{state}.response"),
+            &format!("{}\n{}", signed.text(), w.read("granted.cert")),
         );
+        let (code, err) = w.accept(&state, machine, &license, &response, &[]);
         assert_eq!(code, 4, "{machine}: {err}");
         assert!(
             err.contains("which issued the license, activates it"),

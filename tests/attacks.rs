@@ -1093,3 +1093,186 @@ fn a_forged_token_changes_nothing_but_its_own_verdict() {
     }
     assert!(alone["supply"]["licenses"]["compact"].is_u64(), "{alone}");
 }
+
+// ---- sign only what counts ----------------------------------------------------
+
+/// A system integrator's `activate respond` exited 0, and every appliance
+/// then refused the response; a service provider's revocation list for a
+/// customer's licence was signed and then silently revoked nothing. Each
+/// signing command refuses, with the appliance's own reason, what would be
+/// refused or have no effect; a list kept that changes nothing says why.
+#[test]
+fn signers_sign_nothing_an_appliance_would_refuse_or_ignore() {
+    let w = World::new();
+    let license = w.license("license.txt", "vendor.secret.pem", None, &[]);
+    w.keygen("integrator");
+    w.keygen("provider");
+    for (who, role) in [
+        ("integrator", "system-integrator"),
+        ("provider", "service-provider"),
+    ] {
+        let cert = w.ok(&[
+            "partner",
+            "certify",
+            "--key",
+            "vendor.secret.pem",
+            "--public",
+            "vendor.public.pem",
+            "--now",
+            "2027-01-01",
+            "--subject",
+            &format!("{who}.pub"),
+            "--name",
+            who,
+            "--role",
+            role,
+            "--not-after",
+            "2030-01-01",
+        ]);
+        w.write(&format!("{who}.cert"), &cert);
+    }
+    let request = w.request("app", "machine-a", &license, &[]);
+    let (code, out, err) = w.run(&[
+        "activate",
+        "respond",
+        "--key",
+        "integrator.key",
+        "--cert",
+        "integrator.cert",
+        "--public",
+        "vendor.public.pem",
+        "--ledger",
+        "integrator.ledger",
+        "--now",
+        NOW,
+        "--license",
+        &license,
+        &request,
+    ]);
+    assert_eq!((code, out.as_str()), (4, ""), "{err}");
+    assert!(err.contains("only the key that issued license"), "{err}");
+    assert!(!w.path("integrator.ledger").exists() || w.read("integrator.ledger").is_empty());
+
+    let serial = w.serial(&license);
+    let revoke = |extra: &[&str]| {
+        let mut args = vec![
+            "revoke",
+            "--key",
+            "provider.key",
+            "--cert",
+            "provider.cert",
+            "--public",
+            "vendor.public.pem",
+            "--now",
+            NOW,
+            "--sequence",
+            "1",
+            "--serial",
+            &serial,
+        ];
+        args.extend_from_slice(extra);
+        w.run(&args)
+    };
+    let (code, out, err) = revoke(&["--license", &license]);
+    assert_eq!((code, out.as_str()), (4, ""), "{err}");
+    assert!(err.contains("revokes nothing here"), "{err}");
+    // Signed without the licence at hand, the list is kept and says why it
+    // changes nothing.
+    let (code, list, err) = revoke(&[]);
+    assert_eq!(code, 0, "{err}");
+    let list = w.write("list.txt", &list);
+    let (code, json, err) = w.verify(&["--now", NOW, &license, &list]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(seats(&json), 3);
+    assert!(
+        json["warnings"]
+            .to_string()
+            .contains("revokes nothing here"),
+        "{json}"
+    );
+}
+
+// ---- the ledger is checked, not obeyed -------------------------------------------
+
+/// Someone who can write the vendor's ledger: an order's `serial` edited
+/// made `revoke --order` revoke the fake serial while the real licence
+/// stayed valid; an entry whose tenant is `../../../pwned` (with a matching
+/// order row) made `issue --batch --out-dir DIR` write any text outside
+/// DIR. Every line the ledger is taken at is checked against its own
+/// licence, and a tenant never becomes a path.
+#[test]
+fn a_ledger_written_by_hand_is_refused_not_obeyed() {
+    let w = World::new();
+    let catalog = format!("{}/starface/catalog.toml", common::world::EXAMPLE);
+    let orders = "order,product,edition,kind,seats,cap,model,tenant,not_before,expires,updates_until,features\n\
+                  SO-1,starface,compact,base,,,,FIRMA-000123,,2036-01-01,,\n";
+    w.write("orders.csv", orders);
+    let batch = |file: &str| {
+        w.run(&[
+            "issue",
+            "--key",
+            "vendor.secret.pem",
+            "--now",
+            NOW,
+            "--batch",
+            file,
+            "--catalog",
+            &catalog,
+            "--ledger",
+            "l.jsonl",
+            "--out-dir",
+            "out",
+        ])
+    };
+    let (code, _, err) = batch("orders.csv");
+    assert_eq!(code, 0, "{err}");
+    let ledger = w.read("l.jsonl");
+    let line: Value = serde_json::from_str(ledger.lines().next().unwrap()).unwrap();
+    let serial = line["serial"].as_str().unwrap().to_string();
+
+    // Another serial in the line: revoke --order refuses it.
+    w.write("l.jsonl", &ledger.replace(&serial, "0123456789abcdef"));
+    let (code, out, err) = w.run(&[
+        "revoke",
+        "--key",
+        "vendor.secret.pem",
+        "--now",
+        NOW,
+        "--sequence",
+        "1",
+        "--order",
+        "SO-1",
+        "--ledger",
+        "l.jsonl",
+    ]);
+    assert_eq!((code, out.as_str()), (3, ""), "{err}");
+    assert!(err.contains("the ledger was altered"), "{err}");
+
+    // A tenant that is a path, in the ledger and in the order file.
+    let mut forged = line.clone();
+    forged["order"] = "SO-2".into();
+    forged["tenant"] = "../../../pwned".into();
+    forged["artifact"] = "whatever the attacker likes".into();
+    forged["request"]["tenant"] = "../../../pwned".into();
+    w.write("l.jsonl", &format!("{ledger}{forged}\n"));
+    w.write(
+        "orders2.csv",
+        &format!("{orders}SO-2,starface,compact,base,,,,../../../pwned,,2036-01-01,,\n"),
+    );
+    let (code, _, err) = batch("orders2.csv");
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("is not a company id"), "{err}");
+    assert!(!w.dir.path().join("../../pwned.txt").exists());
+    // With a valid tenant in the row, the forged line is still refused.
+    let mut forged = line.clone();
+    forged["order"] = "SO-2".into();
+    forged["artifact"] = "whatever the attacker likes".into();
+    w.write("l.jsonl", &format!("{ledger}{forged}\n"));
+    w.write(
+        "orders3.csv",
+        &format!("{orders}SO-2,starface,compact,base,,,,FIRMA-000123,,2036-01-01,,\n"),
+    );
+    let (code, _, err) = batch("orders3.csv");
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("the ledger was altered"), "{err}");
+}

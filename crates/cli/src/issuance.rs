@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use entitle_lifecycle::{RevocationList, Signed};
-use entitle_verify::{Hex, KeyId, PublicKey, Serial, Utc};
+use entitle_verify::{Hex, KeyId, MAX_TOKEN_BYTES, PublicKey, Serial, Token, Utc, Verifier};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CliError;
@@ -86,6 +86,61 @@ impl Entry {
 }
 
 impl Entry {
+    /// Checks an `issued` line against its own licence: the artifact is a
+    /// token (signed by `key` when given, and the line names that key),
+    /// with the line's serial, product, edition and tenant, and for an
+    /// order, the serial derived from the order id and the key id (docs/
+    /// format.md, "Serials of orders"). A ledger edited by hand (another
+    /// serial, a tenant that is a path, a foreign text) fails here.
+    pub fn check_issued(&self, key: Option<&PublicKey>) -> Result<(), String> {
+        let altered = |why: String| {
+            format!(
+                "order {:?}, serial {}: {why}; the ledger was altered",
+                self.order.as_deref().unwrap_or("-"),
+                self.serial
+            )
+        };
+        let mut buf = [0u8; MAX_TOKEN_BYTES];
+        let token = Token::decode(&self.artifact, &mut buf)
+            .map_err(|e| altered(format!("its licence is not a token ({e})")))?;
+        if let Some(key) = key {
+            if self.signer != key.id().to_string() {
+                return Err(altered(format!(
+                    "it names key {}, not {}",
+                    self.signer,
+                    key.id()
+                )));
+            }
+            Verifier::new(std::slice::from_ref(key))
+                .authenticate(token)
+                .map_err(|e| {
+                    altered(format!(
+                        "its licence does not verify under the signing key ({e})"
+                    ))
+                })?;
+        }
+        let claims = token.claims();
+        let matches = Hex(&token.serial().0).to_string() == self.serial
+            && token.key_id().to_string() == self.signer
+            && self.product.as_deref().is_none_or(|p| p == claims.product)
+            && self.edition.as_deref().is_none_or(|e| e == claims.edition)
+            && self.tenant.as_deref() == claims.tenant;
+        if !matches {
+            return Err(altered("the line does not match its licence".into()));
+        }
+        if let Some(order) = &self.order {
+            let derived = entitle_issue::order_serial(token.key_id(), order)
+                .map_err(|e| altered(e.to_string()))?;
+            if derived != token.serial() {
+                return Err(altered(format!(
+                    "serial {} is not the one order {order} gives",
+                    token.serial()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The entry of a revocation list that names no licence.
     pub fn list(now: u64, signer: KeyId, artifact: &str) -> Entry {
         let mut entry = Entry::new(
@@ -238,16 +293,21 @@ impl IssuanceLedger {
     }
 
     /// Checks that `request` repeats what `order` was first issued as, and
-    /// returns that first licence; `None` for a new order.
+    /// returns that first licence; `None` for a new order. The licence the
+    /// ledger holds is checked first ([`Entry::check_issued`]): a ledger
+    /// line that does not match its own licence is refused, not printed.
     pub fn repeat_of(
         &self,
         order: &str,
-        signer: KeyId,
+        signer: &PublicKey,
         request: &Request,
     ) -> Result<Option<&Entry>, String> {
-        let Some(first) = self.issued(order, signer) else {
+        let Some(first) = self.issued(order, signer.id()) else {
             return Ok(None);
         };
+        first
+            .check_issued(Some(signer))
+            .map_err(|why| format!("the ledger {}: {why}", self.path.display()))?;
         if first.request.as_ref() == Some(request) {
             return Ok(Some(first));
         }

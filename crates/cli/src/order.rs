@@ -266,6 +266,13 @@ fn row(line: u64, cells: &BTreeMap<&str, &str>) -> Result<Row, String> {
     };
     let order = required("order")?.to_string();
     check_order_id(&order).map_err(|e| e.to_string())?;
+    // A tenant names a file (`issue --batch --out-dir`): one character set,
+    // checked here for every row, new or repeated.
+    if let Some(tenant) = get("tenant").filter(|t| !entitle_verify::names::is_valid_tenant(t)) {
+        return Err(format!(
+            "tenant: {tenant:?} is not a company id (1 to 64 of A-Z a-z 0-9 . _ - :, starting with a letter or digit)"
+        ));
+    }
     let kind = match get("kind") {
         None | Some("base") => KindArg::Base,
         Some("addon") => KindArg::Addon,

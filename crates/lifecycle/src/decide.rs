@@ -266,6 +266,7 @@ pub fn decide<'a>(material: &Material<'a>, setting: &Setting<'_>) -> Decision<'a
             material,
             &mut activation_used,
             &mut times,
+            &mut warnings,
         );
         match checked {
             Ok((usable, expired_at, issuer, capability)) => pending.push(Pending {
@@ -582,6 +583,7 @@ fn license<'a>(
     material: &Material<'_>,
     activation_used: &mut [Option<Result<(), Error>>],
     times: &mut Vec<u64>,
+    warnings: &mut Vec<String>,
 ) -> Result<Checked<'a>, Error> {
     let (issuer, authentic) = chains
         .signer_of(token.key_id(), |key| {
@@ -621,6 +623,23 @@ fn license<'a>(
             return Err(Error::Revoked {
                 serial: token.serial(),
             });
+        }
+        let whose = if matches!(
+            auth.role(),
+            Some(Role::Customer | Role::SystemIntegrator | Role::ServiceProvider)
+        ) {
+            ", or those of the tenants its certificate names"
+        } else {
+            ""
+        };
+        let warning = format!(
+            "revocation list {} of {} names license {} but revokes nothing here: it may destroy only licenses it, or those it certified, issued{whose}, within its limits",
+            body.sequence,
+            auth.name(),
+            token.serial()
+        );
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
         }
     }
 

@@ -5,7 +5,7 @@ use entitle_issue::unix_now;
 use entitle_lifecycle::{
     Activation, Capability, Chains, Receipt, Request, Signed, fingerprint, verify_receipt,
 };
-use entitle_verify::{MAX_TOKEN_BYTES, Serial};
+use entitle_verify::{MAX_TOKEN_BYTES, Serial, Verifier};
 use serde::Serialize;
 
 use crate::artifacts::{Signer, lifecycle_error, read_license, read_one, sort_inputs};
@@ -110,6 +110,21 @@ fn respond(args: &RespondArgs) -> Result<(), CliError> {
         authority
             .allows(Capability::Activate, now, Some(license.claims()))
             .map_err(|e| lifecycle_error(&e, ""))?;
+    }
+    // The license names who activates it: the key that issued it (an
+    // appliance refuses any other's response). Refused here, before it is
+    // signed, with the appliance's reason.
+    let own = [signer.key.public_key()];
+    if Verifier::new(&own).authenticate(license).is_err() {
+        return Err(lifecycle_error(
+            &entitle_lifecycle::Error::Activation(format!(
+                "it would be signed by key {}, but only the key that issued license {} ({}) activates it",
+                signer.key.key_id(),
+                license.serial(),
+                license.key_id()
+            )),
+            "not signed: ",
+        ));
     }
     let ended = match &args.receipt {
         Some(receipt) => Some(check_receipt(

@@ -62,7 +62,7 @@ pub fn run(args: &IssueArgs, path: &Path) -> Result<(), CliError> {
             ))));
         }
         match ledger
-            .repeat_of(&row.order, signer, &row.request)
+            .repeat_of(&row.order, &issuer.key().public_key(), &row.request)
             .map_err(|why| at(CliError::input(why)))?
         {
             Some(first) => outcomes.push(Outcome::Repeat(Box::new(first.clone()))),
@@ -156,6 +156,13 @@ fn write_per_tenant<'a>(
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     for licence in licences {
         let name = licence.row.request.tenant.as_deref().unwrap_or("no-tenant");
+        // Checked when the row was read; a name that is not a company id
+        // never becomes a path.
+        if !entitle_verify::names::is_valid_tenant(name) {
+            return Err(CliError::input(format!(
+                "tenant {name:?} is not a company id"
+            )));
+        }
         let file = files.entry(format!("{name}.txt")).or_default();
         file.push_str(licence.token);
         file.push('\n');

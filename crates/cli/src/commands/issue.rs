@@ -29,7 +29,7 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
     let signer = issuer.key().key_id();
     let repeat = match (&args.order, &ledger) {
         (Some(order), Some(ledger)) => ledger
-            .repeat_of(order, signer, &request)
+            .repeat_of(order, &issuer.key().public_key(), &request)
             .map_err(CliError::input)?
             .map(|first| first.artifact.clone()),
         _ => None,

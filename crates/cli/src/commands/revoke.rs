@@ -1,7 +1,10 @@
 //! `entitle revoke` and `entitle renew`.
 
 use entitle_issue::unix_now;
-use entitle_lifecycle::{Capability, Receipt, Renewal, RevocationList, Signed, verify_receipt};
+use entitle_lifecycle::{
+    Capability, Input, Material, Receipt, Renewal, RevocationList, Setting, Signed, decide,
+    implicit_catalog, verify_receipt,
+};
 use entitle_verify::{MAX_TOKEN_BYTES, Serial, Utc};
 use serde::Serialize;
 
@@ -61,6 +64,9 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
             )));
         }
         for entry in issued {
+            // The serial the ledger's own licence carries, checked: an
+            // edited line revokes nothing in its stead.
+            entry.check_issued(None).map_err(CliError::input)?;
             licenses.push(parse_serial(&entry.serial, "the ledger's serial")?);
         }
     }
@@ -120,6 +126,7 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
         activations,
     };
     let signed = Signed::sign(list, signer.key.as_ref()).map_err(|e| lifecycle_error(&e, ""))?;
+    revokes_what_it_names(&signer, &args.licenses, &signed, now)?;
     if let Some(ledger) = &mut ledger {
         let mut entries: Vec<_> = signed
             .unverified()
@@ -170,6 +177,72 @@ pub fn revoke(args: &RevokeArgs) -> Result<(), CliError> {
         return Ok(());
     }
     say!("{}", signer.with_chain(signed.text()));
+    Ok(())
+}
+
+/// Decides, as an appliance would, on the licences given with `--license`
+/// and the list just signed: a list that names a licence and would not
+/// revoke it there (outside the signer's scope) is refused before it is
+/// handed out, with the appliance's own reason. Needs the vendor keys
+/// (`--public`) to decide; without them, or without `--license`, the list
+/// is signed unchecked.
+fn revokes_what_it_names(
+    signer: &Signer,
+    licenses: &[String],
+    list: &Signed<RevocationList>,
+    now: u64,
+) -> Result<(), CliError> {
+    if signer.vendor_keys.is_empty() || licenses.is_empty() {
+        return Ok(());
+    }
+    let mut buffers = vec![[0u8; MAX_TOKEN_BYTES]; licenses.len()];
+    let mut tokens = Vec::new();
+    let mut certificates = signer.certs.clone();
+    for (license, buf) in licenses.iter().zip(buffers.iter_mut()) {
+        let (token, chain) = read_license(license, buf)?;
+        for text in chain {
+            certificates
+                .push(Signed::decode(&text).map_err(|e| lifecycle_error(&e, "--license: "))?);
+        }
+        tokens.push(token);
+    }
+    let material = Material {
+        tokens,
+        certificates,
+        revocations: vec![list.clone()],
+        ..Material::default()
+    };
+    let catalog = implicit_catalog(&material, &signer.vendor_keys);
+    let setting = Setting {
+        trusted: &signer.vendor_keys,
+        catalog: &catalog,
+        remembered: None,
+        now,
+        clock_tolerance: u64::MAX,
+        build_date: None,
+        machine: None,
+        tenant: None,
+    };
+    let decision = decide(&material, &setting);
+    for (i, token) in material.tokens.iter().enumerate() {
+        let named = list.unverified().revokes(token.serial());
+        let revoked = matches!(
+            decision.verdict(Input::Token(i)),
+            Some(Err(entitle_lifecycle::Error::Revoked { .. }))
+        );
+        if named && !revoked {
+            let why = decision
+                .warnings
+                .iter()
+                .find(|w| w.contains(&format!("names license {}", token.serial())))
+                .cloned()
+                .unwrap_or_else(|| format!("license {} would not be revoked", token.serial()));
+            return Err(lifecycle_error(
+                &entitle_lifecycle::Error::NotAllowed(why),
+                "not signed: ",
+            ));
+        }
+    }
     Ok(())
 }
 
