@@ -6,20 +6,12 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
 
+use common::copy_dir;
 use common::world::{NOW, T0, World};
 use entitle_issue::SigningKey;
 use entitle_lifecycle::{Activation, Receipt, Signed};
 use serde_json::Value;
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
 
 /// The reseller answers `request`, with a receipt if given.
 fn respond(
@@ -442,6 +434,84 @@ mod tpm {
         copy_dir(&w.path("copy"), &w.path("a"));
         let (code, err) = boot(&w);
         assert_eq!(code, 4, "{err}");
+        assert!(err.contains("restored from an older copy"), "{err}");
+    }
+
+    /// The NV counter's index was 16 bits of a hash of the state
+    /// directory's path: a backup put at a path whose index equals a fresh
+    /// state directory's (raised to the backup's count by plain runs) was
+    /// accepted, with what was revoked since. The index follows the
+    /// sealing key now: a restored state meets its own counter, wherever it
+    /// is put.
+    #[test]
+    fn on_a_tpm_a_restored_copy_is_refused_at_any_path() {
+        use sha2::{Digest as _, Sha256};
+        use std::path::Path;
+        let _tpm = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let w = World::new();
+        let tpm = tcti("ENTITLE_TEST_TPM");
+        w.partners(&["issue", "activate"]);
+        let license = w.license("license.txt", "reseller.key", Some("reseller.cert"), &[]);
+        activate_on(&w, "a", "machine-a", &license, &["--tpm", &tpm]);
+        let boot = |state: &str| {
+            let (code, _, err) = w.verify(&[
+                "--now",
+                NOW,
+                "--state-dir",
+                state,
+                "--tpm",
+                &tpm,
+                "--require-activation",
+                &license,
+            ]);
+            (code, err)
+        };
+        let counter = |state: &str| -> u64 {
+            let file: Value =
+                serde_json::from_str(&w.read(&format!("{state}/state.json"))).unwrap();
+            file["state"]["counter"].as_u64().unwrap()
+        };
+        assert_eq!(boot("a").0, 0);
+        copy_dir(&w.path("a"), &w.path("backup"));
+        let backed_up = counter("backup");
+        // A fresh state directory on the same TPM, raised to the backup's
+        // count by plain runs (a new counter starts at the TPM's highest).
+        for _ in 0..64 {
+            let (code, _, err) = w.verify(&[
+                "--now",
+                NOW,
+                "--state-dir",
+                "fresh",
+                "--tpm",
+                &tpm,
+                &license,
+            ]);
+            assert_eq!(code, 0, "{err}");
+            if counter("fresh") >= backed_up {
+                break;
+            }
+        }
+        assert_eq!(
+            counter("fresh"),
+            backed_up,
+            "the fresh counter passed the backup's"
+        );
+        // The appliance runs on (a revocation, say): its counter moves on.
+        assert_eq!(boot("a").0, 0);
+        // A path whose 16-bit path index is the fresh directory's.
+        let index = |path: &Path| {
+            let digest = Sha256::digest(path.to_string_lossy().as_bytes());
+            [digest[0], digest[1]]
+        };
+        let base = fs::canonicalize(w.dir.path()).unwrap();
+        let target = index(&fs::canonicalize(w.path("fresh")).unwrap());
+        let name = (0u32..)
+            .map(|n| format!("p{n}"))
+            .find(|name| index(&base.join(name)) == target)
+            .unwrap();
+        copy_dir(&w.path("backup"), &w.path(&name));
+        let (code, err) = boot(&name);
+        assert_eq!(code, 4, "the backup verified at {name}: {err}");
         assert!(err.contains("restored from an older copy"), "{err}");
     }
 

@@ -917,19 +917,6 @@ fn a_vendor_renewal_extends_no_other_token_with_its_serial() {
 
 // ---- the seat server ------------------------------------------------------------
 
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// One activation of a 10-seat GoToAssist licence once fed a pool per
 /// process: the same state directory served again (another port, another
 /// database), or a copy of it (`cp -a`, the store and credential dropped),
@@ -947,7 +934,7 @@ fn one_activation_feeds_one_pool_on_its_machine() {
     let first = site.serve(&[]);
     refused(site.serve_on(&machine, &[]));
     let d = site.path();
-    copy_dir(&d.join("state"), &d.join("copy"));
+    common::copy_dir(&d.join("state"), &d.join("copy"));
     for file in [
         "seats.sqlite",
         "seats.sqlite-wal",

@@ -21,6 +21,20 @@ pub const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../keys-examp
 /// 2027-01-15, inside the example tokens' validity.
 pub const NOW: u64 = 1_800_000_000;
 
+/// Copies the directory `from` to `to`, subdirectories included.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 pub fn example(file: &str) -> String {
     format!("{EXAMPLE}/{file}")
 }

@@ -41,7 +41,24 @@ const SEALED_FILE: &str = "sealed.json";
 pub struct TpmPlatform {
     context: Context,
     tcti: String,
+    /// The counter's NV index in use: derived from the sealing key
+    /// ([`key_index`]); for a state sealed before that, from the
+    /// directory's path.
     nv_index: u32,
+    /// The index of states sealed before the counter followed the key:
+    /// derived from the directory's canonical path.
+    path_index: u32,
+}
+
+/// The counter's NV index of the state sealed with `key`: `0x015` and 20
+/// bits of SHA-256 of the sealing key's public half. It follows the state
+/// wherever its files are put, so a restored copy meets its own counter,
+/// which has moved on (an index derived from the path could be matched by
+/// choosing the path: 16 bits, about 47,000 names).
+fn key_index(key: &SigningKey) -> u32 {
+    let digest = Sha256::digest(key.public_key().to_bytes());
+    let low = u32::from_be_bytes([0, digest[0], digest[1], digest[2]]) & 0x000F_FFFF;
+    0x0150_0000 | low
 }
 
 impl fmt::Debug for TpmPlatform {
@@ -67,9 +84,10 @@ struct Sealed {
 impl TpmPlatform {
     /// Opens the TPM at `tcti` (e.g. `device:/dev/tpmrm0`,
     /// `swtpm:host=127.0.0.1,port=2321`) for the state in `dir`. The NV
-    /// counter's index is derived from the directory's path, so that
-    /// several state directories can share one TPM; a directory moved
-    /// elsewhere finds no counter and is refused.
+    /// counter's index is derived from the state's sealing key, so that
+    /// several state directories can share one TPM and a restored copy
+    /// meets its own counter wherever it is put. (States sealed before
+    /// that keep the index derived from their directory's path.)
     pub fn new(tcti: &str, dir: &Path) -> Result<TpmPlatform, Error> {
         let fail = tpm_error(tcti);
         let conf = TctiNameConf::from_str(tcti).map_err(&fail)?;
@@ -85,6 +103,7 @@ impl TpmPlatform {
             context,
             tcti: tcti.to_string(),
             nv_index: 0x0150_0000 | low,
+            path_index: 0x0150_0000 | low,
         })
     }
 
@@ -115,6 +134,21 @@ impl TpmPlatform {
 
     fn nv_handle(&mut self) -> Result<NvIndexTpmHandle, Error> {
         NvIndexTpmHandle::new(self.nv_index).map_err(self.fail())
+    }
+
+    /// Uses the counter of the state sealed with `key`: the one its key
+    /// names, or for a state sealed before counters followed keys, the one
+    /// its path names when only that one is defined.
+    fn use_counter_of(&mut self, key: &SigningKey) -> Result<(), Error> {
+        self.nv_index = key_index(key);
+        if !self.counter_defined()? {
+            let by_key = self.nv_index;
+            self.nv_index = self.path_index;
+            if !self.counter_defined()? {
+                self.nv_index = by_key;
+            }
+        }
+        Ok(())
     }
 
     /// Whether the counter's NV index is defined (asked from the TPM's
@@ -181,11 +215,13 @@ impl Platform for TpmPlatform {
         }
     }
 
-    fn counter(&mut self, _dir: &Path, _key: &SigningKey) -> Result<Option<u64>, Error> {
+    fn counter(&mut self, _dir: &Path, key: &SigningKey) -> Result<Option<u64>, Error> {
+        self.use_counter_of(key)?;
         self.read_counter()
     }
 
-    fn start(&mut self, _dir: &Path, _key: &SigningKey) -> Result<u64, Error> {
+    fn start(&mut self, _dir: &Path, key: &SigningKey) -> Result<u64, Error> {
+        self.nv_index = key_index(key);
         let index = self.nv_handle()?;
         let attributes = NvIndexAttributesBuilder::new()
             .with_owner_write(true)
@@ -215,7 +251,8 @@ impl Platform for TpmPlatform {
             .ok_or_else(|| lost("the TPM counter vanished".into()))
     }
 
-    fn advance(&mut self, _dir: &Path, _key: &SigningKey, value: u64) -> Result<(), Error> {
+    fn advance(&mut self, _dir: &Path, key: &SigningKey, value: u64) -> Result<(), Error> {
+        self.use_counter_of(key)?;
         let index = self.nv_handle()?;
         match self.read_counter()? {
             Some(current) if current.checked_add(1) == Some(value) => {}
