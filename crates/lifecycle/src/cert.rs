@@ -615,7 +615,10 @@ fn verb(capability: Capability) -> &'static str {
     }
 }
 
-fn replicate(found: &Result<Vec<Authority>, Error>) -> Result<Vec<Authority>, Error> {
+/// The chains a walk found, or why none holds.
+type Walked = Result<Vec<Authority>, Error>;
+
+fn replicate(found: &Walked) -> Walked {
     match found {
         Ok(authorities) => Ok(authorities.clone()),
         Err(e) => Err(e.replicate()),
@@ -634,7 +637,7 @@ pub struct Chains<'c> {
     certificates: &'c [Signed<Certificate>],
     revoked: Vec<[u8; 8]>,
     /// Walks done: key id, depth, result.
-    checked: RefCell<Vec<(KeyId, usize, Result<Vec<Authority>, Error>)>>,
+    checked: RefCell<Vec<(KeyId, usize, Walked)>>,
     /// (certificate index, issuer key) whose signature checked out.
     links: RefCell<Vec<(usize, [u8; 32])>>,
     /// Every distinct key that may sign: trusted keys, then the valid
