@@ -1,6 +1,7 @@
 //! Verifying a token signed through a 3-link partner chain (vendor ->
 //! distributor -> reseller -> sub-reseller), beside a token the vendor
-//! signed, in the same run. `cargo bench -p entitle-lifecycle --bench chain`;
+//! signed, and a token beside 1,000 adversarial certificates, in the same
+//! run. `cargo bench -p entitle-lifecycle --bench chain`;
 //! figures in docs/performance.md.
 
 #![allow(missing_docs)]
@@ -55,6 +56,20 @@ fn bench(c: &mut Criterion) {
             };
             let decision = decide(&material, &setting);
             assert_eq!(decision.licenses.len(), 1, "{:?}", decision.verdicts);
+        })
+    });
+    let (forged, adversarial) = fixture::adversarial(1000);
+    group.sample_size(10);
+    group.bench_function("thousand_adversarial_certificates_decide", |b| {
+        b.iter(|| {
+            let mut buf = [0u8; MAX_TOKEN_BYTES];
+            let token = Token::decode(black_box(&forged), &mut buf).unwrap();
+            let material = Material {
+                tokens: vec![token],
+                certificates: adversarial.clone(),
+                ..Material::default()
+            };
+            assert!(decide(&material, &setting).licenses.is_empty());
         })
     });
     group.finish();

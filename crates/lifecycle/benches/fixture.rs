@@ -97,3 +97,30 @@ pub fn setup() -> ([PublicKey; 1], String, String, Vec<Signed<Certificate>>) {
     let chained = Issuer::new(sub).issue(&spec()).unwrap().text;
     (keys, plain, chained, certificates)
 }
+
+/// What an attacker hands over to make verification slow: `n` certificates
+/// whose signer is their own subject's key, half of them signed by that key
+/// (self-certified), half forged, and a token of that key. The chain walk
+/// once grew near N^5 on them (24 certificates: over a minute).
+pub fn adversarial(n: u32) -> (String, Vec<Signed<Certificate>>) {
+    let mallory = SigningKey::generate().unwrap();
+    let other = SigningKey::generate().unwrap();
+    let certificates = (0..n)
+        .map(|i| {
+            let mut body = cert(
+                &mallory,
+                &mallory,
+                Role::Reseller,
+                vec![Capability::Issue],
+                3,
+            )
+            .unverified()
+            .clone();
+            body.serial = [&i.to_be_bytes()[..], &[0; 4]].concat().try_into().unwrap();
+            let key = if i % 2 == 0 { &mallory } else { &other };
+            Signed::sign(body, key).unwrap()
+        })
+        .collect();
+    let token = Issuer::new(mallory).issue(&spec()).unwrap().text;
+    (token, certificates)
+}

@@ -2,6 +2,7 @@
 //! delegate narrower rights further down, never wider.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 
 use entitle_verify::ArtifactKind;
@@ -638,8 +639,10 @@ pub struct Chains<'c> {
     revoked: Vec<[u8; 8]>,
     /// Walks done: key id, depth, result.
     checked: RefCell<Vec<(KeyId, usize, Walked)>>,
-    /// (certificate index, issuer key) whose signature checked out.
-    links: RefCell<Vec<(usize, [u8; 32])>>,
+    /// (certificate index, issuer key) whose signature was checked: `None`
+    /// when it checked out, else why not. Each is checked once, also a
+    /// forged one met again on another walk.
+    links: RefCell<HashMap<(usize, [u8; 32]), Option<String>>>,
     /// Every distinct key that may sign: trusted keys, then the valid
     /// subjects of the certificates, each with its id.
     keys: Vec<(KeyId, PublicKey)>,
@@ -654,11 +657,13 @@ impl<'c> Chains<'c> {
         revoked: Vec<[u8; 8]>,
     ) -> Chains<'c> {
         let mut keys: Vec<(KeyId, PublicKey)> = trusted.iter().map(|k| (k.id(), *k)).collect();
-        let subjects = certificates
-            .iter()
-            .filter_map(|c| PublicKey::from_bytes(&c.unverified().subject).ok());
-        for key in subjects {
-            if !keys.iter().any(|(_, k)| *k == key) {
+        // Each distinct subject decompressed once.
+        for certificate in certificates {
+            let subject = &certificate.unverified().subject;
+            if keys.iter().any(|(_, k)| k.to_bytes() == *subject) {
+                continue;
+            }
+            if let Ok(key) = PublicKey::from_bytes(subject) {
                 keys.push((key.id(), key));
             }
         }
@@ -667,7 +672,7 @@ impl<'c> Chains<'c> {
             certificates,
             revoked,
             checked: RefCell::new(Vec::new()),
-            links: RefCell::new(Vec::new()),
+            links: RefCell::new(HashMap::new()),
             keys,
         }
     }
@@ -735,13 +740,15 @@ impl<'c> Chains<'c> {
     /// candidate issuer key before the walk goes up to that key, and every
     /// `(key id, depth)` is walked once: the work is linear in the number of
     /// certificates, whatever they claim (forged ones stop at their
-    /// signature).
+    /// signature). A walk done with more depth to spare (found nearer the
+    /// key first asked for) is complete for any deeper one and is reused;
+    /// every chain's length is checked when it is linked.
     fn walk(&self, key_id: KeyId, depth: usize) -> Result<Vec<Authority>, Error> {
         let remembered = self
             .checked
             .borrow()
             .iter()
-            .find(|(id, at, _)| *id == key_id && *at == depth)
+            .find(|(id, at, _)| *id == key_id && *at <= depth)
             .map(|(_, _, found)| replicate(found));
         if let Some(found) = remembered {
             return found;
@@ -847,14 +854,22 @@ impl<'c> Chains<'c> {
         key: &PublicKey,
     ) -> Result<(), Error> {
         let link = (index, key.to_bytes());
-        if self.links.borrow().contains(&link) {
-            return Ok(());
+        let known = self.links.borrow().get(&link).cloned();
+        let outcome = match known {
+            Some(outcome) => outcome,
+            None => {
+                let outcome = signed.verify(key).err().map(|e| e.to_string());
+                self.links.borrow_mut().insert(link, outcome.clone());
+                outcome
+            }
+        };
+        match outcome {
+            None => Ok(()),
+            Some(why) => Err(Error::Chain(format!(
+                "certificate of {}: {why}",
+                signed.unverified().name
+            ))),
         }
-        signed.verify(key).map_err(|e| {
-            Error::Chain(format!("certificate of {}: {e}", signed.unverified().name))
-        })?;
-        self.links.borrow_mut().push(link);
-        Ok(())
     }
 
     /// Checks one certificate under its issuer's checked chain.
@@ -903,7 +918,11 @@ impl<'c> Chains<'c> {
         chain.push(cert.name.clone());
         let mut levels: Vec<_> = parent.levels().cloned().collect();
         levels.push((cert.serial, cert.name.clone(), cert.limits.max_seats));
-        let key = cert.subject_key()?;
+        // The subject's key, decompressed once for the whole decision.
+        let key = match self.keys.iter().find(|(_, k)| k.to_bytes() == cert.subject) {
+            Some((_, key)) => *key,
+            None => cert.subject_key()?,
+        };
         let mut path = parent.path.clone();
         path.push(key);
         Ok(Authority {
