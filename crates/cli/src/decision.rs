@@ -7,7 +7,7 @@ use std::path::Path;
 use entitle_allocate::{Catalog, Supply, open_signed_catalog};
 use entitle_appliance::Appliance;
 use entitle_issue::unix_now;
-use entitle_lifecycle::{Input, Material, Setting, decide, implicit_catalog};
+use entitle_lifecycle::{Input, Material, Setting, decide, implicit_catalog, token_code};
 use entitle_verify::{MAX_TOKEN_BYTES, Member, PublicKey, Token};
 use serde::Serialize;
 
@@ -35,6 +35,9 @@ pub struct InputLine {
     /// Why it was refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The reason's stable code (docs/cli.md, "Reason codes").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<&'static str>,
 }
 
 /// A decision, owned, for reports.
@@ -148,7 +151,7 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
                 token_inputs.push((position, input));
             }
             Err(error) => {
-                undecodable.push((input, error.to_string()));
+                undecodable.push((input, error));
                 failures.push((input.position, CliError::token(error, &input.origin)));
             }
         }
@@ -210,16 +213,18 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
             position: source.position,
             verdict: if verdict.is_ok() { "kept" } else { "refused" },
             reason: verdict.as_ref().err().map(ToString::to_string),
+            code: verdict.as_ref().err().map(entitle_lifecycle::Error::code),
         });
     }
-    for (input, reason) in undecodable {
+    for (input, error) in undecodable {
         inputs.push(InputLine {
             input: input.text.clone(),
             origin: input.origin.clone(),
             kind: "license token",
             position: input.position,
             verdict: "refused",
-            reason: Some(reason),
+            reason: Some(error.to_string()),
+            code: Some(token_code(&error)),
         });
     }
     for (input, error) in &sorted.malformed {
@@ -230,6 +235,7 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
             position: input.position,
             verdict: "refused",
             reason: Some(error.to_string()),
+            code: Some(error.code()),
         });
         failures.push((
             input.position,

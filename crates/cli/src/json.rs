@@ -159,4 +159,6 @@ pub struct Rejected {
     pub token: String,
     /// Why it was refused.
     pub reason: String,
+    /// The reason's stable code (docs/cli.md, "Reason codes").
+    pub code: &'static str,
 }

@@ -950,9 +950,12 @@ fn partner_limits(
             .map(Vec::as_slice)
             .unwrap_or_default();
         if let Some(f) = c.features.iter().find(|f| !granted.iter().any(|g| g == f)) {
-            return Some(Error::NotAllowed(format!(
-                "{who} issued an add-on with feature {f:?}, which its base licenses do not grant"
-            )));
+            return Some(Error::Limit {
+                code: "addon_feature",
+                why: format!(
+                    "{who} issued an add-on with feature {f:?}, which its base licenses do not grant"
+                ),
+            });
         }
     }
     if p.capability == Capability::ExtraKeys {
@@ -964,33 +967,45 @@ fn partner_limits(
         let used = extra_used.get(pool).copied().unwrap_or(0);
         let total = used.saturating_add(u64::from(c.seats));
         if held > 0 && p.usable.validity().expires_at.is_none_or(|e| e > until) {
-            return Some(Error::NotAllowed(format!(
-                "{who} issued an extra key that outlives the annual-model licenses it comes out of (they end {})",
-                entitle_verify::Utc(until)
-            )));
+            return Some(Error::Limit {
+                code: "extra_key_outlives_annual",
+                why: format!(
+                    "{who} issued an extra key that outlives the annual-model licenses it comes out of (they end {})",
+                    entitle_verify::Utc(until)
+                ),
+            });
         }
         if total > held {
-            return Some(Error::NotAllowed(format!(
-                "{who} may issue free extra keys only out of the annual-model licenses {} holds for {} {}: {held} seats, and this key would make {total}",
-                c.tenant.unwrap_or("the customer"),
-                c.product,
-                c.edition
-            )));
+            return Some(Error::Limit {
+                code: "extra_keys_exceed_annual",
+                why: format!(
+                    "{who} may issue free extra keys only out of the annual-model licenses {} holds for {} {}: {held} seats, and this key would make {total}",
+                    c.tenant.unwrap_or("the customer"),
+                    c.product,
+                    c.edition
+                ),
+            });
         }
         if let Some(f) = c.features.iter().find(|f| !features.iter().any(|g| g == f)) {
-            return Some(Error::NotAllowed(format!(
-                "{who} issued an extra key with feature {f:?}, which the annual-model licenses do not grant"
-            )));
+            return Some(Error::Limit {
+                code: "extra_key_feature",
+                why: format!(
+                    "{who} issued an extra key with feature {f:?}, which the annual-model licenses do not grant"
+                ),
+            });
         }
     }
     p.issuer.seat_limits().iter().find_map(|(serial, name, max)| {
         let so_far = issued_under.get(serial).copied().unwrap_or(0);
         let total = so_far.saturating_add(u64::from(c.seats));
         (total > u64::from(*max)).then(|| {
-            Error::NotAllowed(format!(
-                "the certificate of {name} allows {max} seats in total on an installation; with this key ({} {}), what it and those it certified issued makes {total}",
-                c.product, c.edition
-            ))
+            Error::Limit {
+                code: "seat_limit",
+                why: format!(
+                    "the certificate of {name} allows {max} seats in total on an installation; with this key ({} {}), what it and those it certified issued makes {total}",
+                    c.product, c.edition
+                ),
+            }
         })
     })
 }

@@ -47,6 +47,16 @@ pub enum Error {
     Chain(String),
     /// A party acting outside its role or limits.
     NotAllowed(String),
+    /// A limit that holds in total over the tokens at hand (a partner's
+    /// `max_seats`, extra keys out of annual-model licenses, an add-on's
+    /// features), with its code.
+    Limit {
+        /// The limit's code: `seat_limit`, `extra_keys_exceed_annual`,
+        /// `extra_key_outlives_annual`, `extra_key_feature`, `addon_feature`.
+        code: &'static str,
+        /// What was exceeded.
+        why: String,
+    },
     /// An activation that is not for this machine, license or request.
     Activation(String),
     /// The license was revoked.
@@ -105,7 +115,55 @@ impl Error {
     }
 }
 
+/// The stable snake_case code of a token error (docs/cli.md, "Reason
+/// codes").
+pub fn token_code(error: &entitle_verify::Error) -> &'static str {
+    use entitle_verify::Error as T;
+    match error {
+        T::Prefix => "not_a_token",
+        T::UnsupportedArmor { .. } | T::UnsupportedVersion(_) => "unsupported_format",
+        T::Encoding { .. } => "bad_encoding",
+        T::TooLong { .. } => "too_long",
+        T::TooShort { .. } => "too_short",
+        T::UnknownFlags(_) => "unknown_flags",
+        T::Truncated(_) => "truncated",
+        T::Invalid(_) => "invalid_field",
+        T::InvalidKey => "invalid_key",
+        T::UnknownKey(_) => "unknown_signer",
+        T::BadSignature => "bad_signature",
+        T::NotYetValid { .. } => "not_yet_valid",
+        T::Expired { .. } => "expired",
+        T::NotEntitledToBuild { .. } => "not_entitled_to_build",
+        T::AddonWithoutBase => "addon_without_base",
+        _ => "invalid",
+    }
+}
+
 impl Error {
+    /// The stable snake_case code of this error, for programs: the same
+    /// for every message of a kind (docs/cli.md, "Reason codes").
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Malformed { .. } => "malformed",
+            Error::UnknownSigner { .. } => "unknown_signer",
+            Error::BadSignature { .. } => "bad_signature",
+            Error::Chain(_) => "chain_refused",
+            Error::NotAllowed(_) => "not_allowed",
+            Error::Limit { code, .. } => code,
+            Error::Activation(_) => "activation_refused",
+            Error::Revoked { .. } => "revoked",
+            Error::SerialConflict { .. } => "serial_conflict",
+            Error::ClockSetBack { .. } => "clock_set_back",
+            Error::State(_) => "state_unusable",
+            Error::StateLost(_) => "state_lost",
+            Error::Io { .. } => "io",
+            Error::Key(_) => "key",
+            Error::Sign(_) => "sign_failed",
+            Error::Catalog(_) => "catalog",
+            Error::Token(e) => token_code(e),
+        }
+    }
+
     /// A copy of this error, for results remembered and handed out again
     /// (an I/O error, which cannot be copied, becomes its message).
     pub(crate) fn replicate(&self) -> Error {
@@ -121,6 +179,10 @@ impl Error {
             Error::BadSignature { what } => Error::BadSignature { what },
             Error::Chain(why) => Error::Chain(why.clone()),
             Error::NotAllowed(why) => Error::NotAllowed(why.clone()),
+            Error::Limit { code, why } => Error::Limit {
+                code,
+                why: why.clone(),
+            },
             Error::Activation(why) => Error::Activation(why.clone()),
             Error::Revoked { serial } => Error::Revoked { serial: *serial },
             Error::SerialConflict { serial } => Error::SerialConflict { serial: *serial },
@@ -151,7 +213,7 @@ impl fmt::Display for Error {
                 write!(f, "bad signature: the {what} was altered or forged")
             }
             Error::Chain(why) => write!(f, "certificate chain refused: {why}"),
-            Error::NotAllowed(why) => write!(f, "not allowed: {why}"),
+            Error::NotAllowed(why) | Error::Limit { why, .. } => write!(f, "not allowed: {why}"),
             Error::Activation(why) => write!(f, "activation refused: {why}"),
             Error::Revoked { serial } => write!(f, "license {serial} was revoked"),
             Error::SerialConflict { serial } => write!(

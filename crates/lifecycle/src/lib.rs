@@ -88,7 +88,7 @@ pub use decide::{
     Clock, Decision, Input, Material, Remembered, Setting, Usable, decide, implicit_catalog,
 };
 pub use envelope::{Artifact, MAX_ARTIFACT_LEN, Signed};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, token_code};
 pub use lease::{Lease, MAX_LEASE_SECONDS, MAX_LEASE_TEXT, verify_lease};
 pub use ledger::{Ledger, LedgerEntry, MACHINES_PER_LICENSE};
 pub use revocation::{Renewal, RevocationList};

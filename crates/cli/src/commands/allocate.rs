@@ -29,6 +29,7 @@ pub fn run(args: &AllocateArgs) -> Result<(), CliError> {
         .map(|i| Rejected {
             token: i.input.clone(),
             reason: i.reason.clone().unwrap_or_default(),
+            code: i.code.unwrap_or("invalid"),
         })
         .collect();
     let catalog = &outcome.catalog;

@@ -41,6 +41,7 @@ pub fn decide_and_report(
             .map(|i| Rejected {
                 token: i.input.clone(),
                 reason: i.reason.clone().unwrap_or_default(),
+                code: i.code.unwrap_or("invalid"),
             })
             .collect(),
         warnings: outcome.warnings.clone(),
