@@ -188,3 +188,57 @@ fn every_input_of_the_negative_corpus_is_refused_with_its_reason() {
     }
     assert!(count >= 20, "the corpus shrank to {count}");
 }
+
+/// `inspect` decodes every artifact kind without trusting it and says what
+/// it is: every golden artifact, the example tokens, certificates and
+/// signed catalogs.
+#[test]
+fn inspect_says_what_every_artifact_is() {
+    let w = World::new();
+    let mut texts: Vec<String> = Vec::new();
+    for file in [
+        "material.txt",
+        "activation.txt",
+        "lease.txt",
+        "renewal-v2.txt",
+    ] {
+        texts.extend(
+            vectors(file)
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(str::to_string),
+        );
+    }
+    for file in [
+        "starface/tokens.txt",
+        "partners/reseller.cert",
+        "partners/distributor.cert",
+    ] {
+        let text = std::fs::read_to_string(format!("{EXAMPLE}/{file}")).unwrap();
+        texts.extend(
+            text.lines()
+                .filter(|l| l.starts_with("ent"))
+                .map(str::to_string),
+        );
+    }
+    let mut kinds = std::collections::BTreeSet::new();
+    for text in &texts {
+        let (code, out, err) = w.run(&["inspect", "--json", text]);
+        assert_eq!(code, 0, "{text}: {err}");
+        let shown: Value = serde_json::from_str(&out).unwrap();
+        let kind = ArtifactKind::of(text).unwrap();
+        assert_eq!(shown["artifact"], kind.name(), "{out}");
+        assert_eq!(shown["verified"], false);
+        kinds.insert(kind.name());
+    }
+    assert_eq!(kinds.len(), ArtifactKind::ALL.len(), "{kinds:?}");
+    for product in ["starface", "xphone", "pcvisit"] {
+        let file = format!("@{EXAMPLE}/{product}/catalog.signed");
+        let (code, out, err) = w.run(&["inspect", "--json", &file]);
+        assert_eq!(code, 0, "{err}");
+        let shown: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(shown["artifact"], "catalog");
+        assert_eq!(shown["signer"], "3445b022");
+        assert!(shown["products"].to_string().contains(product), "{out}");
+    }
+}
