@@ -414,8 +414,10 @@ pub struct CertifyArgs {
     /// customer, system-integrator, service-provider, reseller, distributor, partner.
     #[arg(long)]
     pub role: String,
-    /// A capability beyond the role's preset: issue, activate, revoke,
-    /// extend, extra-keys, delegate. Repeatable.
+    /// A capability the certificate grants: issue, activate, revoke,
+    /// extend, extra-keys, delegate. Repeatable. Given, they replace the
+    /// role's preset (write out the preset's too to keep them); not given,
+    /// the preset is granted.
     #[arg(long = "grant", value_name = "CAPABILITY")]
     pub grants: Vec<String>,
     /// A product it may act on, optionally with editions: `starface` or
