@@ -297,9 +297,9 @@ fn a_lease_is_signed_by_the_activated_server_and_checks_back_to_the_vendor_key()
 
     // Its time over: not valid now.
     let later = check("@licence-0.txt", "@lease.txt", &["--now", "2099-01-01"]);
-    assert_ne!(later.status.code(), Some(0));
+    assert_eq!(later.status.code(), Some(5), "{}", stderr(&later));
     assert!(
-        stderr(&later).contains("the lease ended"),
+        stderr(&later).contains("the lease: expired at"),
         "{}",
         stderr(&later)
     );

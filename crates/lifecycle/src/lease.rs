@@ -142,10 +142,11 @@ pub fn verify_lease(
         )));
     }
     if now >= body.not_after {
-        return Err(Error::NotAllowed(format!(
-            "the lease ended at {}: renew it or claim a new one",
-            entitle_verify::Utc(body.not_after)
-        )));
+        // Genuine but over: not valid now (exit 5), like an expired token.
+        return Err(Error::Token(entitle_verify::Error::Expired {
+            now,
+            expires_at: body.not_after,
+        }));
     }
     Ok(body.clone())
 }
