@@ -619,6 +619,10 @@ fn verb(capability: Capability) -> &'static str {
 /// The chains a walk found, or why none holds.
 type Walked = Result<Vec<Authority>, Error>;
 
+/// Certificate signatures checked: (certificate index, issuer key) to
+/// `None` when it checked out, else why not.
+type Links = HashMap<(usize, [u8; 32]), Option<String>>;
+
 fn replicate(found: &Walked) -> Walked {
     match found {
         Ok(authorities) => Ok(authorities.clone()),
@@ -642,7 +646,7 @@ pub struct Chains<'c> {
     /// (certificate index, issuer key) whose signature was checked: `None`
     /// when it checked out, else why not. Each is checked once, also a
     /// forged one met again on another walk.
-    links: RefCell<HashMap<(usize, [u8; 32]), Option<String>>>,
+    links: RefCell<Links>,
     /// Every distinct key that may sign: trusted keys, then the valid
     /// subjects of the certificates, each with its id.
     keys: Vec<(KeyId, PublicKey)>,
