@@ -1263,3 +1263,38 @@ fn a_ledger_written_by_hand_is_refused_not_obeyed() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("the ledger was altered"), "{err}");
 }
+
+/// A reseller's renewal of the vendor's licence was signed and then
+/// extended nothing on any appliance. With the vendor keys at hand, `renew`
+/// decides as the appliance would and refuses it; its own licence it
+/// renews.
+#[test]
+fn renew_signs_no_renewal_that_extends_nothing() {
+    let w = World::new();
+    w.partners(&["issue", "extend"]);
+    let theirs = w.license("vendor.txt", "vendor.secret.pem", None, &[]);
+    let own = w.license("own.txt", "reseller.key", Some("reseller.cert"), &[]);
+    let renew = |license: &str| {
+        w.run(&[
+            "renew",
+            "--key",
+            "reseller.key",
+            "--cert",
+            "reseller.cert",
+            "--public",
+            "vendor.public.pem",
+            "--now",
+            NOW,
+            "--license",
+            license,
+            "--expires",
+            "2028-06-01",
+        ])
+    };
+    let (code, out, err) = renew(&theirs);
+    assert_eq!((code, out.as_str()), (4, ""), "{err}");
+    assert!(err.contains("the renewal extends nothing here"), "{err}");
+    let (code, out, err) = renew(&own);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("entn1."), "{out}");
+}

@@ -246,6 +246,63 @@ fn revokes_what_it_names(
     Ok(())
 }
 
+/// Decides, as an appliance would, on the licence and the renewal just
+/// signed: a renewal that would extend nothing there (another signer's
+/// licence, beyond the signer's window) is refused before it is handed
+/// out. Needs the vendor keys (`--public`); without them it is signed
+/// unchecked.
+fn extends_what_it_names(
+    signer: &Signer,
+    license: &str,
+    renewal: &Signed<Renewal>,
+    now: u64,
+) -> Result<(), CliError> {
+    if signer.vendor_keys.is_empty() {
+        return Ok(());
+    }
+    let mut buf = [0u8; MAX_TOKEN_BYTES];
+    let (token, chain) = read_license(license, &mut buf)?;
+    let mut certificates = signer.certs.clone();
+    for text in chain {
+        certificates.push(Signed::decode(&text).map_err(|e| lifecycle_error(&e, "--license: "))?);
+    }
+    let material = Material {
+        tokens: vec![token],
+        certificates,
+        renewals: vec![renewal.clone()],
+        ..Material::default()
+    };
+    let catalog = implicit_catalog(&material, &signer.vendor_keys);
+    let setting = Setting {
+        trusted: &signer.vendor_keys,
+        catalog: &catalog,
+        remembered: None,
+        now,
+        clock_tolerance: u64::MAX,
+        build_date: None,
+        machine: None,
+        tenant: None,
+    };
+    let decision = decide(&material, &setting);
+    if decision
+        .licenses
+        .iter()
+        .any(|(i, usable)| *i == 0 && usable.renewed())
+    {
+        return Ok(());
+    }
+    let why = match decision.verdict(Input::Token(0)) {
+        Some(Err(e)) => format!("the license does not count here: {e}"),
+        _ => "its own term stays in force".to_string(),
+    };
+    Err(lifecycle_error(
+        &entitle_lifecycle::Error::NotAllowed(format!(
+            "the renewal extends nothing here ({why}); a partner extends only licenses it, or those it certified, issued, and not beyond its window"
+        )),
+        "not signed: ",
+    ))
+}
+
 /// Runs `entitle renew`.
 pub fn renew(args: &RenewArgs) -> Result<(), CliError> {
     let signer = Signer::load(&args.signer)?;
@@ -257,11 +314,13 @@ pub fn renew(args: &RenewArgs) -> Result<(), CliError> {
     let license_text = match (&args.license, &args.order) {
         (Some(text), _) => text.clone(),
         (None, Some(order)) => {
-            let issued = ledger.as_ref().and_then(|l| {
-                l.issued_for_order(order)
-                    .first()
-                    .map(|e| e.artifact.clone())
-            });
+            let first = ledger
+                .as_ref()
+                .and_then(|l| l.issued_for_order(order).first().copied().cloned());
+            if let Some(entry) = &first {
+                entry.check_issued(None).map_err(CliError::input)?;
+            }
+            let issued = first.map(|e| e.artifact);
             issued.ok_or_else(|| {
                 CliError::input(format!(
                     "--order {order}: the issuance ledger holds no licence of this order"
@@ -288,6 +347,7 @@ pub fn renew(args: &RenewArgs) -> Result<(), CliError> {
         updates_until: args.updates_until,
     };
     let signed = Signed::sign(renewal, signer.key.as_ref()).map_err(|e| lifecycle_error(&e, ""))?;
+    extends_what_it_names(&signer, &license_text, &signed, now)?;
     if let Some(ledger) = &mut ledger {
         let mut entry = ledger.entry_about(
             Event::Renewed,
