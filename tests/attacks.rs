@@ -991,6 +991,27 @@ fn a_lease_kind_written_into_the_store_frees_no_seat() {
     assert_eq!(live, 10);
 }
 
+/// Root on the seat server's host raises the pool's stored figure (10 to
+/// 30) between two refreshes: a claim never counts on more than the
+/// server's own decision.
+#[test]
+fn a_pool_size_written_into_the_store_grants_no_seat() {
+    let site = common::seat_site::Site::new(10, 0);
+    let server = site.serve(&["--refresh", "3600"]);
+    site.grant(&server, 30);
+    let store = site.path().join("state/seats.sqlite");
+    let db = rusqlite::Connection::open(&store).unwrap();
+    db.busy_timeout(Duration::from_secs(10)).unwrap();
+    let raised = db
+        .execute("UPDATE pool_seats SET shared = 30, shared_cap = NULL", [])
+        .unwrap();
+    assert!(raised > 0);
+    let granted = (0..30)
+        .filter(|i| site.claim(&server, &format!("a{i}")).is_ok())
+        .count();
+    assert_eq!(granted, 10, "a 10-seat pool");
+}
+
 /// Root on the seat server's host reads the activation key in the state
 /// directory and signs any lease: another pool, years long. `lease verify`
 /// called it genuine. The pool must be the licence's, and a lease lasts at

@@ -18,6 +18,7 @@
 
 mod db;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -237,6 +238,10 @@ pub struct Store {
     /// connections: a refusal writes nothing, so that a full pool costs no
     /// disk sync.
     refused: Arc<AtomicU64>,
+    /// The only server's pools as its decision made them at the last
+    /// [`Store::set_pools`]: a claim never counts on more, whatever the
+    /// file says now (root on the host can write the file).
+    decided: BTreeMap<String, Seats>,
 }
 
 /// Where a store is.
@@ -341,6 +346,7 @@ impl Store {
             holds_for,
             place,
             refused: Arc::new(AtomicU64::new(0)),
+            decided: BTreeMap::new(),
         })
     }
 
@@ -360,7 +366,17 @@ impl Store {
             holds_for: self.holds_for,
             place: self.place.clone(),
             refused: self.refused.clone(),
+            decided: self.decided.clone(),
         }))
+    }
+
+    fn within_decision(&self, view: ClaimView) -> ClaimView {
+        ClaimView {
+            seats: view
+                .seats
+                .map(|seats| bound(self.holds_for, &self.decided, &view.agent.pool, seats)),
+            ..view
+        }
     }
 
     fn refuse(&self, pool: String, seats: u32) -> Error {
@@ -378,6 +394,19 @@ impl Store {
         let fresh_until = self.holds_for.map_or(i64::MAX, |s| {
             i64::try_from(now.saturating_add(s)).unwrap_or(i64::MAX)
         });
+        if self.holds_for.is_none() {
+            self.decided = pools
+                .iter()
+                .map(|p| {
+                    let within = |seats: u32, cap: Option<u32>| seats.min(cap.unwrap_or(u32::MAX));
+                    let seats = Seats {
+                        shared: within(p.shared, p.shared_cap),
+                        named: within(p.named, p.named_cap),
+                    };
+                    (p.id.clone(), seats)
+                })
+                .collect();
+        }
         let mut tx = self.db.begin()?;
         expire(&mut tx, now)?;
         if self.holds_for.is_none() {
@@ -597,16 +626,24 @@ impl Store {
     pub fn claim(&mut self, credential: &str, now: u64, ttl: u64) -> Result<Lease, Error> {
         // A full pool refuses on a read: nothing to write or sync.
         let view = claim_view(&mut self.db, credential, now)?;
+        let view = self.within_decision(view);
         if let (false, Some(seats)) = (view.agent.named, view.seats) {
             if view.shared_in_use(seats) >= seats.shared {
                 return Err(self.refuse(view.agent.pool, seats.shared));
             }
         }
+        let (holds_for, decided) = (self.holds_for, &self.decided);
         let mut tx = self.db.begin()?;
         expire(&mut tx, now)?;
         // Read again, now that no one else can write: a revocation, a
         // changed named seat or a claim since the first read wins.
         let view = claim_view(&mut tx, credential, now)?;
+        let view = ClaimView {
+            seats: view
+                .seats
+                .map(|seats| bound(holds_for, decided, &view.agent.pool, seats)),
+            ..view
+        };
         let shared_in_use = view.seats.map_or(0, |seats| view.shared_in_use(seats));
         let agent = view.agent;
         let Some(seats) = view.seats else {
@@ -982,6 +1019,26 @@ impl Seats {
             shared: total(|g| g.1, shared_cap),
             named: total(|g| g.2, named_cap),
         })
+    }
+}
+
+/// `seats` of `pool` as read from the store, never beyond what this server
+/// decided (`decided`) when it is the only one (`holds_for` is `None`,
+/// SQLite); a shared database's figures are the servers' sum and stand as
+/// read.
+fn bound(
+    holds_for: Option<u64>,
+    decided: &BTreeMap<String, Seats>,
+    pool: &str,
+    seats: Seats,
+) -> Seats {
+    if holds_for.is_some() {
+        return seats;
+    }
+    let decided = decided.get(pool).copied().unwrap_or_default();
+    Seats {
+        shared: seats.shared.min(decided.shared),
+        named: seats.named.min(decided.named),
     }
 }
 
