@@ -48,9 +48,10 @@ fn fifteen_agents_on_ten_shared_seats_exhaustion_release_and_admin_end() {
         site.claim(&server, "a14").is_ok(),
         "a named seat is always available"
     );
-    // ...to one session: its credential passed around gets no second seat.
-    let shared_by_many = site.claim(&server, "a14").unwrap_err();
-    assert_eq!(shared_by_many.status.code(), Some(7));
+    // Its holder's every session is on it ("ihnen und nur ihnen gehört"):
+    // a second session, with the shared pool full, is neither refused nor
+    // takes a shared seat.
+    site.claim(&server, "a14").unwrap();
 
     // A session ends: its seat is free again.
     let released = site.lease(
@@ -71,7 +72,11 @@ fn fifteen_agents_on_ten_shared_seats_exhaustion_release_and_admin_end() {
     site.claim(&server, "a11").unwrap();
     site.claim(&server, "a12").unwrap();
     assert!(site.claim(&server, "a13").is_err());
-    assert_eq!(site.sessions(&server).len(), 11, "10 shared + 1 named");
+    assert_eq!(
+        site.sessions(&server).len(),
+        12,
+        "10 shared + 2 on the named seat"
+    );
 
     // Without a grant, whatever the pool holds.
     std::fs::write(site.path().join("stranger.cred"), "esa1_not-a-credential").unwrap();
@@ -681,4 +686,24 @@ fn a_bad_database_is_one_line_that_keeps_the_password() {
         assert!(!refused.contains("s3cret"), "{refused}");
         assert!(!refused.contains("panicked"), "{refused}");
     }
+}
+
+/// "wenn z. B. 10 Techniker derzeit 10 gemeinsam genutzte Lizenzen
+/// belegen, muss der 11. …": the manual counts technicians, not sessions.
+/// One technician with ten sessions once took all ten shared seats.
+#[test]
+fn gotoassist_a_technician_holds_one_shared_seat_whatever_the_number_of_sessions() {
+    let site = Site::new(10, 0);
+    let server = site.serve(&[]);
+    site.grant(&server, 11);
+    for _ in 0..10 {
+        site.claim(&server, "a0").unwrap();
+    }
+    for i in 1..10 {
+        site.claim(&server, &format!("a{i}")).unwrap();
+    }
+    let eleventh = site.claim(&server, "a10").unwrap_err();
+    assert_eq!(eleventh.status.code(), Some(7), "{}", stderr(&eleventh));
+    assert!(stderr(&eleventh).contains(GERMAN));
+    assert_eq!(site.sessions(&server).len(), 19);
 }

@@ -122,12 +122,12 @@ fn a_named_seat_is_never_taken_by_a_full_pool() {
     let named = store.claim(&agents[3], NOW, TTL).unwrap();
     assert_eq!(named.kind, Kind::Named);
     assert_eq!(live_shared(&mut store, NOW), 2);
-    // Its credential passed around gets one named seat, not many: a second
-    // session needs a shared seat, and the pool is full.
-    assert!(matches!(
-        store.claim(&agents[3], NOW, TTL),
-        Err(Error::Exhausted { .. })
-    ));
+    // The named seat is its holder's with every session ("ihnen und nur
+    // ihnen gehört"): a second session, while the shared pool is full,
+    // takes no shared seat and is never refused.
+    let second = store.claim(&agents[3], NOW, TTL).unwrap();
+    assert_eq!(second.kind, Kind::Named);
+    assert_eq!(live_shared(&mut store, NOW), 2);
     store.release(&agents[3], &named.id, NOW + 1).unwrap();
     assert_eq!(
         store.claim(&agents[3], NOW + 1, TTL).unwrap().kind,
@@ -229,10 +229,53 @@ fn a_store_of_the_first_schema_opens_with_its_leases() {
         "the live lease stays"
     );
     assert_eq!(live_shared(&mut store, NOW + 1), 1);
+    // a0 holds one seat whatever the number of its sessions; two more
+    // technicians find one seat left.
     store.claim(credential, NOW + 1, TTL).unwrap();
+    assert_eq!(live_shared(&mut store, NOW + 1), 1);
+    let others: Vec<String> = ["a1", "a2"]
+        .iter()
+        .map(|id| {
+            store
+                .grant(id, "B", "b@example.com", &pool(0, 0).id, NOW)
+                .unwrap()
+        })
+        .collect();
+    store.claim(&others[0], NOW + 1, TTL).unwrap();
     assert!(
-        store.claim(credential, NOW + 1, TTL).is_err(),
+        store.claim(&others[1], NOW + 1, TTL).is_err(),
         "2 seats, from the decision"
+    );
+}
+
+/// "wenn z. B. 10 Techniker derzeit 10 gemeinsam genutzte Lizenzen
+/// belegen, muss der 11. …": the manual counts technicians. One technician
+/// with ten sessions holds one shared seat, and nine others still find
+/// theirs.
+#[test]
+fn a_technician_holds_one_shared_seat_whatever_the_number_of_sessions() {
+    let (mut store, agents) = store_with(10, 0, 11);
+    for _ in 0..10 {
+        store.claim(&agents[0], NOW, TTL).unwrap();
+    }
+    assert_eq!(live_shared(&mut store, NOW), 1);
+    for agent in &agents[1..10] {
+        store.claim(agent, NOW, TTL).unwrap();
+    }
+    assert_eq!(live_shared(&mut store, NOW), 10);
+    assert!(matches!(
+        store.claim(&agents[10], NOW, TTL),
+        Err(Error::Exhausted { .. })
+    ));
+    // A shrinking pool takes the seats of the technicians who came last,
+    // every session of theirs.
+    let ended = store.set_pools(&[pool(5, 0)], NOW + 1).unwrap();
+    assert_eq!(ended.len(), 5);
+    assert_eq!(live_shared(&mut store, NOW + 1), 5);
+    assert_eq!(
+        store.sessions(NOW + 1).unwrap().len(),
+        14,
+        "a0 keeps its ten"
     );
 }
 

@@ -627,8 +627,9 @@ impl Store {
         // A full pool refuses on a read: nothing to write or sync.
         let view = claim_view(&mut self.db, credential, now)?;
         let view = self.within_decision(view);
-        if let (false, Some(seats)) = (view.agent.named, view.seats) {
-            if view.shared_in_use(seats) >= seats.shared {
+        if let Some(seats) = view.seats {
+            let new_seat = !view.on_named_seat(seats) && view.own_live == 0;
+            if new_seat && view.shared_in_use(seats) >= seats.shared {
                 return Err(self.refuse(view.agent.pool, seats.shared));
             }
         }
@@ -645,6 +646,7 @@ impl Store {
             ..view
         };
         let shared_in_use = view.seats.map_or(0, |seats| view.shared_in_use(seats));
+        let on_named_seat = view.seats.is_some_and(|seats| view.on_named_seat(seats));
         let agent = view.agent;
         let Some(seats) = view.seats else {
             return Err(Error::NotFound(format!(
@@ -652,13 +654,12 @@ impl Store {
                 agent.pool
             )));
         };
-        // A named seat is one person's and holds one session at a time
-        // (the manuals are silent on more; docs/catalog.md): a second
-        // session of its holder takes a shared seat like anyone's, so a
-        // named agent's credential passed around yields one seat, not many.
-        let kind = if agent.named && view.own_live == 0 && view.named_holders < seats.named {
+        // A named seat is its holder's with every session of theirs; a
+        // technician with a live session holds a shared seat already, and
+        // a further session of theirs takes no other.
+        let kind = if on_named_seat {
             Kind::Named
-        } else if shared_in_use < seats.shared {
+        } else if view.own_live > 0 || shared_in_use < seats.shared {
             Kind::Shared
         } else {
             tx.commit()?;
@@ -802,7 +803,7 @@ impl Store {
         self.expire(now)?;
         let rows = self.db.query(
             "SELECT p.id, p.product, p.edition, p.tenant,
-               (SELECT count(*) FROM leases WHERE pool = p.id AND not_after > $1),
+               (SELECT count(DISTINCT agent) FROM leases WHERE pool = p.id AND not_after > $1),
                (SELECT count(*) FROM agents WHERE pool = p.id AND named = 1),
                (SELECT count(*) FROM agents WHERE pool = p.id),
                (SELECT count(DISTINCT l.agent) FROM leases l JOIN agents g ON g.id = l.agent
@@ -1043,28 +1044,42 @@ fn bound(
 }
 
 /// What a claim needs to know, read in one round trip: the agent of a
-/// credential, its pool's seats, and the leases in use. The seats a lease
-/// takes follow from who holds it, never from the `kind` stored with it
-/// (root on the server's host can write that): of each agent with a named
-/// seat, one live lease is on it, at most the pool's named seats of them;
-/// every other live lease takes a shared seat.
+/// credential, its pool's seats, and who holds seats now. A seat follows
+/// from who holds a lease, never from the `kind` stored with it (root on
+/// the server's host can write that), and the manual counts technicians,
+/// not sessions (MODELS.md section 3):
+///
+/// - an agent with a named seat (of the pool's named seats, the earliest
+///   assigned) holds it with every session of theirs, and takes no shared
+///   seat ("ihnen und nur ihnen gehört");
+/// - every other agent with live sessions holds one shared seat, however
+///   many sessions ("wenn z. B. 10 Techniker … 10 gemeinsam genutzte
+///   Lizenzen belegen").
 struct ClaimView {
     agent: Agent,
     /// `None` when the agent's pool is not licensed here now.
     seats: Option<Seats>,
-    /// Live leases of the pool.
-    live: u32,
-    /// Agents with a named seat that hold a live lease of the pool.
+    /// Agents with live sessions in the pool.
+    live_agents: u32,
+    /// Of those, agents with a named seat.
     named_holders: u32,
-    /// Live leases of the agent.
+    /// Live sessions of the agent.
     own_live: u32,
+    /// Agents with a named seat assigned before this one.
+    named_rank: u32,
 }
 
 impl ClaimView {
-    /// Shared seats in use, with `seats` the pool's.
+    /// Shared seats in use, with `seats` the pool's: the agents with live
+    /// sessions but those holding named seats (at most the named seats).
     fn shared_in_use(&self, seats: Seats) -> u32 {
-        self.live
+        self.live_agents
             .saturating_sub(self.named_holders.min(seats.named))
+    }
+
+    /// Whether the agent holds one of the pool's named seats.
+    fn on_named_seat(&self, seats: Seats) -> bool {
+        self.agent.named && self.named_rank < seats.named
     }
 }
 
@@ -1073,10 +1088,12 @@ fn claim_view(sql: &mut impl Sql, credential: &str, now: u64) -> Result<ClaimVie
         concat!(
             "SELECT a.id, a.name, a.email, a.pool, a.named,
                (SELECT count(*) FROM pools WHERE id = a.pool),
-               (SELECT count(*) FROM leases WHERE pool = a.pool AND not_after > $2),
+               (SELECT count(DISTINCT agent) FROM leases WHERE pool = a.pool AND not_after > $2),
                (SELECT count(DISTINCT l.agent) FROM leases l JOIN agents g ON g.id = l.agent
                  WHERE l.pool = a.pool AND g.named = 1 AND l.not_after > $2),
-               (SELECT count(*) FROM leases WHERE agent = a.id AND not_after > $2), ",
+               (SELECT count(*) FROM leases WHERE agent = a.id AND not_after > $2),
+               (SELECT count(*) FROM agents b WHERE b.pool = a.pool AND b.named = 1
+                 AND (b.granted_at < a.granted_at OR (b.granted_at = a.granted_at AND b.id < a.id))), ",
             figures!(),
             " FROM agents a LEFT JOIN pool_seats s ON s.pool = a.pool WHERE a.credential = $1"
         ),
@@ -1086,13 +1103,14 @@ fn claim_view(sql: &mut impl Sql, credential: &str, now: u64) -> Result<ClaimVie
     Ok(ClaimView {
         agent: agent_row(first)?,
         seats: if first.u32(5)? > 0 {
-            Some(Seats::of(&rows, 9)?)
+            Some(Seats::of(&rows, 10)?)
         } else {
             None
         },
-        live: first.u32(6)?,
+        live_agents: first.u32(6)?,
         named_holders: first.u32(7)?,
         own_live: first.u32(8)?,
+        named_rank: first.u32(9)?,
     })
 }
 
@@ -1115,9 +1133,15 @@ fn hold_to_capacity(
     seats: Seats,
     now: u64,
 ) -> Result<Vec<String>, Error> {
-    let shared = shared_leases(tx, pool, seats, now)?;
-    let over = shared.len().saturating_sub(seats.shared as usize);
-    let mut ended: Vec<String> = shared.into_iter().rev().take(over).collect();
+    let holders = shared_holders(tx, pool, seats, now)?;
+    let over = holders.len().saturating_sub(seats.shared as usize);
+    // The agents who took their seats last lose them, every session.
+    let mut ended: Vec<String> = holders
+        .into_iter()
+        .rev()
+        .take(over)
+        .flat_map(|(_, leases)| leases)
+        .collect();
     for lease in &ended {
         end_lease(
             tx,
@@ -1162,38 +1186,38 @@ fn hold_to_capacity(
     Ok(ended)
 }
 
-/// The live leases of `pool` that take shared seats, oldest first, whatever
-/// kind is stored with them: every live lease but the earliest of each of
-/// the first `seats.named` agents with a named seat (earliest granted
-/// first).
-fn shared_leases(
+/// The agents of `pool` that hold shared seats now, each with its live
+/// leases, in the order they took their seat (first lease), whatever kind
+/// is stored with the leases: every agent with a live lease but the first
+/// `seats.named` agents with a named seat (earliest assigned first).
+fn shared_holders(
     tx: &mut Tx<'_>,
     pool: &str,
     seats: Seats,
     now: u64,
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<(String, Vec<String>)>, Error> {
     let rows = tx.query(
         "SELECT l.id, l.agent FROM leases l WHERE l.pool = $1 AND l.not_after > $2
          ORDER BY l.since, l.id",
         &[Param::Text(pool), int(now)],
     )?;
-    let holders = tx.strings(
+    let on_named = tx.strings(
         "SELECT id FROM agents WHERE pool = $1 AND named = 1
-           AND EXISTS (SELECT 1 FROM leases WHERE agent = agents.id AND not_after > $2)
-         ORDER BY granted_at, id LIMIT $3",
-        &[Param::Text(pool), int(now), int(u64::from(seats.named))],
+         ORDER BY granted_at, id LIMIT $2",
+        &[Param::Text(pool), int(u64::from(seats.named))],
     )?;
-    let mut on_named: Vec<String> = Vec::new();
-    let mut shared = Vec::new();
+    let mut holders: Vec<(String, Vec<String>)> = Vec::new();
     for row in &rows {
         let (id, agent) = (row.text(0)?, row.text(1)?);
-        if holders.contains(&agent) && !on_named.contains(&agent) {
-            on_named.push(agent);
-        } else {
-            shared.push(id);
+        if on_named.contains(&agent) {
+            continue;
+        }
+        match holders.iter_mut().find(|(a, _)| *a == agent) {
+            Some((_, leases)) => leases.push(id),
+            None => holders.push((agent, vec![id])),
         }
     }
-    Ok(shared)
+    Ok(holders)
 }
 
 /// Ends `agent`'s named-seat leases; returns them.
