@@ -68,24 +68,40 @@ fn gotoassist_named_seats_are_each_one_users() {
     assert!(!granted(&json, "agent11", "support"));
 }
 
+/// "Gemeinsam genutzte Lizenzen sind für alle Techniker des Kontos offen":
+/// with 10 shared and 2 named seats and 15 agents, `allocate` once handed
+/// out 12 named seats and denied 3, while `serve` said "10 shared, 2
+/// named". The named seats go to their users (id order here; the seat
+/// server's administrator assigns them), every other agent has access to
+/// the shared pool, and both say the same.
 #[test]
-fn gotoassist_named_seats_beside_a_concurrent_pool_are_never_shared() {
-    // Named and concurrent seats of one license: allocated as named, so
-    // no named seat is shared however busy the pool (the conservative
-    // reading until the seat server reserves named seats).
-    let lines = agents(12, "support");
+fn gotoassist_named_seats_go_to_their_users_and_everyone_else_shares_the_pool() {
+    let lines = agents(15, "support");
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     let (code, json, err) = allocate_bin(
         "",
         &[
-            seats("support", 5, SeatModel::Named),
-            seats("support", 5, SeatModel::Concurrent),
+            seats("support", 2, SeatModel::Named),
+            seats("support", 10, SeatModel::Concurrent),
         ],
         &lines,
         &[],
     );
     assert_eq!(code, 0, "{err}");
+    for i in 0..15 {
+        assert!(
+            granted(&json, &format!("agent{i:02}"), "support"),
+            "agent{i:02}"
+        );
+    }
     let row = &json["licenses"][0];
-    assert_eq!(row["used"].as_u64(), Some(10));
-    assert!(!granted(&json, "agent10", "support"));
+    assert_eq!(row["used"].as_u64(), Some(2), "two named seats: {json}");
+    assert_eq!(row["denied"].as_u64(), Some(0));
+    let notes = warnings(&json);
+    assert!(
+        notes.iter().any(|w| w.contains(
+            "support: 2 of 2 named seats held by their users; 13 users have access to a concurrent pool of 10 seats"
+        )),
+        "{notes:?}"
+    );
 }

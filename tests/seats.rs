@@ -707,3 +707,56 @@ fn gotoassist_a_technician_holds_one_shared_seat_whatever_the_number_of_sessions
     assert!(stderr(&eleventh).contains(GERMAN));
     assert_eq!(site.sessions(&server).len(), 19);
 }
+
+/// `allocate` and `serve` on the same GoToAssist tokens say the same: 10
+/// shared seats that every configured agent may use, and 2 named seats
+/// (allocate once handed out 12 named seats and denied 3).
+#[test]
+fn gotoassist_allocate_and_serve_agree_on_named_and_shared_seats() {
+    let site = Site::new(10, 2);
+    let server = site.serve(&[]);
+    let listed = site.admin(&server, &["seats", "list", "--json"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&listed)).unwrap();
+    let pool = &listed["pools"][0];
+    assert_eq!(
+        (pool["shared"].as_u64(), pool["named"].as_u64()),
+        (Some(10), Some(2)),
+        "{listed}"
+    );
+
+    let mut users = String::from("id,site,group,team,role,licenses\n");
+    for i in 0..15 {
+        users.push_str(&format!("agent{i:02},s,g,,member,corporate\n"));
+    }
+    std::fs::write(site.path().join("users.csv"), users).unwrap();
+    let out = entitle(
+        site.path(),
+        &[
+            "allocate",
+            "--json",
+            "--public",
+            &example("vendor.public.pem"),
+            "--tenant",
+            "FIRMA-1",
+            "--users",
+            "users.csv",
+            "@licences.txt",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let allocated: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let granted = allocated["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["licenses"][0]["granted"] == true)
+        .count();
+    assert_eq!(granted, 15, "{allocated}");
+    assert!(
+        allocated["warnings"].to_string().contains(
+            "2 of 2 named seats held by their users; 13 users have access to a concurrent pool of 10 seats"
+        ),
+        "{allocated}"
+    );
+}

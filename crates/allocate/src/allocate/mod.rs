@@ -148,11 +148,12 @@ pub fn allocate_with_setup<'u>(
         entries.push(own);
         disabled.push(own_off);
     }
-    let buckets = Buckets::new(catalog, supply, setup);
+    let concurrent = concurrent_licenses(catalog, supply);
+    let buckets = Buckets::new(catalog, supply, setup, &concurrent);
 
     let mut warnings = buckets.warnings.clone();
     let over_limit = user_limits(catalog, &entries, &mut warnings);
-    let concurrent = concurrent_licenses(catalog, supply);
+    let mut shared_access = vec![0u64; n];
     warnings.extend(misuse_warnings(catalog, &served, &entries));
     let wanting = wanting(n, &entries);
 
@@ -208,11 +209,26 @@ pub fn allocate_with_setup<'u>(
                 // Access to a concurrent pool: an agent is granted access
                 // (and consumes nothing here); occupancy is decided at run
                 // time, by the seat server.
-                LicenseKind::User if concurrent.get(license).copied().unwrap_or(false) => {
-                    let denial = role_denial(catalog, license, user)
-                        .or_else(|| prerequisites.check(own_includes, &ledger.of(u)));
+                // Its named seats (if any) go to their users in id order, as
+                // any license's; every other user it may serve has access
+                // to the shared pool, as the seat server serves it.
+                LicenseKind::User if concurrent.get(license).is_some_and(Option::is_some) => {
+                    let held = ledger.of(u);
+                    let denial = check_user_license(
+                        catalog,
+                        (user, &buckets),
+                        (license, &prerequisites),
+                        own_includes,
+                        &held,
+                    );
                     match denial {
-                        None => ledger.hold(u, license),
+                        None => ledger.take(u, license, own_includes, &user.site, &buckets),
+                        Some(Denial::PoolExhausted { license: pool, .. }) if pool == license => {
+                            if let Some(count) = shared_access.get_mut(license) {
+                                *count = count.saturating_add(1);
+                            }
+                            ledger.hold(u, license);
+                        }
                         Some(denial) => ledger.deny(u, license, denial),
                     }
                 }
@@ -250,16 +266,29 @@ pub fn allocate_with_setup<'u>(
         }
     }
 
-    for (license, _) in concurrent.iter().enumerate().filter(|(_, c)| **c) {
-        let access = (0..served.len())
+    for (license, named) in concurrent.iter().enumerate() {
+        let Some(named) = *named else { continue };
+        let access = shared_access.get(license).copied().unwrap_or(0);
+        let on_named = (0..served.len())
             .filter(|&u| ledger.holds(u, license))
-            .count();
-        if access > 0 {
+            .count() as u64;
+        let on_named = on_named.saturating_sub(access);
+        let shared = supply
+            .available
+            .get(license)
+            .copied()
+            .unwrap_or(0)
+            .saturating_sub(named);
+        let named_note = if named > 0 {
+            format!("{on_named} of {named} named seats held by their users; ")
+        } else {
+            String::new()
+        };
+        if access > 0 || on_named > 0 {
             warnings.push(format!(
-                "{}: {access} users have access to a concurrent pool of {} seats; \
+                "{}: {named_note}{access} users have access to a concurrent pool of {shared} seats; \
                  who occupies a seat is decided at run time, while sessions are open",
                 catalog.display_name(license),
-                supply.available.get(license).copied().unwrap_or(0)
             ));
         }
     }
@@ -355,10 +384,19 @@ impl<'s> Buckets<'s> {
     /// The shared pools hold what no site is assigned; contingents are
     /// honoured in site order as far as the licenses go, so that together
     /// they never exceed what is available.
-    fn new(catalog: &Catalog, supply: &Supply, setup: &'s Setup) -> Buckets<'s> {
+    fn new(
+        catalog: &Catalog,
+        supply: &Supply,
+        setup: &'s Setup,
+        concurrent: &[Option<u64>],
+    ) -> Buckets<'s> {
         let n = catalog.licenses.len();
+        // A license with concurrent seats hands out only its named ones.
         let mut capacity: Vec<u64> = (0..n)
-            .map(|l| supply.available.get(l).copied().unwrap_or(0))
+            .map(|l| match concurrent.get(l).copied().flatten() {
+                Some(named) => named,
+                None => supply.available.get(l).copied().unwrap_or(0),
+            })
             .collect();
         let mut license: Vec<LicenseId> = (0..n).collect();
         let mut contingents = HashMap::new();
@@ -407,23 +445,30 @@ impl<'s> Buckets<'s> {
     }
 }
 
-/// User licenses whose usable seats all come from concurrent pools (a
-/// license with named seats too is allocated as named: named seats are
-/// never shared) and that include no other license.
-fn concurrent_licenses(catalog: &Catalog, supply: &Supply) -> Vec<bool> {
+/// Per license: `None` when no token of it has concurrent seats (or it
+/// includes others); else `Some(named seats)`: the seats of its named-model
+/// tokens, handed out user by user, beside a shared pool the seat server
+/// serves (MODELS.md section 3: named and shared licenses of one account).
+fn concurrent_licenses(catalog: &Catalog, supply: &Supply) -> Vec<Option<u64>> {
     (0..catalog.licenses.len())
         .map(|id| {
-            let mut lines = supply
-                .pools
-                .iter()
-                .filter(|l| l.license == Some(id) && l.seats > 0)
-                .peekable();
-            lines.peek().is_some()
-                && lines.all(|l| l.model == SeatModel::Concurrent)
+            let lines = || {
+                supply
+                    .pools
+                    .iter()
+                    .filter(move |l| l.license == Some(id) && l.seats > 0)
+            };
+            let shared = lines().any(|l| l.model == SeatModel::Concurrent)
                 && catalog
                     .licenses
                     .get(id)
-                    .is_some_and(|l| l.includes.is_empty())
+                    .is_some_and(|l| l.includes.is_empty());
+            shared.then(|| {
+                lines()
+                    .filter(|l| l.model == SeatModel::Named)
+                    .map(|l| l.seats)
+                    .sum()
+            })
         })
         .collect()
 }
