@@ -202,10 +202,16 @@ pub fn allocate_with_setup<'u>(
                 continue;
             }
             match kind {
-                LicenseKind::Free => match role_denial(catalog, license, user) {
-                    None => ledger.hold(u, license),
-                    Some(denial) => ledger.deny(u, license, denial),
-                },
+                // Consumes nothing, but may need what it belongs to (a
+                // STARFACE phone belongs to a licensed user).
+                LicenseKind::Free => {
+                    let denial = role_denial(catalog, license, user)
+                        .or_else(|| prerequisites.check(own_includes, &ledger.of(u)));
+                    match denial {
+                        None => ledger.hold(u, license),
+                        Some(denial) => ledger.deny(u, license, denial),
+                    }
+                }
                 // Access to a concurrent pool: an agent is granted access
                 // (and consumes nothing here); occupancy is decided at run
                 // time, by the seat server.

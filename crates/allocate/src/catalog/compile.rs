@@ -263,12 +263,11 @@ impl Compiler<'_> {
 
         // Rules a kind has no use for are refused, never accepted and
         // ignored.
-        if let (Some(first), LicenseKind::Free | LicenseKind::Team) = (raw.requires.first(), kind) {
+        if let (Some(first), LicenseKind::Team) = (raw.requires.first(), kind) {
             return self.error(
                 first.span(),
                 &format!("{path}.requires"),
-                "free and team licenses have no prerequisites: a free one consumes nothing, \
-                 a team one has only its team_gate",
+                "team licenses have no prerequisites: a team one has only its team_gate",
             );
         }
         if let (Some(first), LicenseKind::Company) = (raw.includes.first(), kind) {
