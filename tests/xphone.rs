@@ -900,3 +900,34 @@ fn xphone_the_example_shows_the_office_plus_edge() {
     assert!(granted(&json, "a", "office"));
     assert!(!granted(&json, "b", "office"));
 }
+
+/// "Auswertungen (Analytics)" is part of TeamDesk, and the server license is
+/// the prerequisite of everything: a team of only a leader, with no
+/// TeamDesk, no Office Plus and not even a server license, was granted
+/// Analytics ("all members licensed" of zero members). No grant follows
+/// from an empty set, and a team license states its prerequisites like any
+/// other.
+#[test]
+fn xphone_no_analytics_for_a_team_without_members_or_without_a_server() {
+    let catalog = catalog("xphone");
+    let setup = tempfile::TempDir::new().unwrap();
+    let setup_file = setup.path().join("setup.toml");
+    std::fs::write(&setup_file, "facilities = [\"cti\"]\n").unwrap();
+    let setup_arg = setup_file.display().to_string();
+    let lines = ["lead,s,g,solo,leader,analytics"];
+    // Without a server license.
+    let office = tokens(&catalog, "xphone-8", &[("office", 5)]);
+    let (code, json, err) = allocate_bin("xphone", &office, &lines, &["--setup", &setup_arg]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!granted(&json, "lead", "analytics"), "{json}");
+    assert!(json.to_string().contains("missing_prerequisite"), "{json}");
+    // With one, but a team of only its leader.
+    let with_server = tokens(&catalog, "xphone-8", &[("server", 1), ("office", 5)]);
+    let (code, json, err) = allocate_bin("xphone", &with_server, &lines, &["--setup", &setup_arg]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!granted(&json, "lead", "analytics"), "{json}");
+    assert!(
+        json.to_string().contains("team solo has no members"),
+        "{json}"
+    );
+}

@@ -175,6 +175,15 @@ impl Denial {
                 gate,
                 team,
                 missing,
+            } if missing.is_empty() => format!(
+                "team gate: team {team} has no members, and {} is granted for a team whose every member holds {}",
+                catalog.display_name(*gate),
+                catalog.display_name(*gate)
+            ),
+            Denial::TeamGate {
+                gate,
+                team,
+                missing,
             } => {
                 let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
                 let more = if missing.len() > shown.len() {

@@ -265,9 +265,18 @@ pub fn allocate_with_setup<'u>(
                         Some(denial) => ledger.deny(u, license, denial),
                     }
                 }
-                // Team licenses after everyone else; system licenses are
-                // refused by the resolver.
-                LicenseKind::Team | LicenseKind::System => {}
+                // A team license's own prerequisites (the server license,
+                // say) now; its team gate after everyone else
+                // (`team_gates`). System licenses are refused by the
+                // resolver.
+                LicenseKind::Team => {
+                    let denial = role_denial(catalog, license, user)
+                        .or_else(|| prerequisites.check(own_includes, &ledger.of(u)));
+                    if let Some(denial) = denial {
+                        ledger.deny(u, license, denial);
+                    }
+                }
+                LicenseKind::System => {}
             }
         }
     }
@@ -883,10 +892,15 @@ fn team_gates(catalog: &Catalog, result: &mut [UserGrants<'_>]) {
                         .collect()
                 })
                 .unwrap_or_default();
-            let denial = (team.is_empty() || !missing.is_empty()).then(|| Denial::TeamGate {
-                gate,
-                team: team.to_string(),
-                missing,
+            // Every member must hold the gate, and there must be members:
+            // no grant follows from an empty team.
+            let members = teams.get(team).map_or(0, Vec::len);
+            let denial = (team.is_empty() || members == 0 || !missing.is_empty()).then(|| {
+                Denial::TeamGate {
+                    gate,
+                    team: team.to_string(),
+                    missing,
+                }
             });
             decisions.push((i, g, denial));
         }

@@ -263,13 +263,6 @@ impl Compiler<'_> {
 
         // Rules a kind has no use for are refused, never accepted and
         // ignored.
-        if let (Some(first), LicenseKind::Team) = (raw.requires.first(), kind) {
-            return self.error(
-                first.span(),
-                &format!("{path}.requires"),
-                "team licenses have no prerequisites: a team one has only its team_gate",
-            );
-        }
         if let (Some(first), LicenseKind::Company) = (raw.includes.first(), kind) {
             return self.error(
                 first.span(),
