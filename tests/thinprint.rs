@@ -240,7 +240,14 @@ fn thinprint_the_role_table_holds_cell_by_cell() {
     for (role, preset, activates, destroys, extra_keys) in table {
         let w = World::new();
         w.keygen("company");
-        let cert = certify(&w, "company.cert", role, &["--tenant", "FIRMA-000123"]);
+        // A service provider's free keys come out of its contract (its
+        // max seats); for the others, max seats change nothing here.
+        let cert = certify(
+            &w,
+            "company.cert",
+            role,
+            &["--tenant", "FIRMA-000123", "--max-seats", "10"],
+        );
         let shown: Value =
             serde_json::from_str(&w.ok(&["partner", "show", "--json", &cert])).unwrap();
         let mut granted: Vec<&str> = shown[0]["capabilities"]
@@ -329,4 +336,54 @@ fn thinprint_the_role_table_holds_cell_by_cell() {
         );
         assert_eq!(code == 0, activates, "{role}: activate: {err}");
     }
+}
+
+/// "Abruf kostenfreier Lizenzschlüssel im Rahmen des Annual Licensing (ALM)
+/// sowie des Service Provider Modells": the service provider's cell has no
+/// ALM footnote. Its free keys were bounded by ALM licences it does not
+/// hold, so it got none; they come out of its own contract, its
+/// certificate's `max_seats`, counted in total.
+#[test]
+fn thinprint_a_service_providers_free_keys_come_out_of_its_contract() {
+    let w = World::new();
+    w.keygen("company");
+    certify(
+        &w,
+        "provider.cert",
+        "service-provider",
+        &["--max-seats", "10"],
+    );
+    certify_key(&w, "company.pub", "unbounded.cert", "service-provider", &[]);
+    let key = |name: &str, cert: &str, seats: &str| {
+        w.license(name, "company.key", Some(cert), &["--seats", seats])
+    };
+    let six = key("six.txt", "provider.cert", "6");
+    let four = key("four.txt", "provider.cert", "4");
+    let one_more = key("more.txt", "provider.cert", "1");
+    let (code, json, err) = w.verify(&["--now", NOW, &six, &four]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(json["licenses"][0]["seats"].as_u64(), Some(10), "{json}");
+    // One more seat breaks the contract: a key is refused (in a fixed
+    // order: oldest issued first, then by serial), never 11 seats.
+    let (_, json, _) = w.verify(&["--now", NOW, &six, &four, &one_more]);
+    assert!(
+        json["licenses"][0]["seats"].as_u64().unwrap() <= 10,
+        "{json}"
+    );
+    assert!(
+        json["rejected"].to_string().contains("seat_limit"),
+        "{json}"
+    );
+    // A contract that names no seats gives none.
+    let unbounded = key("unbounded.txt", "unbounded.cert", "1");
+    let (code, json, _) = w.verify(&["--now", NOW, &unbounded]);
+    assert_eq!(code, 4);
+    assert!(
+        json["rejected"]
+            .to_string()
+            .contains("extra_keys_exceed_contract"),
+        "{json}"
+    );
+    let shown = w.ok(&["partner", "show", "@provider.cert"]);
+    assert!(shown.contains("within its contract's max seats"), "{shown}");
 }

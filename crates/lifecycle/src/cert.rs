@@ -123,6 +123,29 @@ impl ViewFunction {
 }
 
 impl Role {
+    /// Of `granted`, the capabilities the seed's table gives this role no
+    /// cell for: `activate`, `revoke` or `extra-keys` where its row has no
+    /// "Software-Aktivierung", "Vernichtung von Lizenzschlüsseln" or
+    /// "Abruf kostenfreier Zusatz-Lizenzschlüssel" (MODELS.md section 4).
+    /// Distribution rights (`issue`, `extend`, `delegate`) are not in the
+    /// table. A certificate may grant them all the same; `partner certify`
+    /// says so and `partner show` lists them.
+    pub fn beyond_table(self, granted: &[Capability]) -> Vec<Capability> {
+        granted
+            .iter()
+            .copied()
+            .filter(|capability| {
+                let function = match capability {
+                    Capability::Activate => ViewFunction::Activation,
+                    Capability::Revoke => ViewFunction::DestroyKeys,
+                    Capability::ExtraKeys => ViewFunction::ExtraKeys,
+                    _ => return false,
+                };
+                !self.offers(function)
+            })
+            .collect()
+    }
+
     /// Whether the role's view offers `function`: the seed's table, cell by
     /// cell. Download and service quotes are portal functions, shown here
     /// and not entitle operations; destroying keys and extra keys are the

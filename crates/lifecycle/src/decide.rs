@@ -958,7 +958,21 @@ fn partner_limits(
             });
         }
     }
-    if p.capability == Capability::ExtraKeys {
+    // A service provider's free keys come out of its own contract, its
+    // certificate's `max_seats` (checked with the seat limits below), not
+    // out of annual-model licenses it does not hold ("Abruf kostenfreier
+    // Lizenzschlüssel im Rahmen des Annual Licensing (ALM) sowie des
+    // Service Provider Modells").
+    let provider = p.issuer.role() == Some(Role::ServiceProvider);
+    if p.capability == Capability::ExtraKeys && provider && p.issuer.seat_limits().is_empty() {
+        return Some(Error::Limit {
+            code: "extra_keys_exceed_contract",
+            why: format!(
+                "{who} may issue free extra keys only within its service-provider contract, and its certificate names no max_seats"
+            ),
+        });
+    }
+    if p.capability == Capability::ExtraKeys && !provider {
         let Annual {
             seats: held,
             features,

@@ -41,6 +41,15 @@ fn certify(args: &CertifyArgs) -> Result<(), CliError> {
     if granted.is_empty() {
         granted = role.preset();
     }
+    let beyond = role.beyond_table(&granted);
+    if !beyond.is_empty() {
+        let names: Vec<&str> = beyond.iter().map(|c| c.name()).collect();
+        eprintln!(
+            "entitle: note: --grant {} goes beyond the ThinPrint table for a {} (MODELS.md section 4); `partner show` lists it",
+            names.join(", "),
+            role.name()
+        );
+    }
     let mut products = Vec::new();
     for spec in &args.products {
         let (product, editions) = spec.split_once(':').unwrap_or((spec, ""));
@@ -192,16 +201,35 @@ fn show(args: &ShowArgs) -> Result<(), CliError> {
             } else {
                 caps.join(", ")
             },
-            if rights.has(Capability::ExtraKeys) {
-                " (extra keys: out of the annual-model licenses held)"
-            } else {
-                ""
+            match (rights.has(Capability::ExtraKeys), c.role) {
+                (true, Role::ServiceProvider) => " (extra keys: within its contract's max seats)",
+                (true, _) => " (extra keys: out of the annual-model licenses held)",
+                (false, _) => "",
             }
         );
-        let view: Vec<&str> = ViewFunction::ALL
+        let beyond: Vec<&str> = c
+            .role
+            .beyond_table(&rights.capabilities)
+            .iter()
+            .map(|c| c.name())
+            .collect();
+        if !beyond.is_empty() {
+            say!("  beyond table {} (granted explicitly)", beyond.join(", "));
+        }
+        // Which cells are functions of the vendor's portal, which are
+        // rights this certificate carries offline.
+        let view: Vec<String> = ViewFunction::ALL
             .into_iter()
             .filter(|&f| c.role.offers(f))
-            .map(ViewFunction::name)
+            .map(|f| {
+                let how = match f {
+                    ViewFunction::Download | ViewFunction::ServiceQuote => "portal",
+                    ViewFunction::Activation => "portal; offline, the license's issuer answers",
+                    ViewFunction::DestroyKeys => "offline: revoke",
+                    ViewFunction::ExtraKeys => "offline: extra-keys",
+                };
+                format!("{} ({how})", f.name())
+            })
             .collect();
         say!(
             "  view         {}",
@@ -276,6 +304,8 @@ struct CertJson {
     capabilities: Vec<&'static str>,
     /// The functions of the role's portal view (MODELS.md section 4).
     view: std::collections::BTreeMap<&'static str, bool>,
+    /// Capabilities granted beyond the role's row of the table.
+    beyond_table: Vec<&'static str>,
     depth: u8,
     products: Vec<ProductLimit>,
     max_seats: Option<u32>,
@@ -307,6 +337,12 @@ impl CertJson {
             view: ViewFunction::ALL
                 .into_iter()
                 .map(|f| (f.name(), c.role.offers(f)))
+                .collect(),
+            beyond_table: c
+                .role
+                .beyond_table(&rights.capabilities)
+                .iter()
+                .map(|c| c.name())
                 .collect(),
             depth: c.depth,
             products: c.limits.products.clone(),
