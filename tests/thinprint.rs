@@ -387,3 +387,95 @@ fn thinprint_a_service_providers_free_keys_come_out_of_its_contract() {
     let shown = w.ok(&["partner", "show", "@provider.cert"]);
     assert!(shown.contains("within its contract's max seats"), "{shown}");
 }
+
+/// "Software-Aktivierung" is a function of the vendor's portal (its ledger
+/// answers). However many parties hold certificates for a tenant (customer,
+/// system integrator, service provider), one licence is never active on
+/// two machines: offline, only the licence's issuer answers, from its one
+/// ledger; every other party's answer is refused when signed, and when
+/// signed past that check, by the appliance.
+#[test]
+fn thinprint_one_licence_is_never_active_on_two_machines_whoever_holds_certificates() {
+    let w = World::new();
+    let license = w.license("license.txt", "vendor.secret.pem", None, &[]);
+    for (who, role) in [
+        ("customer", "customer"),
+        ("integrator", "system-integrator"),
+        ("provider", "service-provider"),
+    ] {
+        w.keygen(who);
+        certify_key(
+            &w,
+            &format!("{who}.pub"),
+            &format!("{who}.cert"),
+            role,
+            &[
+                "--tenant",
+                "FIRMA-000123",
+                "--grant",
+                "activate",
+                "--grant",
+                "revoke",
+            ],
+        );
+    }
+    // The vendor activates machine A.
+    assert_eq!(
+        w.activate("a", "machine-a", &license, "vendor.secret.pem", None)
+            .0,
+        0
+    );
+    let request = w.request("b", "machine-b", &license, &[]);
+    // Machine B: the vendor's ledger refuses a second machine without a receipt.
+    let (code, _, err) = w.run(&[
+        "activate",
+        "respond",
+        "--key",
+        "vendor.secret.pem",
+        "--ledger",
+        "vendor.secret.pem.ledger",
+        "--now",
+        NOW,
+        "--license",
+        &license,
+        &request,
+    ]);
+    assert_ne!(code, 0, "a second machine: {err}");
+    // Every other party, each with a fresh ledger of its own: refused.
+    for who in ["customer", "integrator", "provider"] {
+        let (code, out, err) = w.run(&[
+            "activate",
+            "respond",
+            "--key",
+            &format!("{who}.key"),
+            "--cert",
+            &format!("{who}.cert"),
+            "--public",
+            "vendor.public.pem",
+            "--ledger",
+            &format!("{who}.ledger"),
+            "--now",
+            NOW,
+            "--license",
+            &license,
+            &request,
+        ]);
+        assert_eq!((code, out.as_str()), (4, ""), "{who}: {err}");
+    }
+    // Machine B holds no activation; machine A does.
+    let active = |state: &str, machine: &str| {
+        w.verify(&[
+            "--now",
+            NOW,
+            "--state-dir",
+            state,
+            "--machine-id",
+            machine,
+            "--require-activation",
+            &license,
+        ])
+        .0 == 0
+    };
+    assert!(active("a", "machine-a"));
+    assert!(!active("b", "machine-b"));
+}
