@@ -807,3 +807,74 @@ fn pcvisit_the_2020_fallback_shrinks_features_through_the_binary() {
     assert!(before.1.contains(&"extended".to_string()), "{before:?}");
     assert_eq!(after, ("free".to_string(), vec!["essential".to_string()]));
 }
+
+/// "Willst Du von der integrierten servereye pcvisit Lizenz zu einer eigenen
+/// PROFI Lizenz wechseln, so sind manuelle Schritte notwendig": when the
+/// bundled license ended, an
+/// older own PROFI license came back by itself. A license the vendor
+/// replaced stays replaced until the vendor issues again.
+#[test]
+fn pcvisit_an_own_license_the_bundled_one_replaced_does_not_come_back_by_itself() {
+    let w = common::world::World::new();
+    let toml = example("pcvisit/catalog.toml");
+    let signed = example("pcvisit/catalog.signed");
+    let issue = |name: &str, now: &str, edition: &str, extra: &[&str]| {
+        let mut args = vec![
+            "issue",
+            "--key",
+            "vendor.secret.pem",
+            "--now",
+            now,
+            "--catalog",
+            &toml,
+            "--product",
+            "pcvisit",
+            "--edition",
+            edition,
+        ];
+        args.extend_from_slice(extra);
+        w.write(name, &w.ok(&args))
+    };
+    let own = issue(
+        "own.txt",
+        "2027-01-01",
+        "profi",
+        &["--tenant", "FIRMA-000789", "--expires", "2030-01-01"],
+    );
+    let bundled = issue(
+        "bundled.txt",
+        "2027-02-01",
+        "remotesimple",
+        &["--expires", "2027-06-01"],
+    );
+    let in_use = |now: &str, material: &[&str]| {
+        let mut args = vec![
+            "--now",
+            now,
+            "--catalog",
+            &signed,
+            "--tenant",
+            "FIRMA-000789",
+        ];
+        args.extend_from_slice(material);
+        let (_, json, _) = w.verify(&args);
+        json["licenses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["edition"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(in_use("2027-01-15", &[&own]), ["profi"]);
+    assert_eq!(in_use("2027-03-01", &[&own, &bundled]), ["remotesimple"]);
+    // The bundled license ends: the own one stays replaced.
+    assert!(in_use("2027-07-01", &[&own, &bundled]).is_empty());
+    // The vendor's manual step: it issues the own license again.
+    let again = issue(
+        "again.txt",
+        "2027-07-01",
+        "profi",
+        &["--tenant", "FIRMA-000789", "--expires", "2030-01-01"],
+    );
+    assert_eq!(in_use("2027-07-02", &[&own, &bundled, &again]), ["profi"]);
+}

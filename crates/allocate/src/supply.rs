@@ -211,11 +211,19 @@ impl Supply {
                 }
             }
         }
+        // Licenses whose term is over still count as replacing others
+        // (a replaced license stays replaced until the vendor issues again).
+        let ended: Vec<(M, bool)> = candidates
+            .iter()
+            .filter(|c| c.expired_at.is_some())
+            .map(|c| (c.license, c.vendor_issued))
+            .collect();
         exclusive(
             catalog,
             &mut regular,
             &mut regular_index,
             &regular_vendor,
+            &ended,
             &mut supply,
         );
 
@@ -513,11 +521,16 @@ pub(crate) fn included_by(catalog: &Catalog, id: LicenseId) -> Vec<LicenseId> {
 /// any partner's (a partner never replaces a vendor's base); on a tie the
 /// one with fewer seats, then the lower serial. The licenses of the other
 /// editions of the list, and their add-ons, are refused with the reason.
+/// A license whose term is over (`ended`) still replaces older ones: when
+/// the bundled license ends, the own license it replaced does not come
+/// back by itself ("so sind manuelle Schritte notwendig"); the vendor
+/// issues it again.
 fn exclusive<'a, M: Member<'a>>(
     catalog: &Catalog,
     licenses: &mut Vec<M>,
     indices: &mut Vec<usize>,
     vendor_issued: &[bool],
+    ended: &[(M, bool)],
     supply: &mut Supply,
 ) {
     let mut drop = vec![false; licenses.len()];
@@ -532,6 +545,7 @@ fn exclusive<'a, M: Member<'a>>(
         let winner = licenses
             .iter()
             .zip(vendor_issued)
+            .chain(ended.iter().map(|(l, v)| (l, v)))
             .filter(|(l, _)| in_group(l) && l.claims().kind == Kind::Base)
             .max_by(|(a, va), (b, vb)| {
                 let (ca, cb) = (a.claims(), b.claims());
