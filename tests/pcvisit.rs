@@ -878,3 +878,34 @@ fn pcvisit_an_own_license_the_bundled_one_replaced_does_not_come_back_by_itself(
     );
     assert_eq!(in_use("2027-07-02", &[&own, &bundled, &again]), ["profi"]);
 }
+
+/// "alle Mitarbeiter …, welche die Rolle "pcvisit" besitzen": one employee
+/// may hold several roles (an Architekt who also uses pcvisit); users.csv
+/// allowed one. Roles are listed like licenses, separated by `;`.
+#[test]
+fn pcvisit_an_employee_may_hold_several_roles() {
+    let texts = vec![bundled(&catalog("pcvisit"))];
+    let (code, json, err) = allocate_bin(
+        "pcvisit",
+        &texts,
+        &[
+            "boss,s,g,,architekt;pcvisit,enable-integration;remote-support",
+            "tech,s,g,,pcvisit,enable-integration;remote-support",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(granted(&json, "boss", "enable-integration"), "{json}");
+    assert!(granted(&json, "boss", "remote-support"), "{json}");
+    assert!(granted(&json, "tech", "remote-support"));
+    assert!(!granted(&json, "tech", "enable-integration"));
+    // An unknown role among several is still named.
+    let (code, _, err) = allocate_bin(
+        "pcvisit",
+        &texts,
+        &["x,s,g,,pcvisit;chef,remote-support"],
+        &[],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("unknown role") && err.contains("chef"), "{err}");
+}

@@ -1,5 +1,6 @@
 //! The users of an installation and the licenses configured for them, read
-//! from CSV: `id,site,group,team,role,licenses` (licenses separated by `;`).
+//! from CSV: `id,site,group,team,role,licenses` (roles and licenses
+//! separated by `;`).
 
 use std::collections::HashMap;
 
@@ -16,7 +17,9 @@ pub struct User {
     pub group: String,
     /// Team, empty for none.
     pub team: String,
-    /// `member`, `leader`, or a role the catalog declares.
+    /// `member`, `leader`, or roles the catalog declares; several separated
+    /// by `;` (an Architekt who also uses pcvisit: `architekt;pcvisit`).
+    /// [`User::roles`] lists them.
     pub role: String,
     /// Configured licenses as written: `name`, `product/name`, with an
     /// optional `:usage` (`voicemail:mobile`), each once.
@@ -25,6 +28,21 @@ pub struct User {
     pub quantities: Vec<u32>,
     /// The line of the file it came from (1 is the header), for messages.
     pub line: usize,
+}
+
+impl User {
+    /// The user's roles: one or more, as users.csv lists them (`;` between).
+    pub fn roles(&self) -> impl Iterator<Item = &str> {
+        self.role
+            .split(';')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+    }
+
+    /// Whether the user holds `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles().any(|r| r == role)
+    }
 }
 
 /// The columns, in the order the header names them.

@@ -120,12 +120,14 @@ pub fn allocate_with_setup<'u>(
     let mut entries: Vec<Vec<Entry<'u>>> = Vec::with_capacity(served.len());
     let mut disabled: Vec<Vec<&'u str>> = Vec::with_capacity(served.len());
     for user in &served {
-        if !(0..catalog.products.len()).any(|p| catalog.knows_role(p, &user.role)) {
+        let unknown = user
+            .roles()
+            .find(|role| !(0..catalog.products.len()).any(|p| catalog.knows_role(p, role)));
+        if let Some(role) = unknown {
             return Err(Error::Users {
                 line: user.line,
                 message: format!(
-                    "unknown role {:?}: use member, leader or a role the catalog declares",
-                    user.role
+                    "unknown role {role:?}: use member, leader or a role the catalog declares"
                 ),
             });
         }
@@ -805,7 +807,7 @@ impl Prerequisites {
 /// Licenses with a role list may be held only by users of those roles.
 fn role_denial(catalog: &Catalog, license: LicenseId, user: &User) -> Option<Denial> {
     let roles = &catalog.licenses.get(license)?.roles;
-    (!roles.is_empty() && !roles.contains(&user.role)).then(|| Denial::Role {
+    (!roles.is_empty() && !roles.iter().any(|r| user.has_role(r))).then(|| Denial::Role {
         role: user.role.clone(),
     })
 }
@@ -858,7 +860,7 @@ fn team_gates(catalog: &Catalog, result: &mut [UserGrants<'_>]) {
     // team -> members (role "member"), in id order
     let mut teams: rustc_hash::FxHashMap<&str, Vec<usize>> = rustc_hash::FxHashMap::default();
     for (i, u) in result.iter().enumerate() {
-        if u.user.role == "member" && !u.user.team.is_empty() {
+        if u.user.has_role("member") && !u.user.team.is_empty() {
             teams.entry(u.user.team.as_str()).or_default().push(i);
         }
     }

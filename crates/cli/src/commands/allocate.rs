@@ -417,7 +417,7 @@ fn teams(catalog: &Catalog, allocation: &Allocation<'_>) -> Vec<TeamLine> {
             let members = allocation
                 .users
                 .iter()
-                .filter(|m| m.user.team == u.user.team && m.user.role == "member")
+                .filter(|m| m.user.team == u.user.team && m.user.has_role("member"))
                 .count();
             let missing = match &g.denial {
                 Some(Denial::TeamGate { missing, .. }) => missing.clone(),
