@@ -907,5 +907,8 @@ fn pcvisit_an_employee_may_hold_several_roles() {
         &[],
     );
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("unknown role") && err.contains("chef"), "{err}");
+    assert!(
+        err.contains("unknown role") && err.contains("chef"),
+        "{err}"
+    );
 }
