@@ -1,31 +1,27 @@
 //! The `entitle` command, as a library too: [`run`] is the whole command
-//! line (the binary is `run(Cli::parse())`), and [`verify_json`] is
-//! `entitle verify --json` as a function call, which the C ABI's level 2
-//! (crates/ffi) hands to firmware: the same arguments, the same decision,
-//! the same report.
+//! line (the binary is `run(Cli::parse())`). What it reads and decides
+//! with is the `entitle` library's; [`verify_json`] is that library's
+//! `entitle verify --json` as a function call.
 
 #![forbid(unsafe_code)]
 
-mod appliance;
 mod artifacts;
 mod cli;
 mod commands;
-mod decision;
 mod error;
-mod input;
 mod issuance;
-mod json;
 mod ledger;
 mod order;
 mod output;
+mod signing;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
+// What the command reads and decides with is the library's.
+use entitle::{appliance, decision, input, json};
 
 pub use crate::cli::Cli;
 use crate::cli::Command;
-use crate::error::CliError;
 
 /// Runs one command line and says how it ended: the report on standard
 /// output, an error on standard error (one JSON line with `--json`).
@@ -65,47 +61,7 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// `entitle verify --json ARGS...` as a call: the exit status it would end
-/// with, and what it would print. That is the report (standard output)
-/// whenever there is one, also when no license is usable (status 4 or 5);
-/// otherwise the one-line JSON error it would print on standard error.
-/// Arguments are those of `entitle verify` after the command name
-/// (`--public`, `--catalog`, `--state-dir`, `--now`, tokens as text or
-/// `@FILE`, ...); `--json` is implied.
+/// `entitle verify --json ARGS...` as a call: [`entitle::report::verify_json`].
 pub fn verify_json<S: AsRef<str>>(args: &[S]) -> (i32, String) {
-    let argv = ["entitle", "verify", "--json"]
-        .into_iter()
-        .chain(args.iter().map(AsRef::as_ref));
-    let args = match Cli::try_parse_from(argv) {
-        Ok(Cli {
-            command: Command::Verify(args),
-        }) => args,
-        Ok(_) => return usage("not a verify command line"),
-        Err(error) => {
-            let text = error.to_string();
-            return usage(text.lines().next().unwrap_or("bad arguments"));
-        }
-    };
-    match commands::verify::decide_and_report(&args) {
-        Ok((report, result)) => {
-            let status = result.map_or_else(|e| i32::from(e.exit as u8), |()| 0);
-            match serde_json::to_string(&report) {
-                Ok(json) => (status, json),
-                Err(e) => failure(&CliError::input(e.to_string())),
-            }
-        }
-        Err(error) => failure(&error),
-    }
-}
-
-fn failure(error: &CliError) -> (i32, String) {
-    (i32::from(error.exit as u8), error.to_json())
-}
-
-/// Bad arguments: status 2, as clap exits.
-fn usage(message: &str) -> (i32, String) {
-    let json = serde_json::json!({
-        "error": {"code": 2, "kind": "usage", "message": message.trim_start_matches("error: ")}
-    });
-    (2, json.to_string())
+    entitle::report::verify_json(args)
 }

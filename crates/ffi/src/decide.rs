@@ -54,7 +54,7 @@ pub unsafe extern "C" fn entitle_verify_json(
         };
         args.push(arg);
     }
-    let (status, json) = entitle_cli::verify_json(&args);
+    let (status, json) = entitle::report::verify_json(&args);
     // JSON escapes every control character: it holds no NUL byte.
     let Ok(json) = CString::new(json) else {
         return USAGE;

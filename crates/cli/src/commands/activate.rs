@@ -29,7 +29,11 @@ pub fn run(command: &ActivateCommand) -> Result<(), CliError> {
 }
 
 fn open(args: &ApplianceArgs) -> Result<Appliance, CliError> {
-    crate::appliance::open(&args.state_dir, &args.machine_id, args.tpm.as_deref())
+    Ok(crate::appliance::open(
+        &args.state_dir,
+        &args.machine_id,
+        args.tpm.as_deref(),
+    )?)
 }
 
 /// The machine's identity bytes, from the appliance's platform.
@@ -253,11 +257,10 @@ fn accept(args: &AcceptArgs) -> Result<(), CliError> {
     if !kept {
         let mut failures = outcome.failures;
         failures.sort_by_key(|(position, _)| *position);
-        return Err(failures
-            .into_iter()
-            .map(|(_, f)| f)
-            .next()
-            .unwrap_or_else(|| CliError::input("the license does not count on this machine")));
+        return Err(failures.into_iter().map(|(_, f)| f).next().map_or_else(
+            || CliError::input("the license does not count on this machine"),
+            CliError::from,
+        ));
     }
     appliance.accept(&activation);
     appliance.save().map_err(|e| lifecycle_error(&e, ""))?;

@@ -11,10 +11,11 @@ use serde::Serialize;
 use super::issue::{issued_entry, read_catalog};
 use crate::cli::IssueArgs;
 use crate::error::CliError;
-use crate::input::{read_file, read_signing_key};
+use crate::input::read_file;
 use crate::issuance::{Entry, IssuanceLedger};
 use crate::order::{Row, read_rows};
 use crate::output::say;
+use crate::signing::read_signing_key;
 
 /// What becomes of one row.
 enum Outcome {

@@ -1,11 +1,12 @@
 //! `entitle catalog check` and `entitle catalog sign`.
 
-use entitle_allocate::{Catalog, Error, open_signed_catalog, sign_catalog};
+use entitle_allocate::{Catalog, open_signed_catalog, sign_catalog};
 
 use crate::cli::{CatalogCheckArgs, CatalogCommand, CatalogSignArgs};
-use crate::error::{CliError, Exit};
-use crate::input::{read_file, read_public_keys, read_signing_key};
+use crate::error::CliError;
+use crate::input::{read_file, read_public_keys};
 use crate::output::{say, say_raw};
+use crate::signing::read_signing_key;
 
 /// Runs a catalog command.
 pub fn run(command: &CatalogCommand) -> Result<(), CliError> {
@@ -15,17 +16,7 @@ pub fn run(command: &CatalogCommand) -> Result<(), CliError> {
     }
 }
 
-/// A catalog error as a CLI failure: a bad signature is an invalid
-/// artifact (exit 4), anything else bad input (exit 3).
-pub fn catalog_error(file: &std::path::Path, error: &Error) -> CliError {
-    CliError {
-        exit: match error {
-            Error::Signature(_) => Exit::Invalid,
-            _ => Exit::Input,
-        },
-        message: format!("{}: {error}", file.display()),
-    }
-}
+pub use entitle::decision::catalog_error;
 
 fn check(args: &CatalogCheckArgs) -> Result<(), CliError> {
     let text = read_file(&args.file)?;

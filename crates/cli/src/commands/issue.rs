@@ -9,11 +9,12 @@ use crate::artifacts::{read_certificates, sort_inputs};
 use crate::cli::IssueArgs;
 use crate::decision::{Where, decide_sorted};
 use crate::error::CliError;
-use crate::input::{TokenInput, read_file, read_public_keys, read_signing_key, read_tokens};
+use crate::input::{TokenInput, read_file, read_public_keys, read_tokens};
 use crate::issuance::{Entry, Event, IssuanceLedger};
 use crate::json::TokenJson;
 use crate::order::Request;
 use crate::output::say;
+use crate::signing::read_signing_key;
 
 /// Runs the command: prints exactly the token on one line (or JSON).
 pub fn run(args: &IssueArgs) -> Result<(), CliError> {
@@ -173,7 +174,7 @@ fn joined_check(
     let position = inputs_len.saturating_sub(1);
     if let Some((_, mut failure)) = outcome.failures.into_iter().find(|(p, _)| *p == position) {
         failure.message = format!("not issued, it would not count: {}", failure.message);
-        return Err(failure);
+        return Err(failure.into());
     }
     let mut buf = [0u8; MAX_TOKEN_BYTES];
     let serial = Token::decode(token, &mut buf)

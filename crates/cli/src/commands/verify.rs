@@ -1,11 +1,11 @@
 //! `entitle verify`: decide what the material is worth, and report it.
 
-use entitle_allocate::PoolLine;
+use entitle::decision::InputLine;
+use entitle::report::decide_and_report;
 
 use crate::cli::VerifyArgs;
-use crate::decision::{InputLine, LicenseStatus, decide_args};
 use crate::error::CliError;
-use crate::json::{Rejected, StackedLicense, SupplyJson, VerifyReport, abbreviate, rfc3339};
+use crate::json::{VerifyReport, abbreviate};
 use crate::output::say;
 
 /// Runs the command. Succeeds when at least one license is usable.
@@ -17,73 +17,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CliError> {
     } else {
         print_plain(&report);
     }
-    result
-}
-
-/// The decision and its report; with it, the error the command ends with
-/// when no license is usable (the first refused input's reason).
-pub fn decide_and_report(
-    args: &VerifyArgs,
-) -> Result<(VerifyReport, Result<(), CliError>), CliError> {
-    let outcome = decide_args(&args.material)?;
-    let report = VerifyReport {
-        licenses: outcome
-            .supply
-            .pools
-            .iter()
-            .filter(|p| p.license.is_some() && p.seats > 0)
-            .map(|pool| stacked(pool, &outcome.statuses))
-            .collect(),
-        rejected: outcome
-            .inputs
-            .iter()
-            .filter(|i| i.verdict == "refused")
-            .map(|i| Rejected {
-                token: i.input.clone(),
-                reason: i.reason.clone().unwrap_or_default(),
-                code: i.code.unwrap_or("invalid"),
-            })
-            .collect(),
-        warnings: outcome.warnings.clone(),
-        supply: SupplyJson::new(&outcome.catalog, &outcome.supply),
-        inputs: outcome.inputs,
-    };
-    let result = if report.licenses.is_empty() {
-        let mut failures = outcome.failures;
-        failures.sort_by_key(|(position, _)| *position);
-        let mut first = failures
-            .into_iter()
-            .map(|(_, failure)| failure)
-            .next()
-            .unwrap_or_else(|| CliError::input("no token given"));
-        first.message = format!("no usable license: {}", first.message);
-        Err(first)
-    } else {
-        Ok(())
-    };
-    Ok((report, result))
-}
-
-fn stacked(pool: &PoolLine, statuses: &[LicenseStatus]) -> StackedLicense {
-    let serials: Vec<String> = pool.serials.iter().map(ToString::to_string).collect();
-    let members = serials
-        .iter()
-        .filter_map(|serial| statuses.iter().find(|s| &s.serial == serial).cloned())
-        .collect();
-    StackedLicense {
-        product: pool.product.clone(),
-        edition: pool.edition.clone(),
-        tenant: pool.tenant.clone(),
-        model: pool.model.as_str(),
-        seats: pool.seats,
-        seats_bought: pool.seats_bought,
-        cap: pool.cap,
-        features: pool.features.clone(),
-        expires_at: pool.expires_at.map(rfc3339),
-        updates_until: pool.updates_until.map(rfc3339),
-        serials,
-        members,
-    }
+    result.map_err(CliError::from)
 }
 
 fn print_plain(report: &VerifyReport) {

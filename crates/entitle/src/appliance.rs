@@ -6,7 +6,7 @@ use std::path::Path;
 use entitle_appliance::{Appliance, FilePlatform, Platform};
 
 use crate::artifacts::lifecycle_error;
-use crate::error::CliError;
+use crate::error::Error as CliError;
 
 /// Opens the state in `dir`: on a TPM when `tpm` names one (a TCTI such
 /// as `swtpm:host=127.0.0.1,port=2321`), else on files, the machine

@@ -1,6 +1,7 @@
-//! The one path from the command line to `entitle_lifecycle::decide`:
-//! `verify`, `allocate` and `activate accept` read their material here and
-//! get back the same decision for the same input. Nothing here decides.
+//! The one path from text to `entitle_lifecycle::decide`: `verify`,
+//! `allocate`, `activate accept`, `serve` and the C ABI read their material
+//! here and get back the same decision for the same input. Nothing here
+//! decides.
 
 use std::path::Path;
 
@@ -11,10 +12,9 @@ use entitle_lifecycle::{Input, Material, Setting, decide, implicit_catalog, toke
 use entitle_verify::{MAX_TOKEN_BYTES, Member, PublicKey, Token};
 use serde::Serialize;
 
+use crate::args::MaterialArgs;
 use crate::artifacts::{Sorted, lifecycle_error, sort_inputs};
-use crate::cli::MaterialArgs;
-use crate::commands::catalog::catalog_error;
-use crate::error::CliError;
+use crate::error::{Error as CliError, Exit};
 use crate::input::{TokenInput, read_file, read_public_keys, read_tokens};
 use crate::json::rfc3339;
 
@@ -270,4 +270,16 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
         failures,
         statuses,
     })
+}
+
+/// A catalog error as a failure of this crate: a bad signature is an invalid
+/// artifact (exit 4), anything else bad input (exit 3).
+pub fn catalog_error(file: &std::path::Path, error: &entitle_allocate::Error) -> CliError {
+    CliError {
+        exit: match error {
+            entitle_allocate::Error::Signature(_) => Exit::Invalid,
+            _ => Exit::Input,
+        },
+        message: format!("{}: {error}", file.display()),
+    }
 }
