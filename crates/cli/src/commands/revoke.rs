@@ -2,8 +2,8 @@
 
 use entitle_issue::unix_now;
 use entitle_lifecycle::{
-    Capability, Input, Material, Receipt, Renewal, RevocationList, Setting, Signed, decide,
-    implicit_catalog, verify_receipt,
+    Capability, Decision, Input, Material, Receipt, Renewal, RevocationList, Setting, Signed,
+    decide, implicit_catalog, verify_receipt,
 };
 use entitle_verify::{MAX_TOKEN_BYTES, Serial, Utc};
 use serde::Serialize;
@@ -212,18 +212,7 @@ fn revokes_what_it_names(
         revocations: vec![list.clone()],
         ..Material::default()
     };
-    let catalog = implicit_catalog(&material, &signer.vendor_keys);
-    let setting = Setting {
-        trusted: &signer.vendor_keys,
-        catalog: &catalog,
-        remembered: None,
-        now,
-        clock_tolerance: u64::MAX,
-        build_date: None,
-        machine: None,
-        tenant: None,
-    };
-    let decision = decide(&material, &setting);
+    let decision = as_an_appliance(signer, &material, now);
     for (i, token) in material.tokens.iter().enumerate() {
         let named = list.unverified().revokes(token.serial());
         let revoked = matches!(
@@ -272,18 +261,7 @@ fn extends_what_it_names(
         renewals: vec![renewal.clone()],
         ..Material::default()
     };
-    let catalog = implicit_catalog(&material, &signer.vendor_keys);
-    let setting = Setting {
-        trusted: &signer.vendor_keys,
-        catalog: &catalog,
-        remembered: None,
-        now,
-        clock_tolerance: u64::MAX,
-        build_date: None,
-        machine: None,
-        tenant: None,
-    };
-    let decision = decide(&material, &setting);
+    let decision = as_an_appliance(signer, &material, now);
     if decision
         .licenses
         .iter()
@@ -301,6 +279,24 @@ fn extends_what_it_names(
         )),
         "not signed: ",
     ))
+}
+
+/// The decision of an appliance that trusts the signer's vendor keys, at
+/// `now`, on `material` alone (no catalog, no state): what the artifact
+/// just signed would do there.
+fn as_an_appliance<'a>(signer: &Signer, material: &Material<'a>, now: u64) -> Decision<'a> {
+    let catalog = implicit_catalog(material, &signer.vendor_keys);
+    let setting = Setting {
+        trusted: &signer.vendor_keys,
+        catalog: &catalog,
+        remembered: None,
+        now,
+        clock_tolerance: u64::MAX,
+        build_date: None,
+        machine: None,
+        tenant: None,
+    };
+    decide(material, &setting)
 }
 
 /// Runs `entitle renew`.
