@@ -79,3 +79,18 @@ impl From<postgres::Error> for Error {
         Error::Store(error.to_string())
     }
 }
+
+impl From<Error> for entitle::Error {
+    fn from(error: Error) -> entitle::Error {
+        let exit = match &error {
+            Error::Exhausted { .. } => entitle::Exit::NoSeat,
+            Error::Unauthorized => entitle::Exit::Invalid,
+            Error::LeaseExpired(_) => entitle::Exit::NotValidNow,
+            _ => entitle::Exit::Input,
+        };
+        entitle::Error {
+            exit,
+            message: error.to_string(),
+        }
+    }
+}

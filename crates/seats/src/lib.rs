@@ -33,6 +33,7 @@ pub mod client;
 mod error;
 mod one_server;
 pub mod server;
+pub mod site;
 mod store;
 pub mod tls;
 

@@ -72,7 +72,7 @@ pub fn fingerprint(cert: &CertificateDer<'_>) -> String {
     out
 }
 
-fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
     let fail = |e: std::io::Error| Error::Invalid(format!("{}: {e}", path.display()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
