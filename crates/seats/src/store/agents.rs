@@ -1,0 +1,145 @@
+//! Who may use a pool: granting and revoking agents, assigning named seats.
+
+use super::db::{Param, Sql};
+use super::{
+    Agent, MAX_TEXT, Store, agent_by_credential, agent_row, audit, capacity, end_lease,
+    end_named_leases, hash, int, new_secret,
+};
+use crate::error::Error;
+
+impl Store {
+    /// Grants `agent` access to `pool` and returns its new credential (the
+    /// only time it is shown; the store keeps its SHA-256). Granting an
+    /// agent again replaces its credential.
+    pub fn grant(
+        &mut self,
+        agent: &str,
+        name: &str,
+        email: &str,
+        pool: &str,
+        now: u64,
+    ) -> Result<String, Error> {
+        for (what, text) in [("agent id", agent), ("name", name), ("e-mail", email)] {
+            if text.trim().is_empty() || text.len() > MAX_TEXT || text.chars().any(char::is_control)
+            {
+                return Err(Error::Invalid(format!(
+                    "{what}: 1 to {MAX_TEXT} characters without control characters"
+                )));
+            }
+        }
+        let credential = new_secret("esa1_")?;
+        let mut tx = self.db.begin()?;
+        if tx.count(
+            "SELECT count(*) FROM pools WHERE id = $1",
+            &[Param::Text(pool)],
+        )? == 0
+        {
+            let known = tx.strings("SELECT id FROM pools ORDER BY id", &[])?;
+            let known = if known.is_empty() {
+                "no pool".to_string()
+            } else {
+                known.join(", ")
+            };
+            return Err(Error::NotFound(format!(
+                "no pool {pool:?}: the licences here make {known}"
+            )));
+        }
+        tx.execute(
+            "INSERT INTO agents (id, name, email, pool, credential, named, granted_at)
+             VALUES ($1, $2, $3, $4, $5, 0, $6)
+             ON CONFLICT (id) DO UPDATE SET name = $2, email = $3, pool = $4, credential = $5",
+            &[
+                Param::Text(agent),
+                Param::Text(name),
+                Param::Text(email),
+                Param::Text(pool),
+                Param::Bytes(&hash(&credential)),
+                int(now),
+            ],
+        )?;
+        audit(&mut tx, now, "granted", Some(agent), None, Some(pool))?;
+        tx.commit()?;
+        Ok(credential)
+    }
+
+    /// Takes `agent`'s access away and ends its leases.
+    pub fn revoke(&mut self, agent: &str, now: u64) -> Result<(), Error> {
+        let mut tx = self.db.begin()?;
+        let leases = tx.strings(
+            "SELECT id FROM leases WHERE agent = $1",
+            &[Param::Text(agent)],
+        )?;
+        for lease in &leases {
+            end_lease(
+                &mut tx,
+                lease,
+                now,
+                "ended",
+                "the agent's access was revoked",
+            )?;
+        }
+        if tx.execute("DELETE FROM agents WHERE id = $1", &[Param::Text(agent)])? == 0 {
+            return Err(Error::NotFound(format!("no agent {agent:?}")));
+        }
+        audit(&mut tx, now, "revoked", Some(agent), None, None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Assigns (or, with `named = false`, takes back) one of the pool's
+    /// named seats to `agent`. Refused when every named seat is assigned.
+    pub fn assign(&mut self, agent: &str, named: bool, now: u64) -> Result<(), Error> {
+        let mut tx = self.db.begin()?;
+        let pool = tx
+            .row(
+                "SELECT pool FROM agents WHERE id = $1",
+                &[Param::Text(agent)],
+            )?
+            .ok_or_else(|| Error::NotFound(format!("no agent {agent:?}")))?
+            .text(0)?;
+        if named {
+            let seats = capacity(&mut tx, &pool, now)?.unwrap_or_default().named;
+            let assigned = tx.count(
+                "SELECT count(*) FROM agents WHERE pool = $1 AND named = 1 AND id != $2",
+                &[Param::Text(&pool), Param::Text(agent)],
+            )?;
+            if assigned >= seats {
+                return Err(Error::Invalid(format!(
+                    "every named seat of {pool} is assigned ({seats} of {seats})"
+                )));
+            }
+        } else {
+            end_named_leases(
+                &mut tx,
+                agent,
+                now,
+                ("ended", "the agent's named seat was taken back"),
+            )?;
+        }
+        tx.execute(
+            "UPDATE agents SET named = $2 WHERE id = $1",
+            &[Param::Text(agent), Param::Int(named.into())],
+        )?;
+        let event = if named { "assigned" } else { "unassigned" };
+        audit(&mut tx, now, event, Some(agent), None, Some(&pool))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every agent, by id.
+    pub fn agents(&mut self) -> Result<Vec<Agent>, Error> {
+        self.db
+            .query(
+                "SELECT id, name, email, pool, named FROM agents ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(agent_row)
+            .collect()
+    }
+
+    /// The agent a credential belongs to.
+    pub fn agent(&mut self, credential: &str) -> Result<Agent, Error> {
+        agent_by_credential(&mut self.db, credential)
+    }
+}
