@@ -26,25 +26,30 @@ pub(super) struct Held<'l> {
 }
 
 impl Held<'_> {
+    #[inline]
     pub(super) fn holds(&self, license: LicenseId) -> bool {
         self.held.get(license).copied().unwrap_or(false)
     }
 
+    #[inline]
     pub(super) fn was_denied(&self, license: LicenseId) -> bool {
         self.denied.get(license).is_some_and(|&d| d > 0)
     }
 
+    #[inline]
     pub(super) fn denial(&self, license: LicenseId) -> Option<Denial> {
         let index = self.denied.get(license)?.checked_sub(1)?;
         self.denials.get(usize::try_from(index).ok()?).cloned()
     }
 
+    #[inline]
     pub(super) fn used(&self, bucket: usize) -> u64 {
         self.used.get(bucket).copied().unwrap_or(0)
     }
 }
 
 impl Ledger {
+    #[inline]
     pub(super) fn new(users: usize, licenses: usize, buckets: usize) -> Ledger {
         let cells = users.saturating_mul(licenses);
         Ledger {
@@ -56,10 +61,12 @@ impl Ledger {
         }
     }
 
+    #[inline]
     pub(super) fn cell(&self, user: usize, license: LicenseId) -> usize {
         user.saturating_mul(self.licenses).saturating_add(license)
     }
 
+    #[inline]
     pub(super) fn of(&self, user: usize) -> Held<'_> {
         let row = self.cell(user, 0)..self.cell(user, self.licenses);
         Held {
@@ -70,6 +77,7 @@ impl Ledger {
         }
     }
 
+    #[inline]
     pub(super) fn holds(&self, user: usize, license: LicenseId) -> bool {
         self.held
             .get(self.cell(user, license))
@@ -77,6 +85,7 @@ impl Ledger {
             .unwrap_or(false)
     }
 
+    #[inline]
     pub(super) fn hold(&mut self, user: usize, license: LicenseId) {
         let cell = self.cell(user, license);
         if let Some(slot) = self.held.get_mut(cell) {
@@ -86,6 +95,7 @@ impl Ledger {
 
     /// Consumes `license` and each license it includes that the user does
     /// not hold yet, from the buckets of the user's `site`.
+    #[inline]
     pub(super) fn take(
         &mut self,
         user: usize,
@@ -105,6 +115,7 @@ impl Ledger {
         }
     }
 
+    #[inline]
     pub(super) fn deny(&mut self, user: usize, license: LicenseId, denial: Denial) {
         let cell = self.cell(user, license);
         self.denials.push(denial);

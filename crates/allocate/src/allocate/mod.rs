@@ -129,9 +129,13 @@ pub fn allocate_with_setup<'u>(
     let mut entries: Vec<Vec<Entry<'u>>> = Vec::with_capacity(served.len());
     let mut disabled: Vec<Vec<&'u str>> = Vec::with_capacity(served.len());
     for user in &served {
-        let unknown = user
-            .roles()
-            .find(|role| !(0..catalog.products.len()).any(|p| catalog.knows_role(p, role)));
+        let known = |role: &str| (0..catalog.products.len()).any(|p| catalog.knows_role(p, role));
+        // One role (the common case) whole; several one by one.
+        let unknown = if user.role.contains(';') {
+            user.roles().find(|role| !known(role))
+        } else {
+            (!known(&user.role)).then_some(user.role.as_str())
+        };
         if let Some(role) = unknown {
             return Err(Error::Users {
                 line: user.line,

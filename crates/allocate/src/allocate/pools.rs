@@ -24,6 +24,7 @@ impl<'s> Buckets<'s> {
     /// The shared pools hold what no site is assigned; contingents are
     /// honoured in site order as far as the licenses go, so that together
     /// they never exceed what is available.
+    #[inline]
     pub(super) fn new(
         catalog: &Catalog,
         supply: &Supply,
@@ -77,6 +78,7 @@ impl<'s> Buckets<'s> {
         }
     }
 
+    #[inline]
     pub(super) fn contingent(&self, site: &'s str, license: LicenseId) -> usize {
         self.contingents
             .get(&(site, license))

@@ -9,6 +9,7 @@ use crate::catalog::{Catalog, LicenseId, LicenseKind};
 use crate::supply::Supply;
 use crate::users::User;
 
+#[inline]
 pub(super) fn check_user_license(
     catalog: &Catalog,
     (user, buckets): (&User, &Buckets),
@@ -60,6 +61,7 @@ pub(super) struct Prerequisites {
 }
 
 impl Prerequisites {
+    #[inline]
     pub(super) fn of(catalog: &Catalog, supply: &Supply, license: LicenseId) -> Prerequisites {
         let mut user = Vec::new();
         let mut installation = None;
@@ -99,6 +101,7 @@ impl Prerequisites {
     /// The first unmet prerequisite for a user: required user licenses held
     /// (by the user, or included by the license itself), system licenses
     /// and units installed.
+    #[inline]
     pub(super) fn check(&self, own_includes: &[LicenseId], ledger: &Held<'_>) -> Option<Denial> {
         let installation_at = self.installation.as_ref().map_or(usize::MAX, |(p, _)| *p);
         for &(position, requires) in &self.user {
@@ -119,6 +122,7 @@ impl Prerequisites {
 }
 
 /// Licenses with a role list may be held only by users of those roles.
+#[inline]
 pub(super) fn role_denial(catalog: &Catalog, license: LicenseId, user: &User) -> Option<Denial> {
     let roles = &catalog.licenses.get(license)?.roles;
     (!roles.is_empty() && !roles.iter().any(|r| user.has_role(r))).then(|| Denial::Role {
@@ -128,6 +132,7 @@ pub(super) fn role_denial(catalog: &Catalog, license: LicenseId, user: &User) ->
 
 /// A license configured only with usages that all lack their prerequisites
 /// is not consumed: the first usage's reason stands for it.
+#[inline]
 pub(super) fn no_usable_entry(
     catalog: &Catalog,
     entries: &[Entry<'_>],
@@ -144,6 +149,7 @@ pub(super) fn no_usable_entry(
     first
 }
 
+#[inline]
 pub(super) fn usage_denial(
     catalog: &Catalog,
     entry: &Entry<'_>,
@@ -169,6 +175,7 @@ pub(super) fn usage_denial(
 }
 
 /// Grants or denies every team license once all user licenses are settled.
+#[inline]
 pub(super) fn team_gates(catalog: &Catalog, result: &mut [UserGrants<'_>]) {
     let holds = |u: &UserGrants<'_>, gate: LicenseId| {
         u.grants
