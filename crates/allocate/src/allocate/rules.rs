@@ -9,7 +9,7 @@ use crate::catalog::{Catalog, LicenseId, LicenseKind};
 use crate::supply::Supply;
 use crate::users::User;
 
-#[inline]
+#[inline(always)]
 pub(super) fn check_user_license(
     catalog: &Catalog,
     (user, buckets): (&User, &Buckets),
@@ -122,17 +122,26 @@ impl Prerequisites {
 }
 
 /// Licenses with a role list may be held only by users of those roles.
-#[inline]
+#[inline(always)]
 pub(super) fn role_denial(catalog: &Catalog, license: LicenseId, user: &User) -> Option<Denial> {
     let roles = &catalog.licenses.get(license)?.roles;
-    (!roles.is_empty() && !roles.iter().any(|r| user.has_role(r))).then(|| Denial::Role {
+    if roles.is_empty() {
+        return None;
+    }
+    // One role (the common case) is looked up whole.
+    let allowed = if user.role.contains(';') {
+        roles.iter().any(|r| user.has_role(r))
+    } else {
+        roles.contains(&user.role)
+    };
+    (!allowed).then(|| Denial::Role {
         role: user.role.clone(),
     })
 }
 
 /// A license configured only with usages that all lack their prerequisites
 /// is not consumed: the first usage's reason stands for it.
-#[inline]
+#[inline(always)]
 pub(super) fn no_usable_entry(
     catalog: &Catalog,
     entries: &[Entry<'_>],
@@ -149,7 +158,7 @@ pub(super) fn no_usable_entry(
     first
 }
 
-#[inline]
+#[inline(always)]
 pub(super) fn usage_denial(
     catalog: &Catalog,
     entry: &Entry<'_>,
