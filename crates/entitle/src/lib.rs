@@ -45,6 +45,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod allocation;
 pub mod appliance;
 pub mod args;
 pub mod artifacts;
