@@ -104,6 +104,7 @@ CREATE TABLE IF NOT EXISTS leases (
 CREATE INDEX IF NOT EXISTS leases_pool ON leases (pool, kind);
 CREATE INDEX IF NOT EXISTS leases_not_after ON leases (not_after);
 CREATE INDEX IF NOT EXISTS leases_agent ON leases (agent);
+CREATE INDEX IF NOT EXISTS agents_named ON agents (pool, named, granted_at);
 CREATE TABLE IF NOT EXISTS audit (
     seq {serial}, at BIGINT NOT NULL, event TEXT NOT NULL,
     agent TEXT, lease TEXT, detail TEXT);

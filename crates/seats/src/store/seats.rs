@@ -165,11 +165,15 @@ pub(super) fn claim_view(
             "SELECT a.id, a.name, a.email, a.pool, a.named,
                (SELECT count(*) FROM pools WHERE id = a.pool),
                (SELECT count(DISTINCT agent) FROM leases WHERE pool = a.pool AND not_after > $2),
-               (SELECT count(DISTINCT l.agent) FROM leases l JOIN agents g ON g.id = l.agent
-                 WHERE l.pool = a.pool AND g.named = 1 AND l.not_after > $2),
+               CASE WHEN EXISTS (SELECT 1 FROM agents WHERE pool = a.pool AND named = 1) THEN
+                 (SELECT count(DISTINCT l.agent) FROM leases l JOIN agents g ON g.id = l.agent
+                   WHERE l.pool = a.pool AND g.named = 1 AND l.not_after > $2)
+               ELSE 0 END,
                (SELECT count(*) FROM leases WHERE agent = a.id AND not_after > $2),
-               (SELECT count(*) FROM agents b WHERE b.pool = a.pool AND b.named = 1
-                 AND (b.granted_at < a.granted_at OR (b.granted_at = a.granted_at AND b.id < a.id))), ",
+               CASE WHEN a.named = 1 THEN
+                 (SELECT count(*) FROM agents b WHERE b.pool = a.pool AND b.named = 1
+                   AND (b.granted_at < a.granted_at OR (b.granted_at = a.granted_at AND b.id < a.id)))
+               ELSE 0 END, ",
             figures!(),
             " FROM agents a LEFT JOIN pool_seats s ON s.pool = a.pool WHERE a.credential = $1"
         ),
