@@ -101,24 +101,17 @@ impl<'de> Deserialize<'de> for RevocationList {
 
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
-                mut seq: A,
+                seq: A,
             ) -> Result<Self::Value, A::Error> {
-                fn next<'de, T: Deserialize<'de>, A: serde::de::SeqAccess<'de>>(
-                    seq: &mut A,
-                    index: usize,
-                ) -> Result<T, A::Error> {
-                    seq.next_element()?.ok_or_else(|| {
-                        serde::de::Error::invalid_length(index, &"a revocation list")
-                    })
-                }
-                let version: u8 = next(&mut seq, 0)?;
-                let signer = next(&mut seq, 1)?;
-                let sequence = next(&mut seq, 2)?;
-                let issued_at = next(&mut seq, 3)?;
-                let licenses = next(&mut seq, 4)?;
-                let certificates = next(&mut seq, 5)?;
+                let mut fields = Elements::new(seq, "a revocation list");
+                let version: u8 = fields.next()?;
+                let signer = fields.next()?;
+                let sequence = fields.next()?;
+                let issued_at = fields.next()?;
+                let licenses = fields.next()?;
+                let certificates = fields.next()?;
                 let activations = if version == 2 {
-                    next(&mut seq, 6)?
+                    fields.next()?
                 } else {
                     Vec::new()
                 };
@@ -238,25 +231,19 @@ impl<'de> Deserialize<'de> for Renewal {
 
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
-                mut seq: A,
+                seq: A,
             ) -> Result<Self::Value, A::Error> {
-                fn next<'de, T: Deserialize<'de>, A: serde::de::SeqAccess<'de>>(
-                    seq: &mut A,
-                    index: usize,
-                ) -> Result<T, A::Error> {
-                    seq.next_element()?
-                        .ok_or_else(|| serde::de::Error::invalid_length(index, &"a renewal"))
-                }
-                let version: u8 = next(&mut seq, 0)?;
+                let mut fields = Elements::new(seq, "a renewal");
+                let version: u8 = fields.next()?;
                 Ok(Renewal {
                     version,
-                    signer: next(&mut seq, 1)?,
-                    serial: next(&mut seq, 2)?,
-                    issued_at: next(&mut seq, 3)?,
-                    expires_at: next(&mut seq, 4)?,
-                    updates_until: next(&mut seq, 5)?,
+                    signer: fields.next()?,
+                    serial: fields.next()?,
+                    issued_at: fields.next()?,
+                    expires_at: fields.next()?,
+                    updates_until: fields.next()?,
                     license: if version == 2 {
-                        Some(next(&mut seq, 6)?)
+                        Some(fields.next()?)
                     } else {
                         None
                     },
@@ -289,5 +276,26 @@ impl Artifact for Renewal {
             )),
             (other, _) => Err(format!("version {other} (this entitle reads 1 and 2)")),
         }
+    }
+}
+
+/// Reads a tuple's elements in order, naming what is short when one is missing.
+struct Elements<A> {
+    seq: A,
+    read: usize,
+    what: &'static str,
+}
+
+impl<'de, A: serde::de::SeqAccess<'de>> Elements<A> {
+    fn new(seq: A, what: &'static str) -> Self {
+        Self { seq, read: 0, what }
+    }
+
+    fn next<T: Deserialize<'de>>(&mut self) -> Result<T, A::Error> {
+        let index = self.read;
+        self.read += 1;
+        self.seq
+            .next_element()?
+            .ok_or_else(|| serde::de::Error::invalid_length(index, &self.what))
     }
 }
