@@ -28,16 +28,7 @@ pub fn allocate_report(
     let parsed =
         parse_users(&users_text).map_err(|e| Error::input(format!("{}: {e}", users.display())))?;
     let outcome = decide_args(material)?;
-    let rejected = outcome
-        .inputs
-        .iter()
-        .filter(|i| i.verdict == "refused")
-        .map(|i| Rejected {
-            token: i.input.clone(),
-            reason: i.reason.clone().unwrap_or_default(),
-            code: i.code.unwrap_or("invalid"),
-        })
-        .collect();
+    let rejected = outcome.rejected();
     let catalog = &outcome.catalog;
     let supply = &outcome.supply;
     let setup = match setup {

@@ -59,6 +59,21 @@ pub struct Outcome {
     pub statuses: Vec<LicenseStatus>,
 }
 
+impl Outcome {
+    /// The refused inputs, in input order, as both reports list them.
+    pub fn rejected(&self) -> Vec<crate::json::Rejected> {
+        self.inputs
+            .iter()
+            .filter(|i| i.verdict == "refused")
+            .map(|i| crate::json::Rejected {
+                token: i.input.clone(),
+                reason: i.reason.clone().unwrap_or_default(),
+                code: i.code.unwrap_or("invalid"),
+            })
+            .collect()
+    }
+}
+
 /// One license's status, term and service, as `verify` shows them.
 #[derive(Debug, Clone, Serialize)]
 pub struct LicenseStatus {

@@ -9,7 +9,7 @@ use entitle_allocate::PoolLine;
 use crate::args::VerifyArgs;
 use crate::decision::{LicenseStatus, decide_args};
 use crate::error::Error;
-use crate::json::{Rejected, StackedLicense, SupplyJson, VerifyReport, rfc3339};
+use crate::json::{StackedLicense, SupplyJson, VerifyReport, rfc3339};
 
 /// The decision and its report; with it, the error the command ends with
 /// when no license is usable (the first refused input's reason).
@@ -23,16 +23,7 @@ pub fn decide_and_report(args: &VerifyArgs) -> Result<(VerifyReport, Result<(), 
             .filter(|p| p.license.is_some() && p.seats > 0)
             .map(|pool| stacked(pool, &outcome.statuses))
             .collect(),
-        rejected: outcome
-            .inputs
-            .iter()
-            .filter(|i| i.verdict == "refused")
-            .map(|i| Rejected {
-                token: i.input.clone(),
-                reason: i.reason.clone().unwrap_or_default(),
-                code: i.code.unwrap_or("invalid"),
-            })
-            .collect(),
+        rejected: outcome.rejected(),
         warnings: outcome.warnings.clone(),
         supply: SupplyJson::new(&outcome.catalog, &outcome.supply),
         inputs: outcome.inputs,
