@@ -93,6 +93,10 @@ pub(super) fn license<'a>(
     times.push(claims.issued_at);
     let capability = issuer.may_issue(claims)?;
 
+    // Every list that may revoke the token is asked first, so which lists
+    // name it but revoke nothing is said only when none revokes it,
+    // whatever order the lists came in.
+    let mut out_of_scope = Vec::new();
     for (_, body, auth) in lists {
         if !body.revokes(token.serial()) {
             continue;
@@ -118,6 +122,9 @@ pub(super) fn license<'a>(
                 serial: token.serial(),
             });
         }
+        out_of_scope.push((body, auth));
+    }
+    for (body, auth) in out_of_scope {
         let whose = if matches!(
             auth.role(),
             Some(Role::Customer | Role::SystemIntegrator | Role::ServiceProvider)
