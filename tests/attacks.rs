@@ -8,16 +8,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::world::{NOW, World};
+use common::world::{NOW, World, seats};
 use entitle_issue::{Issuer, LicenseSpec, SigningKey};
 use entitle_lifecycle::{Certificate, Limits, Role, Signed};
 use serde_json::Value;
-
-fn seats(json: &Value) -> u64 {
-    json["licenses"]
-        .as_array()
-        .map_or(0, |l| l.iter().map(|x| x["seats"].as_u64().unwrap()).sum())
-}
 
 // ---- nothing hangs ------------------------------------------------------
 

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::world::{EXAMPLE, NOW, T0, World};
+use common::world::{EXAMPLE, NOW, T0, World, seats};
 use serde_json::Value;
 
 /// `allocate --json` of the same material as `verify`, with `users`.
@@ -54,15 +54,6 @@ fn verified_supply(json: &Value) -> Vec<(String, u64)> {
         .collect();
     lines.sort();
     lines
-}
-
-fn seats(json: &Value) -> u64 {
-    json["licenses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["seats"].as_u64().unwrap())
-        .sum()
 }
 
 #[test]

@@ -8,14 +8,8 @@ mod common;
 
 use std::fs;
 
-use common::world::{EXAMPLE, LATER, NOW, T0, World};
+use common::world::{EXAMPLE, LATER, NOW, T0, World, seats};
 use serde_json::Value;
-
-fn seats(json: &Value) -> u64 {
-    json["licenses"]
-        .as_array()
-        .map_or(0, |l| l.iter().map(|x| x["seats"].as_u64().unwrap()).sum())
-}
 
 // ---- partner delegation ------------------------------------------------
 

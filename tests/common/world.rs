@@ -352,3 +352,14 @@ impl World {
         self.accept(state, machine, license, &response, &[])
     }
 }
+
+/// The seats a `verify --json` report grants, over all its licences (the
+/// report must list them).
+pub fn seats(json: &Value) -> u64 {
+    json["licenses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["seats"].as_u64().unwrap())
+        .sum()
+}
