@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use common::seat_site::Site;
-use common::stderr;
+use common::{stderr, stdout};
 use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -299,6 +299,26 @@ fn the_admin_signs_in_selects_two_sessions_confirms_and_they_are_gone() {
     let revoked = site.claim(&server, "a2").unwrap_err();
     assert_eq!(revoked.status.code(), Some(4), "{}", stderr(&revoked));
 
+    // An account for a manager with both permissions, added on the page:
+    // its credential is shown once.
+    browser.type_into(
+        &browser.find("form[action='/admin/account-add'] input[name=id]"),
+        "mara",
+    );
+    browser.type_into(
+        &browser.find("form[action='/admin/account-add'] input[name=name]"),
+        "Mara Manager",
+    );
+    browser.click(&browser.find("input[name=users]"));
+    browser.click(&browser.find("input[name=products]"));
+    browser.click(&browser.find("#add-account"));
+    let shown = browser.wait_for("Account added");
+    let manager = shown
+        .split_once("<code id=\"credential\">")
+        .and_then(|(_, rest)| rest.split_once("</code>"))
+        .map(|(credential, _)| credential.to_string())
+        .unwrap();
+
     // Without signing in, nothing: a fresh browser profile sees the form.
     drop(browser);
     let other = tempfile::tempdir().unwrap();
@@ -306,4 +326,25 @@ fn the_admin_signs_in_selects_two_sessions_confirms_and_they_are_gone() {
     stranger.go(&format!("{}/admin", server.url));
     let form = stranger.wait_for("Sign in");
     assert!(!form.contains("Active sessions"), "{form}");
+
+    // The manager signs in with her own credential: she grants, but ends
+    // no session and manages no account; the audit log names her.
+    stranger.type_into(&stranger.find("input[name=credential]"), &manager);
+    stranger.click(&stranger.find("#sign-in"));
+    let page = stranger.wait_for("Signed in as");
+    assert!(page.contains("Mara Manager"), "{page}");
+    assert!(stranger.find_all("#end-selected").is_empty(), "{page}");
+    assert!(stranger.find_all("#add-account").is_empty(), "{page}");
+    stranger.type_into(&stranger.find("input[name=id]"), "via-mara");
+    stranger.type_into(&stranger.find("input[name=name]"), "Via Mara");
+    stranger.type_into(&stranger.find("input[name=email]"), "via@example.com");
+    stranger.click(&stranger.find("#grant"));
+    stranger.wait_for("Agent granted");
+    let audit = stdout(&site.admin(&server, &["seats", "audit"]));
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("granted") && l.contains("by mara") && l.contains("via-mara")),
+        "{audit}"
+    );
 }

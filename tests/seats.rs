@@ -760,3 +760,203 @@ fn gotoassist_allocate_and_serve_agree_on_named_and_shared_seats() {
         "{allocated}"
     );
 }
+
+/// "Administratoren oder Manager mit den Berechtigungen "Benutzer
+/// hinzufügen/löschen" und "Produkte verwalten" können den Zugriff …
+/// gewähren und entziehen" (GoToAssist): each person signs in with an
+/// account of their own, may do exactly what the role and permissions
+/// say, and the audit log names who did what.
+#[test]
+fn administrators_and_managers_have_their_own_accounts_and_the_audit_names_them() {
+    let site = Site::new(2, 1);
+    let server = site.serve(&[]);
+    let add = |id: &str, role: &str, may: &[&str]| {
+        let file = format!("{id}.account");
+        let mut args = vec![
+            "seats",
+            "add-account",
+            "--id",
+            id,
+            "--name",
+            id,
+            "--role",
+            role,
+            "--credential-out",
+            &file,
+        ];
+        for permission in may {
+            args.extend(["--may", permission]);
+        }
+        let out = site.admin(&server, &args);
+        assert!(out.status.success(), "{id}: {}", stderr(&out));
+        file
+    };
+    let manager = add("mara", "manager", &["add-remove-users", "manage-products"]);
+    let half = add("hugo", "manager", &["add-remove-users"]);
+    let boss = add("berta", "administrator", &[]);
+    let grant = |credential: &str, agent: &str| {
+        site.admin_as(
+            &server,
+            credential,
+            &[
+                "seats",
+                "grant",
+                "--agent",
+                agent,
+                "--name",
+                agent,
+                "--email",
+                "x@example.com",
+                "--credential-out",
+                &format!("{agent}.cred"),
+            ],
+        )
+    };
+
+    // Both permissions: the manager grants and assigns.
+    assert!(grant(&manager, "a0").status.success());
+    assert!(grant(&manager, "a1").status.success());
+    let assign = site.admin_as(&server, &manager, &["seats", "assign", "--agent", "a1"]);
+    assert!(assign.status.success(), "{}", stderr(&assign));
+    // One of the two: refused, saying why, and nothing changes.
+    let refused = grant(&half, "a2");
+    assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("both permissions"),
+        "{}",
+        stderr(&refused)
+    );
+    let revoke = site.admin_as(&server, &half, &["seats", "revoke", "--agent", "a0"]);
+    assert_eq!(revoke.status.code(), Some(4), "{}", stderr(&revoke));
+    // Ending a session is the administrators' ("Dort können
+    // Administratoren eine genutzte Lizenz … löschen"); so are accounts.
+    let lease = site.claim(&server, "a0").unwrap();
+    let end = site.admin_as(&server, &manager, &["seats", "end", "--lease", &lease]);
+    assert_eq!(end.status.code(), Some(4), "{}", stderr(&end));
+    assert_eq!(site.sessions(&server).len(), 1, "the manager ended nothing");
+    let sneak = site.admin_as(
+        &server,
+        &manager,
+        &[
+            "seats",
+            "add-account",
+            "--id",
+            "x",
+            "--name",
+            "x",
+            "--role",
+            "administrator",
+        ],
+    );
+    assert_eq!(sneak.status.code(), Some(4), "{}", stderr(&sneak));
+    let end = site.admin_as(&server, &boss, &["seats", "end", "--lease", &lease]);
+    assert!(end.status.success(), "{}", stderr(&end));
+
+    // Who did what.
+    let audit = site.admin(&server, &["seats", "audit", "--json"]);
+    let audit: Vec<serde_json::Value> = serde_json::from_str(&stdout(&audit)).unwrap();
+    let by = |event: &str, agent: &str| {
+        audit
+            .iter()
+            .find(|e| e["event"] == event && e["agent"] == agent)
+            .and_then(|e| e["actor"].as_str())
+            .map(str::to_string)
+    };
+    assert_eq!(by("granted", "a0").as_deref(), Some("mara"));
+    assert_eq!(by("assigned", "a1").as_deref(), Some("mara"));
+    assert_eq!(by("ended", "a0").as_deref(), Some("berta"));
+    assert_eq!(by("claimed", "a0"), None, "the agent claimed for itself");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e["event"] == "account added" && e["actor"] == "admin"),
+        "{audit:?}"
+    );
+
+    // An id is never silently replaced, and `admin` is the site's.
+    for id in ["mara", "admin"] {
+        let again = site.admin(
+            &server,
+            &[
+                "seats",
+                "add-account",
+                "--id",
+                id,
+                "--name",
+                "X",
+                "--role",
+                "manager",
+            ],
+        );
+        assert_eq!(again.status.code(), Some(3), "{id}: {}", stderr(&again));
+    }
+    // A removed account's credential stops working.
+    let remove = site.admin(&server, &["seats", "remove-account", "--id", "mara"]);
+    assert!(remove.status.success(), "{}", stderr(&remove));
+    let after = grant(&manager, "a3");
+    assert_eq!(after.status.code(), Some(4), "{}", stderr(&after));
+    assert!(stderr(&after).contains("not valid"), "{}", stderr(&after));
+    let listed = stdout(&site.admin(&server, &["seats", "accounts"]));
+    assert!(
+        !listed.contains("mara") && listed.contains("hugo"),
+        "{listed}"
+    );
+}
+
+/// A technician is told why a session ended, by a code of its own, in
+/// English and German: an administrator ended it, access was revoked, the
+/// named seat was taken back, or the lease lapsed.
+#[test]
+fn a_technician_is_told_why_the_session_ended() {
+    let site = Site::new(3, 1);
+    let server = site.serve(&[]);
+    site.grant(&server, 3);
+    let named = site.admin(&server, &["seats", "assign", "--agent", "a2"]);
+    assert!(named.status.success(), "{}", stderr(&named));
+    let leases: Vec<String> = (0..3)
+        .map(|i| site.claim(&server, &format!("a{i}")).unwrap())
+        .collect();
+    assert!(
+        site.admin(&server, &["seats", "end", "--lease", &leases[0]])
+            .status
+            .success()
+    );
+    assert!(
+        site.admin(&server, &["seats", "revoke", "--agent", "a1"])
+            .status
+            .success()
+    );
+    assert!(
+        site.admin(&server, &["seats", "unassign", "--agent", "a2"])
+            .status
+            .success()
+    );
+    for (agent, lease, reason, german) in [
+        (
+            "a0",
+            &leases[0],
+            "ended_by_admin",
+            "Ein Administrator hat die Sitzung beendet",
+        ),
+        ("a1", &leases[1], "access_revoked", "Ihr Zugriff"),
+        ("a2", &leases[2], "named_seat_taken_back", "benannte Lizenz"),
+    ] {
+        let renew = site.lease(&server, agent, &["lease", "renew", "--id", lease]);
+        assert_eq!(renew.status.code(), Some(5), "{agent}: {}", stderr(&renew));
+        let error: serde_json::Value = serde_json::from_str(stderr(&renew).trim()).unwrap();
+        let error = &error["error"];
+        assert_eq!(error["reason"], reason, "{agent}: {error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(german),
+            "{error}"
+        );
+    }
+    // Ending what is not live says so, and fails.
+    let again = site.admin(&server, &["seats", "end", "--lease", &leases[0]]);
+    assert_eq!(again.status.code(), Some(3), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains(leases[0].as_str()),
+        "{}",
+        stderr(&again)
+    );
+}

@@ -1,7 +1,8 @@
 //! docs/concurrent-seats.md cannot rot: its shell blocks run as written,
 //! in order, with the real `entitle`, in a folder holding a copy of
 //! keys-example/: activate, serve in the background, grant 15 agents,
-//! claim until the refusal, end a session, claim again, stop.
+//! claim until the refusal, end a session, add a manager's account, claim
+//! again, stop.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
@@ -29,7 +30,7 @@ fn the_seat_server_guide_runs_as_written() {
     let dir = workspace();
     let _stop = StopServer(dir.path().join("serve.pid"));
     let blocks = shell_blocks(GUIDE);
-    assert_eq!(blocks.len(), 7, "the guide lost or gained commands");
+    assert_eq!(blocks.len(), 8, "the guide lost or gained commands");
     let outputs = run_blocks(dir.path(), &blocks, &[]);
     let (served, _) = &outputs[1];
     assert!(
@@ -57,6 +58,11 @@ fn the_seat_server_guide_runs_as_written() {
         "{sessions}"
     );
     assert!(sessions.contains("ended 1 of 1 sessions"), "{sessions}");
-    let (again, _) = &outputs[5];
+    let (accounts, _) = &outputs[5];
+    assert!(
+        accounts.contains("mara  Mara Manager  Manager may add-remove-users, manage-products"),
+        "{accounts}"
+    );
+    let (again, _) = &outputs[6];
     assert!(again.starts_with("lease "), "{again}");
 }

@@ -188,14 +188,15 @@ impl Site {
         }
     }
 
+    /// `entitle seats ...` as the site's first administrator.
     pub fn admin(&self, server: &Server, args: &[&str]) -> Output {
+        self.admin_as(server, "state/admin.credential", args)
+    }
+
+    /// `entitle seats ...` with the credential in `credential`.
+    pub fn admin_as(&self, server: &Server, credential: &str, args: &[&str]) -> Output {
         let mut all = args.to_vec();
-        all.extend([
-            "--server",
-            &server.url,
-            "--admin-credential",
-            "state/admin.credential",
-        ]);
+        all.extend(["--server", &server.url, "--admin-credential", credential]);
         entitle(self.path(), &all)
     }
 

@@ -13,6 +13,9 @@ pub struct CliError {
     pub exit: Exit,
     /// The one-line message.
     pub message: String,
+    /// Why, as a stable code, where the exit code alone does not say
+    /// ([`entitle::Error::reason`]).
+    pub reason: Option<&'static str>,
 }
 
 impl From<entitle::Error> for CliError {
@@ -20,23 +23,14 @@ impl From<entitle::Error> for CliError {
         CliError {
             exit: error.exit,
             message: error.message,
+            reason: error.reason,
         }
     }
 }
 
 impl From<entitle_seats::Error> for CliError {
     fn from(error: entitle_seats::Error) -> CliError {
-        use entitle_seats::Error as E;
-        let exit = match &error {
-            E::Exhausted { .. } => Exit::NoSeat,
-            E::Unauthorized => Exit::Invalid,
-            E::LeaseExpired(_) => Exit::NotValidNow,
-            _ => Exit::Input,
-        };
-        CliError {
-            exit,
-            message: error.to_string(),
-        }
+        CliError::from(entitle::Error::from(error))
     }
 }
 
@@ -63,6 +57,7 @@ impl CliError {
         entitle::Error {
             exit: self.exit,
             message: self.message.clone(),
+            reason: self.reason,
         }
         .to_json()
     }

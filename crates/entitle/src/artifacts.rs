@@ -13,15 +13,13 @@ use crate::input::{TokenInput, read_file, read_tokens};
 
 /// A life-cycle error as a CLI failure with the right exit code.
 pub fn lifecycle_error(error: &Error, context: impl std::fmt::Display) -> CliError {
-    CliError {
-        exit: match error.kind() {
-            ErrorKind::Invalid => Exit::Invalid,
-            ErrorKind::NotValidNow => Exit::NotValidNow,
-            ErrorKind::Input => Exit::Input,
-            ErrorKind::Incomplete => Exit::Incomplete,
-        },
-        message: format!("{context}{error}"),
-    }
+    let exit = match error.kind() {
+        ErrorKind::Invalid => Exit::Invalid,
+        ErrorKind::NotValidNow => Exit::NotValidNow,
+        ErrorKind::Input => Exit::Input,
+        ErrorKind::Incomplete => Exit::Incomplete,
+    };
+    CliError::new(exit, format!("{context}{error}"))
 }
 
 /// Life-cycle artifacts, decoded (not yet verified), with where each came from.

@@ -290,11 +290,9 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
 /// A catalog error as a failure of this crate: a bad signature is an invalid
 /// artifact (exit 4), anything else bad input (exit 3).
 pub fn catalog_error(file: &std::path::Path, error: &entitle_allocate::Error) -> CliError {
-    CliError {
-        exit: match error {
-            entitle_allocate::Error::Signature(_) => Exit::Invalid,
-            _ => Exit::Input,
-        },
-        message: format!("{}: {error}", file.display()),
-    }
+    let exit = match error {
+        entitle_allocate::Error::Signature(_) => Exit::Invalid,
+        _ => Exit::Input,
+    };
+    CliError::new(exit, format!("{}: {error}", file.display()))
 }

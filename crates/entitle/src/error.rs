@@ -47,23 +47,30 @@ pub struct Error {
     pub exit: Exit,
     /// The one-line message.
     pub message: String,
+    /// A stable snake_case code saying why, where the exit code alone does
+    /// not (`ended_by_admin` for a lease an administrator ended); in the
+    /// JSON error as `reason`.
+    pub reason: Option<&'static str>,
 }
 
 impl Error {
     /// Bad input or I/O.
     pub fn input(message: impl Into<String>) -> Error {
+        Error::new(Exit::Input, message)
+    }
+
+    /// A failure with exit code `exit`.
+    pub fn new(exit: Exit, message: impl Into<String>) -> Error {
         Error {
-            exit: Exit::Input,
+            exit,
             message: message.into(),
+            reason: None,
         }
     }
 
     /// A token refused by the verifier, with where it came from.
     pub fn token(error: entitle_verify::Error, context: impl fmt::Display) -> Error {
-        Error {
-            exit: error.kind().into(),
-            message: format!("{context}: {error}"),
-        }
+        Error::new(error.kind().into(), format!("{context}: {error}"))
     }
 }
 
@@ -93,8 +100,13 @@ impl Error {
             "kind": kind,
             "message": message,
         });
-        if let (Some(input), Some(object)) = (input, error.as_object_mut()) {
-            object.insert("input".into(), input.into());
+        if let Some(object) = error.as_object_mut() {
+            if let Some(input) = input {
+                object.insert("input".into(), input.into());
+            }
+            if let Some(reason) = self.reason {
+                object.insert("reason".into(), reason.into());
+            }
         }
         serde_json::json!({ "error": error }).to_string()
     }

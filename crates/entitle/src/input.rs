@@ -117,10 +117,7 @@ pub fn read_tokens(args: &[String]) -> Result<Vec<TokenInput>, CliError> {
 fn take_artifacts(line: &str, origin: &str, tokens: &mut Vec<TokenInput>) -> Result<(), CliError> {
     let found: Vec<(usize, &str)> = entitle_verify::artifacts(line)
         .collect::<Result<_, _>>()
-        .map_err(|e| CliError {
-            exit: crate::error::Exit::Invalid,
-            message: format!("{origin}: {e}"),
-        })?;
+        .map_err(|e| CliError::new(crate::error::Exit::Invalid, format!("{origin}: {e}")))?;
     let several = found.len() > 1;
     for (offset, text) in found {
         tokens.push(TokenInput {

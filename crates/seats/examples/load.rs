@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use entitle_seats::client::Client;
 use entitle_seats::server::{Server, router};
-use entitle_seats::{PoolSpec, Store, hash};
+use entitle_seats::{Account, PoolSpec, Store, hash};
 
 /// Left out of the figures: the first seconds, while every agent's first
 /// request opens its connection.
@@ -119,12 +119,19 @@ fn main() {
                 .into_iter()
                 .map(|s| s.lease.id)
                 .collect();
-            store.end(&live, now).unwrap();
+            store.end(&Account::site_admin(), &live, now).unwrap();
             let credentials: Vec<String> = (0..agents)
                 .map(|i| {
                     let id = format!("agent-{i}");
                     store
-                        .grant(&id, "Agent", "a@example.com", &pool.id, now)
+                        .grant(
+                            &Account::site_admin(),
+                            &id,
+                            "Agent",
+                            "a@example.com",
+                            &pool.id,
+                            now,
+                        )
                         .unwrap()
                 })
                 .collect();

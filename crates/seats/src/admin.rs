@@ -23,34 +23,40 @@ use subtle::ConstantTimeEq as _;
 
 use crate::error::Error;
 use crate::server::{Server, now};
-use crate::store::{AuditEntry, PoolUse, Session, Store, hash, new_secret};
+use crate::store::{Account, Action, AuditEntry, PoolUse, Role, Session, Store, hash, new_secret};
 
 /// How long a sign-in lasts, seconds.
 const SIGN_IN_FOR: u64 = 8 * 3600;
 /// The cookie's name.
 const COOKIE: &str = "entitle_admin";
 
-/// Signed-in browser sessions: SHA-256 of the cookie → when it ends.
+/// Signed-in browser sessions: SHA-256 of the cookie → when it ends and
+/// the account signed in.
 #[derive(Debug, Default)]
-pub struct SignIns(Mutex<HashMap<[u8; 32], u64>>);
+pub struct SignIns(Mutex<HashMap<[u8; 32], (u64, String)>>);
 
 impl SignIns {
-    fn start(&self) -> Option<String> {
+    fn start(&self, account: &str) -> Option<String> {
         let token = new_secret("").ok()?;
         let mut map = self.0.lock().ok()?;
         let now = now();
-        map.retain(|_, until| *until > now);
-        map.insert(hash(&token), now.saturating_add(SIGN_IN_FOR));
+        map.retain(|_, (until, _)| *until > now);
+        map.insert(
+            hash(&token),
+            (now.saturating_add(SIGN_IN_FOR), account.to_string()),
+        );
         Some(token)
     }
 
-    fn valid(&self, token: &str) -> bool {
+    /// The account signed in with `token`, while the sign-in lasts.
+    fn account(&self, token: &str) -> Option<String> {
         let now = now();
         self.0
             .lock()
             .ok()
-            .and_then(|map| map.get(&hash(token)).copied())
-            .is_some_and(|until| until > now)
+            .and_then(|map| map.get(&hash(token)).cloned())
+            .filter(|(until, _)| *until > now)
+            .map(|(_, account)| account)
     }
 
     fn end(&self, token: &str) {
@@ -80,8 +86,16 @@ fn form_token(session: &str) -> String {
     })
 }
 
-fn signed_in(server: &Server, headers: &HeaderMap) -> Option<String> {
-    cookie(headers).filter(|token| server.sign_ins().valid(token))
+/// A browser's sign-in: its cookie and the account's id.
+struct SignedIn {
+    session: String,
+    account: String,
+}
+
+fn signed_in(server: &Server, headers: &HeaderMap) -> Option<SignedIn> {
+    let session = cookie(headers)?;
+    let account = server.sign_ins().account(&session)?;
+    Some(SignedIn { session, account })
 }
 
 /// HTML-escapes text.
@@ -142,23 +156,40 @@ fn page(title: &str, body: &str) -> Response {
 
 /// `GET /admin`: the sign-in form, or the page.
 pub async fn show(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
-    let Some(session) = signed_in(&server, &headers) else {
+    let Some(signed) = signed_in(&server, &headers) else {
         return sign_in_form("");
     };
-    let token = form_token(&session);
-    let data = on_store(server, |store, now| {
+    let token = form_token(&signed.session);
+    let data = on_store(server, move |store, now| {
         Ok((
+            store.account_by_id(&signed.account)?,
             store.pools(now)?,
             store.sessions(now)?,
             store.agents()?,
             store.audit(50)?,
+            store.accounts()?,
         ))
     })
     .await;
-    let Ok((pools, sessions, agents, audit)) = data else {
-        return page("Seat server", "<p>The store cannot be read now.</p>");
+    let (account, pools, sessions, agents, audit, accounts) = match data {
+        Ok(data) => data,
+        Err(Error::Unauthorized) => {
+            return sign_in_form("The account you signed in with was removed.");
+        }
+        Err(_) => return page("Seat server", "<p>The store cannot be read now.</p>"),
     };
-    let mut body = String::new();
+    let (may_change, may_end) = (
+        account.may(Action::ManageAccess),
+        account.may(Action::EndSessions),
+    );
+    let mut body = format!(
+        "<form method=\"post\" action=\"/admin/signout\" id=\"who\">{}\
+         Signed in as <b>{}</b> ({}, {}) <button type=\"submit\">Sign out</button></form>",
+        hidden_token(&token),
+        esc(&account.name),
+        esc(&account.id),
+        role_words(&account)
+    );
     body.push_str("<h2>Pools</h2><table><tr><th>pool</th><th>shared seats in use</th><th>named seats assigned</th><th>agents</th><th>servers (shared, named)</th></tr>");
     for p in &pools {
         let full = p.shared_in_use >= p.spec.shared;
@@ -191,12 +222,12 @@ pub async fn show(State(server): State<Arc<Server>>, headers: HeaderMap) -> Resp
     body.push_str("</table>");
     let _ = write!(
         body,
-        "<h2>Active sessions ({})</h2><form method=\"post\" action=\"/admin/end-confirm\">\
-         <input type=\"hidden\" name=\"token\" value=\"{token}\">",
-        sessions.len()
+        "<h2>Active sessions ({})</h2><form method=\"post\" action=\"/admin/end-confirm\">{}",
+        sessions.len(),
+        hidden_token(&token)
     );
-    body.push_str(&sessions_table(&sessions, true));
-    if !sessions.is_empty() {
+    body.push_str(&sessions_table(&sessions, may_end));
+    if may_end && !sessions.is_empty() {
         body.push_str(
             "<button type=\"submit\" id=\"end-selected\">End selected sessions…</button>",
         );
@@ -206,34 +237,108 @@ pub async fn show(State(server): State<Arc<Server>>, headers: HeaderMap) -> Resp
         let id = esc(&a.id);
         let _ = write!(
             body,
-            "<tr><td>{id}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td><form method=\"post\" action=\"/admin/named\">{}\
-             <input type=\"hidden\" name=\"agent\" value=\"{id}\">\
-             <input type=\"hidden\" name=\"named\" value=\"{}\">\
-             {} <button type=\"submit\" id=\"named-{id}\">{}</button></form></td>\
-             <td><form method=\"post\" action=\"/admin/revoke-confirm\">{}\
-             <input type=\"hidden\" name=\"agent\" value=\"{id}\">\
-             <button type=\"submit\" id=\"revoke-{id}\">Revoke…</button></form></td></tr>",
+            "<tr><td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>",
             esc(&a.name),
             esc(&a.email),
             esc(&a.pool),
-            hidden_token(&token),
-            if a.named { "0" } else { "1" },
-            if a.named { "yes" } else { "no" },
-            if a.named { "Take back" } else { "Assign" },
-            hidden_token(&token),
         );
+        if may_change {
+            let _ = write!(
+                body,
+                "<form method=\"post\" action=\"/admin/named\">{}\
+                 <input type=\"hidden\" name=\"agent\" value=\"{id}\">\
+                 <input type=\"hidden\" name=\"named\" value=\"{}\">\
+                 {} <button type=\"submit\" id=\"named-{id}\">{}</button></form></td>\
+                 <td><form method=\"post\" action=\"/admin/revoke-confirm\">{}\
+                 <input type=\"hidden\" name=\"agent\" value=\"{id}\">\
+                 <button type=\"submit\" id=\"revoke-{id}\">Revoke…</button></form></td></tr>",
+                hidden_token(&token),
+                if a.named { "0" } else { "1" },
+                if a.named { "yes" } else { "no" },
+                if a.named { "Take back" } else { "Assign" },
+                hidden_token(&token),
+            );
+        } else {
+            let _ = write!(
+                body,
+                "{}</td><td></td></tr>",
+                if a.named { "yes" } else { "no" }
+            );
+        }
     }
     body.push_str("</table>");
-    body.push_str(&grant_form(&token, &pools));
+    if may_change {
+        body.push_str(&grant_form(&token, &pools));
+    }
+    if account.may(Action::ManageAccounts) {
+        body.push_str(&accounts_section(&token, &accounts));
+    }
     body.push_str("<h2>Audit log (newest first)</h2>");
     body.push_str(&audit_table(&audit));
-    let _ = write!(
-        body,
-        "<form method=\"post\" action=\"/admin/signout\"><input type=\"hidden\" name=\"token\" value=\"{token}\">\
-         <button type=\"submit\">Sign out</button></form>"
-    );
     page("Seat server", &body)
+}
+
+/// An account's role and permissions, in words.
+fn role_words(account: &Account) -> String {
+    match account.role {
+        Role::Administrator => "administrator".into(),
+        Role::Manager => {
+            let held: Vec<&str> = [
+                (account.add_remove_users, "add/remove users"),
+                (account.manage_products, "manage products"),
+            ]
+            .into_iter()
+            .filter_map(|(held, name)| held.then_some(name))
+            .collect();
+            if held.is_empty() {
+                "manager, no permission".into()
+            } else {
+                format!("manager: {}", held.join(", "))
+            }
+        }
+    }
+}
+
+/// The accounts and the form that adds one (administrators only).
+fn accounts_section(token: &str, accounts: &[Account]) -> String {
+    let mut out = String::from(
+        "<h2>Administrators and managers</h2><table><tr><th>account</th><th>name</th><th>role</th><th></th></tr>",
+    );
+    for a in accounts {
+        let id = esc(&a.id);
+        let remove = if a.id == Account::SITE_ADMIN {
+            String::new()
+        } else {
+            format!(
+                "<form method=\"post\" action=\"/admin/account-remove\">{}\
+                 <input type=\"hidden\" name=\"account\" value=\"{id}\">\
+                 <button type=\"submit\" id=\"remove-account-{id}\">Remove</button></form>",
+                hidden_token(token)
+            )
+        };
+        let _ = write!(
+            out,
+            "<tr><td>{id}</td><td>{}</td><td>{}</td><td>{remove}</td></tr>",
+            esc(&a.name),
+            role_words(a)
+        );
+    }
+    out.push_str("</table>");
+    let _ = write!(
+        out,
+        "<form method=\"post\" action=\"/admin/account-add\">{}\
+         <p><label>Account id <input name=\"id\" size=\"16\"></label> \
+         <label>Name <input name=\"name\" size=\"24\"></label> \
+         <label>Role <select name=\"role\"><option value=\"manager\">manager</option>\
+         <option value=\"administrator\">administrator</option></select></label> \
+         <label><input type=\"checkbox\" name=\"users\" value=\"1\"> add/remove users</label> \
+         <label><input type=\"checkbox\" name=\"products\" value=\"1\"> manage products</label> \
+         <button type=\"submit\" id=\"add-account\">Add account</button></p>\
+         <p>A manager grants and revokes access only with both permissions; only \
+         administrators end sessions and manage accounts.</p></form>",
+        hidden_token(token)
+    );
+    out
 }
 
 fn hidden_token(token: &str) -> String {
@@ -264,6 +369,7 @@ fn refused(what: &str, error: &Error) -> Response {
     let status = match error {
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::Invalid(_) => StatusCode::BAD_REQUEST,
+        Error::Forbidden(_) | Error::Unauthorized => StatusCode::FORBIDDEN,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     (
@@ -277,6 +383,20 @@ fn refused(what: &str, error: &Error) -> Response {
         ),
     )
         .into_response()
+}
+
+/// Runs `f` on the store off the async threads, as the signed-in account
+/// as it is now (a removed account may do nothing).
+async fn act<T: Send + 'static>(
+    server: Arc<Server>,
+    signed: SignedIn,
+    f: impl FnOnce(&mut Store, &Account, u64) -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    on_store(server, move |store, now| {
+        let by = store.account_by_id(&signed.account)?;
+        f(store, &by, now)
+    })
+    .await
 }
 
 /// Runs `f` on the store off the async threads.
@@ -303,8 +423,8 @@ pub async fn grant(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let fields = match checked_post(&server, &headers, &body) {
-        Ok((_, fields)) => fields,
+    let (signed, fields) = match checked_post(&server, &headers, &body) {
+        Ok(checked) => checked,
         Err(response) => return *response,
     };
     let (id, name, email, pool) = (
@@ -314,8 +434,8 @@ pub async fn grant(
         field(&fields, "pool").to_string(),
     );
     let agent = id.clone();
-    match on_store(server, move |store, now| {
-        store.grant(&id, &name, &email, &pool, now)
+    match act(server, signed, move |store, by, now| {
+        store.grant(by, &id, &name, &email, &pool, now)
     })
     .await
     {
@@ -345,7 +465,7 @@ pub async fn named(
         &headers,
         &body,
         "Named seat",
-        |store, agent, fields, now| store.assign(agent, field(fields, "named") == "1", now),
+        |store, by, agent, fields, now| store.assign(by, agent, field(fields, "named") == "1", now),
     )
     .await
 }
@@ -356,7 +476,7 @@ pub async fn revoke_confirm(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let (session, fields) = match checked_post(&server, &headers, &body) {
+    let (signed, fields) = match checked_post(&server, &headers, &body) {
         Ok(checked) => checked,
         Err(response) => return *response,
     };
@@ -369,7 +489,7 @@ pub async fn revoke_confirm(
              <input type=\"hidden\" name=\"agent\" value=\"{agent}\">\
              <button type=\"submit\" id=\"confirm-revoke\">Revoke</button> \
              <a href=\"/admin\">Cancel</a></form>",
-            hidden_token(&form_token(&session))
+            hidden_token(&form_token(&signed.session))
         ),
     )
 }
@@ -385,7 +505,7 @@ pub async fn revoke(
         &headers,
         &body,
         "Not revoked",
-        |store, agent, _, now| store.revoke(agent, now),
+        |store, by, agent, _, now| store.revoke(by, agent, now),
     )
     .await
 }
@@ -397,15 +517,15 @@ async fn change_agent(
     headers: &HeaderMap,
     body: &str,
     title: &str,
-    change: impl FnOnce(&mut Store, &str, &Fields, u64) -> Result<(), Error> + Send + 'static,
+    change: impl FnOnce(&mut Store, &Account, &str, &Fields, u64) -> Result<(), Error> + Send + 'static,
 ) -> Response {
-    let fields = match checked_post(&server, headers, body) {
-        Ok((_, fields)) => fields,
+    let (signed, fields) = match checked_post(&server, headers, body) {
+        Ok(checked) => checked,
         Err(response) => return *response,
     };
     let agent = field(&fields, "agent").to_string();
-    match on_store(server, move |store, now| {
-        change(store, &agent, &fields, now)
+    match act(server, signed, move |store, by, now| {
+        change(store, by, &agent, &fields, now)
     })
     .await
     {
@@ -453,14 +573,15 @@ fn sessions_table(sessions: &[Session], selectable: bool) -> String {
 
 fn audit_table(entries: &[AuditEntry]) -> String {
     let mut out = String::from(
-        "<table><tr><th>time</th><th>event</th><th>agent</th><th>lease</th><th>detail</th></tr>",
+        "<table><tr><th>time</th><th>event</th><th>by</th><th>agent</th><th>lease</th><th>detail</th></tr>",
     );
     for e in entries {
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             time(e.at),
             esc(&e.event),
+            esc(e.actor.as_deref().unwrap_or("")),
             esc(e.agent.as_deref().unwrap_or("")),
             esc(e.lease.as_deref().unwrap_or("")),
             esc(e.detail.as_deref().unwrap_or(""))
@@ -480,7 +601,7 @@ fn sign_in_form(error: &str) -> Response {
         "Sign in",
         &format!(
             "{error}<form method=\"post\" action=\"/admin/signin\">\
-             <label>Admin credential (the file <code>admin.credential</code> in the server's state directory)<br>\
+             <label>Your credential (your account's, or the file <code>admin.credential</code> in the server's state directory)<br>\
              <input type=\"password\" name=\"credential\" size=\"60\" autofocus></label>\
              <p><button type=\"submit\" id=\"sign-in\">Sign in</button></p></form>"
         ),
@@ -493,17 +614,22 @@ pub struct SignIn {
     credential: String,
 }
 
-/// Checks the credential (in constant time) and sets the session cookie.
+/// Checks the credential (the site administrator's in constant time, an
+/// account's by its hash) and sets the session cookie.
 pub async fn sign_in(State(server): State<Arc<Server>>, Form(form): Form<SignIn>) -> Response {
-    let good = bool::from(hash(form.credential.trim()).ct_eq(server.admin_hash()));
-    if !good {
+    let check = server.clone();
+    let account = tokio::task::spawn_blocking(move || {
+        check.with_store(|store, _| check.account(store, &form.credential))
+    })
+    .await;
+    let Ok(Ok(account)) = account else {
         return (
             StatusCode::UNAUTHORIZED,
-            sign_in_form("That is not the admin credential."),
+            sign_in_form("That is not the credential of an administrator or manager here."),
         )
             .into_response();
-    }
-    let Some(session) = server.sign_ins().start() else {
+    };
+    let Some(session) = server.sign_ins().start(&account.id) else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "cannot sign in now").into_response();
     };
     let cookie = format!(
@@ -557,8 +683,8 @@ fn checked_post(
     server: &Server,
     headers: &HeaderMap,
     body: &str,
-) -> Result<(String, Fields), Box<Response>> {
-    let Some(session) = signed_in(server, headers) else {
+) -> Result<(SignedIn, Fields), Box<Response>> {
+    let Some(signed) = signed_in(server, headers) else {
         return Err(Box::new(Redirect::to("/admin").into_response()));
     };
     let fields = fields(body);
@@ -566,12 +692,13 @@ fn checked_post(
         .iter()
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.as_str());
-    if !token.is_some_and(|t| bool::from(t.as_bytes().ct_eq(form_token(&session).as_bytes()))) {
+    let expected = form_token(&signed.session);
+    if !token.is_some_and(|t| bool::from(t.as_bytes().ct_eq(expected.as_bytes()))) {
         return Err(Box::new(
             (StatusCode::FORBIDDEN, "the form is not from this sign-in").into_response(),
         ));
     }
-    Ok((session, fields))
+    Ok((signed, fields))
 }
 
 /// The `lease` fields (one per checked box).
@@ -589,8 +716,8 @@ pub async fn end_confirm(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let (session, leases) = match checked_post(&server, &headers, &body) {
-        Ok((session, fields)) => (session, leases(fields)),
+    let (signed, leases) = match checked_post(&server, &headers, &body) {
+        Ok((signed, fields)) => (signed, leases(fields)),
         Err(response) => return *response,
     };
     if leases.is_empty() {
@@ -607,7 +734,7 @@ pub async fn end_confirm(
         .into_iter()
         .filter(|s| chosen.contains(&s.lease.id))
         .collect();
-    let token = form_token(&session);
+    let token = form_token(&signed.session);
     let mut body = format!(
         "<p id=\"question\">End {} session{}? Their agents lose their seats now.</p>",
         selected.len(),
@@ -631,12 +758,81 @@ pub async fn end_confirm(
 
 /// `POST /admin/end`: ends the confirmed sessions.
 pub async fn end(State(server): State<Arc<Server>>, headers: HeaderMap, body: String) -> Response {
-    let leases = match checked_post(&server, &headers, &body) {
-        Ok((_, fields)) => leases(fields),
+    let (signed, leases) = match checked_post(&server, &headers, &body) {
+        Ok((signed, fields)) => (signed, leases(fields)),
         Err(response) => return *response,
     };
-    let _ = on_store(server, move |store, now| store.end(&leases, now)).await;
-    Redirect::to("/admin").into_response()
+    match act(server, signed, move |store, by, now| {
+        store.end(by, &leases, now)
+    })
+    .await
+    {
+        Ok(_) => Redirect::to("/admin").into_response(),
+        Err(error) => refused("Not ended", &error),
+    }
+}
+
+/// `POST /admin/account-add`: adds an account and shows its credential,
+/// once.
+pub async fn add_account(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let (signed, fields) = match checked_post(&server, &headers, &body) {
+        Ok(checked) => checked,
+        Err(response) => return *response,
+    };
+    let account = Account {
+        id: field(&fields, "id").trim().to_string(),
+        name: field(&fields, "name").trim().to_string(),
+        role: if field(&fields, "role") == "administrator" {
+            Role::Administrator
+        } else {
+            Role::Manager
+        },
+        add_remove_users: field(&fields, "users") == "1",
+        manage_products: field(&fields, "products") == "1",
+    };
+    let id = account.id.clone();
+    match act(server, signed, move |store, by, now| {
+        store.add_account(by, &account, now)
+    })
+    .await
+    {
+        Ok(credential) => page(
+            "Account added",
+            &format!(
+                "<p>{} may sign in here now with this credential; it is shown this once \
+                 (the server keeps only its SHA-256):</p>\
+                 <p><code id=\"credential\">{}</code></p><p><a href=\"/admin\">Back</a></p>",
+                esc(&id),
+                esc(&credential)
+            ),
+        ),
+        Err(error) => refused("Not added", &error),
+    }
+}
+
+/// `POST /admin/account-remove`.
+pub async fn remove_account(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let (signed, fields) = match checked_post(&server, &headers, &body) {
+        Ok(checked) => checked,
+        Err(response) => return *response,
+    };
+    let id = field(&fields, "account").to_string();
+    match act(server, signed, move |store, by, now| {
+        store.remove_account(by, &id, now)
+    })
+    .await
+    {
+        Ok(()) => Redirect::to("/admin").into_response(),
+        Err(error) => refused("Not removed", &error),
+    }
 }
 
 /// `POST /admin/signout`.
@@ -645,8 +841,8 @@ pub async fn sign_out(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    if let Ok((session, _)) = checked_post(&server, &headers, &body) {
-        server.sign_ins().end(&session);
+    if let Ok((signed, _)) = checked_post(&server, &headers, &body) {
+        server.sign_ins().end(&signed.session);
     }
     (
         [(

@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::error::Error;
-use crate::store::{Agent, AuditEntry, Lease, PoolUse, Session};
+use crate::store::{Account, Agent, AuditEntry, Ending, Lease, PoolUse, Session};
 
 /// A connection to one seat server with one credential (an agent's or the
 /// administrator's).
@@ -103,15 +103,23 @@ impl Client {
 
     /// Admin: takes agent `id`'s access away.
     pub fn revoke(&self, id: &str) -> Result<(), Error> {
-        self.send::<Value>("DELETE", &format!("/v1/agents/{id}"), None::<&()>)
-            .map(drop)
+        self.send::<Value>(
+            "DELETE",
+            &format!("/v1/agents/{}", segment(id)),
+            None::<&()>,
+        )
+        .map(drop)
     }
 
     /// Admin: assigns (or takes back) a named seat.
     pub fn assign(&self, id: &str, named: bool) -> Result<(), Error> {
         let body = json!({"named": named});
-        self.send::<Value>("PUT", &format!("/v1/agents/{id}/named"), Some(&body))
-            .map(drop)
+        self.send::<Value>(
+            "PUT",
+            &format!("/v1/agents/{}/named", segment(id)),
+            Some(&body),
+        )
+        .map(drop)
     }
 
     /// Admin: every agent.
@@ -129,11 +137,43 @@ impl Client {
         self.send("GET", "/v1/sessions", None::<&()>)
     }
 
-    /// Admin: ends leases; returns how many were live.
-    pub fn end(&self, leases: &[String]) -> Result<u64, Error> {
+    /// Admin: ends leases; returns those that were not live (ended
+    /// already, or never leases).
+    pub fn end(&self, leases: &[String]) -> Result<Vec<String>, Error> {
         let answer: Value =
             self.send("POST", "/v1/sessions/end", Some(&json!({"leases": leases})))?;
-        Ok(answer.get("ended").and_then(Value::as_u64).unwrap_or(0))
+        answer
+            .get("not_live")
+            .cloned()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| Error::Http(format!("unexpected answer: {e}")))
+            .map(Option::unwrap_or_default)
+    }
+
+    /// Admin: every administrator and manager account.
+    pub fn accounts(&self) -> Result<Vec<Account>, Error> {
+        self.send("GET", "/v1/accounts", None::<&()>)
+    }
+
+    /// Admin: adds an account; returns its credential.
+    pub fn add_account(&self, account: &Account) -> Result<String, Error> {
+        let answer: Value = self.send("POST", "/v1/accounts", Some(account))?;
+        answer
+            .get("credential")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| Error::Http("the server sent no credential".into()))
+    }
+
+    /// Admin: removes an account.
+    pub fn remove_account(&self, id: &str) -> Result<(), Error> {
+        self.send::<Value>(
+            "DELETE",
+            &format!("/v1/accounts/{}", segment(id)),
+            None::<&()>,
+        )
+        .map(drop)
     }
 
     /// Admin: the newest audit entries.
@@ -183,6 +223,21 @@ impl Client {
     }
 }
 
+/// `text` as one URL path segment: every byte but unreserved ones
+/// percent-encoded.
+fn segment(text: &str) -> String {
+    use std::fmt::Write as _;
+    text.bytes()
+        .fold(String::with_capacity(text.len()), |mut out, b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                out.push(char::from(b));
+            } else {
+                let _ = write!(out, "%{b:02X}");
+            }
+            out
+        })
+}
+
 /// The error a failure answer stands for.
 fn error_of(status: u16, value: &Value) -> Error {
     let error = value.get("error");
@@ -204,7 +259,11 @@ fn error_of(status: u16, value: &Value) -> Error {
         },
         "unauthorized" => Error::Unauthorized,
         "not_found" => Error::NotFound(field("message")),
-        "lease_expired" => Error::LeaseExpired(field("lease")),
+        "lease_expired" | "lease_ended" => Error::LeaseEnded {
+            lease: field("lease"),
+            ending: Ending::from_code(&field("reason")).unwrap_or(Ending::Lapsed),
+        },
+        "forbidden" => Error::Forbidden(field("message")),
         "invalid" | "bad_request" => Error::Invalid(field("message")),
         _ => Error::Http(format!(
             "the server answered {status}: {}",

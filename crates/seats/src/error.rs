@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::store::Ending;
+
 /// The refusal the manual gives, in German, when every shared seat is in use.
 pub const EXHAUSTED_DE: &str = "Alle gemeinsam genutzten Lizenzen sind in Gebrauch. Um eine Sitzung zu starten, warten Sie bitte auf eine verfügbare Lizenz";
 /// The same refusal in English.
@@ -21,10 +23,18 @@ pub enum Error {
     },
     /// The credential is not one the server issued (or was revoked).
     Unauthorized,
+    /// The account may not do this; the message says what it may not do.
+    Forbidden(String),
     /// No such agent, lease or pool; the message says which.
     NotFound(String),
-    /// The lease's time ran out: its seat may be someone else's now.
-    LeaseExpired(String),
+    /// The lease ended (its time ran out, or the server ended it, `ending`
+    /// says why): its seat may be someone else's now.
+    LeaseEnded {
+        /// The lease.
+        lease: String,
+        /// Why it ended.
+        ending: Ending,
+    },
     /// A request that breaks a rule (a name too long, a named seat beyond
     /// the pool's); the message says which.
     Invalid(String),
@@ -40,8 +50,13 @@ impl Error {
         match self {
             Error::Exhausted { .. } => "pool_exhausted",
             Error::Unauthorized => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not_found",
-            Error::LeaseExpired(_) => "lease_expired",
+            Error::LeaseEnded {
+                ending: Ending::Lapsed,
+                ..
+            } => "lease_expired",
+            Error::LeaseEnded { .. } => "lease_ended",
             Error::Invalid(_) => "invalid",
             Error::Store(_) => "store",
             Error::Http(_) => "http",
@@ -54,10 +69,19 @@ impl fmt::Display for Error {
         match self {
             Error::Exhausted { .. } => write!(f, "{EXHAUSTED_EN} ({EXHAUSTED_DE})"),
             Error::Unauthorized => f.write_str("the credential is not valid here"),
-            Error::NotFound(what) => write!(f, "{what}"),
-            Error::LeaseExpired(lease) => write!(
+            Error::Forbidden(what) | Error::NotFound(what) => write!(f, "{what}"),
+            Error::LeaseEnded {
+                lease,
+                ending: Ending::Lapsed,
+            } => write!(
                 f,
                 "lease {lease} has expired and its seat may be taken: claim a new one"
+            ),
+            Error::LeaseEnded { lease, ending } => write!(
+                f,
+                "lease {lease} has ended: {} ({})",
+                ending.english(),
+                ending.german()
             ),
             Error::Invalid(why) => f.write_str(why),
             Error::Store(why) => write!(f, "the seat store failed: {why}"),
@@ -84,13 +108,18 @@ impl From<Error> for entitle::Error {
     fn from(error: Error) -> entitle::Error {
         let exit = match &error {
             Error::Exhausted { .. } => entitle::Exit::NoSeat,
-            Error::Unauthorized => entitle::Exit::Invalid,
-            Error::LeaseExpired(_) => entitle::Exit::NotValidNow,
+            Error::Unauthorized | Error::Forbidden(_) => entitle::Exit::Invalid,
+            Error::LeaseEnded { .. } => entitle::Exit::NotValidNow,
             _ => entitle::Exit::Input,
+        };
+        let reason = match &error {
+            Error::LeaseEnded { ending, .. } => Some(ending.code()),
+            _ => Some(error.code()),
         };
         entitle::Error {
             exit,
             message: error.to_string(),
+            reason,
         }
     }
 }

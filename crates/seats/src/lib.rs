@@ -8,15 +8,17 @@
 //! pool, who holds a seat now, and until when.
 //!
 //! ```
-//! use entitle_seats::{PoolSpec, Store};
+//! use entitle_seats::{Account, PoolSpec, Store};
 //!
 //! # fn main() -> Result<(), entitle_seats::Error> {
 //! let mut store = Store::in_memory()?;
 //! // One shared seat, as `entitle serve` finds it in the licences.
 //! let pool = PoolSpec::new("gotoassist", "corporate", None, 1, 0);
 //! store.set_pools(&[pool.clone()], 1_800_000_000)?;
-//! let alice = store.grant("alice", "Alice", "alice@example.com", &pool.id, 1_800_000_000)?;
-//! let bob = store.grant("bob", "Bob", "bob@example.com", &pool.id, 1_800_000_000)?;
+//! // The site's administrator grants two agents access.
+//! let admin = Account::site_admin();
+//! let alice = store.grant(&admin, "alice", "Alice", "alice@example.com", &pool.id, 1_800_000_000)?;
+//! let bob = store.grant(&admin, "bob", "Bob", "bob@example.com", &pool.id, 1_800_000_000)?;
 //! let lease = store.claim(&alice, 1_800_000_000, 60)?;
 //! assert!(store.claim(&bob, 1_800_000_001, 60).is_err()); // every shared seat in use
 //! store.release(&alice, &lease.id, 1_800_000_002)?;
@@ -40,6 +42,6 @@ pub mod tls;
 pub use error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
 pub use one_server::ServedHere;
 pub use store::{
-    Agent, AuditEntry, Counters, Kind, Lease, PoolSpec, PoolUse, ServerFigure, Session, Store,
-    hash, new_secret,
+    Account, Action, Agent, AuditEntry, Counters, Ending, Kind, Lease, PoolSpec, PoolUse, Role,
+    ServerFigure, Session, Store, hash, new_secret,
 };

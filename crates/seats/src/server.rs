@@ -20,7 +20,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::admin::{self, SignIns};
 use crate::error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
-use crate::store::{Lease, PoolSpec, Store, hash};
+use crate::store::{Account, Lease, PoolSpec, Store, hash};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -203,10 +203,6 @@ impl Server {
         &self.sign_ins
     }
 
-    pub(crate) fn admin_hash(&self) -> &[u8; 32] {
-        &self.admin
-    }
-
     pub(crate) fn with_store<T>(
         &self,
         f: impl FnOnce(&mut Store, u64) -> Result<T, Error>,
@@ -227,8 +223,14 @@ impl Server {
         }
     }
 
-    fn is_admin(&self, headers: &HeaderMap) -> bool {
-        bearer(headers).is_some_and(|presented| bool::from(hash(presented).ct_eq(&self.admin)))
+    /// The account a credential belongs to: the site's first
+    /// administrator (`admin.credential`, compared in constant time) or
+    /// an account in the store.
+    pub(crate) fn account(&self, store: &mut Store, credential: &str) -> Result<Account, Error> {
+        if bool::from(hash(credential.trim()).ct_eq(&self.admin)) {
+            return Ok(Account::site_admin());
+        }
+        store.account(credential.trim())
     }
 }
 
@@ -254,6 +256,8 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/v1/sessions", get(sessions))
         .route("/v1/sessions/end", post(end))
         .route("/v1/audit", get(audit))
+        .route("/v1/accounts", get(accounts).post(add_account))
+        .route("/v1/accounts/{id}", delete(remove_account))
         .route("/metrics", get(metrics))
         .route("/admin", get(admin::show))
         .route("/admin/signin", post(admin::sign_in))
@@ -264,6 +268,8 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/admin/named", post(admin::named))
         .route("/admin/revoke-confirm", post(admin::revoke_confirm))
         .route("/admin/revoke", post(admin::revoke))
+        .route("/admin/account-add", post(admin::add_account))
+        .route("/admin/account-remove", post(admin::remove_account))
         .fallback(|| async { failure(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(
@@ -294,8 +300,9 @@ fn error_response(error: &Error) -> Response {
     let status = match error {
         Error::Exhausted { .. } => StatusCode::CONFLICT,
         Error::Unauthorized => StatusCode::UNAUTHORIZED,
+        Error::Forbidden(_) => StatusCode::FORBIDDEN,
         Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::LeaseExpired(_) => StatusCode::GONE,
+        Error::LeaseEnded { .. } => StatusCode::GONE,
         Error::Invalid(_) => StatusCode::BAD_REQUEST,
         Error::Store(_) | Error::Http(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
@@ -312,13 +319,15 @@ fn error_response(error: &Error) -> Response {
         )
             .into_response();
     }
-    if let Error::LeaseExpired(lease) = error {
+    if let Error::LeaseEnded { lease, ending } = error {
         return (
             status,
             Json(json!({"error": {
                 "code": error.code(),
                 "message": error.to_string(),
+                "message_de": ending.german(),
                 "lease": lease,
+                "reason": ending.code(),
             }})),
         )
             .into_response();
@@ -444,18 +453,69 @@ async fn release(
     .await
 }
 
-async fn pools(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
-    if !server.is_admin(&headers) {
+/// Answers an administrative request: `f` with the account of the
+/// request's credential (the store checks what it may do) and its body.
+/// The credential is checked before the body is read: a stranger learns
+/// nothing about what the endpoint accepts.
+async fn as_account<B: Send + 'static, T: serde::Serialize + Send + 'static>(
+    server: Arc<Server>,
+    headers: &HeaderMap,
+    status: StatusCode,
+    body: Result<Json<B>, JsonRejection>,
+    f: impl FnOnce(&mut Store, &Account, B, u64) -> Result<T, Error> + Send + 'static,
+) -> Response {
+    let Some(credential) = bearer(headers).map(str::to_string) else {
         return unauthorized();
-    }
-    answer(server, StatusCode::OK, |store, now, _| store.pools(now)).await
+    };
+    let check = server.clone();
+    let account = tokio::task::spawn_blocking(move || {
+        check.with_store(|store, _| check.account(store, &credential))
+    })
+    .await;
+    let account = match account {
+        Ok(Ok(account)) => account,
+        Ok(Err(error)) => return error_response(&error),
+        Err(_) => {
+            return failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "store",
+                "the request failed",
+            );
+        }
+    };
+    let body = match body {
+        Ok(Json(body)) => body,
+        Err(rejection) => return bad_json(&rejection),
+    };
+    respond(server, status, move |server| {
+        server.with_store(|store, now| f(store, &account, body, now))
+    })
+    .await
+}
+
+/// No body.
+const NO_BODY: Result<Json<()>, JsonRejection> = Ok(Json(()));
+
+async fn pools(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    as_account(
+        server,
+        &headers,
+        StatusCode::OK,
+        NO_BODY,
+        |store, _, (), now| store.pools(now),
+    )
+    .await
 }
 
 async fn agents(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
-    if !server.is_admin(&headers) {
-        return unauthorized();
-    }
-    answer(server, StatusCode::OK, |store, _, _| store.agents()).await
+    as_account(
+        server,
+        &headers,
+        StatusCode::OK,
+        NO_BODY,
+        |store, _, (), _| store.agents(),
+    )
+    .await
 }
 
 /// `POST /v1/agents`.
@@ -473,17 +533,17 @@ async fn grant(
     headers: HeaderMap,
     body: Result<Json<Grant>, JsonRejection>,
 ) -> Response {
-    if !server.is_admin(&headers) {
-        return unauthorized();
-    }
-    let Json(grant) = match body {
-        Ok(body) => body,
-        Err(rejection) => return bad_json(&rejection),
-    };
-    answer(server, StatusCode::CREATED, move |store, now, _| {
-        let credential = store.grant(&grant.id, &grant.name, &grant.email, &grant.pool, now)?;
-        Ok(json!({"agent": grant.id, "pool": grant.pool, "credential": credential}))
-    })
+    as_account(
+        server,
+        &headers,
+        StatusCode::CREATED,
+        body,
+        |store, by, grant, now| {
+            let credential =
+                store.grant(by, &grant.id, &grant.name, &grant.email, &grant.pool, now)?;
+            Ok(json!({"agent": grant.id, "pool": grant.pool, "credential": credential}))
+        },
+    )
     .await
 }
 
@@ -492,13 +552,16 @@ async fn revoke(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if !server.is_admin(&headers) {
-        return unauthorized();
-    }
-    answer(server, StatusCode::OK, move |store, now, _| {
-        store.revoke(&id, now)?;
-        Ok(json!({"revoked": id}))
-    })
+    as_account(
+        server,
+        &headers,
+        StatusCode::OK,
+        NO_BODY,
+        move |store, by, (), now| {
+            store.revoke(by, &id, now)?;
+            Ok(json!({"revoked": id}))
+        },
+    )
     .await
 }
 
@@ -515,25 +578,28 @@ async fn assign(
     Path(id): Path<String>,
     body: Result<Json<Assign>, JsonRejection>,
 ) -> Response {
-    if !server.is_admin(&headers) {
-        return unauthorized();
-    }
-    let Json(assign) = match body {
-        Ok(body) => body,
-        Err(rejection) => return bad_json(&rejection),
-    };
-    answer(server, StatusCode::OK, move |store, now, _| {
-        store.assign(&id, assign.named, now)?;
-        Ok(json!({"agent": id, "named": assign.named}))
-    })
+    as_account(
+        server,
+        &headers,
+        StatusCode::OK,
+        body,
+        move |store, by, assign, now| {
+            store.assign(by, &id, assign.named, now)?;
+            Ok(json!({"agent": id, "named": assign.named}))
+        },
+    )
     .await
 }
 
 async fn sessions(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
-    if !server.is_admin(&headers) {
-        return unauthorized();
-    }
-    answer(server, StatusCode::OK, |store, now, _| store.sessions(now)).await
+    as_account(
+        server,
+        &headers,
+        StatusCode::OK,
+        NO_BODY,
+        |store, _, (), now| store.sessions(now),
+    )
+    .await
 }
 
 /// `POST /v1/sessions/end`.
@@ -548,17 +614,17 @@ async fn end(
     headers: HeaderMap,
     body: Result<Json<End>, JsonRejection>,
 ) -> Response {
-    if !server.is_admin(&headers) {
-        return unauthorized();
-    }
-    let Json(end) = match body {
-        Ok(body) => body,
-        Err(rejection) => return bad_json(&rejection),
-    };
-    answer(server, StatusCode::OK, move |store, now, _| {
-        let ended = store.end(&end.leases, now)?;
-        Ok(json!({"ended": ended}))
-    })
+    as_account(
+        server,
+        &headers,
+        StatusCode::OK,
+        body,
+        |store, by, end, now| {
+            let not_live = store.end(by, &end.leases, now)?;
+            let ended = end.leases.len().saturating_sub(not_live.len());
+            Ok(json!({"ended": ended, "not_live": not_live}))
+        },
+    )
     .await
 }
 
@@ -573,9 +639,6 @@ async fn audit(
     headers: HeaderMap,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Response {
-    if !server.is_admin(&headers) {
-        return unauthorized();
-    }
     let query = match query {
         Ok(Query(query)) => query,
         Err(rejection) => {
@@ -587,9 +650,62 @@ async fn audit(
         }
     };
     let limit = query.limit.unwrap_or(100).min(10_000);
-    answer(server, StatusCode::OK, move |store, _, _| {
-        store.audit(limit)
-    })
+    as_account(
+        server,
+        &headers,
+        StatusCode::OK,
+        NO_BODY,
+        move |store, _, (), _| store.audit(limit),
+    )
+    .await
+}
+
+async fn accounts(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    as_account(
+        server,
+        &headers,
+        StatusCode::OK,
+        NO_BODY,
+        |store, _, (), _| store.accounts(),
+    )
+    .await
+}
+
+/// `POST /v1/accounts`: an account for a person; its credential is in the
+/// answer, once.
+async fn add_account(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: Result<Json<Account>, JsonRejection>,
+) -> Response {
+    as_account(
+        server,
+        &headers,
+        StatusCode::CREATED,
+        body,
+        |store, by, account, now| {
+            let credential = store.add_account(by, &account, now)?;
+            Ok(json!({"account": account, "credential": credential}))
+        },
+    )
+    .await
+}
+
+async fn remove_account(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    as_account(
+        server,
+        &headers,
+        StatusCode::OK,
+        NO_BODY,
+        move |store, by, (), now| {
+            store.remove_account(by, &id, now)?;
+            Ok(json!({"removed": id}))
+        },
+    )
     .await
 }
 

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
 
 use database::Database;
-use entitle_seats::{Error, PoolSpec, Store};
+use entitle_seats::{Account, Error, PoolSpec, Store};
 
 const NOW: u64 = 1_800_000_000;
 const TTL: u64 = 60;
@@ -53,6 +53,7 @@ fn grant(store: &mut Store, n: usize) -> Vec<String> {
         .map(|i| {
             store
                 .grant(
+                    &Account::site_admin(),
                     &format!("a{i}"),
                     "Agent",
                     "a@example.com",

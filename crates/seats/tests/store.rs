@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
-use entitle_seats::{EXHAUSTED_DE, Error, Kind, PoolSpec, Store};
+use entitle_seats::{Account, EXHAUSTED_DE, Error, Kind, PoolSpec, Store};
 use proptest::prelude::*;
 
 const NOW: u64 = 1_800_000_000;
@@ -23,6 +23,7 @@ fn store_with(shared: u32, named: u32, agents: usize) -> (Store, Vec<String>) {
             let id = format!("a{i}");
             store
                 .grant(
+                    &Account::site_admin(),
                     &id,
                     &format!("Agent {i}"),
                     &format!("a{i}@example.com"),
@@ -78,7 +79,13 @@ fn a_renewal_keeps_the_seat_and_an_expired_lease_is_never_revived() {
         "renewed: still held"
     );
     let expired = store.renew(&agents[0], &lease.id, NOW + 50 + TTL, TTL);
-    assert!(matches!(expired, Err(Error::LeaseExpired(_))));
+    assert!(matches!(
+        expired,
+        Err(Error::LeaseEnded {
+            ending: entitle_seats::Ending::Lapsed,
+            ..
+        })
+    ));
     // Someone else's lease cannot be renewed or released either.
     let other = store.claim(&agents[1], NOW + 200, TTL).unwrap();
     assert!(store.renew(&agents[0], &other.id, NOW + 201, TTL).is_err());
@@ -93,7 +100,7 @@ fn unknown_and_revoked_credentials_are_refused_whatever_the_pool_holds() {
         Err(Error::Unauthorized)
     ));
     let lease = store.claim(&agents[0], NOW, TTL).unwrap();
-    store.revoke("a0", NOW + 1).unwrap();
+    store.revoke(&Account::site_admin(), "a0", NOW + 1).unwrap();
     assert!(matches!(
         store.claim(&agents[0], NOW + 2, TTL),
         Err(Error::Unauthorized)
@@ -110,9 +117,13 @@ fn unknown_and_revoked_credentials_are_refused_whatever_the_pool_holds() {
 #[test]
 fn a_named_seat_is_never_taken_by_a_full_pool() {
     let (mut store, agents) = store_with(2, 1, 4);
-    store.assign("a3", true, NOW).unwrap();
+    store
+        .assign(&Account::site_admin(), "a3", true, NOW)
+        .unwrap();
     assert!(
-        store.assign("a2", true, NOW).is_err(),
+        store
+            .assign(&Account::site_admin(), "a2", true, NOW)
+            .is_err(),
         "one named seat only"
     );
     for agent in &agents[..2] {
@@ -160,7 +171,14 @@ fn a_restart_loses_no_live_lease_and_revives_no_released_one() {
         let agents: Vec<String> = (0..3)
             .map(|i| {
                 store
-                    .grant(&format!("a{i}"), "A", "a@example.com", &pool(0, 0).id, NOW)
+                    .grant(
+                        &Account::site_admin(),
+                        &format!("a{i}"),
+                        "A",
+                        "a@example.com",
+                        &pool(0, 0).id,
+                        NOW,
+                    )
                     .unwrap()
             })
             .collect();
@@ -237,7 +255,14 @@ fn a_store_of_the_first_schema_opens_with_its_leases() {
         .iter()
         .map(|id| {
             store
-                .grant(id, "B", "b@example.com", &pool(0, 0).id, NOW)
+                .grant(
+                    &Account::site_admin(),
+                    id,
+                    "B",
+                    "b@example.com",
+                    &pool(0, 0).id,
+                    NOW,
+                )
                 .unwrap()
         })
         .collect();
@@ -320,12 +345,12 @@ fn bad_names_are_refused() {
         ("a", "A", &"x".repeat(201)),
     ] {
         assert!(matches!(
-            store.grant(agent, name, email, &id, NOW),
+            store.grant(&Account::site_admin(), agent, name, email, &id, NOW),
             Err(Error::Invalid(_))
         ));
     }
     assert!(matches!(
-        store.grant("a", "A", "a@x", "nope/pool", NOW),
+        store.grant(&Account::site_admin(), "a", "A", "a@x", "nope/pool", NOW),
         Err(Error::NotFound(_))
     ));
 }
@@ -381,7 +406,7 @@ proptest! {
                 }
                 Op::End(a) => {
                     if let Some(id) = held[a].take() {
-                        store.end(&[id], now).unwrap();
+                        store.end(&Account::site_admin(), &[id], now).unwrap();
                     }
                 }
                 Op::Resize(n) => {

@@ -152,8 +152,11 @@ impl Command {
             Command::Seats(
                 SeatsCommand::List(admin)
                 | SeatsCommand::Sessions(admin)
-                | SeatsCommand::Audit(admin),
+                | SeatsCommand::Audit(admin)
+                | SeatsCommand::Accounts(admin),
             ) => admin.json,
+            Command::Seats(SeatsCommand::AddAccount(args)) => args.admin.json,
+            Command::Seats(SeatsCommand::RemoveAccount(args)) => args.admin.json,
             Command::Seats(SeatsCommand::Grant(args)) => args.admin.json,
             Command::Seats(
                 SeatsCommand::Revoke(args)

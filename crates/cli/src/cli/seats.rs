@@ -47,8 +47,14 @@ pub struct ServeArgs {
 /// How to reach a seat server as its administrator.
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// The server.
-    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:7447")]
+    /// The server; default: the ENTITLE_SERVER environment variable, else
+    /// the default listen address on this machine.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ENTITLE_SERVER",
+        default_value = "http://127.0.0.1:7447"
+    )]
     pub server: String,
     /// The file holding the admin credential (`entitle serve` writes it to
     /// its state directory); default: the ENTITLE_ADMIN_CREDENTIAL
@@ -56,8 +62,9 @@ pub struct AdminArgs {
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub admin_credential: Option<PathBuf>,
     /// The server's certificate (its `tls.cert.pem`), trusted alone: for
-    /// an `https://` server.
-    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    /// an `https://` server; default: the ENTITLE_SERVER_CERT environment
+    /// variable.
+    #[arg(long, value_name = "FILE", env = "ENTITLE_SERVER_CERT", value_hint = ValueHint::FilePath)]
     pub server_cert: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
@@ -81,8 +88,69 @@ pub enum SeatsCommand {
     Sessions(AdminArgs),
     /// End sessions (free their seats).
     End(EndArgs),
-    /// The newest audit entries.
+    /// The newest audit entries, with who did what.
     Audit(AdminArgs),
+    /// The administrator and manager accounts.
+    Accounts(AdminArgs),
+    /// Add an account for an administrator or a manager; prints its
+    /// credential, once (administrators only).
+    AddAccount(AddAccountArgs),
+    /// Remove an account: its credential stops working (administrators
+    /// only).
+    RemoveAccount(AccountIdArgs),
+}
+
+/// What a manager may do ("Benutzer hinzufügen/löschen", "Produkte
+/// verwalten"); granting and revoking access takes both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Permission {
+    /// "Benutzer hinzufügen/löschen".
+    AddRemoveUsers,
+    /// "Produkte verwalten".
+    ManageProducts,
+}
+
+/// `entitle seats add-account`.
+#[derive(Debug, Args)]
+pub struct AddAccountArgs {
+    /// The server and your credential.
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    /// The account's id (its login).
+    #[arg(long)]
+    pub id: String,
+    /// The person's name.
+    #[arg(long)]
+    pub name: String,
+    /// Administrator (everything) or manager (what --may gives).
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// A manager's permission. Repeatable.
+    #[arg(long = "may", value_enum, value_name = "PERMISSION")]
+    pub permissions: Vec<Permission>,
+    /// Write the credential to this file (mode 0600) instead of printing it.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub credential_out: Option<PathBuf>,
+}
+
+/// An account's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RoleArg {
+    /// Everything: access, named seats, ending sessions, accounts.
+    Administrator,
+    /// What its permissions give.
+    Manager,
+}
+
+/// `entitle seats remove-account`.
+#[derive(Debug, Args)]
+pub struct AccountIdArgs {
+    /// The server and your credential.
+    #[command(flatten)]
+    pub admin: AdminArgs,
+    /// The account's id.
+    #[arg(long)]
+    pub id: String,
 }
 
 /// `entitle seats grant`.
@@ -175,8 +243,14 @@ pub struct LeaseVerifyArgs {
 /// How an agent reaches the seat server.
 #[derive(Debug, Args)]
 pub struct LeaseArgs {
-    /// The server.
-    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:7447")]
+    /// The server; default: the ENTITLE_SERVER environment variable, else
+    /// the default listen address on this machine.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ENTITLE_SERVER",
+        default_value = "http://127.0.0.1:7447"
+    )]
     pub server: String,
     /// The file holding the agent's credential (`entitle seats grant
     /// --credential-out`); default: the ENTITLE_AGENT_CREDENTIAL environment
@@ -184,8 +258,9 @@ pub struct LeaseArgs {
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub credential: Option<PathBuf>,
     /// The server's certificate (its `tls.cert.pem`), trusted alone: for
-    /// an `https://` server.
-    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    /// an `https://` server; default: the ENTITLE_SERVER_CERT environment
+    /// variable.
+    #[arg(long, value_name = "FILE", env = "ENTITLE_SERVER_CERT", value_hint = ValueHint::FilePath)]
     pub server_cert: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]

@@ -53,8 +53,8 @@ pub fn run(args: &IssueArgs, path: &Path) -> Result<(), CliError> {
     let mut to_sign: Vec<(LicenseSpec, Serial)> = Vec::new();
     for row in &rows {
         let at = |e: CliError| CliError {
-            exit: e.exit,
             message: format!("{} line {}: {}", path.display(), row.line, e.message),
+            ..e
         };
         if let Some(line) = first_line.insert(&row.order, row.line) {
             return Err(at(CliError::input(format!(

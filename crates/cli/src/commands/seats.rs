@@ -5,7 +5,7 @@ use std::path::Path;
 
 use entitle_issue::write_file;
 use entitle_seats::client::Client;
-use entitle_seats::{Lease, Session};
+use entitle_seats::{Account, Lease, Role, Session};
 use entitle_verify::Utc;
 use serde::Serialize;
 
@@ -13,7 +13,10 @@ use entitle_lifecycle::{Signed, verify_lease};
 use entitle_verify::MAX_TOKEN_BYTES;
 
 use crate::artifacts::{lifecycle_error, read_license, read_one};
-use crate::cli::{AdminArgs, LeaseArgs, LeaseCommand, LeaseVerifyArgs, SeatsCommand};
+use crate::cli::{
+    AddAccountArgs, AdminArgs, LeaseArgs, LeaseCommand, LeaseVerifyArgs, Permission, RoleArg,
+    SeatsCommand,
+};
 use crate::error::CliError;
 use crate::input::read_public_keys;
 use crate::output::say;
@@ -131,11 +134,28 @@ pub fn run(command: &SeatsCommand) -> Result<(), CliError> {
             Ok(())
         }
         SeatsCommand::End(args) => {
-            let ended = admin(&args.admin)?.end(&args.leases)?;
+            let not_live = admin(&args.admin)?.end(&args.leases)?;
+            let ended = args.leases.len().saturating_sub(not_live.len());
             if args.admin.json {
-                return print_json(&serde_json::json!({ "ended": ended }));
+                print_json(&serde_json::json!({ "ended": ended, "not_live": not_live }))?;
+            } else {
+                say!("ended {ended} of {} sessions", args.leases.len());
             }
-            say!("ended {ended} of {} sessions", args.leases.len());
+            if not_live.is_empty() {
+                Ok(())
+            } else {
+                Err(entitle_seats::Error::NotFound(format!(
+                    "no live session {}: ended already, or never a lease",
+                    not_live.join(", ")
+                ))
+                .into())
+            }
+        }
+        SeatsCommand::Accounts(args) => list_accounts(args),
+        SeatsCommand::AddAccount(args) => add_account(args),
+        SeatsCommand::RemoveAccount(args) => {
+            admin(&args.admin)?.remove_account(&args.id)?;
+            eprintln!("entitle: account {} removed", args.id);
             Ok(())
         }
         SeatsCommand::Audit(args) => {
@@ -145,9 +165,10 @@ pub fn run(command: &SeatsCommand) -> Result<(), CliError> {
             }
             for e in entries.iter().rev() {
                 say!(
-                    "{}  {:<10} {:<12} {} {}",
+                    "{}  {:<10} by {:<12} {:<12} {} {}",
                     Utc(e.at),
                     e.event,
+                    e.actor.as_deref().unwrap_or("-"),
                     e.agent.as_deref().unwrap_or("-"),
                     e.lease.as_deref().unwrap_or("-"),
                     e.detail.as_deref().unwrap_or("")
@@ -156,6 +177,71 @@ pub fn run(command: &SeatsCommand) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// `entitle seats accounts`.
+fn list_accounts(args: &AdminArgs) -> Result<(), CliError> {
+    let accounts = admin(args)?.accounts()?;
+    if args.json {
+        return print_json(&accounts);
+    }
+    for a in &accounts {
+        let mut may = Vec::new();
+        if a.role == Role::Manager {
+            for (held, name) in [
+                (a.add_remove_users, "add-remove-users"),
+                (a.manage_products, "manage-products"),
+            ] {
+                if held {
+                    may.push(name);
+                }
+            }
+        }
+        say!(
+            "{}  {}  {:?}{}",
+            a.id,
+            a.name,
+            a.role,
+            if may.is_empty() {
+                String::new()
+            } else {
+                format!(" may {}", may.join(", "))
+            }
+        );
+    }
+    Ok(())
+}
+
+/// `entitle seats add-account`.
+fn add_account(args: &AddAccountArgs) -> Result<(), CliError> {
+    let account = Account {
+        id: args.id.clone(),
+        name: args.name.clone(),
+        role: match args.role {
+            RoleArg::Administrator => Role::Administrator,
+            RoleArg::Manager => Role::Manager,
+        },
+        add_remove_users: args.permissions.contains(&Permission::AddRemoveUsers),
+        manage_products: args.permissions.contains(&Permission::ManageProducts),
+    };
+    if account.role == Role::Administrator && !args.permissions.is_empty() {
+        return Err(CliError::input(
+            "--may is for managers: an administrator may do everything",
+        ));
+    }
+    let credential = admin(&args.admin)?.add_account(&account)?;
+    match &args.credential_out {
+        Some(path) => {
+            write_file(path, format!("{credential}\n").as_bytes(), 0o600, true)?;
+            eprintln!(
+                "entitle: account {} added; credential written to {} (mode 0600)",
+                args.id,
+                path.display()
+            );
+        }
+        None => say!("{credential}"),
+    }
+    Ok(())
 }
 
 /// Runs `entitle lease ...`.

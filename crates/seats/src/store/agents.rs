@@ -2,8 +2,8 @@
 
 use super::db::{Param, Sql};
 use super::{
-    Agent, MAX_TEXT, Store, agent_by_credential, agent_row, audit, capacity, end_lease,
-    end_named_leases, hash, int, new_secret,
+    Account, Action, Agent, Ending, Store, agent_by_credential, agent_row, audit, capacity,
+    check_texts, end_lease, end_named_leases, hash, int, new_secret, permit,
 };
 use crate::error::Error;
 
@@ -13,20 +13,15 @@ impl Store {
     /// agent again replaces its credential.
     pub fn grant(
         &mut self,
+        by: &Account,
         agent: &str,
         name: &str,
         email: &str,
         pool: &str,
         now: u64,
     ) -> Result<String, Error> {
-        for (what, text) in [("agent id", agent), ("name", name), ("e-mail", email)] {
-            if text.trim().is_empty() || text.len() > MAX_TEXT || text.chars().any(char::is_control)
-            {
-                return Err(Error::Invalid(format!(
-                    "{what}: 1 to {MAX_TEXT} characters without control characters"
-                )));
-            }
-        }
+        permit(by, Action::ManageAccess)?;
+        check_texts(&[("agent id", agent), ("name", name), ("e-mail", email)])?;
         let credential = new_secret("esa1_")?;
         let mut tx = self.db.begin()?;
         if tx.count(
@@ -57,38 +52,54 @@ impl Store {
                 int(now),
             ],
         )?;
-        audit(&mut tx, now, "granted", Some(agent), None, Some(pool))?;
+        audit(
+            &mut tx,
+            now,
+            ("granted", Some(&by.id)),
+            Some(agent),
+            None,
+            Some(pool),
+        )?;
         tx.commit()?;
         Ok(credential)
     }
 
     /// Takes `agent`'s access away and ends its leases.
-    pub fn revoke(&mut self, agent: &str, now: u64) -> Result<(), Error> {
+    pub fn revoke(&mut self, by: &Account, agent: &str, now: u64) -> Result<(), Error> {
+        permit(by, Action::ManageAccess)?;
         let mut tx = self.db.begin()?;
         let leases = tx.strings(
             "SELECT id FROM leases WHERE agent = $1",
             &[Param::Text(agent)],
         )?;
         for lease in &leases {
-            end_lease(
-                &mut tx,
-                lease,
-                now,
-                "ended",
-                "the agent's access was revoked",
-            )?;
+            end_lease(&mut tx, lease, now, (Ending::AccessRevoked, Some(&by.id)))?;
         }
         if tx.execute("DELETE FROM agents WHERE id = $1", &[Param::Text(agent)])? == 0 {
             return Err(Error::NotFound(format!("no agent {agent:?}")));
         }
-        audit(&mut tx, now, "revoked", Some(agent), None, None)?;
+        audit(
+            &mut tx,
+            now,
+            ("revoked", Some(&by.id)),
+            Some(agent),
+            None,
+            None,
+        )?;
         tx.commit()?;
         Ok(())
     }
 
     /// Assigns (or, with `named = false`, takes back) one of the pool's
     /// named seats to `agent`. Refused when every named seat is assigned.
-    pub fn assign(&mut self, agent: &str, named: bool, now: u64) -> Result<(), Error> {
+    pub fn assign(
+        &mut self,
+        by: &Account,
+        agent: &str,
+        named: bool,
+        now: u64,
+    ) -> Result<(), Error> {
+        permit(by, Action::ManageAccess)?;
         let mut tx = self.db.begin()?;
         let pool = tx
             .row(
@@ -113,7 +124,7 @@ impl Store {
                 &mut tx,
                 agent,
                 now,
-                ("ended", "the agent's named seat was taken back"),
+                (Ending::NamedSeatTakenBack, Some(&by.id)),
             )?;
         }
         tx.execute(
@@ -121,7 +132,14 @@ impl Store {
             &[Param::Text(agent), Param::Int(named.into())],
         )?;
         let event = if named { "assigned" } else { "unassigned" };
-        audit(&mut tx, now, event, Some(agent), None, Some(&pool))?;
+        audit(
+            &mut tx,
+            now,
+            (event, Some(&by.id)),
+            Some(agent),
+            None,
+            Some(&pool),
+        )?;
         tx.commit()?;
         Ok(())
     }

@@ -267,6 +267,38 @@ impl Db {
         Ok(())
     }
 
+    /// Adds `column` of `kind` to `table` where a store made by an older
+    /// version lacks it (names are the store's own, never input).
+    pub(crate) fn add_column(
+        &mut self,
+        table: &'static str,
+        column: &'static str,
+        kind: &'static str,
+    ) -> Result<(), Error> {
+        match self {
+            Db::Sqlite(conn) => {
+                let present: i64 = conn.query_row(
+                    "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+                    [table, column],
+                    |row| row.get(0),
+                )?;
+                if present == 0 {
+                    conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+                }
+            }
+            Db::Postgres(pg) => {
+                let mut tx = pg.begin()?;
+                if let Tx::Postgres { conn, .. } = &mut tx {
+                    conn.batch(&format!(
+                        "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
+                    ))?;
+                }
+                tx.commit()?;
+            }
+        }
+        Ok(())
+    }
+
     /// Runs several statements without parameters, as one text.
     pub(crate) fn execute_batch(&mut self, sql: &str) -> Result<(), Error> {
         match self {

@@ -16,6 +16,7 @@
 //! and never beyond the smallest cap any of them knows
 //! (docs/concurrent-seats.md, "Several servers, one pool").
 
+mod accounts;
 mod agents;
 mod db;
 mod model;
@@ -34,9 +35,11 @@ use rand::rngs::SysRng;
 use sha2::{Digest as _, Sha256};
 
 use crate::error::Error;
+use accounts::permit;
 use db::{Db, Param, Row, Sql, Tx, int};
 pub use model::{
-    Agent, AuditEntry, Counters, Kind, Lease, PoolSpec, PoolUse, ServerFigure, Session,
+    Account, Action, Agent, AuditEntry, Counters, Ending, Kind, Lease, PoolSpec, PoolUse, Role,
+    ServerFigure, Session,
 };
 use seats::{
     ClaimView, Seats, bound, capacity, claim_view, end_named_leases, hold_to_capacity, own_lease,
@@ -107,7 +110,14 @@ CREATE INDEX IF NOT EXISTS leases_agent ON leases (agent);
 CREATE INDEX IF NOT EXISTS agents_named ON agents (pool, named, granted_at);
 CREATE TABLE IF NOT EXISTS audit (
     seq {serial}, at BIGINT NOT NULL, event TEXT NOT NULL,
-    agent TEXT, lease TEXT, detail TEXT);
+    agent TEXT, lease TEXT, detail TEXT, actor TEXT);
+CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
+    add_remove_users BIGINT NOT NULL, manage_products BIGINT NOT NULL,
+    credential {bytes} NOT NULL UNIQUE, created BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ended (
+    lease TEXT PRIMARY KEY, agent TEXT NOT NULL, reason TEXT NOT NULL, at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS ended_at ON ended (at);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
 ";
 
@@ -162,6 +172,8 @@ impl Store {
             }
         }
         db.create_schema(SCHEMA)?;
+        // A store made before accounts had no `actor` in its audit log.
+        db.add_column("audit", "actor", "TEXT")?;
         Ok(Store {
             db,
             instance: instance.to_string(),
@@ -288,13 +300,7 @@ impl Store {
         for id in &gone {
             let leases = tx.strings("SELECT id FROM leases WHERE pool = $1", &[Param::Text(id)])?;
             for lease in &leases {
-                end_lease(
-                    &mut tx,
-                    lease,
-                    now,
-                    "evicted",
-                    "its pool is no longer licensed",
-                )?;
+                end_lease(&mut tx, lease, now, (Ending::PoolUnlicensed, None))?;
             }
             ended.extend(leases);
             tx.execute("DELETE FROM pools WHERE id = $1", &[Param::Text(id)])?;
@@ -303,6 +309,10 @@ impl Store {
             let seats = capacity(&mut tx, &pool, now)?.unwrap_or_default();
             ended.extend(hold_to_capacity(&mut tx, &pool, seats, now)?);
         }
+        tx.execute(
+            "DELETE FROM ended WHERE at < $1",
+            &[int(now.saturating_sub(ENDINGS_KEPT))],
+        )?;
         tx.commit()?;
         Ok(ended)
     }
@@ -378,7 +388,7 @@ impl Store {
         audit(
             &mut tx,
             now,
-            "claimed",
+            ("claimed", None),
             Some(&lease.agent),
             Some(&lease.id),
             Some(kind_text(kind)),
@@ -396,11 +406,12 @@ impl Store {
         now: u64,
         ttl: u64,
     ) -> Result<Lease, Error> {
-        let agent = self.agent(credential)?;
+        let agent = self.lease_holder(credential, lease)?;
         let mut tx = self.db.begin()?;
         expire(&mut tx, now)?;
-        let mut found = own_lease(&mut tx, lease, &agent.id)?
-            .ok_or_else(|| Error::LeaseExpired(lease.to_string()))?;
+        let Some(mut found) = own_lease(&mut tx, lease, &agent.id)? else {
+            return Err(ended(&mut tx, lease, &agent.id)?);
+        };
         found.heartbeat = now;
         found.not_after = now.saturating_add(ttl);
         tx.execute(
@@ -417,42 +428,62 @@ impl Store {
 
     /// Ends the agent's lease `lease` (the session ended).
     pub fn release(&mut self, credential: &str, lease: &str, now: u64) -> Result<(), Error> {
-        let agent = self.agent(credential)?;
+        let agent = self.lease_holder(credential, lease)?;
         let mut tx = self.db.begin()?;
         expire(&mut tx, now)?;
         if own_lease(&mut tx, lease, &agent.id)?.is_none() {
-            return Err(Error::NotFound(format!(
-                "no live lease {lease} of agent {}",
-                agent.id
-            )));
+            return Err(ended(&mut tx, lease, &agent.id)?);
         }
-        end_lease(&mut tx, lease, now, "released", "")?;
+        end_lease(&mut tx, lease, now, (Ending::Released, None))?;
         tx.commit()?;
         Ok(())
     }
 
-    /// The administrator ends the leases `leases`; returns how many were live.
-    pub fn end(&mut self, leases: &[String], now: u64) -> Result<usize, Error> {
+    /// An administrator (`by`) ends the leases `leases`; returns those that
+    /// were not live (ended already, or never leases).
+    pub fn end(&mut self, by: &Account, leases: &[String], now: u64) -> Result<Vec<String>, Error> {
+        permit(by, Action::EndSessions)?;
         let mut tx = self.db.begin()?;
         expire(&mut tx, now)?;
-        let mut ended = 0usize;
+        let mut not_live = Vec::new();
         for lease in leases {
             if tx.count(
                 "SELECT count(*) FROM leases WHERE id = $1",
                 &[Param::Text(lease)],
             )? > 0
             {
-                end_lease(&mut tx, lease, now, "ended", "by the administrator")?;
-                ended = ended.saturating_add(1);
+                end_lease(&mut tx, lease, now, (Ending::EndedByAdmin, Some(&by.id)))?;
+            } else if !not_live.contains(lease) {
+                not_live.push(lease.clone());
             }
         }
-        count(
-            &mut tx,
-            "admin_ends",
-            u64::try_from(ended).unwrap_or(u64::MAX),
-        )?;
         tx.commit()?;
-        Ok(ended)
+        Ok(not_live)
+    }
+
+    /// The agent of `credential`, who asks about `lease`; an agent whose
+    /// access was revoked is told that its lease ended for that reason.
+    fn lease_holder(&mut self, credential: &str, lease: &str) -> Result<Agent, Error> {
+        match self.agent(credential) {
+            Err(Error::Unauthorized) => {
+                let revoked = self.db.count(
+                    "SELECT count(*) FROM ended WHERE lease = $1 AND reason = $2",
+                    &[
+                        Param::Text(lease),
+                        Param::Text(Ending::AccessRevoked.code()),
+                    ],
+                )?;
+                Err(if revoked > 0 {
+                    Error::LeaseEnded {
+                        lease: lease.to_string(),
+                        ending: Ending::AccessRevoked,
+                    }
+                } else {
+                    Error::Unauthorized
+                })
+            }
+            found => found,
+        }
     }
 
     /// Ends the leases whose time ran out; returns how many.
@@ -515,7 +546,8 @@ fn expire(tx: &mut Tx<'_>, now: u64) -> Result<usize, Error> {
     )?;
     for row in &expired {
         let (lease, agent) = (row.text(0)?, row.text(1)?);
-        audit(tx, now, "expired", Some(&agent), Some(&lease), None)?;
+        record_ending(tx, &lease, &agent, Ending::Lapsed, now)?;
+        audit(tx, now, ("expired", None), Some(&agent), Some(&lease), None)?;
     }
     count(
         tx,
@@ -525,40 +557,104 @@ fn expire(tx: &mut Tx<'_>, now: u64) -> Result<usize, Error> {
     Ok(expired.len())
 }
 
+/// Ends `lease` for the reason `ending`, caused by `actor` (an account) or
+/// by the agent or the server (`None`): the agent is told why when it
+/// next renews, and an account's ends are counted.
 fn end_lease(
     tx: &mut Tx<'_>,
     lease: &str,
     now: u64,
-    event: &str,
-    detail: &str,
+    (ending, actor): (Ending, Option<&str>),
 ) -> Result<(), Error> {
-    let agent = tx
+    let Some(agent) = tx
         .row(
             "DELETE FROM leases WHERE id = $1 RETURNING agent",
             &[Param::Text(lease)],
         )?
         .map(|r| r.text(0))
-        .transpose()?;
-    let detail = (!detail.is_empty()).then_some(detail);
-    audit(tx, now, event, agent.as_deref(), Some(lease), detail)
+        .transpose()?
+    else {
+        return Ok(());
+    };
+    if ending != Ending::Released {
+        record_ending(tx, lease, &agent, ending, now)?;
+    }
+    if actor.is_some() {
+        count(tx, "admin_ends", 1)?;
+    }
+    let detail = (ending != Ending::Released).then(|| ending.english());
+    audit(
+        tx,
+        now,
+        (ending.event(), actor),
+        Some(&agent),
+        Some(lease),
+        detail,
+    )
 }
 
+/// Keeps why `lease` ended for a day, for its agent's next renewal.
+fn record_ending(
+    tx: &mut Tx<'_>,
+    lease: &str,
+    agent: &str,
+    ending: Ending,
+    now: u64,
+) -> Result<(), Error> {
+    tx.execute(
+        "INSERT INTO ended (lease, agent, reason, at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (lease) DO UPDATE SET reason = $3, at = $4",
+        &[
+            Param::Text(lease),
+            Param::Text(agent),
+            Param::Text(ending.code()),
+            int(now),
+        ],
+    )?;
+    Ok(())
+}
+
+/// How long why a lease ended is kept, seconds.
+const ENDINGS_KEPT: u64 = 86_400;
+
+/// The error for `agent`'s lease `lease`, which is not live: why it
+/// ended, or that it lapsed (a lease never seen, or ended over a day ago).
+fn ended(tx: &mut Tx<'_>, lease: &str, agent: &str) -> Result<Error, Error> {
+    let ending = tx
+        .row(
+            "SELECT reason FROM ended WHERE lease = $1 AND agent = $2",
+            &[Param::Text(lease), Param::Text(agent)],
+        )?
+        .map(|r| r.text(0))
+        .transpose()?
+        .and_then(|code| Ending::from_code(&code))
+        .unwrap_or(Ending::Lapsed);
+    Ok(Error::LeaseEnded {
+        lease: lease.to_string(),
+        ending,
+    })
+}
+
+/// One line of the audit log: `event` about `agent` and `lease`, done by
+/// `actor` (an account; `None` for the agent itself or the server).
 fn audit(
     tx: &mut Tx<'_>,
     now: u64,
-    event: &str,
+    (event, actor): (&str, Option<&str>),
     agent: Option<&str>,
     lease: Option<&str>,
     detail: Option<&str>,
 ) -> Result<(), Error> {
     tx.execute(
-        "INSERT INTO audit (at, event, agent, lease, detail) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO audit (at, event, agent, lease, detail, actor)
+         VALUES ($1, $2, $3, $4, $5, $6)",
         &[
             int(now),
             Param::Text(event),
             Param::OptText(agent),
             Param::OptText(lease),
             Param::OptText(detail),
+            Param::OptText(actor),
         ],
     )?;
     Ok(())
@@ -571,6 +667,19 @@ fn count(tx: &mut Tx<'_>, name: &str, by: u64) -> Result<(), Error> {
              ON CONFLICT (name) DO UPDATE SET value = counters.value + $2",
             &[Param::Text(name), int(by)],
         )?;
+    }
+    Ok(())
+}
+
+/// Refuses an id, name or e-mail address that is empty, too long or holds
+/// control characters.
+fn check_texts(texts: &[(&str, &str)]) -> Result<(), Error> {
+    for (what, text) in texts {
+        if text.trim().is_empty() || text.len() > MAX_TEXT || text.chars().any(char::is_control) {
+            return Err(Error::Invalid(format!(
+                "{what}: 1 to {MAX_TEXT} characters without control characters"
+            )));
+        }
     }
     Ok(())
 }

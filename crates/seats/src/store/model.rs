@@ -177,6 +177,173 @@ pub struct AuditEntry {
     pub lease: Option<String>,
     /// More, in words.
     pub detail: Option<String>,
+    /// Who did it: the account of the administrator or manager, or none
+    /// (the agent itself, or the server: a lease that ran out, a pool
+    /// that shrank).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+}
+
+/// Why a session's lease ended: what the technician is told when the
+/// agent app next renews it, by a code of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    /// The agent released it: the session ended.
+    Released,
+    /// An administrator ended the session to free its seat.
+    EndedByAdmin,
+    /// The agent's access to the pool was revoked.
+    AccessRevoked,
+    /// The agent's named seat was taken back.
+    NamedSeatTakenBack,
+    /// The pool has fewer seats now than are in use (a licence ended or
+    /// left), and this session's seat was among the newest.
+    PoolShrank,
+    /// No licence here makes the pool any more.
+    PoolUnlicensed,
+    /// The lease was not renewed in time.
+    Lapsed,
+}
+
+impl Ending {
+    /// Every ending, for documentation and tests.
+    pub const ALL: [Ending; 7] = [
+        Ending::Released,
+        Ending::EndedByAdmin,
+        Ending::AccessRevoked,
+        Ending::NamedSeatTakenBack,
+        Ending::PoolShrank,
+        Ending::PoolUnlicensed,
+        Ending::Lapsed,
+    ];
+
+    /// Its code, as in JSON.
+    pub fn code(self) -> &'static str {
+        match self {
+            Ending::Released => "released",
+            Ending::EndedByAdmin => "ended_by_admin",
+            Ending::AccessRevoked => "access_revoked",
+            Ending::NamedSeatTakenBack => "named_seat_taken_back",
+            Ending::PoolShrank => "pool_shrank",
+            Ending::PoolUnlicensed => "pool_unlicensed",
+            Ending::Lapsed => "lapsed",
+        }
+    }
+
+    /// The ending of a code.
+    pub fn from_code(code: &str) -> Option<Ending> {
+        Ending::ALL.into_iter().find(|e| e.code() == code)
+    }
+
+    /// Why, in English.
+    pub fn english(self) -> &'static str {
+        match self {
+            Ending::Released => "the session was ended by its agent",
+            Ending::EndedByAdmin => "an administrator ended the session to free its seat",
+            Ending::AccessRevoked => "your access to the pool was revoked",
+            Ending::NamedSeatTakenBack => "your named seat was taken back",
+            Ending::PoolShrank => "the pool has fewer seats now, and yours was among the newest",
+            Ending::PoolUnlicensed => "no licence here makes the pool any more",
+            Ending::Lapsed => "the lease was not renewed in time",
+        }
+    }
+
+    /// Why, in German.
+    pub fn german(self) -> &'static str {
+        match self {
+            Ending::Released => "Die Sitzung wurde vom Techniker beendet",
+            Ending::EndedByAdmin => {
+                "Ein Administrator hat die Sitzung beendet, um die Lizenz freizugeben"
+            }
+            Ending::AccessRevoked => "Ihr Zugriff auf die Lizenzen wurde entzogen",
+            Ending::NamedSeatTakenBack => "Ihre benannte Lizenz wurde Ihnen entzogen",
+            Ending::PoolShrank => {
+                "Es gibt jetzt weniger Lizenzen, und Ihre gehörte zu den zuletzt belegten"
+            }
+            Ending::PoolUnlicensed => "Für diese Lizenzen gibt es hier keine Lizenz mehr",
+            Ending::Lapsed => "Die Lizenz wurde nicht rechtzeitig erneuert",
+        }
+    }
+
+    /// The audit log's event for it.
+    pub(crate) fn event(self) -> &'static str {
+        match self {
+            Ending::Released => "released",
+            Ending::EndedByAdmin | Ending::AccessRevoked | Ending::NamedSeatTakenBack => "ended",
+            Ending::PoolShrank | Ending::PoolUnlicensed => "evicted",
+            Ending::Lapsed => "expired",
+        }
+    }
+}
+
+/// The two kinds of people who administer the seats (GoToAssist:
+/// "Administratoren oder Manager").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything: access, named seats, ending sessions, accounts.
+    Administrator,
+    /// What its permissions say (`Account::may`).
+    Manager,
+}
+
+/// What an account may be asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Grant or revoke an agent's access, assign or take back a named
+    /// seat: "den Zugriff … gewähren und entziehen".
+    ManageAccess,
+    /// End sessions to free their seats: "Dort können Administratoren eine
+    /// genutzte Lizenz bei Bedarf löschen".
+    EndSessions,
+    /// Add or remove administrator and manager accounts.
+    ManageAccounts,
+}
+
+/// A person who administers the seat server, with a credential of their
+/// own: the audit log names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// Its id (a login name); `admin` is the site's first administrator,
+    /// whose credential is the file `admin.credential`.
+    pub id: String,
+    /// The person's name.
+    pub name: String,
+    /// Administrator or manager.
+    pub role: Role,
+    /// "Benutzer hinzufügen/löschen".
+    pub add_remove_users: bool,
+    /// "Produkte verwalten".
+    pub manage_products: bool,
+}
+
+impl Account {
+    /// The id of the site's first administrator.
+    pub const SITE_ADMIN: &'static str = "admin";
+
+    /// The site's first administrator: whoever holds `admin.credential`.
+    pub fn site_admin() -> Account {
+        Account {
+            id: Account::SITE_ADMIN.into(),
+            name: "site administrator (admin.credential)".into(),
+            role: Role::Administrator,
+            add_remove_users: true,
+            manage_products: true,
+        }
+    }
+
+    /// Whether the account may do `action`. The manual names both
+    /// permissions for granting and revoking access, and administrators
+    /// alone for ending a session; it is silent on accounts, which only
+    /// administrators manage (docs/catalog.md, readings).
+    pub fn may(&self, action: Action) -> bool {
+        match (self.role, action) {
+            (Role::Administrator, _) => true,
+            (Role::Manager, Action::ManageAccess) => self.add_remove_users && self.manage_products,
+            (Role::Manager, Action::EndSessions | Action::ManageAccounts) => false,
+        }
+    }
 }
 
 /// Counters for `/metrics`.

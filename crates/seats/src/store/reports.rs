@@ -91,7 +91,8 @@ impl Store {
     pub fn audit(&mut self, limit: u32) -> Result<Vec<AuditEntry>, Error> {
         self.db
             .query(
-                "SELECT seq, at, event, agent, lease, detail FROM audit ORDER BY seq DESC LIMIT $1",
+                "SELECT seq, at, event, agent, lease, detail, actor FROM audit
+                 ORDER BY seq DESC LIMIT $1",
                 &[int(limit.into())],
             )?
             .iter()
@@ -103,6 +104,7 @@ impl Store {
                     agent: r.opt_text(3)?,
                     lease: r.opt_text(4)?,
                     detail: r.opt_text(5)?,
+                    actor: r.opt_text(6)?,
                 })
             })
             .collect()

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::db::{Param, Row, Sql, Tx};
-use super::{Agent, Lease, agent_row, audit, end_lease, hash, int, lease_row};
+use super::{Agent, Ending, Lease, agent_row, audit, end_lease, hash, int, lease_row};
 use crate::error::Error;
 
 /// A pool's seats.
@@ -223,13 +223,7 @@ pub(super) fn hold_to_capacity(
         .flat_map(|(_, leases)| leases)
         .collect();
     for lease in &ended {
-        end_lease(
-            tx,
-            lease,
-            now,
-            "evicted",
-            "the pool has fewer shared seats now",
-        )?;
+        end_lease(tx, lease, now, (Ending::PoolShrank, None))?;
     }
     let assigned = tx.count(
         "SELECT count(*) FROM agents WHERE pool = $1 AND named = 1",
@@ -251,12 +245,12 @@ pub(super) fn hold_to_capacity(
                 tx,
                 agent,
                 now,
-                ("evicted", "the pool has fewer named seats now"),
+                (Ending::PoolShrank, None),
             )?);
             audit(
                 tx,
                 now,
-                "unassigned",
+                ("unassigned", None),
                 Some(agent),
                 None,
                 Some("the pool has fewer named seats now"),
@@ -305,14 +299,14 @@ pub(super) fn end_named_leases(
     tx: &mut Tx<'_>,
     agent: &str,
     now: u64,
-    (event, why): (&str, &str),
+    why: (Ending, Option<&str>),
 ) -> Result<Vec<String>, Error> {
     let leases = tx.strings(
         "SELECT id FROM leases WHERE agent = $1 AND kind = 'named'",
         &[Param::Text(agent)],
     )?;
     for lease in &leases {
-        end_lease(tx, lease, now, event, why)?;
+        end_lease(tx, lease, now, why)?;
     }
     Ok(leases)
 }
