@@ -39,6 +39,11 @@ fn fifteen_agents_on_ten_shared_seats_exhaustion_release_and_admin_end() {
     assert_eq!(refused.status.code(), Some(7), "no seat free");
     assert!(stderr(&refused).contains(GERMAN), "{}", stderr(&refused));
     let check = site.lease(&server, "a11", &["lease", "signin"]);
+    assert_eq!(
+        check.status.code(),
+        Some(7),
+        "no session can start: exit 7, as without --json"
+    );
     let check: serde_json::Value = serde_json::from_str(&stdout(&check)).unwrap();
     assert_eq!(check["can_start"], false);
     assert_eq!(check["message_de"], GERMAN);
@@ -121,6 +126,17 @@ fn a_restart_keeps_live_leases_and_revives_no_released_one() {
     let released = site.claim(&server, "a1").unwrap();
     let out = site.lease(&server, "a1", &["lease", "release", "--id", &released]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // The store holds names, e-mail addresses and the audit log: the
+    // owner's alone, its WAL and shared-memory files too.
+    #[cfg(unix)]
+    for file in ["seats.sqlite", "seats.sqlite-wal", "seats.sqlite-shm"] {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(site.path().join("state").join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}: {mode:o}");
+    }
     drop(server); // SIGKILL: no chance to tidy up
 
     let server = site.serve(&[]);
@@ -256,8 +272,19 @@ fn bad_requests_get_a_reason_and_never_crash_the_server() {
         "{missing}"
     );
     assert!(post("/v1/agents", "esk1_wrong", "{}").ends_with("\n401"));
-    assert!(post("/v1/agents", admin, &"x".repeat(20_000)).ends_with("\n413"));
-    assert!(post("/v1/nothing", admin, "{}").ends_with("\n404"));
+    // Every error answer is JSON with a code, whichever layer makes it.
+    for (path, body, status, code) in [
+        ("/v1/agents", "x".repeat(20_000), "413", "too_large"),
+        ("/v1/nothing", "{}".to_string(), "404", "not_found"),
+        ("/v1/health", "{}".to_string(), "405", "method_not_allowed"),
+    ] {
+        let answer = post(path, admin, &body);
+        let (json, got) = answer.rsplit_once('\n').unwrap();
+        assert_eq!(got, status, "{path}: {answer}");
+        let json: serde_json::Value =
+            serde_json::from_str(json).unwrap_or_else(|e| panic!("{path}: {e}: {answer}"));
+        assert_eq!(json["error"]["code"], code, "{path}: {answer}");
+    }
     let agent = post(
         "/v1/agents",
         admin,
@@ -524,6 +551,38 @@ fn beyond_loopback_the_server_speaks_tls_and_clients_pin_its_certificate() {
         ],
     );
     assert_eq!(plain.status.code(), Some(3), "{}", stderr(&plain));
+    assert!(
+        stderr(&plain).contains("this server speaks TLS only: use https://"),
+        "{}",
+        stderr(&plain)
+    );
+    // A browser's sign-in over TLS: the cookie is `Secure`.
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+            ureq::tls::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap(),
+        ])))
+        .build();
+    let browser: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let credential = std::fs::read_to_string(site.path().join("state/admin.credential")).unwrap();
+    let signed_in = browser
+        .post(&format!("{url}/admin/signin"))
+        .send_form([("credential", credential.trim())])
+        .unwrap();
+    let cookie = signed_in
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.ends_with("; Secure"),
+        "{cookie}"
+    );
     // And the pinned agent gets its seat.
     let claim = entitle(
         site.path(),

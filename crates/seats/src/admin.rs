@@ -13,16 +13,16 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
 use crate::error::Error;
-use crate::server::{Server, now};
+use crate::server::{OverTls, Server, now};
 use crate::store::{Account, Action, AuditEntry, PoolUse, Role, Session, Store, hash, new_secret};
 
 /// How long a sign-in lasts, seconds.
@@ -616,7 +616,11 @@ pub struct SignIn {
 
 /// Checks the credential (the site administrator's in constant time, an
 /// account's by its hash) and sets the session cookie.
-pub async fn sign_in(State(server): State<Arc<Server>>, Form(form): Form<SignIn>) -> Response {
+pub async fn sign_in(
+    State(server): State<Arc<Server>>,
+    tls: Option<Extension<OverTls>>,
+    Form(form): Form<SignIn>,
+) -> Response {
     let check = server.clone();
     let account = tokio::task::spawn_blocking(move || {
         check.with_store(|store, _| check.account(store, &form.credential))
@@ -633,7 +637,8 @@ pub async fn sign_in(State(server): State<Arc<Server>>, Form(form): Form<SignIn>
         return (StatusCode::INTERNAL_SERVER_ERROR, "cannot sign in now").into_response();
     };
     let cookie = format!(
-        "{COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={SIGN_IN_FOR}"
+        "{COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={SIGN_IN_FOR}{}",
+        if tls.is_some() { "; Secure" } else { "" }
     );
     ([(header::SET_COOKIE, cookie)], Redirect::to("/admin")).into_response()
 }

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq as _;
@@ -73,11 +73,18 @@ pub async fn serve(
                     Some(acceptor) => {
                         let acceptor = acceptor.clone();
                         let watcher = graceful.watcher();
+                        let service = TowerToHyperService::new(app.clone().layer(Extension(OverTls)));
                         tokio::spawn(async move {
                             // The handshake, too, within the header deadline.
-                            let handshake =
-                                tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await;
-                            if let Ok(Ok(stream)) = handshake {
+                            let handshake = tokio::time::timeout(HEADER_TIMEOUT, async {
+                                if speaks_plain_http(&stream).await {
+                                    refuse_plain_http(stream).await;
+                                    return None;
+                                }
+                                acceptor.accept(stream).await.ok()
+                            })
+                            .await;
+                            if let Ok(Some(stream)) = handshake {
                                 let connection =
                                     watcher.watch(http.serve_connection(TokioIo::new(stream), service));
                                 let _ = connection.await;
@@ -90,6 +97,61 @@ pub async fn serve(
         }
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+}
+
+/// Marks a request that came over TLS (its sign-in cookie is `Secure`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OverTls;
+
+/// Whether a client on the TLS port began with plain HTTP (a letter, where
+/// a TLS handshake begins with 0x16).
+async fn speaks_plain_http(stream: &tokio::net::TcpStream) -> bool {
+    let mut first = [0u8; 1];
+    matches!(stream.peek(&mut first).await, Ok(1) if first[0].is_ascii_uppercase())
+}
+
+/// Answers plain HTTP on the TLS port with a JSON error that says so,
+/// then closes.
+async fn refuse_plain_http(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt as _;
+    let body = json!({"error": {
+        "code": "tls_required",
+        "message": "this server speaks TLS only: use https:// (and --server-cert)",
+    }})
+    .to_string();
+    let answer = format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(answer.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}
+
+/// The answers the layers make themselves (413 for a body too large, 408
+/// for a request too slow) and 405, as JSON like every other error.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return response;
+    }
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => failure(
+            status,
+            "too_large",
+            &format!("the request body is over {MAX_BODY} bytes"),
+        ),
+        StatusCode::REQUEST_TIMEOUT => failure(status, "timeout", "the request took too long"),
+        StatusCode::METHOD_NOT_ALLOWED => failure(
+            status,
+            "method_not_allowed",
+            "this endpoint does not take that method",
+        ),
+        _ => response,
+    }
 }
 
 /// Where the pools come from: the licence decision, made again on demand.
@@ -276,6 +338,7 @@ pub fn router(server: Arc<Server>) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::map_response(json_errors))
         .with_state(server)
 }
 

@@ -266,12 +266,13 @@ pub fn lease(command: &LeaseCommand) -> Result<(), CliError> {
         LeaseCommand::Verify(args) => verify(args),
         LeaseCommand::Signin(args) => {
             let check = agent(args)?.signin()?;
-            if args.json {
-                return print_json(&check);
-            }
             let can_start = check.get("can_start").and_then(serde_json::Value::as_bool);
-            if can_start == Some(true) {
+            if args.json {
+                print_json(&check)?;
+            } else if can_start == Some(true) {
                 say!("a session can start");
+            }
+            if can_start == Some(true) {
                 Ok(())
             } else {
                 Err(entitle_seats::Error::Exhausted {

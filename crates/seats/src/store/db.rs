@@ -211,8 +211,12 @@ pub(crate) trait Sql {
 }
 
 impl Db {
-    /// SQLite at `path`: WAL, every commit synced.
+    /// SQLite at `path`: WAL, every commit synced. The file and its WAL
+    /// and shared-memory files (which SQLite makes with the file's mode)
+    /// are the owner's alone, mode 0600: they hold names, e-mail
+    /// addresses and the audit log.
     pub(crate) fn sqlite(path: &Path) -> Result<Db, Error> {
+        owner_only(path)?;
         let conn = rusqlite::Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -319,6 +323,39 @@ impl Db {
             Db::Postgres(pg) => pg.begin(),
         }
     }
+}
+
+/// Makes `path` (empty) with mode 0600 if it is missing, and sets 0600 on
+/// it and on its `-wal` and `-shm` files where a store made by an older
+/// version left them readable by others.
+fn owner_only(path: &Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        let fail = |e: std::io::Error| Error::Store(format!("{}: {e}", path.display()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(fail(e)),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = std::path::PathBuf::from(name);
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(fail)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 impl Postgres {
