@@ -1018,4 +1018,32 @@ fn a_technician_is_told_why_the_session_ended() {
         "{}",
         stderr(&again)
     );
+
+    // The metrics count every end an administrator caused (the session
+    // ended, the agent revoked, the named seat taken back), per pool, and
+    // follow Prometheus' naming: counters end in `_total`, gauges do not.
+    let metrics = ureq::get(&format!("{}/metrics", server.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let pool = "pool=\"gotoassist/corporate/FIRMA-1\"";
+    let value = |name: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(&format!("{name}{{")) && l.contains(pool))
+            .and_then(|l| l.rsplit(' ').next())
+            .unwrap_or_else(|| panic!("{name}: {metrics}"))
+            .to_string()
+    };
+    assert_eq!(value("entitle_admin_ends_total"), "3", "{metrics}");
+    assert_eq!(value("entitle_claims_total"), "3", "{metrics}");
+    assert_eq!(value("entitle_shared_seats"), "3", "{metrics}");
+    assert_eq!(value("entitle_server_figure_holds"), "1", "{metrics}");
+    for line in metrics.lines().filter(|l| l.starts_with("# TYPE ")) {
+        let mut words = line.split(' ').skip(2);
+        let (name, kind) = (words.next().unwrap(), words.next().unwrap());
+        assert_eq!(name.ends_with("_total"), kind == "counter", "{line}");
+    }
 }

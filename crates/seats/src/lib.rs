@@ -42,6 +42,6 @@ pub mod tls;
 pub use error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
 pub use one_server::ServedHere;
 pub use store::{
-    Account, Action, Agent, AuditEntry, Counters, Ending, Kind, Lease, PoolSpec, PoolUse, Role,
-    ServerFigure, Session, Store, hash, new_secret,
+    Account, Action, Agent, AuditEntry, Counters, Ending, Kind, Lease, PoolCounters, PoolSpec,
+    PoolUse, Role, ServerFigure, Session, Store, hash, new_secret,
 };

@@ -49,7 +49,7 @@ fn fifteen_agents_on_ten_seats_the_eleventh_is_refused_with_the_manuals_words() 
     let refused = store.claim(&agents[10], NOW, TTL).unwrap_err();
     assert!(matches!(refused, Error::Exhausted { seats: 10, .. }));
     assert!(refused.to_string().contains(EXHAUSTED_DE));
-    assert_eq!(store.counters().unwrap().claims_refused, 1);
+    assert_eq!(store.counters().unwrap().total().claims_refused, 1);
     assert_eq!(live_shared(&mut store, NOW), 10);
 }
 
@@ -65,7 +65,7 @@ fn a_released_seat_is_free_again_and_an_expired_one_too() {
     // agent 1's client dies: no renewal, the seat frees when the TTL passes.
     assert!(store.claim(&agents[2], NOW + 3 + TTL - 1, TTL).is_err());
     store.claim(&agents[2], NOW + 3 + TTL, TTL).unwrap();
-    assert_eq!(store.counters().unwrap().leases_expired, 1);
+    assert_eq!(store.counters().unwrap().total().leases_expired, 1);
 }
 
 #[test]

@@ -25,8 +25,7 @@ mod seats;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -38,8 +37,8 @@ use crate::error::Error;
 use accounts::permit;
 use db::{Db, Param, Row, Sql, Tx, int};
 pub use model::{
-    Account, Action, Agent, AuditEntry, Counters, Ending, Kind, Lease, PoolSpec, PoolUse, Role,
-    ServerFigure, Session,
+    Account, Action, Agent, AuditEntry, Counters, Ending, Kind, Lease, PoolCounters, PoolSpec,
+    PoolUse, Role, ServerFigure, Session,
 };
 use seats::{
     ClaimView, Seats, bound, capacity, claim_view, end_named_leases, hold_to_capacity, own_lease,
@@ -61,7 +60,7 @@ pub struct Store {
     /// Claims refused since this store was opened, shared with its other
     /// connections: a refusal writes nothing, so that a full pool costs no
     /// disk sync.
-    refused: Arc<AtomicU64>,
+    refused: Arc<Mutex<BTreeMap<String, u64>>>,
     /// The only server's pools as its decision made them at the last
     /// [`Store::set_pools`]: a claim never counts on more, whatever the
     /// file says now (root on the host can write the file).
@@ -179,7 +178,7 @@ impl Store {
             instance: instance.to_string(),
             holds_for,
             place,
-            refused: Arc::new(AtomicU64::new(0)),
+            refused: Arc::new(Mutex::new(BTreeMap::new())),
             decided: BTreeMap::new(),
         })
     }
@@ -214,7 +213,10 @@ impl Store {
     }
 
     fn refuse(&self, pool: String, seats: u32) -> Error {
-        self.refused.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut refused) = self.refused.lock() {
+            let count = refused.entry(pool.clone()).or_default();
+            *count = count.saturating_add(1);
+        }
         Error::Exhausted { pool, seats }
     }
 
@@ -384,7 +386,7 @@ impl Store {
                 int(lease.not_after),
             ],
         )?;
-        count(&mut tx, "claims", 1)?;
+        count(&mut tx, "claims", &lease.pool, 1)?;
         audit(
             &mut tx,
             now,
@@ -541,19 +543,15 @@ fn lease_row(r: &Row) -> Result<Lease, Error> {
 /// Ends the leases whose time ran out, in the transaction.
 fn expire(tx: &mut Tx<'_>, now: u64) -> Result<usize, Error> {
     let expired = tx.query(
-        "DELETE FROM leases WHERE not_after <= $1 RETURNING id, agent",
+        "DELETE FROM leases WHERE not_after <= $1 RETURNING id, agent, pool",
         &[int(now)],
     )?;
     for row in &expired {
-        let (lease, agent) = (row.text(0)?, row.text(1)?);
+        let (lease, agent, pool) = (row.text(0)?, row.text(1)?, row.text(2)?);
         record_ending(tx, &lease, &agent, Ending::Lapsed, now)?;
+        count(tx, "leases_expired", &pool, 1)?;
         audit(tx, now, ("expired", None), Some(&agent), Some(&lease), None)?;
     }
-    count(
-        tx,
-        "leases_expired",
-        u64::try_from(expired.len()).unwrap_or(u64::MAX),
-    )?;
     Ok(expired.len())
 }
 
@@ -566,21 +564,19 @@ fn end_lease(
     now: u64,
     (ending, actor): (Ending, Option<&str>),
 ) -> Result<(), Error> {
-    let Some(agent) = tx
-        .row(
-            "DELETE FROM leases WHERE id = $1 RETURNING agent",
-            &[Param::Text(lease)],
-        )?
-        .map(|r| r.text(0))
-        .transpose()?
+    let Some(row) = tx.row(
+        "DELETE FROM leases WHERE id = $1 RETURNING agent, pool",
+        &[Param::Text(lease)],
+    )?
     else {
         return Ok(());
     };
+    let agent = row.text(0)?;
     if ending != Ending::Released {
         record_ending(tx, lease, &agent, ending, now)?;
     }
     if actor.is_some() {
-        count(tx, "admin_ends", 1)?;
+        count(tx, "admin_ends", &row.text(1)?, 1)?;
     }
     let detail = (ending != Ending::Released).then(|| ending.english());
     audit(
@@ -660,12 +656,14 @@ fn audit(
     Ok(())
 }
 
-fn count(tx: &mut Tx<'_>, name: &str, by: u64) -> Result<(), Error> {
+/// Adds `by` to the counter `name` of `pool` (kept as `name`, a tab, and
+/// the pool).
+fn count(tx: &mut Tx<'_>, name: &str, pool: &str, by: u64) -> Result<(), Error> {
     if by > 0 {
         tx.execute(
             "INSERT INTO counters (name, value) VALUES ($1, $2)
              ON CONFLICT (name) DO UPDATE SET value = counters.value + $2",
-            &[Param::Text(name), int(by)],
+            &[Param::Text(&format!("{name}\t{pool}")), int(by)],
         )?;
     }
     Ok(())

@@ -346,7 +346,7 @@ impl Account {
     }
 }
 
-/// Counters for `/metrics`.
+/// One pool's counters for `/metrics` (or every pool's, added up).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
     /// Claims granted.
@@ -355,6 +355,25 @@ pub struct Counters {
     pub claims_refused: u64,
     /// Leases whose time ran out.
     pub leases_expired: u64,
-    /// Leases ended by the administrator.
+    /// Leases an administrator ended: ended sessions, revoked agents, named
+    /// seats taken back.
     pub admin_ends: u64,
+}
+
+/// The counters of each pool, by pool id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolCounters(pub std::collections::BTreeMap<String, Counters>);
+
+impl PoolCounters {
+    /// Every pool's counters added up.
+    pub fn total(&self) -> Counters {
+        self.0
+            .values()
+            .fold(Counters::default(), |sum, c| Counters {
+                claims: sum.claims.saturating_add(c.claims),
+                claims_refused: sum.claims_refused.saturating_add(c.claims_refused),
+                leases_expired: sum.leases_expired.saturating_add(c.leases_expired),
+                admin_ends: sum.admin_ends.saturating_add(c.admin_ends),
+            })
+    }
 }

@@ -1,11 +1,10 @@
 //! What a pool is doing: sessions, pools and their use, the audit log and
 //! the counters.
 
-use std::sync::atomic::Ordering;
-
 use super::db::{Param, Sql};
 use super::{
-    AuditEntry, Counters, PoolSpec, PoolUse, ServerFigure, Session, Store, capacity, int, lease_row,
+    AuditEntry, PoolCounters, PoolSpec, PoolUse, ServerFigure, Session, Store, capacity, int,
+    lease_row,
 };
 use crate::error::Error;
 
@@ -110,19 +109,27 @@ impl Store {
             .collect()
     }
 
-    /// The counters.
-    pub fn counters(&mut self) -> Result<Counters, Error> {
+    /// The counters, by pool. Counters kept before they were kept per pool
+    /// are left out.
+    pub fn counters(&mut self) -> Result<PoolCounters, Error> {
         let rows = self.db.query("SELECT name, value FROM counters", &[])?;
-        let mut counters = Counters {
-            claims_refused: self.refused.load(Ordering::Relaxed),
-            ..Counters::default()
-        };
+        let mut counters = PoolCounters::default();
+        if let Ok(refused) = self.refused.lock() {
+            for (pool, n) in refused.iter() {
+                counters.0.entry(pool.clone()).or_default().claims_refused = *n;
+            }
+        }
         for row in &rows {
             let value = row.u64(1)?;
-            match row.text(0)?.as_str() {
-                "claims" => counters.claims = value,
-                "leases_expired" => counters.leases_expired = value,
-                "admin_ends" => counters.admin_ends = value,
+            let key = row.text(0)?;
+            let Some((name, pool)) = key.split_once('\t') else {
+                continue;
+            };
+            let pool = counters.0.entry(pool.to_string()).or_default();
+            match name {
+                "claims" => pool.claims = value,
+                "leases_expired" => pool.leases_expired = value,
+                "admin_ends" => pool.admin_ends = value,
                 _ => {}
             }
         }
