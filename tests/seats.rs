@@ -598,6 +598,48 @@ fn beyond_loopback_the_server_speaks_tls_and_clients_pin_its_certificate() {
         ],
     );
     assert!(claim.status.success(), "{}", stderr(&claim));
+
+    // On every address, the certificate names this host and its LAN
+    // addresses: a client on the LAN reaches it by either, pinned.
+    let names = std::fs::read_to_string(site.path().join("state/tls.names")).unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    assert!(names.lines().any(|n| n == host.trim()), "{names}");
+    let port = url.rsplit(':').next().unwrap();
+    if let Some(lan) = names.lines().find_map(|n| {
+        n.parse::<std::net::Ipv4Addr>()
+            .ok()
+            .filter(|a| !a.is_loopback())
+    }) {
+        let by_lan = entitle(
+            site.path(),
+            &[
+                "lease",
+                "claim",
+                "--server",
+                &format!("https://{lan}:{port}"),
+                "--credential",
+                "a0.cred",
+                "--server-cert",
+                cert.to_str().unwrap(),
+            ],
+        );
+        assert!(by_lan.status.success(), "{lan}: {}", stderr(&by_lan));
+    }
+    drop(server);
+    // Moved to an address the certificate does not name: refused at
+    // start, saying what to do, never served with a certificate clients
+    // would reject.
+    let moved = site.serve_on(
+        &example("appliance/machine-id"),
+        &["--listen", "127.0.0.2:0", "--tls"],
+    );
+    let refused = moved
+        .err()
+        .expect("a certificate that does not fit is refused");
+    assert!(
+        refused.contains("but not 127.0.0.2") && refused.contains("to make a new one"),
+        "{refused}"
+    );
 }
 
 /// Two servers, each activated on its own machine with its own licence (6

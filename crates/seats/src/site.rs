@@ -130,12 +130,19 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
     server.refresh()?;
 
     let tls = if tls {
+        // What clients may call the server: on every address, this host's
+        // name and addresses; else the address it listens on.
+        let mut required: Vec<String> = args.tls_names.clone();
         let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
-        if !args.listen.ip().is_unspecified() {
-            names.push(args.listen.ip().to_string());
+        if args.listen.ip().is_unspecified() {
+            names.extend(crate::tls::host_names());
+        } else {
+            required.push(args.listen.ip().to_string());
         }
-        names.extend(args.tls_names.iter().cloned());
-        Some(crate::tls::server(&dir, &names)?)
+        names.extend(required.iter().cloned());
+        names.sort();
+        names.dedup();
+        Some(crate::tls::server(&dir, &names, &required)?)
     } else {
         None
     };
@@ -181,9 +188,10 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
         );
         if let Some(tls) = &tls {
             println!(
-                "entitle: TLS certificate {} ({}); clients pin it with --server-cert",
+                "entitle: TLS certificate {} ({}) for {}; clients pin it with --server-cert",
                 dir.join(crate::tls::CERT_FILE).display(),
-                tls.fingerprint
+                tls.fingerprint,
+                tls.names.as_deref().unwrap_or("names made by an older version")
             );
         }
         let refresher = server.clone();
@@ -204,6 +212,9 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
             shutdown(),
         )
         .await;
+        println!(
+            "entitle: stopped; live leases stay in the store and hold at the next start until their time runs out"
+        );
         Ok(())
     })
 }

@@ -24,13 +24,44 @@ pub struct ServerTls {
     pub config: Arc<rustls::ServerConfig>,
     /// `SHA256:AB:CD:…` of the certificate's DER.
     pub fingerprint: String,
+    /// The names and addresses it was made for, comma-separated (unknown
+    /// for a certificate made before they were kept).
+    pub names: Option<String>,
 }
 
-/// Reads the certificate and key from `dir`, or makes them there, for the
-/// host names and addresses `names` (used only when making them).
-pub fn server(dir: &Path, names: &[String]) -> Result<ServerTls, Error> {
+/// The names the certificate was made for, one per line, beside it.
+pub const NAMES_FILE: &str = "tls.names";
+
+/// Reads the certificate and key from `dir`, or makes them there for the
+/// host names and addresses `names`. A certificate made earlier must name
+/// every one of `required` (the listen address, the `--tls-name`s): one
+/// that does not is refused, saying what to do, since clients would
+/// reject it.
+pub fn server(dir: &Path, names: &[String], required: &[String]) -> Result<ServerTls, Error> {
     let (cert_path, key_path) = (dir.join(CERT_FILE), dir.join(KEY_FILE));
-    if !cert_path.exists() {
+    let names_path = dir.join(NAMES_FILE);
+    if cert_path.exists() {
+        // A certificate from before the names were kept: its names are
+        // unknown, and it is used as it is.
+        if let Ok(text) = std::fs::read_to_string(&names_path) {
+            let made_for: Vec<&str> = text.lines().map(str::trim).collect();
+            let missing: Vec<&str> = required
+                .iter()
+                .map(String::as_str)
+                .filter(|name| !made_for.contains(name))
+                .collect();
+            if !missing.is_empty() {
+                return Err(Error::Invalid(format!(
+                    "{} names {} but not {}: delete it and {} to make a new one at this start, \
+                     then give the clients the new certificate",
+                    cert_path.display(),
+                    made_for.join(", "),
+                    missing.join(", "),
+                    key_path.display()
+                )));
+            }
+        }
+    } else {
         let made = rcgen::generate_simple_self_signed(names.to_vec())
             .map_err(|e| Error::Invalid(format!("cannot make the TLS certificate: {e}")))?;
         write_new(
@@ -39,6 +70,12 @@ pub fn server(dir: &Path, names: &[String]) -> Result<ServerTls, Error> {
             0o600,
         )?;
         write_new(&cert_path, made.cert.pem().as_bytes(), 0o644)?;
+        let _ = std::fs::remove_file(&names_path);
+        write_new(
+            &names_path,
+            format!("{}\n", names.join("\n")).as_bytes(),
+            0o644,
+        )?;
     }
     let cert = CertificateDer::from_pem_file(&cert_path)
         .map_err(|e| Error::Invalid(format!("{}: {e}", cert_path.display())))?;
@@ -53,10 +90,60 @@ pub fn server(dir: &Path, names: &[String]) -> Result<ServerTls, Error> {
     .with_no_client_auth()
     .with_single_cert(vec![cert], key)
     .map_err(|e| Error::Invalid(format!("TLS: {e}")))?;
+    let names = std::fs::read_to_string(&names_path)
+        .ok()
+        .map(|text| text.lines().collect::<Vec<_>>().join(", "));
     Ok(ServerTls {
         config: Arc::new(config),
         fingerprint,
+        names,
     })
+}
+
+/// This host's name and addresses (Linux: `/proc`), loopback left out:
+/// what LAN clients may use to reach a server listening on every address.
+pub fn host_names() -> Vec<String> {
+    let mut names = Vec::new();
+    if let Ok(host) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+        let host = host.trim();
+        if !host.is_empty() && host != "localhost" {
+            names.push(host.to_string());
+        }
+    }
+    // IPv4: the trie's local host routes ("/32 host LOCAL"), each after
+    // the line that names its address.
+    if let Ok(trie) = std::fs::read_to_string("/proc/net/fib_trie") {
+        let mut last = None;
+        for line in trie.lines() {
+            let line = line.trim();
+            if let Some(address) = line.strip_prefix("|-- ") {
+                last = address.parse::<std::net::Ipv4Addr>().ok();
+            } else if line == "/32 host LOCAL" {
+                if let Some(address) = last.filter(|a| !a.is_loopback()) {
+                    names.push(address.to_string());
+                }
+            }
+        }
+    }
+    // IPv6: 32 hex digits per address, the first column.
+    if let Ok(table) = std::fs::read_to_string("/proc/net/if_inet6") {
+        for line in table.lines() {
+            let Some(hex) = line.split_whitespace().next() else {
+                continue;
+            };
+            let Ok(bits) = u128::from_str_radix(hex, 16) else {
+                continue;
+            };
+            let address = std::net::Ipv6Addr::from(bits);
+            let link_local = address.segments()[0] & 0xffc0 == 0xfe80;
+            if !address.is_loopback() && !link_local {
+                names.push(address.to_string());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// `SHA256:AB:CD:…` of a certificate.
