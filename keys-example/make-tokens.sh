@@ -50,6 +50,8 @@ cat_pc=(--catalog pcvisit/catalog.toml --product pcvisit "${until[@]}")
 {
   echo "# GoToAssist Corporate for FIRMA-000456: 10 concurrent (shared) seats"
   issue --product gotoassist --edition corporate --model concurrent --seats 10 --tenant FIRMA-000456 "${until[@]}"
+  echo "# and 2 named seats, each assigned to one technician"
+  issue --product gotoassist --edition corporate --model named --seats 2 --tenant FIRMA-000456 "${until[@]}"
 } > gotoassist/tokens.txt
 
 # Partners (EXAMPLE ONLY): vendor -> distributor -> reseller, the reseller

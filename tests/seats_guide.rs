@@ -1,8 +1,9 @@
 //! docs/concurrent-seats.md cannot rot: its shell blocks run as written,
 //! in order, with the real `entitle`, in a folder holding a copy of
-//! keys-example/: activate, serve in the background, grant 15 agents,
-//! claim until the refusal, end a session, add a manager's account, claim
-//! again, stop.
+//! keys-example/: activate two licences, serve in the background on a port
+//! of its own (the clients find it in `ENTITLE_SERVER`), grant 15 agents
+//! and two named seats, claim until the refusal, end a shared session, add
+//! a manager's account, claim again, stop.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
@@ -34,19 +35,25 @@ fn the_seat_server_guide_runs_as_written() {
     let outputs = run_blocks(dir.path(), &blocks, &[]);
     let (served, _) = &outputs[1];
     assert!(
-        served.contains("serving on http://127.0.0.1:7447"),
+        served.contains("serving on http://127.0.0.1:7450"),
         "{served}"
     );
-    assert!(served.contains("pool gotoassist/corporate/FIRMA-000456: 10 shared seats, 0 named"));
+    assert!(
+        served.contains("pool gotoassist/corporate/FIRMA-000456: 10 shared seats, 2 named"),
+        "{served}"
+    );
     let (listed, _) = &outputs[2];
     assert!(
-        listed.contains("shared 0/10 in use") && listed.contains("15 agents"),
+        listed.contains("shared 0/10 in use")
+            && listed.contains("named 2/2 assigned")
+            && listed.contains("15 agents"),
         "{listed}"
     );
     let (claimed, refused) = &outputs[3];
     assert_eq!(
         claimed.lines().filter(|l| l.starts_with("lease ")).count(),
-        10
+        12,
+        "2 named seats and 10 shared: {claimed}"
     );
     assert!(
         refused.contains("Alle gemeinsam genutzten Lizenzen sind in Gebrauch"),
@@ -65,4 +72,6 @@ fn the_seat_server_guide_runs_as_written() {
     );
     let (again, _) = &outputs[6];
     assert!(again.starts_with("lease "), "{again}");
+    let (stopped, _) = &outputs[7];
+    assert!(stopped.starts_with("entitle: stopped"), "{stopped}");
 }

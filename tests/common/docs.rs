@@ -57,15 +57,25 @@ pub fn path_with_entitle() -> String {
     )
 }
 
+/// Where [`run_blocks`] keeps the variables one block exports for the next.
+const CARRIED: &str = ".entitle-guide-env";
+
 /// Runs each block with `bash -euo pipefail` in `dir`, `entitle` first on
 /// the `PATH`, the entitle environment variables cleared and then `env`
-/// set; every block must succeed. Each block's standard output and error.
+/// set, and the `ENTITLE_` variables earlier blocks exported; every block
+/// must succeed. Each block's standard output and error.
 pub fn run_blocks(dir: &Path, blocks: &[String], env: &[(&str, String)]) -> Vec<(String, String)> {
     let mut outputs = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
+        // What a block exports of entitle's own variables, the next block
+        // sees, as one shell would keep it.
+        let script = format!(
+            "if [ -f {CARRIED} ]; then source {CARRIED}; fi\n{block}\n\
+             {{ export -p | grep -E '^declare -x ENTITLE_' || true; }} > {CARRIED}"
+        );
         let mut command = std::process::Command::new("bash");
         command
-            .args(["-euo", "pipefail", "-c", block])
+            .args(["-euo", "pipefail", "-c", &script])
             .current_dir(dir)
             .env("PATH", path_with_entitle());
         for name in [

@@ -138,7 +138,8 @@ pub struct RequestArgs {
     /// The appliance.
     #[command(flatten)]
     pub appliance: ApplianceArgs,
-    /// The license token (text, @FILE or '-').
+    /// The license token (text, @FILE or '-'); a file of several
+    /// licences gets one request each, one per line.
     #[arg(long, value_name = "TOKEN")]
     pub license: String,
     /// Also show the request as a QR code (on standard error).
@@ -152,7 +153,9 @@ pub struct RespondArgs {
     /// The signer.
     #[command(flatten)]
     pub signer: SignerArgs,
-    /// The license token the request is for (text, @FILE or '-').
+    /// The license token the request is for (text, @FILE or '-'); with
+    /// several requests, a file of their licences: each request is
+    /// answered with the licence of its serial, one response per line.
     #[arg(long, value_name = "TOKEN")]
     pub license: String,
     /// The deactivation receipt of the license's previous machine (rehosting).
@@ -178,10 +181,12 @@ pub struct AcceptArgs {
     /// Trusted vendor public key(s).
     #[arg(long = "public", value_name = "PATH", required = true, value_hint = ValueHint::FilePath)]
     pub public: Vec<PathBuf>,
-    /// The license token (text, @FILE or '-').
+    /// The license token (text, @FILE or '-'); with several responses, a
+    /// file of their licences.
     #[arg(long, value_name = "TOKEN")]
     pub license: String,
-    /// The response, with its signer's certificates (text or @FILE).
+    /// The response, with its signer's certificates (text or @FILE); a
+    /// file of several responses activates each licence.
     #[arg(value_name = "RESPONSE")]
     pub response: String,
     /// How far, in seconds, the clock may read before the newest time seen.

@@ -19,13 +19,130 @@ use crate::ledger;
 use crate::output::say;
 
 /// Runs an activation command.
+///
+/// `--license` may hold several licences (a licence file): `request`
+/// writes one request per licence, one per line; `respond` answers each
+/// request with the licence of its serial; `accept` takes each response
+/// with the licence it activates.
 pub fn run(command: &ActivateCommand) -> Result<(), CliError> {
     match command {
-        ActivateCommand::Request(args) => request(args),
-        ActivateCommand::Respond(args) => respond(args),
-        ActivateCommand::Accept(args) => accept(args),
+        ActivateCommand::Request(args) => {
+            for licence in each_licence(&args.license)? {
+                request(args, &licence.text)?;
+            }
+            Ok(())
+        }
+        ActivateCommand::Respond(args) => {
+            let licences = each_licence(&args.license)?;
+            let requests = read_tokens(std::slice::from_ref(&args.request))?;
+            if args.receipt.is_some() && requests.len() > 1 {
+                return Err(CliError::input(format!(
+                    "--receipt ends one activation: give it with one request, not {}",
+                    requests.len()
+                )));
+            }
+            for request in &requests {
+                let serial = Request::from_text(&request.text)
+                    .map_err(|e| lifecycle_error(&e, format!("{}: ", request.origin)))?
+                    .serial;
+                respond(
+                    args,
+                    &licence_of(&licences, serial, &request.origin)?.text,
+                    &request.text,
+                )?;
+            }
+            Ok(())
+        }
+        ActivateCommand::Accept(args) => {
+            let licences = each_licence(&args.license)?;
+            let sorted = sort_inputs(read_tokens(std::slice::from_ref(&args.response))?);
+            if let Some((input, error)) = sorted.malformed.first() {
+                return Err(lifecycle_error(error, format!("{}: ", input.origin)));
+            }
+            let chain: Vec<&str> = sorted
+                .artifacts
+                .certificates
+                .iter()
+                .map(|(_, c)| c.text())
+                .collect();
+            if sorted.artifacts.activations.is_empty() {
+                return Err(CliError::input(format!(
+                    "{}: expected an activation response",
+                    args.response
+                )));
+            }
+            for (input, activation) in &sorted.artifacts.activations {
+                let licence = licence_of(&licences, activation.unverified().serial, &input.origin)?;
+                let response = std::iter::once(activation.text())
+                    .chain(chain.iter().copied())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                accept(args, &licence.text, &response)?;
+            }
+            Ok(())
+        }
         ActivateCommand::Deactivate(args) => deactivate(args),
     }
+}
+
+/// One licence given with `--license`, with the certificates given beside
+/// it, as text for the commands that take one.
+struct Licence {
+    serial: Serial,
+    text: String,
+}
+
+/// The licences in `--license` (text, @FILE or '-'), each with every
+/// certificate given there.
+fn each_licence(arg: &str) -> Result<Vec<Licence>, CliError> {
+    let sorted = sort_inputs(read_tokens(&[arg.to_string()])?);
+    if let Some((input, error)) = sorted.malformed.first() {
+        return Err(lifecycle_error(error, format!("{}: ", input.origin)));
+    }
+    if sorted.tokens.is_empty() {
+        return Err(CliError::input(format!(
+            "--license {arg}: no license token"
+        )));
+    }
+    let certificates: Vec<&str> = sorted
+        .artifacts
+        .certificates
+        .iter()
+        .map(|(_, c)| c.text())
+        .collect();
+    let mut buf = [0u8; MAX_TOKEN_BYTES];
+    sorted
+        .tokens
+        .iter()
+        .map(|token| {
+            let serial = entitle_verify::Token::decode(&token.text, &mut buf)
+                .map_err(|e| CliError::token(e, format!("--license {}", token.origin)))?
+                .serial();
+            let text = std::iter::once(token.text.as_str())
+                .chain(certificates.iter().copied())
+                .collect::<Vec<_>>()
+                .join("\n");
+            Ok(Licence { serial, text })
+        })
+        .collect()
+}
+
+/// The licence of `serial` among those given, for the artifact from
+/// `origin` that names it.
+fn licence_of<'l>(
+    licences: &'l [Licence],
+    serial: [u8; 8],
+    origin: &str,
+) -> Result<&'l Licence, CliError> {
+    licences
+        .iter()
+        .find(|l| l.serial.0 == serial)
+        .ok_or_else(|| {
+            CliError::input(format!(
+                "{origin}: it is for license {}, which --license does not hold",
+                Serial(serial)
+            ))
+        })
 }
 
 fn open(args: &ApplianceArgs) -> Result<Appliance, CliError> {
@@ -51,9 +168,9 @@ fn json_line<T: Serialize>(value: &T) -> Result<(), CliError> {
     Ok(())
 }
 
-fn request(args: &RequestArgs) -> Result<(), CliError> {
+fn request(args: &RequestArgs, licence: &str) -> Result<(), CliError> {
     let mut buf = [0u8; MAX_TOKEN_BYTES];
-    let (license, _) = read_license(&args.license, &mut buf)?;
+    let (license, _) = read_license(licence, &mut buf)?;
     let mut appliance = open(&args.appliance)?;
     let machine = machine(&mut appliance)?;
     let request = appliance
@@ -93,13 +210,12 @@ fn request(args: &RequestArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn respond(args: &RespondArgs) -> Result<(), CliError> {
+fn respond(args: &RespondArgs, licence: &str, request: &str) -> Result<(), CliError> {
     let signer = Signer::load(&args.signer)?;
     let now = args.signer.now.unwrap_or_else(unix_now);
     let mut buf = [0u8; MAX_TOKEN_BYTES];
-    let (license, _) = read_license(&args.license, &mut buf)?;
-    let request = Request::from_text(&read_one(&args.request, "activation request")?)
-        .map_err(|e| lifecycle_error(&e, ""))?;
+    let (license, _) = read_license(licence, &mut buf)?;
+    let request = Request::from_text(request).map_err(|e| lifecycle_error(&e, ""))?;
     if request.serial != license.serial().0 {
         return Err(lifecycle_error(
             &entitle_lifecycle::Error::Activation(format!(
@@ -198,10 +314,10 @@ fn check_receipt(text: &str, signer: &Signer, serial: Serial) -> Result<Activati
 /// On the appliance: the response must answer this appliance's pending
 /// request, and the license must count on this machine with it, by the
 /// same decision `entitle verify --require-activation` makes.
-fn accept(args: &AcceptArgs) -> Result<(), CliError> {
+fn accept(args: &AcceptArgs, licence: &str, response: &str) -> Result<(), CliError> {
     let keys = read_public_keys(&args.public)?;
-    let mut inputs = read_tokens(std::slice::from_ref(&args.license))?;
-    inputs.extend(read_tokens(std::slice::from_ref(&args.response))?);
+    let mut inputs = read_tokens(&[licence.to_string()])?;
+    inputs.extend(read_tokens(&[response.to_string()])?);
     let sorted = sort_inputs(inputs);
     if let Some((input, error)) = sorted.malformed.first() {
         return Err(lifecycle_error(error, format!("{}: ", input.origin)));

@@ -337,11 +337,15 @@ fn print_lease(lease: &Lease, json: bool) -> Result<(), CliError> {
 
 fn session_line(s: &Session) -> String {
     format!(
-        "{}  {} <{}>  {}  since {}  last heartbeat {}",
+        "{}  {} <{}>  {}  {}  since {}  last heartbeat {}",
         s.lease.id,
         s.name,
         s.email,
         s.lease.pool,
+        match s.lease.kind {
+            entitle_seats::Kind::Shared => "shared",
+            entitle_seats::Kind::Named => "named",
+        },
         Utc(s.lease.since),
         Utc(s.lease.heartbeat)
     )
