@@ -1,7 +1,10 @@
-//! The seat server's admin page in a real headless Chromium, driven over
-//! WebDriver (chromedriver): sign in, see the sessions, select two,
-//! confirm, see them gone. A screenshot is kept as
-//! `target/test-artifacts/admin-page.png`.
+//! The seat server's admin center in a real headless Chromium, driven over
+//! WebDriver (chromedriver), at 1,005 agents: sign in, page and search,
+//! end sessions, grant and grant again, assign and take back a named
+//! seat, revoke, each after its confirmation; switch to German; a
+//! manager's own account in a German browser. Screenshots are kept as
+//! `target/test-artifacts/seat-admin-en.png` and `seat-admin-de.png`
+//! (the guide's, docs/images/).
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them the test
 //! says so and passes, unless `ENTITLE_TEST_CHROMIUM` is set (as `.ci/run`
@@ -90,14 +93,16 @@ struct Browser<'d> {
 }
 
 impl Browser<'_> {
-    fn open<'d>(driver: &'d Driver, profile: &Path) -> Browser<'d> {
+    /// A browser whose preferred language is `language` (`en-US`, `de-DE`).
+    fn open<'d>(driver: &'d Driver, profile: &Path, language: &str) -> Browser<'d> {
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--window-size=1200,900",
+                         "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
+                         format!("--lang={language}"), format!("--accept-lang={language}"),
                          format!("--user-data-dir={}", profile.display())]
             }
         }}});
@@ -206,8 +211,39 @@ impl Drop for Browser<'_> {
     }
 }
 
+/// Grants `n` agents `agent-0000`… through the API (the page is tested
+/// at a site's size, not clicked 1,000 times).
+fn grant_many(site: &Site, url: &str, n: usize) {
+    let admin = std::fs::read_to_string(site.path().join("state/admin.credential")).unwrap();
+    let http: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for i in 0..n {
+        let answer = http
+            .post(&format!("{url}/v1/agents"))
+            .header("Authorization", &format!("Bearer {}", admin.trim()))
+            .send_json(json!({
+                "id": format!("agent-{i:04}"),
+                "name": format!("Techniker {i}"),
+                "email": format!("agent-{i:04}@firma-1.example"),
+                "pool": "gotoassist/corporate/FIRMA-1",
+            }))
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 201);
+    }
+}
+
+/// The credential a page shows once.
+fn shown_credential(page: &str) -> String {
+    page.split_once("<code id=\"credential\">")
+        .and_then(|(_, rest)| rest.split_once("</code>"))
+        .map(|(credential, _)| credential.to_string())
+        .unwrap()
+}
+
 #[test]
-fn the_admin_signs_in_selects_two_sessions_confirms_and_they_are_gone() {
+fn the_admin_center_at_a_thousand_agents_in_english_and_german() {
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
         assert!(
             std::env::var_os("ENTITLE_TEST_CHROMIUM").is_none(),
@@ -216,40 +252,69 @@ fn the_admin_signs_in_selects_two_sessions_confirms_and_they_are_gone() {
         eprintln!("chromium and chromium-driver are not installed: skipped");
         return;
     }
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts");
     let site = Site::new(4, 1);
     let server = site.serve(&[]);
     site.grant(&server, 5);
+    grant_many(&site, &server.url, 1000);
     let leases: Vec<String> = (0..4)
         .map(|i| site.claim(&server, &format!("a{i}")).unwrap())
         .collect();
 
     let driver = Driver::start();
     let profile = tempfile::tempdir().unwrap();
-    let browser = Browser::open(&driver, profile.path());
+    let browser = Browser::open(&driver, profile.path(), "en-US");
     browser.go(&format!("{}/admin", server.url));
     browser.wait_for("Sign in");
     let admin = std::fs::read_to_string(site.path().join("state/admin.credential")).unwrap();
     browser.type_into(&browser.find("input[name=credential]"), admin.trim());
     browser.click(&browser.find("#sign-in"));
 
+    // 1,005 agents, 50 to a page; the pool is full.
     let page = browser.wait_for("Active sessions (4)");
     assert!(
-        page.contains("a0@example.com") && page.contains("Agent 3"),
+        page.contains("<html lang=\"en\">"),
+        "the browser's language"
+    );
+    assert!(
+        page.contains("Agents (1005)") && page.contains("Page 1 of 21"),
         "{page}"
     );
-    assert!(page.contains("4 of 4"), "the pool is full: {page}");
+    assert!(page.contains("4 of 4"), "the pool is full");
+    assert_eq!(
+        browser.find_all("#agents tr").len(),
+        51,
+        "a header and 50 agents"
+    );
+    assert!(
+        page.len() < 120_000,
+        "one page, not every agent: {} bytes",
+        page.len()
+    );
+    browser.screenshot(&artifacts.join("seat-admin-en.png"));
+    browser.click(&browser.find("#page-next"));
+    let second = browser.wait_for("Page 2 of 21");
+    assert!(
+        second.contains("agent-0045") && !second.contains(">agent-0100<"),
+        "{second}"
+    );
+    // Search: one agent among a thousand.
+    browser.type_into(&browser.find("input[name=q]"), "agent-0777");
+    browser.click(&browser.find("#search"));
+    let found = browser.wait_for("Agents (1)");
+    assert!(found.contains("agent-0777@firma-1.example"), "{found}");
 
+    // End two sessions, after a confirmation; the page says what was done.
+    browser.go(&format!("{}/admin", server.url));
     let boxes = browser.find_all("input[name=lease]");
     assert_eq!(boxes.len(), 4);
     browser.click(&boxes[0]);
     browser.click(&boxes[1]);
     browser.click(&browser.find("#end-selected"));
-    browser.wait_for("End 2 sessions?");
+    browser.wait_for("End 2 session(s)?");
     browser.click(&browser.find("#confirm-end"));
-    browser.wait_for("Active sessions (2)");
-    browser.screenshot(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts/admin-page.png"),
-    );
+    let page = browser.wait_for("2 session(s) ended.");
+    assert!(page.contains("Active sessions (2)"), "{page}");
     let live: Vec<String> = site
         .sessions(&server)
         .iter()
@@ -257,50 +322,73 @@ fn the_admin_signs_in_selects_two_sessions_confirms_and_they_are_gone() {
         .collect();
     assert_eq!(live.len(), 2);
     assert_eq!(leases.iter().filter(|l| !live.contains(l)).count(), 2);
-    assert_eq!(browser.find_all("input[name=lease]").len(), 2);
-    // The two freed seats are claimable again (by the technicians whose
-    // sessions ended), and no more: a fifth technician finds none.
-    for i in (0..4).filter(|&i| !live.contains(&leases[i])) {
-        site.claim(&server, &format!("a{i}")).unwrap();
-    }
-    assert!(site.claim(&server, "a4").is_err());
 
-    // Grant an agent on the page: its credential is shown once, and the
-    // server takes it (the pool is full: refused as full, not as unknown).
-    browser.type_into(&browser.find("input[name=id]"), "newbie");
-    browser.type_into(&browser.find("input[name=name]"), "New Agent");
-    browser.type_into(&browser.find("input[name=email]"), "newbie@example.com");
-    browser.click(&browser.find("#grant"));
-    let shown = browser.wait_for("Agent granted");
-    let credential = shown
-        .split_once("<code id=\"credential\">")
-        .and_then(|(_, rest)| rest.split_once("</code>"))
-        .map(|(credential, _)| credential.to_string())
-        .unwrap();
-    assert!(credential.starts_with("esa1_"), "{shown}");
-    std::fs::write(site.path().join("newbie.cred"), &credential).unwrap();
-    let full = site.claim(&server, "newbie").unwrap_err();
-    assert_eq!(full.status.code(), Some(7), "a granted agent, a full pool");
-
-    // Assign the named seat to a3: it gets a seat while the pool is full.
+    // Grant an agent; its credential is shown once, and the server takes it.
+    let grant = |id: &str, name: &str, email: &str| {
+        browser.type_into(
+            &browser.find("form[action='/admin/grant'] input[name=id]"),
+            id,
+        );
+        browser.type_into(
+            &browser.find("form[action='/admin/grant'] input[name=name]"),
+            name,
+        );
+        browser.type_into(
+            &browser.find("form[action='/admin/grant'] input[name=email]"),
+            email,
+        );
+        browser.click(&browser.find("#grant"));
+    };
+    grant("newbie", "New Agent", "newbie@example.com");
+    let first = shown_credential(&browser.wait_for("Agent granted"));
+    assert!(first.starts_with("esa1_"));
+    std::fs::write(site.path().join("newbie.cred"), &first).unwrap();
+    let newbie = site.claim(&server, "newbie").unwrap();
+    // Granting it again warns first; confirmed, the new credential works
+    // and the running session keeps its seat.
     browser.go(&format!("{}/admin", server.url));
+    grant("newbie", "New Agent Two", "newbie2@example.com");
+    let warning = browser.wait_for("is granted already");
+    assert!(
+        warning.contains("newbie@example.com"),
+        "what it replaces: {warning}"
+    );
+    browser.click(&browser.find("#confirm-grant"));
+    let second = shown_credential(&browser.wait_for("Agent granted"));
+    assert_ne!(first, second);
+    let renewed = site.lease(&server, "newbie", &["lease", "renew", "--id", &newbie]);
+    assert!(renewed.status.success(), "{}", stderr(&renewed));
+
+    // Assign the named seat to a3, then take it back after a confirmation.
+    browser.go(&format!("{}/admin?q=a3", server.url));
     browser.click(&browser.find("#named-a3"));
-    let page = browser.wait_for("Take back");
+    let page = browser.wait_for("a3 holds a named seat now.");
     assert!(page.contains("1 of 1"), "one named seat assigned: {page}");
-    site.claim(&server, "a3").unwrap();
+    browser.go(&format!("{}/admin?q=a3", server.url));
+    browser.click(&browser.find("#named-a3"));
+    browser.wait_for("Take a3's named seat back?");
+    browser.click(&browser.find("#confirm-take-back"));
+    browser.wait_for("a3's named seat was taken back.");
 
     // Revoke a2 after a confirmation: its session ends, its credential
     // stops working.
+    browser.go(&format!("{}/admin?q=a2", server.url));
     browser.click(&browser.find("#revoke-a2"));
     browser.wait_for("Revoke a2?");
     browser.click(&browser.find("#confirm-revoke"));
-    let page = browser.wait_for("Grant an agent");
-    assert!(!page.contains("a2@example.com"), "{page}");
+    browser.wait_for("a2's access was revoked.");
     let revoked = site.claim(&server, "a2").unwrap_err();
     assert_eq!(revoked.status.code(), Some(4), "{}", stderr(&revoked));
 
-    // An account for a manager with both permissions, added on the page:
-    // its credential is shown once.
+    // The switch: German, kept for the next pages.
+    browser.go(&format!("{}/admin", server.url));
+    browser.click(&browser.find("#lang-de"));
+    let german = browser.wait_for("Aktive Sitzungen");
+    assert!(german.contains("<html lang=\"de\">") && german.contains("Techniker freischalten"));
+    browser.go(&format!("{}/admin", server.url));
+    browser.wait_for("Seite 1 von 21");
+
+    // A manager's account, added on the page; its credential shown once.
     browser.type_into(
         &browser.find("form[action='/admin/account-add'] input[name=id]"),
         "mara",
@@ -312,34 +400,42 @@ fn the_admin_signs_in_selects_two_sessions_confirms_and_they_are_gone() {
     browser.click(&browser.find("input[name=users]"));
     browser.click(&browser.find("input[name=products]"));
     browser.click(&browser.find("#add-account"));
-    let shown = browser.wait_for("Account added");
-    let manager = shown
-        .split_once("<code id=\"credential\">")
-        .and_then(|(_, rest)| rest.split_once("</code>"))
-        .map(|(credential, _)| credential.to_string())
-        .unwrap();
+    let manager = shown_credential(&browser.wait_for("Konto hinzugefügt"));
 
-    // Without signing in, nothing: a fresh browser profile sees the form.
+    // Without signing in, nothing: a German browser sees the German form.
     drop(browser);
     let other = tempfile::tempdir().unwrap();
-    let stranger = Browser::open(&driver, other.path());
-    stranger.go(&format!("{}/admin", server.url));
-    let form = stranger.wait_for("Sign in");
-    assert!(!form.contains("Active sessions"), "{form}");
+    let german = Browser::open(&driver, other.path(), "de-DE");
+    german.go(&format!("{}/admin", server.url));
+    let form = german.wait_for("Anmelden");
+    assert!(
+        form.contains("<html lang=\"de\">") && !form.contains("Aktive Sitzungen"),
+        "{form}"
+    );
 
     // The manager signs in with her own credential: she grants, but ends
     // no session and manages no account; the audit log names her.
-    stranger.type_into(&stranger.find("input[name=credential]"), &manager);
-    stranger.click(&stranger.find("#sign-in"));
-    let page = stranger.wait_for("Signed in as");
+    german.type_into(&german.find("input[name=credential]"), &manager);
+    german.click(&german.find("#sign-in"));
+    let page = german.wait_for("Angemeldet als");
     assert!(page.contains("Mara Manager"), "{page}");
-    assert!(stranger.find_all("#end-selected").is_empty(), "{page}");
-    assert!(stranger.find_all("#add-account").is_empty(), "{page}");
-    stranger.type_into(&stranger.find("input[name=id]"), "via-mara");
-    stranger.type_into(&stranger.find("input[name=name]"), "Via Mara");
-    stranger.type_into(&stranger.find("input[name=email]"), "via@example.com");
-    stranger.click(&stranger.find("#grant"));
-    stranger.wait_for("Agent granted");
+    assert!(german.find_all("#end-selected").is_empty(), "{page}");
+    assert!(german.find_all("#add-account").is_empty(), "{page}");
+    german.screenshot(&artifacts.join("seat-admin-de.png"));
+    german.type_into(
+        &german.find("form[action='/admin/grant'] input[name=id]"),
+        "via-mara",
+    );
+    german.type_into(
+        &german.find("form[action='/admin/grant'] input[name=name]"),
+        "Via Mara",
+    );
+    german.type_into(
+        &german.find("form[action='/admin/grant'] input[name=email]"),
+        "via@example.com",
+    );
+    german.click(&german.find("#grant"));
+    german.wait_for("Techniker freigeschaltet");
     let audit = stdout(&site.admin(&server, &["seats", "audit"]));
     assert!(
         audit

@@ -285,6 +285,15 @@ fn bad_requests_get_a_reason_and_never_crash_the_server() {
             serde_json::from_str(json).unwrap_or_else(|e| panic!("{path}: {e}: {answer}"));
         assert_eq!(json["error"]["code"], code, "{path}: {answer}");
     }
+    let no_address = post(
+        "/v1/agents",
+        admin,
+        r#"{"id":"a","name":"A","email":"not an address","pool":"gotoassist/corporate/FIRMA-1"}"#,
+    );
+    assert!(
+        no_address.ends_with("\n400") && no_address.contains("not an e-mail address"),
+        "{no_address}"
+    );
     let agent = post(
         "/v1/agents",
         admin,

@@ -90,9 +90,17 @@ impl Client {
         self.send("GET", "/v1/signin", None::<&()>)
     }
 
-    /// Admin: grants agent `id` access to `pool`; returns its credential.
-    pub fn grant(&self, id: &str, name: &str, email: &str, pool: &str) -> Result<String, Error> {
-        let body = json!({"id": id, "name": name, "email": email, "pool": pool});
+    /// Admin: grants `agent` access to its pool; returns its credential.
+    /// An agent granted already is refused ([`Error::Exists`]) unless
+    /// `replace`.
+    pub fn grant(&self, agent: &Agent, replace: bool) -> Result<String, Error> {
+        let body = json!({
+            "id": agent.id,
+            "name": agent.name,
+            "email": agent.email,
+            "pool": agent.pool,
+            "replace": replace,
+        });
         let answer: Value = self.send("POST", "/v1/agents", Some(&body))?;
         answer
             .get("credential")
@@ -264,6 +272,7 @@ fn error_of(status: u16, value: &Value) -> Error {
             ending: Ending::from_code(&field("reason")).unwrap_or(Ending::Lapsed),
         },
         "forbidden" => Error::Forbidden(field("message")),
+        "exists" => Error::Exists(field("message")),
         "invalid" | "bad_request" => Error::Invalid(field("message")),
         _ => Error::Http(format!(
             "the server answered {status}: {}",

@@ -25,6 +25,9 @@ pub enum Error {
     Unauthorized,
     /// The account may not do this; the message says what it may not do.
     Forbidden(String),
+    /// What would be made exists already, and is not replaced unasked; the
+    /// message says how to replace it.
+    Exists(String),
     /// No such agent, lease or pool; the message says which.
     NotFound(String),
     /// The lease ended (its time ran out, or the server ended it, `ending`
@@ -51,6 +54,7 @@ impl Error {
             Error::Exhausted { .. } => "pool_exhausted",
             Error::Unauthorized => "unauthorized",
             Error::Forbidden(_) => "forbidden",
+            Error::Exists(_) => "exists",
             Error::NotFound(_) => "not_found",
             Error::LeaseEnded {
                 ending: Ending::Lapsed,
@@ -69,7 +73,9 @@ impl fmt::Display for Error {
         match self {
             Error::Exhausted { .. } => write!(f, "{EXHAUSTED_EN} ({EXHAUSTED_DE})"),
             Error::Unauthorized => f.write_str("the credential is not valid here"),
-            Error::Forbidden(what) | Error::NotFound(what) => write!(f, "{what}"),
+            Error::Forbidden(what) | Error::NotFound(what) | Error::Exists(what) => {
+                write!(f, "{what}")
+            }
             Error::LeaseEnded {
                 lease,
                 ending: Ending::Lapsed,

@@ -20,7 +20,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::admin::{self, SignIns};
 use crate::error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
-use crate::store::{Account, Lease, PoolSpec, Store, hash};
+use crate::store::{Account, Agent, Lease, PoolSpec, Store, hash};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -328,6 +328,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/admin/signout", post(admin::sign_out))
         .route("/admin/grant", post(admin::grant))
         .route("/admin/named", post(admin::named))
+        .route("/admin/named-confirm", post(admin::named_confirm))
         .route("/admin/revoke-confirm", post(admin::revoke_confirm))
         .route("/admin/revoke", post(admin::revoke))
         .route("/admin/account-add", post(admin::add_account))
@@ -364,6 +365,7 @@ fn error_response(error: &Error) -> Response {
         Error::Exhausted { .. } => StatusCode::CONFLICT,
         Error::Unauthorized => StatusCode::UNAUTHORIZED,
         Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::Exists(_) => StatusCode::CONFLICT,
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::LeaseEnded { .. } => StatusCode::GONE,
         Error::Invalid(_) => StatusCode::BAD_REQUEST,
@@ -556,6 +558,18 @@ async fn as_account<B: Send + 'static, T: serde::Serialize + Send + 'static>(
     .await
 }
 
+impl Grant {
+    fn agent(&self) -> Agent {
+        Agent {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            pool: self.pool.clone(),
+            named: false,
+        }
+    }
+}
+
 /// No body.
 const NO_BODY: Result<Json<()>, JsonRejection> = Ok(Json(()));
 
@@ -589,6 +603,10 @@ struct Grant {
     name: String,
     email: String,
     pool: String,
+    /// Replace an agent granted already (its running sessions keep their
+    /// seats).
+    #[serde(default)]
+    replace: bool,
 }
 
 async fn grant(
@@ -602,8 +620,7 @@ async fn grant(
         StatusCode::CREATED,
         body,
         |store, by, grant, now| {
-            let credential =
-                store.grant(by, &grant.id, &grant.name, &grant.email, &grant.pool, now)?;
+            let credential = store.grant(by, &grant.agent(), grant.replace, now)?;
             Ok(json!({"agent": grant.id, "pool": grant.pool, "credential": credential}))
         },
     )

@@ -24,10 +24,13 @@ fn store_with(shared: u32, named: u32, agents: usize) -> (Store, Vec<String>) {
             store
                 .grant(
                     &Account::site_admin(),
-                    &id,
-                    &format!("Agent {i}"),
-                    &format!("a{i}@example.com"),
-                    &pool(0, 0).id,
+                    &new_agent(
+                        &id,
+                        &format!("Agent {i}"),
+                        &format!("a{i}@example.com"),
+                        &pool(0, 0).id,
+                    ),
+                    false,
                     NOW,
                 )
                 .unwrap()
@@ -173,10 +176,8 @@ fn a_restart_loses_no_live_lease_and_revives_no_released_one() {
                 store
                     .grant(
                         &Account::site_admin(),
-                        &format!("a{i}"),
-                        "A",
-                        "a@example.com",
-                        &pool(0, 0).id,
+                        &new_agent(&format!("a{i}"), "A", "a@example.com", &pool(0, 0).id),
+                        false,
                         NOW,
                     )
                     .unwrap()
@@ -257,10 +258,8 @@ fn a_store_of_the_first_schema_opens_with_its_leases() {
             store
                 .grant(
                     &Account::site_admin(),
-                    id,
-                    "B",
-                    "b@example.com",
-                    &pool(0, 0).id,
+                    &new_agent(id, "B", "b@example.com", &pool(0, 0).id),
+                    false,
                     NOW,
                 )
                 .unwrap()
@@ -336,23 +335,62 @@ fn figures_written_into_the_file_by_hand_go_at_the_next_refresh() {
 }
 
 #[test]
-fn bad_names_are_refused() {
+fn bad_names_and_addresses_are_refused() {
     let (mut store, _) = store_with(1, 0, 0);
     let id = pool(0, 0).id;
     for (agent, name, email) in [
-        ("", "A", "a@x"),
-        ("a", "A\u{7}", "a@x"),
+        ("", "A", "a@x.example"),
+        ("a", "A\u{7}", "a@x.example"),
         ("a", "A", &"x".repeat(201)),
+        ("a", "A", "not an address"),
+        ("a", "A", "a@localhost"),
+        ("a", "A", "a@b@c.example"),
     ] {
         assert!(matches!(
-            store.grant(&Account::site_admin(), agent, name, email, &id, NOW),
+            store.grant(
+                &Account::site_admin(),
+                &new_agent(agent, name, email, &id),
+                false,
+                NOW
+            ),
             Err(Error::Invalid(_))
         ));
     }
     assert!(matches!(
-        store.grant(&Account::site_admin(), "a", "A", "a@x", "nope/pool", NOW),
+        store.grant(
+            &Account::site_admin(),
+            &new_agent("a", "A", "a@x.example", "nope/pool"),
+            false,
+            NOW
+        ),
         Err(Error::NotFound(_))
     ));
+}
+
+/// Granting an agent granted already is refused unless asked to replace
+/// it; replaced, its running session keeps its seat: the old credential
+/// renews and releases that session, and claims nothing new.
+#[test]
+fn granting_again_is_asked_for_and_keeps_running_sessions() {
+    let (mut store, agents) = store_with(2, 0, 1);
+    let lease = store.claim(&agents[0], NOW, TTL).unwrap();
+    let again = new_agent("a0", "Agent Zero", "zero@example.com", &pool(0, 0).id);
+    let admin = Account::site_admin();
+    assert!(matches!(
+        store.grant(&admin, &again, false, NOW + 1),
+        Err(Error::Exists(_))
+    ));
+    let fresh = store.grant(&admin, &again, true, NOW + 1).unwrap();
+    assert_eq!(store.agents().unwrap()[0].name, "Agent Zero");
+    // The old credential still renews the session it started...
+    store.renew(&agents[0], &lease.id, NOW + 30, TTL).unwrap();
+    // ...but starts no new one; the new credential does.
+    assert!(matches!(
+        store.claim(&agents[0], NOW + 31, TTL),
+        Err(Error::Unauthorized)
+    ));
+    store.claim(&fresh, NOW + 31, TTL).unwrap();
+    store.release(&agents[0], &lease.id, NOW + 32).unwrap();
 }
 
 #[derive(Debug, Clone)]
@@ -420,5 +458,16 @@ proptest! {
             let sessions = store.sessions(now).unwrap();
             prop_assert!(sessions.iter().all(|s| s.lease.not_after > now));
         }
+    }
+}
+
+/// An agent to grant: `id`, `name`, `email`, in `pool`.
+fn new_agent(id: &str, name: &str, email: &str, pool: &str) -> entitle_seats::Agent {
+    entitle_seats::Agent {
+        id: id.to_string(),
+        name: name.to_string(),
+        email: email.to_string(),
+        pool: pool.to_string(),
+        named: false,
     }
 }

@@ -175,6 +175,10 @@ pub struct GrantArgs {
     /// Write the credential to this file (mode 0600) instead of printing it.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub credential_out: Option<PathBuf>,
+    /// Grant an agent granted already again: its name, e-mail address and
+    /// credential are replaced; its running sessions keep their seats.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// An admin command about one agent.

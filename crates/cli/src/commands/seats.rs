@@ -48,7 +48,14 @@ pub fn run(command: &SeatsCommand) -> Result<(), CliError> {
                     }
                 }
             };
-            let credential = admin.grant(&args.agent, &args.name, &args.email, &pool)?;
+            let agent = entitle_seats::Agent {
+                id: args.agent.clone(),
+                name: args.name.clone(),
+                email: args.email.clone(),
+                pool: pool.clone(),
+                named: false,
+            };
+            let credential = admin.grant(&agent, args.replace)?;
             match &args.credential_out {
                 Some(path) => {
                     write_file(path, format!("{credential}\n").as_bytes(), 0o600, true)?;

@@ -3,25 +3,39 @@
 use super::db::{Param, Sql};
 use super::{
     Account, Action, Agent, Ending, Store, agent_by_credential, agent_row, audit, capacity,
-    check_texts, end_lease, end_named_leases, hash, int, new_secret, permit,
+    check_texts, end_lease, end_named_leases, hash, int, new_secret, permit, valid_email,
 };
 use crate::error::Error;
 
 impl Store {
     /// Grants `agent` access to `pool` and returns its new credential (the
-    /// only time it is shown; the store keeps its SHA-256). Granting an
-    /// agent again replaces its credential.
+    /// only time it is shown; the store keeps its SHA-256). An agent
+    /// granted already is refused unless `replace`: then its name, e-mail
+    /// address, pool and credential are replaced, and its old credential
+    /// still renews and releases the sessions it started, so that none
+    /// loses its seat. `agent.named` is not taken: named seats are
+    /// assigned apart ([`Store::assign`]).
     pub fn grant(
         &mut self,
         by: &Account,
-        agent: &str,
-        name: &str,
-        email: &str,
-        pool: &str,
+        agent: &Agent,
+        replace: bool,
         now: u64,
     ) -> Result<String, Error> {
+        let Agent {
+            id: agent,
+            name,
+            email,
+            pool,
+            ..
+        } = agent;
         permit(by, Action::ManageAccess)?;
         check_texts(&[("agent id", agent), ("name", name), ("e-mail", email)])?;
+        if !valid_email(email) {
+            return Err(Error::Invalid(format!(
+                "e-mail: {email:?} is not an e-mail address"
+            )));
+        }
         let credential = new_secret("esa1_")?;
         let mut tx = self.db.begin()?;
         if tx.count(
@@ -39,10 +53,21 @@ impl Store {
                 "no pool {pool:?}: the licences here make {known}"
             )));
         }
+        let exists = tx.count(
+            "SELECT count(*) FROM agents WHERE id = $1",
+            &[Param::Text(agent)],
+        )? > 0;
+        if exists && !replace {
+            return Err(Error::Exists(format!(
+                "agent {agent:?} is granted already: granting it again replaces its name, \
+                 e-mail address and credential (its running sessions keep their seats)"
+            )));
+        }
         tx.execute(
             "INSERT INTO agents (id, name, email, pool, credential, named, granted_at)
              VALUES ($1, $2, $3, $4, $5, 0, $6)
-             ON CONFLICT (id) DO UPDATE SET name = $2, email = $3, pool = $4, credential = $5",
+             ON CONFLICT (id) DO UPDATE SET name = $2, email = $3, pool = $4,
+               old_credential = agents.credential, credential = $5",
             &[
                 Param::Text(agent),
                 Param::Text(name),
@@ -55,7 +80,10 @@ impl Store {
         audit(
             &mut tx,
             now,
-            ("granted", Some(&by.id)),
+            (
+                if exists { "granted again" } else { "granted" },
+                Some(&by.id),
+            ),
             Some(agent),
             None,
             Some(pool),
@@ -159,5 +187,17 @@ impl Store {
     /// The agent a credential belongs to.
     pub fn agent(&mut self, credential: &str) -> Result<Agent, Error> {
         agent_by_credential(&mut self.db, credential)
+    }
+
+    /// The agent whose credential `credential` was before a new grant
+    /// replaced it.
+    pub(super) fn replaced(&mut self, credential: &str) -> Result<Option<Agent>, Error> {
+        self.db
+            .row(
+                "SELECT id, name, email, pool, named FROM agents WHERE old_credential = $1",
+                &[Param::Bytes(&hash(credential))],
+            )?
+            .map(|r| agent_row(&r))
+            .transpose()
     }
 }

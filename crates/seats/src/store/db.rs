@@ -271,8 +271,9 @@ impl Db {
         Ok(())
     }
 
-    /// Adds `column` of `kind` to `table` where a store made by an older
-    /// version lacks it (names are the store's own, never input).
+    /// Adds `column` of `kind` (`{bytes}` spelled as the database does) to
+    /// `table` where a store made by an older version lacks it (names are
+    /// the store's own, never input).
     pub(crate) fn add_column(
         &mut self,
         table: &'static str,
@@ -287,12 +288,14 @@ impl Db {
                     |row| row.get(0),
                 )?;
                 if present == 0 {
+                    let kind = kind.replace("{bytes}", "BLOB");
                     conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
                 }
             }
             Db::Postgres(pg) => {
                 let mut tx = pg.begin()?;
                 if let Tx::Postgres { conn, .. } = &mut tx {
+                    let kind = kind.replace("{bytes}", "BYTEA");
                     conn.batch(&format!(
                         "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
                     ))?;

@@ -99,7 +99,7 @@ CREATE TABLE IF NOT EXISTS pool_seats (
 CREATE TABLE IF NOT EXISTS agents (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, pool TEXT NOT NULL,
     credential {bytes} NOT NULL UNIQUE, named BIGINT NOT NULL DEFAULT 0,
-    granted_at BIGINT NOT NULL);
+    granted_at BIGINT NOT NULL, old_credential {bytes});
 CREATE TABLE IF NOT EXISTS leases (
     id TEXT PRIMARY KEY, agent TEXT NOT NULL, pool TEXT NOT NULL, kind TEXT NOT NULL,
     since BIGINT NOT NULL, heartbeat BIGINT NOT NULL, not_after BIGINT NOT NULL);
@@ -173,6 +173,8 @@ impl Store {
         db.create_schema(SCHEMA)?;
         // A store made before accounts had no `actor` in its audit log.
         db.add_column("audit", "actor", "TEXT")?;
+        // Nor did its agents keep the credential a new grant replaced.
+        db.add_column("agents", "old_credential", "{bytes}")?;
         Ok(Store {
             db,
             instance: instance.to_string(),
@@ -467,6 +469,11 @@ impl Store {
     /// access was revoked is told that its lease ended for that reason.
     fn lease_holder(&mut self, credential: &str, lease: &str) -> Result<Agent, Error> {
         match self.agent(credential) {
+            // The credential a new grant replaced still renews and releases
+            // the sessions it started (never claims a new one).
+            Err(Error::Unauthorized) if self.replaced(credential)?.is_some() => {
+                self.replaced(credential)?.ok_or(Error::Unauthorized)
+            }
             Err(Error::Unauthorized) => {
                 let revoked = self.db.count(
                     "SELECT count(*) FROM ended WHERE lease = $1 AND reason = $2",
@@ -667,6 +674,20 @@ fn count(tx: &mut Tx<'_>, name: &str, pool: &str, by: u64) -> Result<(), Error> 
         )?;
     }
     Ok(())
+}
+
+/// Whether `email` looks like an e-mail address: one `@`, something
+/// before it, a dotted domain after it, no spaces.
+fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(char::is_whitespace)
 }
 
 /// Refuses an id, name or e-mail address that is empty, too long or holds
