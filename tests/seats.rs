@@ -1098,3 +1098,84 @@ fn a_technician_is_told_why_the_session_ended() {
         assert_eq!(name.ends_with("_total"), kind == "counter", "{line}");
     }
 }
+
+/// A seat server with several licences (shared and named seats) is
+/// activated in one round: a request per licence, a response per request.
+/// A request whose licence is not given gets no response, nor does any
+/// other in the same call, and the ledger is untouched.
+#[test]
+fn a_licence_file_is_activated_in_one_round_and_none_is_answered_unless_all_can_be() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(example("gotoassist/tokens.txt"), d.join("licences.txt")).unwrap();
+    let first = std::fs::read_to_string(d.join("licences.txt"))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("ent1."))
+        .unwrap()
+        .to_string();
+    std::fs::write(d.join("first.txt"), format!("{first}\n")).unwrap();
+    let machine = example("appliance/machine-id");
+    let appliance = ["--state-dir", "state", "--machine-id", machine.as_str()];
+    let mut request = vec!["activate", "request", "--license", "@licences.txt"];
+    request.extend(appliance);
+    let requests = ok(d, &request);
+    assert_eq!(requests.lines().count(), 2, "{requests}");
+    std::fs::write(d.join("requests.txt"), &requests).unwrap();
+    let key = example("vendor.secret.pem");
+    let respond = |licences: &str| {
+        entitle(
+            d,
+            &[
+                "activate",
+                "respond",
+                "--key",
+                &key,
+                "--ledger",
+                "vendor.ledger",
+                "--license",
+                licences,
+                "@requests.txt",
+            ],
+        )
+    };
+    let partial = respond("@first.txt");
+    assert_eq!(partial.status.code(), Some(3), "{}", stderr(&partial));
+    assert!(
+        stderr(&partial).contains("which --license does not hold"),
+        "{}",
+        stderr(&partial)
+    );
+    assert!(
+        stdout(&partial).is_empty(),
+        "no response: {}",
+        stdout(&partial)
+    );
+    assert!(
+        std::fs::read_to_string(d.join("vendor.ledger"))
+            .unwrap_or_default()
+            .is_empty(),
+        "the ledger is untouched"
+    );
+    let responses = respond("@licences.txt");
+    assert!(responses.status.success(), "{}", stderr(&responses));
+    assert_eq!(stdout(&responses).lines().count(), 2);
+    std::fs::write(d.join("responses.txt"), stdout(&responses)).unwrap();
+    let public = example("vendor.public.pem");
+    let mut accept = vec![
+        "activate",
+        "accept",
+        "--public",
+        public.as_str(),
+        "--license",
+        "@licences.txt",
+        "@responses.txt",
+    ];
+    accept.extend(appliance);
+    let accepted = ok(d, &accept);
+    assert_eq!(
+        accepted.matches("is activated on this machine").count(),
+        2,
+        "{accepted}"
+    );
+}

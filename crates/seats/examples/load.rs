@@ -90,7 +90,7 @@ fn main() {
                 .map(|i| {
                     let id = format!("agent-{i}");
                     admin
-                        .grant(&new_agent(&id, "Agent", "a@example.com", &pool.id), false)
+                        .grant(&new_agent(&id, "Agent", "a@example.com", &pool.id), true)
                         .unwrap()
                 })
                 .collect();
@@ -127,7 +127,7 @@ fn main() {
                         .grant(
                             &Account::site_admin(),
                             &new_agent(&id, "Agent", "a@example.com", &pool.id),
-                            false,
+                            true,
                             now,
                         )
                         .unwrap()

@@ -41,15 +41,16 @@ pub fn run(command: &ActivateCommand) -> Result<(), CliError> {
                     requests.len()
                 )));
             }
+            // Every request's licence first: none is answered unless all can be.
+            let mut pairs = Vec::with_capacity(requests.len());
             for request in &requests {
                 let serial = Request::from_text(&request.text)
                     .map_err(|e| lifecycle_error(&e, format!("{}: ", request.origin)))?
                     .serial;
-                respond(
-                    args,
-                    &licence_of(&licences, serial, &request.origin)?.text,
-                    &request.text,
-                )?;
+                pairs.push((licence_of(&licences, serial, &request.origin)?, request));
+            }
+            for (licence, request) in pairs {
+                respond(args, &licence.text, &request.text)?;
             }
             Ok(())
         }
@@ -71,8 +72,12 @@ pub fn run(command: &ActivateCommand) -> Result<(), CliError> {
                     args.response
                 )));
             }
+            let mut pairs = Vec::with_capacity(sorted.artifacts.activations.len());
             for (input, activation) in &sorted.artifacts.activations {
                 let licence = licence_of(&licences, activation.unverified().serial, &input.origin)?;
+                pairs.push((licence, activation));
+            }
+            for (licence, activation) in pairs {
                 let response = std::iter::once(activation.text())
                     .chain(chain.iter().copied())
                     .collect::<Vec<_>>()

@@ -469,12 +469,12 @@ impl Store {
     /// access was revoked is told that its lease ended for that reason.
     fn lease_holder(&mut self, credential: &str, lease: &str) -> Result<Agent, Error> {
         match self.agent(credential) {
-            // The credential a new grant replaced still renews and releases
-            // the sessions it started (never claims a new one).
-            Err(Error::Unauthorized) if self.replaced(credential)?.is_some() => {
-                self.replaced(credential)?.ok_or(Error::Unauthorized)
-            }
             Err(Error::Unauthorized) => {
+                // The credential a new grant replaced still renews and
+                // releases the sessions it started (never claims a new one).
+                if let Some(agent) = self.replaced(credential)? {
+                    return Ok(agent);
+                }
                 let revoked = self.db.count(
                     "SELECT count(*) FROM ended WHERE lease = $1 AND reason = $2",
                     &[
