@@ -1179,3 +1179,157 @@ fn a_licence_file_is_activated_in_one_round_and_none_is_answered_unless_all_can_
         "{accepted}"
     );
 }
+
+/// Every endpoint of the API answers its errors the same way: a status
+/// that says which, and a JSON body `{"error":{"code","message"}}` whose
+/// code names it. Without a credential, with a wrong one, with an agent's
+/// where an account's is needed, with a manager's that lacks the
+/// permission, with a method the endpoint does not take, with a body that
+/// is not JSON.
+#[test]
+fn every_api_endpoint_answers_its_errors_in_json() {
+    let site = Site::new(2, 1);
+    let server = site.serve(&[]);
+    site.grant(&server, 1);
+    let weak = site.admin(
+        &server,
+        &[
+            "seats",
+            "add-account",
+            "--id",
+            "weak",
+            "--name",
+            "Weak",
+            "--role",
+            "manager",
+            "--may",
+            "add-remove-users",
+            "--credential-out",
+            "weak.account",
+        ],
+    );
+    assert!(weak.status.success(), "{}", stderr(&weak));
+    let read = |file: &str| {
+        std::fs::read_to_string(site.path().join(file))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let (admin, agent, manager) = (
+        read("state/admin.credential"),
+        read("a0.cred"),
+        read("weak.account"),
+    );
+    let address = server.url.trim_start_matches("http://").to_string();
+    let call = |method: &str, path: &str, auth: Option<&str>, body: &str| {
+        use std::io::{Read as _, Write as _};
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        let auth = auth
+            .map(|a| format!("Authorization: Bearer {a}\r\n"))
+            .unwrap_or_default();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        let status: u16 = answer.split(' ').nth(1).unwrap().parse().unwrap();
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b)
+            .unwrap_or_default();
+        (status, body.to_string())
+    };
+    let error = |what: &str, (status, body): (u16, String), want: u16, code: &str| {
+        assert_eq!(status, want, "{what}: {body}");
+        let json: serde_json::Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {body}"));
+        assert_eq!(json["error"]["code"], code, "{what}: {body}");
+        assert!(json["error"]["message"].is_string(), "{what}: {body}");
+    };
+    // (method, path, a body it takes, who may: "agent", "account", "change", "admin")
+    let endpoints = [
+        ("GET", "/v1/signin", "", "agent"),
+        ("POST", "/v1/leases", "", "agent"),
+        ("POST", "/v1/leases/x/renew", "", "agent"),
+        ("DELETE", "/v1/leases/x", "", "agent"),
+        ("GET", "/v1/pools", "", "account"),
+        ("GET", "/v1/agents", "", "account"),
+        (
+            "POST",
+            "/v1/agents",
+            r#"{"id":"n","name":"N","email":"n@example.com","pool":"gotoassist/corporate/FIRMA-1"}"#,
+            "change",
+        ),
+        ("DELETE", "/v1/agents/a0", "", "change"),
+        ("PUT", "/v1/agents/a0/named", r#"{"named":true}"#, "change"),
+        ("GET", "/v1/sessions", "", "account"),
+        ("POST", "/v1/sessions/end", r#"{"leases":[]}"#, "admin"),
+        ("GET", "/v1/audit", "", "account"),
+        ("GET", "/v1/accounts", "", "account"),
+        (
+            "POST",
+            "/v1/accounts",
+            r#"{"id":"x","name":"X","role":"manager","add_remove_users":true,"manage_products":true}"#,
+            "admin",
+        ),
+        ("DELETE", "/v1/accounts/weak", "", "admin"),
+    ];
+    for (method, path, body, who) in endpoints {
+        let what = format!("{method} {path}");
+        error(&what, call(method, path, None, body), 401, "unauthorized");
+        error(
+            &what,
+            call(method, path, Some("esk1_wrong"), body),
+            401,
+            "unauthorized",
+        );
+        if who != "agent" {
+            error(
+                &what,
+                call(method, path, Some(&agent), body),
+                401,
+                "unauthorized",
+            );
+        }
+        if who == "change" || who == "admin" {
+            error(
+                &what,
+                call(method, path, Some(&manager), body),
+                403,
+                "forbidden",
+            );
+        }
+        if !body.is_empty() {
+            error(
+                &what,
+                call(method, path, Some(&admin), "{not json"),
+                400,
+                "bad_request",
+            );
+        }
+        let other = if method == "PATCH" { "GET" } else { "PATCH" };
+        error(
+            &what,
+            call(other, path, Some(&admin), body),
+            405,
+            "method_not_allowed",
+        );
+    }
+    // And with the right credential, each answers (nothing above changed
+    // anything: the agent still holds its grant, the manager its account).
+    assert_eq!(call("GET", "/v1/signin", Some(&agent), "").0, 200);
+    assert_eq!(call("GET", "/v1/accounts", Some(&manager), "").0, 200);
+    for (path, code) in [("/v1/health", 200), ("/metrics", 200)] {
+        assert_eq!(call("GET", path, None, "").0, code, "{path}");
+        error(
+            path,
+            call("DELETE", path, None, ""),
+            405,
+            "method_not_allowed",
+        );
+    }
+}
