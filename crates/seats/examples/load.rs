@@ -90,7 +90,10 @@ fn main() {
                 .map(|i| {
                     let id = format!("agent-{i}");
                     admin
-                        .grant(&new_agent(&id, "Agent", "a@example.com", &pool.id), true)
+                        .grant(
+                            &entitle_seats::Agent::new(&id, "Agent", "a@example.com", &pool.id),
+                            true,
+                        )
                         .unwrap()
                 })
                 .collect();
@@ -126,7 +129,7 @@ fn main() {
                     store
                         .grant(
                             &Account::site_admin(),
-                            &new_agent(&id, "Agent", "a@example.com", &pool.id),
+                            &entitle_seats::Agent::new(&id, "Agent", "a@example.com", &pool.id),
                             true,
                             now,
                         )
@@ -490,16 +493,5 @@ impl Agent {
             .unwrap();
         let body = String::from_utf8_lossy(&self.buffer[head_end..head_end + body_len]);
         Some((status, body.into_owned()))
-    }
-}
-
-/// An agent to grant: `id`, `name`, `email`, in `pool`.
-fn new_agent(id: &str, name: &str, email: &str, pool: &str) -> entitle_seats::Agent {
-    entitle_seats::Agent {
-        id: id.to_string(),
-        name: name.to_string(),
-        email: email.to_string(),
-        pool: pool.to_string(),
-        named: false,
     }
 }

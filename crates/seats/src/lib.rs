@@ -8,7 +8,7 @@
 //! pool, who holds a seat now, and until when.
 //!
 //! ```
-//! use entitle_seats::{Account, PoolSpec, Store};
+//! use entitle_seats::{Account, Agent, PoolSpec, Store};
 //!
 //! # fn main() -> Result<(), entitle_seats::Error> {
 //! let mut store = Store::in_memory()?;
@@ -17,8 +17,10 @@
 //! store.set_pools(&[pool.clone()], 1_800_000_000)?;
 //! // The site's administrator grants two agents access.
 //! let admin = Account::site_admin();
-//! let alice = store.grant(&admin, "alice", "Alice", "alice@example.com", &pool.id, 1_800_000_000)?;
-//! let bob = store.grant(&admin, "bob", "Bob", "bob@example.com", &pool.id, 1_800_000_000)?;
+//! let alice = Agent::new("alice", "Alice", "alice@example.com", &pool.id);
+//! let alice = store.grant(&admin, &alice, false, 1_800_000_000)?;
+//! let bob = Agent::new("bob", "Bob", "bob@example.com", &pool.id);
+//! let bob = store.grant(&admin, &bob, false, 1_800_000_000)?;
 //! let lease = store.claim(&alice, 1_800_000_000, 60)?;
 //! assert!(store.claim(&bob, 1_800_000_001, 60).is_err()); // every shared seat in use
 //! store.release(&alice, &lease.id, 1_800_000_002)?;

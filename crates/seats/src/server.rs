@@ -560,13 +560,7 @@ async fn as_account<B: Send + 'static, T: serde::Serialize + Send + 'static>(
 
 impl Grant {
     fn agent(&self) -> Agent {
-        Agent {
-            id: self.id.clone(),
-            name: self.name.clone(),
-            email: self.email.clone(),
-            pool: self.pool.clone(),
-            named: false,
-        }
+        Agent::new(&self.id, &self.name, &self.email, &self.pool)
     }
 }
 

@@ -54,7 +54,12 @@ fn grant(store: &mut Store, n: usize) -> Vec<String> {
             store
                 .grant(
                     &Account::site_admin(),
-                    &new_agent(&format!("a{i}"), "Agent", "a@example.com", &pool(0, &[]).id),
+                    &entitle_seats::Agent::new(
+                        &format!("a{i}"),
+                        "Agent",
+                        "a@example.com",
+                        &pool(0, &[]).id,
+                    ),
                     false,
                     NOW,
                 )
@@ -257,15 +262,4 @@ fn a_dropped_connection_is_made_anew() {
         .collect();
     assert_eq!(live.len(), 2, "{live:?}");
     assert!(live.contains(&kept.id) && live.contains(&lease.id));
-}
-
-/// An agent to grant: `id`, `name`, `email`, in `pool`.
-fn new_agent(id: &str, name: &str, email: &str, pool: &str) -> entitle_seats::Agent {
-    entitle_seats::Agent {
-        id: id.to_string(),
-        name: name.to_string(),
-        email: email.to_string(),
-        pool: pool.to_string(),
-        named: false,
-    }
 }

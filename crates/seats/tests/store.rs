@@ -24,7 +24,7 @@ fn store_with(shared: u32, named: u32, agents: usize) -> (Store, Vec<String>) {
             store
                 .grant(
                     &Account::site_admin(),
-                    &new_agent(
+                    &entitle_seats::Agent::new(
                         &id,
                         &format!("Agent {i}"),
                         &format!("a{i}@example.com"),
@@ -176,7 +176,12 @@ fn a_restart_loses_no_live_lease_and_revives_no_released_one() {
                 store
                     .grant(
                         &Account::site_admin(),
-                        &new_agent(&format!("a{i}"), "A", "a@example.com", &pool(0, 0).id),
+                        &entitle_seats::Agent::new(
+                            &format!("a{i}"),
+                            "A",
+                            "a@example.com",
+                            &pool(0, 0).id,
+                        ),
                         false,
                         NOW,
                     )
@@ -258,7 +263,7 @@ fn a_store_of_the_first_schema_opens_with_its_leases() {
             store
                 .grant(
                     &Account::site_admin(),
-                    &new_agent(id, "B", "b@example.com", &pool(0, 0).id),
+                    &entitle_seats::Agent::new(id, "B", "b@example.com", &pool(0, 0).id),
                     false,
                     NOW,
                 )
@@ -349,7 +354,7 @@ fn bad_names_and_addresses_are_refused() {
         assert!(matches!(
             store.grant(
                 &Account::site_admin(),
-                &new_agent(agent, name, email, &id),
+                &entitle_seats::Agent::new(agent, name, email, &id),
                 false,
                 NOW
             ),
@@ -359,7 +364,7 @@ fn bad_names_and_addresses_are_refused() {
     assert!(matches!(
         store.grant(
             &Account::site_admin(),
-            &new_agent("a", "A", "a@x.example", "nope/pool"),
+            &entitle_seats::Agent::new("a", "A", "a@x.example", "nope/pool"),
             false,
             NOW
         ),
@@ -374,7 +379,7 @@ fn bad_names_and_addresses_are_refused() {
 fn granting_again_is_asked_for_and_keeps_running_sessions() {
     let (mut store, agents) = store_with(2, 0, 1);
     let lease = store.claim(&agents[0], NOW, TTL).unwrap();
-    let again = new_agent("a0", "Agent Zero", "zero@example.com", &pool(0, 0).id);
+    let again = entitle_seats::Agent::new("a0", "Agent Zero", "zero@example.com", &pool(0, 0).id);
     let admin = Account::site_admin();
     assert!(matches!(
         store.grant(&admin, &again, false, NOW + 1),
@@ -458,16 +463,5 @@ proptest! {
             let sessions = store.sessions(now).unwrap();
             prop_assert!(sessions.iter().all(|s| s.lease.not_after > now));
         }
-    }
-}
-
-/// An agent to grant: `id`, `name`, `email`, in `pool`.
-fn new_agent(id: &str, name: &str, email: &str, pool: &str) -> entitle_seats::Agent {
-    entitle_seats::Agent {
-        id: id.to_string(),
-        name: name.to_string(),
-        email: email.to_string(),
-        pool: pool.to_string(),
-        named: false,
     }
 }

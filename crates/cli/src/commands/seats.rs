@@ -48,13 +48,7 @@ pub fn run(command: &SeatsCommand) -> Result<(), CliError> {
                     }
                 }
             };
-            let agent = entitle_seats::Agent {
-                id: args.agent.clone(),
-                name: args.name.clone(),
-                email: args.email.clone(),
-                pool: pool.clone(),
-                named: false,
-            };
+            let agent = entitle_seats::Agent::new(&args.agent, &args.name, &args.email, &pool);
             let credential = admin.grant(&agent, args.replace)?;
             match &args.credential_out {
                 Some(path) => {

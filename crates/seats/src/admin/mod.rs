@@ -587,13 +587,12 @@ pub async fn grant(
         Ok(checked) => checked,
         Err(response) => return *response,
     };
-    let agent = Agent {
-        id: field(&fields, "id").trim().to_string(),
-        name: field(&fields, "name").trim().to_string(),
-        email: field(&fields, "email").trim().to_string(),
-        pool: field(&fields, "pool").to_string(),
-        named: false,
-    };
+    let agent = Agent::new(
+        field(&fields, "id").trim(),
+        field(&fields, "name").trim(),
+        field(&fields, "email").trim(),
+        field(&fields, "pool"),
+    );
     let replace = field(&fields, "replace") == "1";
     let token = form_token(&signed.session);
     let asked = agent.clone();
@@ -672,19 +671,12 @@ pub async fn named_confirm(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let lang = Lang::of(&headers, None);
-    let (signed, fields) = match checked_post(&server, &headers, &body) {
-        Ok(checked) => checked,
-        Err(response) => return *response,
-    };
-    let agent = field(&fields, "agent");
-    confirm(
-        lang,
-        &form_token(&signed.session),
-        &fill(lang.t(Word::TakeBackQuestion), &[("agent", agent)]),
-        ("/admin/named", &[("agent", agent), ("named", "0")]),
+    ask_about_agent(
+        &server,
+        &headers,
+        &body,
+        (Word::TakeBackQuestion, "/admin/named", Some(("named", "0"))),
         (Word::TakeBackNow, "confirm-take-back"),
-        "",
     )
 }
 
@@ -694,18 +686,38 @@ pub async fn revoke_confirm(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let lang = Lang::of(&headers, None);
-    let (signed, fields) = match checked_post(&server, &headers, &body) {
+    ask_about_agent(
+        &server,
+        &headers,
+        &body,
+        (Word::RevokeQuestion, "/admin/revoke", None),
+        (Word::RevokeNow, "confirm-revoke"),
+    )
+}
+
+/// Asks `question` about the agent in the form, to post it (with `also`)
+/// to `action` on the button `confirm`.
+fn ask_about_agent(
+    server: &Server,
+    headers: &HeaderMap,
+    body: &str,
+    (question, action, also): (Word, &str, Option<(&str, &str)>),
+    confirmed: (Word, &str),
+) -> Response {
+    let lang = Lang::of(headers, None);
+    let (signed, fields) = match checked_post(server, headers, body) {
         Ok(checked) => checked,
         Err(response) => return *response,
     };
     let agent = field(&fields, "agent");
+    let mut posted = vec![("agent", agent)];
+    posted.extend(also);
     confirm(
         lang,
         &form_token(&signed.session),
-        &fill(lang.t(Word::RevokeQuestion), &[("agent", agent)]),
-        ("/admin/revoke", &[("agent", agent)]),
-        (Word::RevokeNow, "confirm-revoke"),
+        &fill(lang.t(question), &[("agent", agent)]),
+        (action, &posted),
+        confirmed,
         "",
     )
 }

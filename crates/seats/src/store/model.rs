@@ -85,6 +85,20 @@ pub struct Agent {
     pub named: bool,
 }
 
+impl Agent {
+    /// An agent to grant: `id`, `name`, `email`, in `pool`, no named seat
+    /// (assigned apart, [`crate::Store::assign`]).
+    pub fn new(id: &str, name: &str, email: &str, pool: &str) -> Agent {
+        Agent {
+            id: id.to_string(),
+            name: name.to_string(),
+            email: email.to_string(),
+            pool: pool.to_string(),
+            named: false,
+        }
+    }
+}
+
 /// Whether a lease takes a shared seat or the agent's named one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
