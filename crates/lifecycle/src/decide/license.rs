@@ -4,7 +4,8 @@
 
 use entitle_verify::{Error as TokenError, Token, Validity, Verifier};
 
-use crate::activation::{fingerprint, verify_receipt};
+use crate::activation::{Activation, fingerprint, verify_receipt};
+use crate::envelope::Signed;
 use crate::cert::{Authority, Capability, Chains, Role};
 use crate::error::Error;
 use crate::revocation::Renewal;
@@ -247,6 +248,9 @@ pub(super) fn activated(
             .find(|(s, _)| *s == serial)
             .map(|(_, k)| k.to_bytes())
     });
+    // Only the activations of this license are checked: a signature is
+    // verified once per activation at boot, not once per license and
+    // activation.
     let stored = setting
         .remembered
         .map(|r| r.activations.as_slice())
@@ -258,16 +262,16 @@ pub(super) fn activated(
         .iter()
         .enumerate()
         .map(|(i, a)| (Some(i), a));
+    let of_this_license = |(_, a): &(Option<usize>, &Signed<Activation>)| {
+        a.unverified().serial == serial.0
+    };
     let mut last_error =
         Error::Activation(format!("license {serial} is not activated on this machine"));
     let mut found = false;
-    for (input, activation) in stored.chain(offered) {
+    for (input, activation) in stored.chain(offered).filter(of_this_license) {
         let checked = chains
             .signer_of(activation.signer(), |key| activation.verify(key).cloned())
             .and_then(|(auth, body)| {
-                if body.serial != serial.0 {
-                    return Err(Error::Activation("it is for another license".into()));
-                }
                 auth.allows(Capability::Activate, body.issued_at, Some(claims))?;
                 // The license names who activates it: the key that issued
                 // it, and no one else, so that one ledger counts its
@@ -313,7 +317,7 @@ pub(super) fn activated(
             }
             Err(e) => {
                 if let Some(slot) = input.and_then(|i| activation_used.get_mut(i)) {
-                    if activation.unverified().serial == serial.0 && slot.is_none() {
+                    if slot.is_none() {
                         *slot = Some(Err(Error::Activation(e.to_string())));
                     }
                 }

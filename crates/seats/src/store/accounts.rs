@@ -31,7 +31,7 @@ impl Store {
             &[Param::Text(&account.id)],
         )?;
         if taken > 0 {
-            return Err(Error::Invalid(format!(
+            return Err(Error::Exists(format!(
                 "an account {:?} exists: remove it first to make it anew",
                 account.id
             )));
