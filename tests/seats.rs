@@ -721,9 +721,36 @@ fn two_servers_on_one_postgresql_never_hand_out_more_than_their_licences_togethe
         assert_eq!(figures, [(4, true), (6, true)], "{list}");
     }
 
-    // b stops: after three missed refreshes its 4 seats lapse, and a ends
-    // the 4 newest leases.
+    // b stops. A session it served renews through a: its agent app knows
+    // both servers (a list, the one that answered last first).
+    let (i, through_b) = results
+        .iter()
+        .enumerate()
+        .find_map(|(i, r)| {
+            r.as_ref()
+                .ok()
+                .filter(|_| i % 2 == 1)
+                .map(|l| (i, l.clone()))
+        })
+        .unwrap();
+    let both = format!("{},{}", b.url, a.url);
     drop(b);
+    let renewed = entitle(
+        d,
+        &[
+            "lease",
+            "renew",
+            "--id",
+            &through_b,
+            "--server",
+            &both,
+            "--credential",
+            &format!("a{i}.cred"),
+        ],
+    );
+    assert!(renewed.status.success(), "{}", stderr(&renewed));
+    // After three missed refreshes b's 4 seats lapse, and a ends the 4
+    // newest leases.
     eventually("the pool falls to a's 6 seats", || {
         site.sessions(&a).len() == 6
     });

@@ -13,6 +13,7 @@
 //! # }
 //! ```
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -22,35 +23,52 @@ use serde_json::{Value, json};
 use crate::error::Error;
 use crate::store::{Account, Agent, AuditEntry, Ending, Lease, PoolUse, Session};
 
-/// A connection to one seat server with one credential (an agent's or the
-/// administrator's).
-#[derive(Debug, Clone)]
+/// A connection to a seat server with one credential (an agent's or an
+/// account's). Several servers sharing one pool may be given, separated by
+/// commas: a request goes to the one that answered last, and to the next
+/// when that one cannot be reached, so that a session renews through
+/// another server while one is down. (A claim whose answer was lost with
+/// its server may leave a lease behind that lapses unrenewed; the
+/// technician's next claim takes no second seat.)
+#[derive(Debug)]
 pub struct Client {
-    base: String,
+    bases: Vec<String>,
+    /// Which of `bases` answered last.
+    current: AtomicUsize,
     credential: String,
     http: ureq::Agent,
 }
 
 impl Client {
-    /// A client of the server at `base` (`http://host:port`) presenting
-    /// `credential`. For `https://`, see [`Client::pinned`]: this client
-    /// trusts no certificate at all.
+    /// A client of the server at `base` (`http://host:port`, or several,
+    /// comma-separated) presenting `credential`. For `https://`, see
+    /// [`Client::pinned`]: this client trusts no certificate at all.
     pub fn new(base: &str, credential: &str) -> Client {
         let nothing = ureq::tls::RootCerts::Specific(std::sync::Arc::new(Vec::new()));
         let tls = ureq::tls::TlsConfig::builder().root_certs(nothing).build();
         Client::with_config(base, credential, tls)
     }
 
-    /// A client of a server at `https://…` that trusts exactly the server
-    /// certificate `cert_pem` (the `tls.cert.pem` that `entitle serve`
-    /// made): the certificate pinned, no other authority.
-    pub fn pinned(base: &str, credential: &str, cert_pem: &[u8]) -> Result<Client, Error> {
-        let cert = ureq::tls::Certificate::from_pem(cert_pem)
-            .map_err(|e| Error::Invalid(format!("the server certificate: {e}")))?;
+    /// A client of servers at `https://…` that trusts exactly the server
+    /// certificates in `certs_pem` (each server's `tls.cert.pem` that
+    /// `entitle serve` made, one after the other): pinned, no other
+    /// authority.
+    pub fn pinned(base: &str, credential: &str, certs_pem: &[u8]) -> Result<Client, Error> {
+        let mut certs = Vec::new();
+        for item in ureq::tls::parse_pem(certs_pem) {
+            match item {
+                Ok(ureq::tls::PemItem::Certificate(cert)) => certs.push(cert),
+                Ok(_) => {}
+                Err(e) => return Err(Error::Invalid(format!("the server certificate: {e}"))),
+            }
+        }
+        if certs.is_empty() {
+            return Err(Error::Invalid(
+                "the server certificate: no PEM certificate found".into(),
+            ));
+        }
         let tls = ureq::tls::TlsConfig::builder()
-            .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
-                cert,
-            ])))
+            .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs)))
             .build();
         Ok(Client::with_config(base, credential, tls))
     }
@@ -63,7 +81,12 @@ impl Client {
             .build()
             .into();
         Client {
-            base: base.trim_end_matches('/').to_string(),
+            bases: base
+                .split(',')
+                .map(|b| b.trim().trim_end_matches('/').to_string())
+                .filter(|b| !b.is_empty())
+                .collect(),
+            current: AtomicUsize::new(0),
             credential: credential.trim().to_string(),
             http,
         }
@@ -189,15 +212,46 @@ impl Client {
         self.send("GET", &format!("/v1/audit?limit={limit}"), None::<&()>)
     }
 
+    /// Sends the request to the server that answered last, and on to the
+    /// next while one cannot be reached.
     fn send<T: DeserializeOwned>(
         &self,
         method: &str,
         path: &str,
         body: Option<&impl Serialize>,
     ) -> Result<T, Error> {
-        let url = format!("{}{path}", self.base);
+        let first = self.current.load(Ordering::Relaxed);
+        let mut unreachable = Vec::new();
+        for i in 0..self.bases.len() {
+            let at = (first + i) % self.bases.len();
+            let Some(base) = self.bases.get(at) else {
+                continue;
+            };
+            match self.send_to(base, method, path, body) {
+                Ok(response) => {
+                    self.current.store(at, Ordering::Relaxed);
+                    return response;
+                }
+                Err(e) => unreachable.push(format!("{base}{path}: {e}")),
+            }
+        }
+        Err(Error::Http(if unreachable.is_empty() {
+            "no server given".into()
+        } else {
+            unreachable.join("; ")
+        }))
+    }
+
+    /// One server's answer, or why it could not be reached.
+    fn send_to<T: DeserializeOwned>(
+        &self,
+        base: &str,
+        method: &str,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<Result<T, Error>, ureq::Error> {
+        let url = format!("{base}{path}");
         let auth = format!("Bearer {}", self.credential);
-        let unreachable = |e: ureq::Error| Error::Http(format!("{url}: {e}"));
         let mut response = match (method, body) {
             ("GET", _) => self.http.get(&url).header("Authorization", &auth).call(),
             ("DELETE", _) => self.http.delete(&url).header("Authorization", &auth).call(),
@@ -216,18 +270,21 @@ impl Client {
                 .post(&url)
                 .header("Authorization", &auth)
                 .send_empty(),
-        }
-        .map_err(unreachable)?;
+        }?;
         let status = response.status().as_u16();
-        let value: Value = response
-            .body_mut()
-            .read_json()
-            .map_err(|e| Error::Http(format!("{url}: answered {status} without JSON: {e}")))?;
+        let value: Value = match response.body_mut().read_json() {
+            Ok(value) => value,
+            Err(e) => {
+                return Ok(Err(Error::Http(format!(
+                    "{url}: answered {status} without JSON: {e}"
+                ))));
+            }
+        };
         if (200..300).contains(&status) {
-            return serde_json::from_value(value)
-                .map_err(|e| Error::Http(format!("{url}: unexpected answer: {e}")));
+            return Ok(serde_json::from_value(value)
+                .map_err(|e| Error::Http(format!("{url}: unexpected answer: {e}"))));
         }
-        Err(error_of(status, &value))
+        Ok(Err(error_of(status, &value)))
     }
 }
 

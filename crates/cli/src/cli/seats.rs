@@ -47,8 +47,10 @@ pub struct ServeArgs {
 /// How to reach a seat server as its administrator.
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// The server; default: the ENTITLE_SERVER environment variable, else
-    /// the default listen address on this machine.
+    /// The server, or several sharing one pool, comma-separated (a request
+    /// goes on to the next when one cannot be reached); default: the
+    /// ENTITLE_SERVER environment variable, else the default listen
+    /// address on this machine.
     #[arg(
         long,
         value_name = "URL",
@@ -62,10 +64,11 @@ pub struct AdminArgs {
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub admin_credential: Option<PathBuf>,
     /// The server's certificate (its `tls.cert.pem`), trusted alone: for
-    /// an `https://` server; default: the ENTITLE_SERVER_CERT environment
+    /// an `https://` server; one per server of a list, repeated or
+    /// comma-separated; default: the ENTITLE_SERVER_CERT environment
     /// variable.
-    #[arg(long, value_name = "FILE", env = "ENTITLE_SERVER_CERT", value_hint = ValueHint::FilePath)]
-    pub server_cert: Option<PathBuf>,
+    #[arg(long, value_name = "FILE", env = "ENTITLE_SERVER_CERT", value_delimiter = ',', value_hint = ValueHint::FilePath)]
+    pub server_cert: Vec<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -247,8 +250,10 @@ pub struct LeaseVerifyArgs {
 /// How an agent reaches the seat server.
 #[derive(Debug, Args)]
 pub struct LeaseArgs {
-    /// The server; default: the ENTITLE_SERVER environment variable, else
-    /// the default listen address on this machine.
+    /// The server, or several sharing one pool, comma-separated (a request
+    /// goes on to the next when one cannot be reached); default: the
+    /// ENTITLE_SERVER environment variable, else the default listen
+    /// address on this machine.
     #[arg(
         long,
         value_name = "URL",
@@ -262,10 +267,11 @@ pub struct LeaseArgs {
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub credential: Option<PathBuf>,
     /// The server's certificate (its `tls.cert.pem`), trusted alone: for
-    /// an `https://` server; default: the ENTITLE_SERVER_CERT environment
+    /// an `https://` server; one per server of a list, repeated or
+    /// comma-separated; default: the ENTITLE_SERVER_CERT environment
     /// variable.
-    #[arg(long, value_name = "FILE", env = "ENTITLE_SERVER_CERT", value_hint = ValueHint::FilePath)]
-    pub server_cert: Option<PathBuf>,
+    #[arg(long, value_name = "FILE", env = "ENTITLE_SERVER_CERT", value_delimiter = ',', value_hint = ValueHint::FilePath)]
+    pub server_cert: Vec<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -366,28 +366,38 @@ fn admin(args: &AdminArgs) -> Result<Client, CliError> {
         ADMIN_ENV,
         "--admin-credential",
     )?;
-    client(&args.server, &credential, args.server_cert.as_deref())
+    client(&args.server, &credential, &args.server_cert)
 }
 
 fn agent(args: &LeaseArgs) -> Result<Client, CliError> {
     let credential = credential(args.credential.as_deref(), AGENT_ENV, "--credential")?;
-    client(&args.server, &credential, args.server_cert.as_deref())
+    client(&args.server, &credential, &args.server_cert)
 }
 
-/// A client of `server`: pinned to the certificate `cert` when given; an
-/// `https://` server without one is refused (there is no other trust).
-fn client(server: &str, credential: &str, cert: Option<&Path>) -> Result<Client, CliError> {
-    match cert {
-        Some(path) => {
-            let pem = std::fs::read(path)
-                .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-            Ok(Client::pinned(server, credential, &pem)?)
+/// A client of `server` (one, or several comma-separated): pinned to the
+/// certificates `certs` when given; an `https://` server without one is
+/// refused (there is no other trust).
+fn client(
+    server: &str,
+    credential: &str,
+    certs: &[std::path::PathBuf],
+) -> Result<Client, CliError> {
+    if certs.is_empty() {
+        if server.contains("https://") {
+            return Err(CliError::input(
+                "an https:// server needs --server-cert FILE: its tls.cert.pem, trusted alone",
+            ));
         }
-        None if server.starts_with("https://") => Err(CliError::input(
-            "an https:// server needs --server-cert FILE: its tls.cert.pem, trusted alone",
-        )),
-        None => Ok(Client::new(server, credential)),
+        return Ok(Client::new(server, credential));
     }
+    let mut pem = Vec::new();
+    for path in certs {
+        let mut one =
+            std::fs::read(path).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+        pem.append(&mut one);
+        pem.push(b'\n');
+    }
+    Ok(Client::pinned(server, credential, &pem)?)
 }
 
 /// A credential from its file, or from the environment; never from an

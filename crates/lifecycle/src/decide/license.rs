@@ -5,8 +5,8 @@
 use entitle_verify::{Error as TokenError, Token, Validity, Verifier};
 
 use crate::activation::{Activation, fingerprint, verify_receipt};
-use crate::envelope::Signed;
 use crate::cert::{Authority, Capability, Chains, Role};
+use crate::envelope::Signed;
 use crate::error::Error;
 use crate::revocation::Renewal;
 
@@ -262,9 +262,8 @@ pub(super) fn activated(
         .iter()
         .enumerate()
         .map(|(i, a)| (Some(i), a));
-    let of_this_license = |(_, a): &(Option<usize>, &Signed<Activation>)| {
-        a.unverified().serial == serial.0
-    };
+    let of_this_license =
+        |(_, a): &(Option<usize>, &Signed<Activation>)| a.unverified().serial == serial.0;
     let mut last_error =
         Error::Activation(format!("license {serial} is not activated on this machine"));
     let mut found = false;
