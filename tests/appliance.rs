@@ -92,6 +92,7 @@ fn a_receipt_whose_activation_chains_to_no_trusted_key_is_refused() {
             nonce: [2; 8],
             appliance: appliance.public_key().to_bytes(),
             issued_at: 1_800_000_000,
+            store: None,
         },
         &forger,
     )

@@ -1360,3 +1360,205 @@ fn every_api_endpoint_answers_its_errors_in_json() {
         );
     }
 }
+
+/// A standby: one licence activated on a primary and a standby server,
+/// both bound to one PostgreSQL store (the vendor's ledger allows the pair
+/// as one activation). Both serve; the pool is the licence's 10 seats,
+/// never 20. The primary is killed (`kill -9`) while its sessions renew
+/// through the standby: the pool keeps its 10 seats when the primary's
+/// figure lapses, no session loses its seat, and an eleventh is refused
+/// throughout. The pair serves nothing on another store, and no third
+/// machine joins it.
+#[test]
+fn a_standby_keeps_the_pool_when_the_primary_is_killed_and_never_doubles_it() {
+    let Some(db) = common::postgres::Database::new() else {
+        return;
+    };
+    let Some(other_db) = common::postgres::Database::new() else {
+        return;
+    };
+    let site = Site::new(10, 0);
+    let d = site.path();
+    let identity = ok(
+        d,
+        &["seats", "store-identity", "--database", db.url.as_str()],
+    )
+    .trim()
+    .to_string();
+    assert_eq!(identity.len(), 32, "{identity}");
+    let machine_a = example("appliance/machine-id");
+    let machine_b = d.join("machine-b").display().to_string();
+    std::fs::write(&machine_b, "example-appliance-000b\n").unwrap();
+    let machine_c = d.join("machine-c").display().to_string();
+    std::fs::write(&machine_c, "example-appliance-000c\n").unwrap();
+    // Asks the vendor to activate licence-0 on `machine` (state `state`),
+    // bound to `store` if given; the vendor's answer as it came.
+    let activate = |state: &str, machine: &str, store: Option<&str>| {
+        let request = ok(
+            d,
+            &[
+                "activate",
+                "request",
+                "--state-dir",
+                state,
+                "--machine-id",
+                machine,
+                "--license",
+                "@licence-0.txt",
+            ],
+        );
+        std::fs::write(d.join("request.txt"), request).unwrap();
+        let mut respond = vec![
+            "activate",
+            "respond",
+            "--ledger",
+            "vendor.ledger",
+            "--license",
+            "@licence-0.txt",
+        ];
+        if let Some(store) = store {
+            respond.extend(["--store", store]);
+        }
+        respond.push("@request.txt");
+        let response = entitle(d, &respond);
+        if response.status.success() {
+            std::fs::write(d.join("response.txt"), stdout(&response)).unwrap();
+            ok(
+                d,
+                &[
+                    "activate",
+                    "accept",
+                    "--public",
+                    &example("vendor.public.pem"),
+                    "--state-dir",
+                    state,
+                    "--machine-id",
+                    machine,
+                    "--license",
+                    "@licence-0.txt",
+                    "@response.txt",
+                ],
+            );
+        }
+        response
+    };
+    // The primary's first, unbound activation (Site::new made it).
+    std::fs::copy(d.join("response.txt"), d.join("unbound-response.txt")).unwrap();
+    // Unbound, the licence is on one machine: no second one.
+    let second = activate("state-b", &machine_b, None);
+    assert_eq!(second.status.code(), Some(4), "{}", stderr(&second));
+    // Nor a standby while the primary's activation is not bound.
+    let early = activate("state-b", &machine_b, Some(&identity));
+    assert_eq!(early.status.code(), Some(4), "{}", stderr(&early));
+    assert!(
+        stderr(&early).contains("not bound to the same seat store"),
+        "{}",
+        stderr(&early)
+    );
+    // The primary, bound to the store; then its standby, bound to it too.
+    let primary = activate("state", &machine_a, Some(&identity));
+    assert!(primary.status.success(), "{}", stderr(&primary));
+    let standby = activate("state-b", &machine_b, Some(&identity));
+    assert!(standby.status.success(), "{}", stderr(&standby));
+    // A pair is two machines: no third, bound or not.
+    for store in [Some(identity.as_str()), None] {
+        let third = activate("state-c", &machine_c, store);
+        assert_eq!(
+            third.status.code(),
+            Some(4),
+            "{store:?}: {}",
+            stderr(&third)
+        );
+    }
+    // On another database, the licence counts nowhere: nothing to serve.
+    let elsewhere = site.serve_as(
+        "state-b",
+        &machine_b,
+        &["--database", other_db.url.as_str()],
+    );
+    let refused = elsewhere.err().expect("a pair serves only on its store");
+    assert!(refused.contains("bound to seat store"), "{refused}");
+    // Nor does the primary's old, unbound activation make it count there.
+    let mut material = std::fs::read_to_string(d.join("licences.txt")).unwrap();
+    material.push_str(&std::fs::read_to_string(d.join("unbound-response.txt")).unwrap());
+    std::fs::write(d.join("licences.txt"), material).unwrap();
+    let old = site.serve_as("state", &machine_a, &["--database", other_db.url.as_str()]);
+    let refused = old.err().expect("an unbound activation no longer counts");
+    assert!(refused.contains("bound to a seat store"), "{refused}");
+    // Both servers on their store.
+    let shared = ["--database", db.url.as_str(), "--refresh", "1"];
+    let a = site.serve_as("state", &machine_a, &shared).unwrap();
+    let b = site.serve_as("state-b", &machine_b, &shared).unwrap();
+    site.grant(&a, 11);
+    let pool = |server: &common::seat_site::Server, credential: &str| {
+        let list = ok(
+            d,
+            &[
+                "seats",
+                "list",
+                "--json",
+                "--server",
+                &server.url,
+                "--admin-credential",
+                credential,
+            ],
+        );
+        serde_json::from_str::<serde_json::Value>(&list).unwrap()["pools"][0].clone()
+    };
+    assert_eq!(pool(&a, "state/admin.credential")["shared"], 10, "never 20");
+    let both = format!("{},{}", a.url, b.url);
+    let lease = |agent: &str, args: &[&str]| {
+        let mut all = args.to_vec();
+        let cred = format!("{agent}.cred");
+        all.extend(["--server", &both, "--credential", &cred, "--json"]);
+        entitle(d, &all)
+    };
+    let leases: Vec<(String, String)> = (0..10)
+        .map(|i| {
+            let agent = format!("a{i}");
+            let out = lease(&agent, &["lease", "claim"]);
+            assert!(out.status.success(), "{agent}: {}", stderr(&out));
+            let id = serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            (agent, id)
+        })
+        .collect();
+    assert_eq!(lease("a10", &["lease", "claim"]).status.code(), Some(7));
+
+    // The primary dies; its sessions renew through the standby, round
+    // after round, past the lapse of the primary's figure.
+    drop(a);
+    let deadline = std::time::Instant::now() + Duration::from_secs(6);
+    while std::time::Instant::now() < deadline {
+        for (agent, id) in &leases {
+            let renewed = lease(agent, &["lease", "renew", "--id", id]);
+            assert!(renewed.status.success(), "{agent}: {}", stderr(&renewed));
+        }
+        let eleventh = lease("a10", &["lease", "claim"]);
+        assert_eq!(
+            eleventh.status.code(),
+            Some(7),
+            "never more than 10: {}",
+            stderr(&eleventh)
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let seen = pool(&b, "state-b/admin.credential");
+    assert_eq!(seen["shared"], 10, "the standby keeps the pool: {seen}");
+    let lapsed = seen["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["holds"] == false)
+        .count();
+    assert_eq!(lapsed, 1, "the primary's figure lapsed: {seen}");
+    let sessions = site.admin_as(
+        &b,
+        "state-b/admin.credential",
+        &["seats", "sessions", "--json"],
+    );
+    let sessions: Vec<serde_json::Value> = serde_json::from_str(&stdout(&sessions)).unwrap();
+    assert_eq!(sessions.len(), 10, "no session lost its seat");
+}

@@ -54,6 +54,7 @@ fn round_trip(text: &str) -> String {
 fn every_golden_artifact_decodes_to_its_one_encoding() {
     let all = vectors("material.txt")
         + &vectors("activation.txt")
+        + &vectors("activation-v2.txt")
         + &vectors("lease.txt")
         + &vectors("renewal-v2.txt");
     let mut kinds = Vec::new();
@@ -117,6 +118,30 @@ fn golden_renewals_of_both_formats_still_extend_their_token() {
             .version,
         2
     );
+}
+
+/// Activations in format 1 (activation.txt) and 2 (activation-v2.txt,
+/// bound to a seat store) both decode and verify under the vendor key;
+/// only format 2 names a store.
+#[test]
+fn golden_activations_of_both_formats_still_verify() {
+    for (file, store) in [
+        ("activation.txt", None),
+        (
+            "activation-v2.txt",
+            Some([
+                0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+                0xee, 0xff,
+            ]),
+        ),
+    ] {
+        let text = vectors(file);
+        let line = text.lines().find(|l| l.starts_with("enta1.")).unwrap();
+        let activation = Signed::<Activation>::decode(line).unwrap();
+        let body = activation.verify(&vendor_key()).unwrap();
+        assert_eq!(body.store, store, "{file}");
+        assert_eq!(body.version, if store.is_some() { 2 } else { 1 }, "{file}");
+    }
 }
 
 #[test]
@@ -199,6 +224,7 @@ fn inspect_says_what_every_artifact_is() {
     for file in [
         "material.txt",
         "activation.txt",
+        "activation-v2.txt",
         "lease.txt",
         "renewal-v2.txt",
     ] {

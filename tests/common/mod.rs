@@ -104,6 +104,7 @@ pub fn supply_at(catalog: &Catalog, texts: &[String], tenant: Option<&str>, now:
         build_date: None,
         machine: None,
         tenant,
+        store: None,
     };
     entitle_lifecycle::decide(&material, &setting).supply
 }

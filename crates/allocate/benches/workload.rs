@@ -85,6 +85,7 @@ pub fn supply(
         build_date: None,
         machine: None,
         tenant: None,
+        store: None,
     };
     entitle_lifecycle::decide(&material, &setting).supply
 }

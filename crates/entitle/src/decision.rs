@@ -105,11 +105,23 @@ pub struct Where<'w> {
     pub build_date: Option<u64>,
     /// The installation's company id.
     pub tenant: Option<&'w str>,
+    /// The seat store a seat server decides for
+    /// ([`entitle_lifecycle::Setting::store`]).
+    pub store: Option<[u8; entitle_lifecycle::STORE_ID_LEN]>,
 }
 
 /// Reads `--public`, `--catalog`, `--state-dir` and the TOKEN arguments,
 /// and decides.
 pub fn decide_args(args: &MaterialArgs) -> Result<Outcome, CliError> {
+    decide_args_for_store(args, None)
+}
+
+/// [`decide_args`] for a seat server on the store `store`: licences bound
+/// to that store count, those bound to another do not.
+pub fn decide_args_for_store(
+    args: &MaterialArgs,
+    store: Option<[u8; entitle_lifecycle::STORE_ID_LEN]>,
+) -> Result<Outcome, CliError> {
     let keys = read_public_keys(&args.public)?;
     let sorted = sort_inputs(read_tokens(&args.tokens)?);
     let catalog = args
@@ -141,6 +153,7 @@ pub fn decide_args(args: &MaterialArgs) -> Result<Outcome, CliError> {
             clock_tolerance: args.clock_tolerance,
             build_date: args.build_date,
             tenant: args.tenant.as_deref(),
+            store,
         },
     )
 }
@@ -198,6 +211,7 @@ pub fn decide_sorted(sorted: Sorted, place: Where<'_>) -> Result<Outcome, CliErr
         build_date: place.build_date,
         machine: place.machine,
         tenant: place.tenant,
+        store: place.store,
     };
     let decision = decide(&material, &setting);
     if let Some(appliance) = appliance {

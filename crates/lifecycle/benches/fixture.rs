@@ -64,6 +64,7 @@ pub fn setting<'s>(keys: &'s [PublicKey], catalog: &'s Catalog) -> Setting<'s> {
         build_date: None,
         machine: None,
         tenant: None,
+        store: None,
     }
 }
 

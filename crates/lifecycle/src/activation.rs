@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use crate::cert::KeyIdBytes;
 use crate::envelope::{Artifact, Signed, armor, canonical, unarmor, version_1};
 use crate::error::Error;
+use crate::revocation::Elements;
 
 /// Bytes of a machine fingerprint.
 pub const FINGERPRINT_LEN: usize = 16;
@@ -90,10 +91,13 @@ impl Request {
 }
 
 /// An activation response: a party allowed to activate binds a license to
-/// one machine and one appliance key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// one machine and one appliance key. Format 2 also binds it to one seat
+/// store ([`Activation::store`]): a licence served by a primary and a
+/// standby seat server counts only on the store both are bound to, so
+/// that the pair never serves the pool twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activation {
-    /// Format version: 1.
+    /// Format version: 1, or 2 with a store.
     pub version: u8,
     /// Key id of the activating party.
     pub signer: KeyIdBytes,
@@ -107,10 +111,71 @@ pub struct Activation {
     pub appliance: [u8; 32],
     /// When it was signed.
     pub issued_at: u64,
+    /// Format 2: the identity of the one seat store on which the licence
+    /// counts on this machine (`entitle serve` prints it). `None` in
+    /// format 1.
+    pub store: Option<[u8; STORE_ID_LEN]>,
+}
+
+/// Bytes of a seat store's identity.
+pub const STORE_ID_LEN: usize = 16;
+
+impl Serialize for Activation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple as _;
+        let mut fields = serializer.serialize_tuple(if self.store.is_some() { 8 } else { 7 })?;
+        fields.serialize_element(&self.version)?;
+        fields.serialize_element(&self.signer)?;
+        fields.serialize_element(&self.serial)?;
+        fields.serialize_element(&self.fingerprint)?;
+        fields.serialize_element(&self.nonce)?;
+        fields.serialize_element(&self.appliance)?;
+        fields.serialize_element(&self.issued_at)?;
+        if let Some(store) = &self.store {
+            fields.serialize_element(store)?;
+        }
+        fields.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Activation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Activation;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an activation")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut fields = Elements::new(seq, "an activation");
+                let version: u8 = fields.next()?;
+                Ok(Activation {
+                    version,
+                    signer: fields.next()?,
+                    serial: fields.next()?,
+                    fingerprint: fields.next()?,
+                    nonce: fields.next()?,
+                    appliance: fields.next()?,
+                    issued_at: fields.next()?,
+                    store: if version == 2 {
+                        Some(fields.next()?)
+                    } else {
+                        None
+                    },
+                })
+            }
+        }
+        deserializer.deserialize_tuple(8, Fields)
+    }
 }
 
 impl Activation {
-    /// The response to `request`.
+    /// The response to `request` (format 1: not bound to a store).
     pub fn answer(request: &Request, signer: KeyId, issued_at: u64) -> Activation {
         Activation {
             version: 1,
@@ -120,6 +185,21 @@ impl Activation {
             nonce: request.nonce,
             appliance: request.appliance,
             issued_at,
+            store: None,
+        }
+    }
+
+    /// The response to `request` bound to the seat store `store` (format 2).
+    pub fn answer_for_store(
+        request: &Request,
+        signer: KeyId,
+        issued_at: u64,
+        store: [u8; STORE_ID_LEN],
+    ) -> Activation {
+        Activation {
+            version: 2,
+            store: Some(store),
+            ..Activation::answer(request, signer, issued_at)
         }
     }
 
@@ -156,7 +236,19 @@ impl Artifact for Activation {
     }
 
     fn check(&self) -> Result<(), String> {
-        version_1(self.version)
+        match (self.version, self.store.is_some()) {
+            (1, false) | (2, true) => Ok(()),
+            (1 | 2, _) => Err(format!(
+                "format {} {} a store: format 2 exactly when it has one",
+                self.version,
+                if self.store.is_some() {
+                    "with"
+                } else {
+                    "without"
+                }
+            )),
+            (other, _) => Err(format!("version {other} (this entitle reads 1 and 2)")),
+        }
     }
 }
 

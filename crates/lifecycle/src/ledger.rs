@@ -9,11 +9,15 @@
 use entitle_verify::{Hex, Serial, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::activation::{Activation, FINGERPRINT_LEN, Request};
+use crate::activation::{Activation, FINGERPRINT_LEN, Request, STORE_ID_LEN};
 use crate::error::Error;
 
 /// Machines one license may be activated on at a time.
 pub const MACHINES_PER_LICENSE: usize = 1;
+
+/// Machines a licence bound to a seat store may be activated on at a
+/// time: a primary and a standby seat server.
+pub const MACHINES_PER_PAIR: usize = 2;
 
 /// One line of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +39,10 @@ pub enum LedgerEntry {
         nonce: [u8; 8],
         /// When, Unix seconds.
         at: u64,
+        /// The seat store the activation is bound to (format 2), for a
+        /// primary and standby pair.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "hex_opt")]
+        store: Option<[u8; STORE_ID_LEN]>,
     },
     /// A deactivation receipt ended the activation `nonce`; it cannot be
     /// spent again.
@@ -86,6 +94,40 @@ impl Ledger {
             .collect()
     }
 
+    /// The other machines that hold `serial` (not `machine`), each with the
+    /// store its newest activation no receipt has ended is bound to (a
+    /// machine activated again holds the newest: an appliance keeps one
+    /// activation of a licence).
+    fn others(
+        &self,
+        serial: Serial,
+        machine: &[u8; FINGERPRINT_LEN],
+        ended: Option<&[u8; 8]>,
+    ) -> Vec<([u8; FINGERPRINT_LEN], Option<[u8; STORE_ID_LEN]>)> {
+        let active: Vec<[u8; 8]> = self.active(serial).iter().map(|a| a.1).collect();
+        let mut newest: Vec<([u8; FINGERPRINT_LEN], Option<[u8; STORE_ID_LEN]>)> = Vec::new();
+        for entry in &self.entries {
+            if let LedgerEntry::Activated {
+                serial: s,
+                fingerprint,
+                nonce,
+                store,
+                ..
+            } = entry
+            {
+                if *s == serial.0
+                    && fingerprint != machine
+                    && active.contains(nonce)
+                    && ended != Some(nonce)
+                {
+                    newest.retain(|(f, _)| f != fingerprint);
+                    newest.push((*fingerprint, *store));
+                }
+            }
+        }
+        newest
+    }
+
     /// Whether `request` may be answered, with `ended` the activation a
     /// (verified) deactivation receipt ended, if one was brought. Returns
     /// the entries to append before the response is handed out.
@@ -95,10 +137,16 @@ impl Ledger {
     /// - The machine of the request may hold the license if it holds it
     ///   already (activated again, e.g. after a lost state), or while fewer
     ///   than [`MACHINES_PER_LICENSE`] other machines do.
+    ///
+    /// A licence bound to a seat store (`store`, format 2) may be held by
+    /// two machines at a time, a primary and a standby seat server, both
+    /// bound to that one store; while another machine holds it, every
+    /// activation, on it or on this machine, is bound to the same store.
     pub fn admit(
         &self,
         request: &Request,
         ended: Option<&Activation>,
+        store: Option<[u8; STORE_ID_LEN]>,
         now: u64,
     ) -> Result<Vec<LedgerEntry>, Error> {
         let serial = Serial(request.serial);
@@ -128,15 +176,34 @@ impl Ledger {
                 at: now,
             });
         }
-        let mut machines: Vec<[u8; FINGERPRINT_LEN]> = active.iter().map(|a| a.0).collect();
+        let others = self.others(serial, &request.fingerprint, ended.map(|e| &e.nonce));
+        let mut machines: Vec<[u8; FINGERPRINT_LEN]> = others.iter().map(|o| o.0).collect();
         machines.sort_unstable();
         machines.dedup();
-        if !machines.contains(&request.fingerprint) && machines.len() >= MACHINES_PER_LICENSE {
-            let since = active.iter().map(|a| a.2).max().unwrap_or_default();
-            return Err(Error::Activation(format!(
-                "license {serial} is activated on another machine (since {}); deactivate it there and bring its receipt (--receipt)",
-                Utc(since)
-            )));
+        let since = active.iter().map(|a| a.2).max().unwrap_or_default();
+        let pair = store.is_some() && others.iter().all(|(_, bound)| *bound == store);
+        let allowed = if pair {
+            MACHINES_PER_PAIR
+        } else {
+            MACHINES_PER_LICENSE
+        };
+        if machines.len() >= allowed {
+            return Err(Error::Activation(if store.is_some() && !pair {
+                format!(
+                    "license {serial} is activated on another machine (since {}) that is not bound to the same seat store; a standby pair is bound to one store on both machines",
+                    Utc(since)
+                )
+            } else if pair {
+                format!(
+                    "license {serial} is activated on another machine and its standby (since {}): a pair is two machines; deactivate one and bring its receipt (--receipt)",
+                    Utc(since)
+                )
+            } else {
+                format!(
+                    "license {serial} is activated on another machine (since {}); deactivate it there and bring its receipt (--receipt)",
+                    Utc(since)
+                )
+            }));
         }
         entries.push(LedgerEntry::Activated {
             serial: serial.0,
@@ -144,8 +211,31 @@ impl Ledger {
             appliance: request.appliance,
             nonce: request.nonce,
             at: now,
+            store,
         });
         Ok(entries)
+    }
+}
+
+/// An optional byte array as lower-case hex, or absent.
+mod hex_opt {
+    use super::{Deserializer, Serializer, hex_bytes};
+
+    #[allow(clippy::ref_option)] // serde's `with` hands the field by reference
+    pub fn serialize<S: Serializer, const N: usize>(
+        bytes: &Option<[u8; N]>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(bytes) => hex_bytes::serialize(bytes, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        deserializer: D,
+    ) -> Result<Option<[u8; N]>, D::Error> {
+        hex_bytes::deserialize(deserializer).map(Some)
     }
 }
 

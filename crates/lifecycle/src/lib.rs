@@ -54,7 +54,8 @@
 //! let catalog = Catalog::implicit([("starface", "compact")]);
 //! let trusted = [vendor.public_key()];
 //! let setting = Setting { trusted: &trusted, catalog: &catalog, remembered: None, now,
-//!                         clock_tolerance: 600, build_date: None, machine: None, tenant: None };
+//!                         clock_tolerance: 600, build_date: None, machine: None, tenant: None,
+//!                         store: None };
 //! let decision = decide(&material, &setting);
 //! assert!(decision.verdict(Input::Token(0)).is_some_and(|v| v.is_ok()));
 //! assert!(decision.verdict(Input::Certificate(0)).is_some_and(|v| v.is_ok()));
@@ -79,7 +80,9 @@ mod lease;
 mod ledger;
 mod revocation;
 
-pub use activation::{Activation, FINGERPRINT_LEN, Receipt, Request, fingerprint, verify_receipt};
+pub use activation::{
+    Activation, FINGERPRINT_LEN, Receipt, Request, STORE_ID_LEN, fingerprint, verify_receipt,
+};
 pub use cert::{
     Authority, Capability, Certificate, Chains, KeyIdBytes, Limits, MAX_CHAIN, ProductLimit,
     Rights, Role, ViewFunction,

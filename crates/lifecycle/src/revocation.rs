@@ -280,18 +280,18 @@ impl Artifact for Renewal {
 }
 
 /// Reads a tuple's elements in order, naming what is short when one is missing.
-struct Elements<A> {
+pub(crate) struct Elements<A> {
     seq: A,
     read: usize,
     what: &'static str,
 }
 
 impl<'de, A: serde::de::SeqAccess<'de>> Elements<A> {
-    fn new(seq: A, what: &'static str) -> Self {
+    pub(crate) fn new(seq: A, what: &'static str) -> Self {
         Self { seq, read: 0, what }
     }
 
-    fn next<T: Deserialize<'de>>(&mut self) -> Result<T, A::Error> {
+    pub(crate) fn next<T: Deserialize<'de>>(&mut self) -> Result<T, A::Error> {
         let index = self.read;
         self.read += 1;
         self.seq

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use entitle::Error as SiteError;
 use entitle::appliance;
 use entitle::args::MaterialArgs;
-use entitle::decision::{Outcome, decide_args};
+use entitle::decision::{Outcome, decide_args_for_store};
 use entitle_appliance::{LeaseKey, LeaseTerms};
 use entitle_verify::{SeatModel, Serial};
 
@@ -67,7 +67,28 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
     let mut material = args.material.clone();
     material.require_activation = true;
 
-    let first = decide_args(&material)?;
+    let (machine_id, tpm) = (material.machine_id.clone(), material.tpm.clone());
+    let machine = appliance::open(&dir, &machine_id, tpm.as_deref())?
+        .machine_id()
+        .map_err(|e| SiteError::input(e.to_string()))?;
+    let admin = admin_credential(&dir)?;
+    let database = args.database.clone().filter(|url| !url.is_empty());
+    let mut instance = None;
+    let mut store = match &database {
+        None => Store::open(&dir.join(STORE_FILE))?,
+        Some(url) => {
+            let name = instance_name(&machine);
+            // An instance's figures lapse after three missed refreshes:
+            // a stopped server's seats leave the shared pool.
+            let store = Store::postgres(url, &name, args.refresh.saturating_mul(3))?;
+            instance = Some(name);
+            store
+        }
+    };
+    // A licence of a primary and standby pair counts only on the store it
+    // is bound to (docs/concurrent-seats.md, "A standby").
+    let identity = store.identity()?;
+    let first = decide_args_for_store(&material, identity)?;
     let pools = pool_specs(&first);
     if pools.is_empty() {
         let why = first
@@ -79,10 +100,6 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
             "nothing to serve: no licence with concurrent seats counts on this machine{why}"
         )));
     }
-    let (machine_id, tpm) = (material.machine_id.clone(), material.tpm.clone());
-    let machine = appliance::open(&dir, &machine_id, tpm.as_deref())?
-        .machine_id()
-        .map_err(|e| SiteError::input(e.to_string()))?;
     // One activation feeds one pool: a licence another server on this
     // machine serves (the same state directory, a copy of it, another
     // database) is not served here.
@@ -93,22 +110,8 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
             "licence {serial} is already served on this machine by another entitle serve: one activation feeds one pool"
         )));
     }
-    let admin = admin_credential(&dir)?;
-    let database = args.database.clone().filter(|url| !url.is_empty());
-    let mut instance = None;
-    let store = match &database {
-        None => Store::open(&dir.join(STORE_FILE))?,
-        Some(url) => {
-            let name = instance_name(&machine);
-            // An instance's figures lapse after three missed refreshes:
-            // a stopped server's seats leave the shared pool.
-            let store = Store::postgres(url, &name, args.refresh.saturating_mul(3))?;
-            instance = Some(name);
-            store
-        }
-    };
     let decide = move || {
-        decide_args(&material)
+        decide_args_for_store(&material, identity)
             .map(|o| served.keep(pool_specs(&o)).0)
             .map_err(|e| e.message)
     };
@@ -175,7 +178,8 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
         }
         match &instance {
             Some(instance) => println!(
-                "entitle: seats in PostgreSQL, shared with the other servers there; this one is {instance}"
+                "entitle: seats in PostgreSQL, shared with the other servers there; this one is {instance}; store identity {} (a primary and standby pair is activated for it)",
+                identity.map(|id| entitle_verify::Hex(&id).to_string()).unwrap_or_default()
             ),
             None => println!(
                 "entitle: seats in {}",

@@ -167,9 +167,30 @@ pub struct RespondArgs {
     /// spent once.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub ledger: PathBuf,
+    /// Bind the activation to the seat store with this identity (32 hex
+    /// digits, printed by `entitle serve --database`): the licence then
+    /// counts only in `entitle serve` on that store, and may be activated
+    /// on a second machine bound to it too, a standby seat server.
+    #[arg(long, value_name = "HEX", value_parser = parse_store)]
+    pub store: Option<[u8; 16]>,
     /// The activation request (text or @FILE).
     #[arg(value_name = "REQUEST")]
     pub request: String,
+}
+
+/// A seat store's identity: 32 hex digits.
+fn parse_store(text: &str) -> Result<[u8; 16], String> {
+    let text = text.trim();
+    let bad = || format!("{text:?} is not a seat store identity (32 hex digits)");
+    if text.len() != 32 || !text.is_ascii() {
+        return Err(bad());
+    }
+    let mut id = [0u8; 16];
+    for (slot, pair) in id.iter_mut().zip(text.as_bytes().chunks(2)) {
+        let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
+        *slot = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
+    }
+    Ok(id)
 }
 
 /// `entitle activate accept`.

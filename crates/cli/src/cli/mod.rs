@@ -157,6 +157,7 @@ impl Command {
             ) => admin.json,
             Command::Seats(SeatsCommand::AddAccount(args)) => args.admin.json,
             Command::Seats(SeatsCommand::RemoveAccount(args)) => args.admin.json,
+            Command::Seats(SeatsCommand::StoreIdentity(_)) => false,
             Command::Seats(SeatsCommand::Grant(args)) => args.admin.json,
             Command::Seats(
                 SeatsCommand::Revoke(args)

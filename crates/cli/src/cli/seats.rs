@@ -101,6 +101,24 @@ pub enum SeatsCommand {
     /// Remove an account: its credential stops working (administrators
     /// only).
     RemoveAccount(AccountIdArgs),
+    /// The identity of a PostgreSQL seat store: what `entitle activate
+    /// respond --store` binds a primary and standby pair to.
+    StoreIdentity(StoreIdentityArgs),
+}
+
+/// `entitle seats store-identity`.
+#[derive(Debug, Args)]
+pub struct StoreIdentityArgs {
+    /// The PostgreSQL database the servers share (`postgres://user@host/db`);
+    /// default: the ENTITLE_DATABASE environment variable (the place for a
+    /// password).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ENTITLE_DATABASE",
+        hide_env_values = true
+    )]
+    pub database: String,
 }
 
 /// What a manager may do ("Benutzer hinzufügen/löschen", "Produkte

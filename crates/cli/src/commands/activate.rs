@@ -261,9 +261,12 @@ fn respond(args: &RespondArgs, licence: &str, request: &str) -> Result<(), CliEr
     };
     let ledger = ledger::read(&args.ledger)?;
     let entries = ledger
-        .admit(&request, ended.as_ref(), now)
+        .admit(&request, ended.as_ref(), args.store, now)
         .map_err(|e| lifecycle_error(&e, ""))?;
-    let activation = Activation::answer(&request, signer.key.key_id(), now);
+    let activation = match args.store {
+        Some(store) => Activation::answer_for_store(&request, signer.key.key_id(), now, store),
+        None => Activation::answer(&request, signer.key.key_id(), now),
+    };
     let signed =
         Signed::sign(activation, signer.key.as_ref()).map_err(|e| lifecycle_error(&e, ""))?;
     // In the ledger before it is handed out: a crash between the two leaves
@@ -369,6 +372,8 @@ fn accept(args: &AcceptArgs, licence: &str, response: &str) -> Result<(), CliErr
             clock_tolerance: args.clock_tolerance,
             build_date: None,
             tenant: None,
+            // Accepted as it will count: on the seat store it is bound to.
+            store: activation.unverified().store,
         },
     )?;
     let kept = outcome

@@ -137,6 +137,7 @@ fn artifact(kind: ArtifactKind, input: &TokenInput) -> Result<Value, CliError> {
                 "nonce": hex(&a.nonce),
                 "appliance_key_id": KeyId::of(&a.appliance).to_string(),
                 "issued_at": time(a.issued_at),
+                "seat_store": a.store.map(|store| hex(&store)),
             })
         }
         ArtifactKind::Receipt => {
@@ -229,9 +230,9 @@ fn print_fields(fields: &Value, json: bool) -> Result<(), CliError> {
     }
     say!("{WARNING}");
     say!(
-        "{:<16}{}",
-        "kind",
-        fields["kind"].as_str().unwrap_or_default()
+        "{:<17}{}",
+        "artifact",
+        fields["artifact"].as_str().unwrap_or_default()
     );
     for (name, value) in fields.as_object().into_iter().flatten() {
         if matches!(name.as_str(), "warning" | "verified" | "artifact") {
@@ -248,7 +249,7 @@ fn print_fields(fields: &Value, json: bool) -> Result<(), CliError> {
                 .join(", "),
             other => other.to_string(),
         };
-        say!("{:<16}{shown}", name.replace('_', " "));
+        say!("{:<17}{shown}", name.replace('_', " "));
     }
     Ok(())
 }

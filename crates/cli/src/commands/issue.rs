@@ -167,6 +167,7 @@ fn joined_check(
                 clock_tolerance: 600,
                 build_date: None,
                 tenant,
+                store: None,
             },
         )
     };

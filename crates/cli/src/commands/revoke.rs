@@ -295,6 +295,7 @@ fn as_an_appliance<'a>(signer: &Signer, material: &Material<'a>, now: u64) -> De
         build_date: None,
         machine: None,
         tenant: None,
+        store: None,
     };
     decide(material, &setting)
 }

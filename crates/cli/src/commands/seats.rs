@@ -152,6 +152,13 @@ pub fn run(command: &SeatsCommand) -> Result<(), CliError> {
                 .into())
             }
         }
+        SeatsCommand::StoreIdentity(args) => {
+            let identity = entitle_seats::Store::postgres(&args.database, "identity", 1)?
+                .identity()?
+                .ok_or_else(|| CliError::input("the store has no identity"))?;
+            say!("{}", entitle_verify::Hex(&identity));
+            Ok(())
+        }
         SeatsCommand::Accounts(args) => list_accounts(args),
         SeatsCommand::AddAccount(args) => add_account(args),
         SeatsCommand::RemoveAccount(args) => {

@@ -264,6 +264,14 @@ pub(super) fn activated(
         .map(|(i, a)| (Some(i), a));
     let of_this_license =
         |(_, a): &(Option<usize>, &Signed<Activation>)| a.unverified().serial == serial.0;
+    let here = fingerprint(claims.product, machine);
+    // Once the licence is bound to a seat store on this machine (a standby
+    // pair), an older activation that is not bound counts no more: the
+    // pair never serves the pool on a second store through it.
+    let bound_here = stored.clone().chain(offered.clone()).any(|(_, a)| {
+        let body = a.unverified();
+        body.serial == serial.0 && body.store.is_some() && body.fingerprint == here
+    });
     let mut last_error =
         Error::Activation(format!("license {serial} is not activated on this machine"));
     let mut found = false;
@@ -291,8 +299,23 @@ pub(super) fn activated(
                         "this activation was revoked (its machine was deactivated)".into(),
                     ));
                 }
-                if body.fingerprint != fingerprint(claims.product, machine) {
+                if body.fingerprint != here {
                     return Err(Error::Activation("it is for another machine".into()));
+                }
+                if body.store.is_none() && bound_here {
+                    return Err(Error::Activation(
+                        "the licence is bound to a seat store on this machine: an activation that is not bound counts no more".into(),
+                    ));
+                }
+                // A licence of a primary and standby pair counts only on the
+                // seat store both are bound to: never twice, on two stores.
+                if let Some(bound) = body.store {
+                    if setting.store != Some(bound) {
+                        return Err(Error::Activation(format!(
+                            "it is bound to seat store {}, and counts only in entitle serve on that store",
+                            entitle_verify::Hex(&bound)
+                        )));
+                    }
                 }
                 if held != Some(body.appliance) {
                     return Err(Error::Activation(

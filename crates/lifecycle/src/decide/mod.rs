@@ -80,6 +80,11 @@ pub struct Setting<'s> {
     pub machine: Option<&'s [u8]>,
     /// The company id the installation is configured with.
     pub tenant: Option<&'s str>,
+    /// The seat store the decision is made for (`entitle serve`): a
+    /// licence whose activation here is bound to a store (format 2, a
+    /// primary and standby pair) counts only when this is that store, and
+    /// nowhere else (`None`: not a seat server).
+    pub store: Option<[u8; crate::STORE_ID_LEN]>,
 }
 
 /// One input, by its kind and position in [`Material`].

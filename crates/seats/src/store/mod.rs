@@ -205,6 +205,35 @@ impl Store {
         }))
     }
 
+    /// The identity of this store, to which an activation in format 2
+    /// binds a licence served by a primary and a standby server: 16 bytes
+    /// of SHA-256 over PostgreSQL's system identifier (made by `initdb`,
+    /// not copied by a dump or `CREATE DATABASE … TEMPLATE`) and the
+    /// database's oid. `None` on SQLite: a file copied to another machine
+    /// would be the same store, so no pair is served from SQLite.
+    pub fn identity(&mut self) -> Result<Option<[u8; 16]>, Error> {
+        if !matches!(self.place, Place::Postgres(_)) {
+            return Ok(None);
+        }
+        let row = self
+            .db
+            .row(
+                "SELECT (SELECT system_identifier::text FROM pg_control_system()),
+                   (SELECT oid::text FROM pg_database WHERE datname = current_database())",
+                &[],
+            )?
+            .ok_or_else(|| Error::Store("the database did not say who it is".into()))?;
+        let digest = Sha256::new()
+            .chain_update(b"entitle seat store v1\0")
+            .chain_update(row.text(0)?.as_bytes())
+            .chain_update([0u8])
+            .chain_update(row.text(1)?.as_bytes())
+            .finalize();
+        let mut id = [0u8; 16];
+        id.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
+        Ok(Some(id))
+    }
+
     fn within_decision(&self, view: ClaimView) -> ClaimView {
         ClaimView {
             seats: view
