@@ -719,6 +719,15 @@ fn two_servers_on_one_postgresql_never_hand_out_more_than_their_licences_togethe
             .collect();
         figures.sort_unstable();
         assert_eq!(figures, [(4, true), (6, true)], "{list}");
+        // Each server says which host it is, beside its opaque id.
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+        for figure in list["pools"][0]["servers"].as_array().unwrap() {
+            assert_eq!(figure["host"], host.trim(), "{list}");
+            assert!(
+                figure["server"].as_str().unwrap().starts_with("m-"),
+                "{list}"
+            );
+        }
     }
 
     // b stops. A session it served renews through a: its agent app knows

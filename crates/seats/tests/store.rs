@@ -320,7 +320,7 @@ fn figures_written_into_the_file_by_hand_go_at_the_next_refresh() {
     let by_hand = rusqlite::Connection::open(&path).unwrap();
     by_hand
         .execute(
-            "INSERT INTO pool_seats VALUES (?1, 'forged', 50, 0, NULL, NULL, 'ff', ?2)",
+            "INSERT INTO pool_seats VALUES (?1, 'forged', 50, 0, NULL, NULL, 'ff', ?2, 'evil')",
             rusqlite::params![pool(0, 0).id, i64::MAX],
         )
         .unwrap();

@@ -100,7 +100,8 @@ pub fn run(command: &SeatsCommand) -> Result<(), CliError> {
                 if pool.servers.len() > 1 {
                     for figure in &pool.servers {
                         say!(
-                            "    server {}: {} shared, {} named{}",
+                            "    server {} ({}): {} shared, {} named{}",
+                            figure.host,
                             figure.server,
                             figure.shared,
                             figure.named,

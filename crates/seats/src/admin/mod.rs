@@ -296,7 +296,12 @@ fn pools_section(lang: Lang, pools: &[PoolUse]) -> String {
             .iter()
             .map(|f| {
                 format!(
-                    "{} {}, {}{}",
+                    "{} <span class=\"note\">{}</span> {}, {}{}",
+                    esc(if f.host.is_empty() {
+                        &f.server
+                    } else {
+                        &f.host
+                    }),
                     esc(&f.server),
                     f.shared,
                     f.named,

@@ -95,7 +95,7 @@ CREATE TABLE IF NOT EXISTS pool_seats (
     pool TEXT NOT NULL, instance TEXT NOT NULL,
     shared BIGINT NOT NULL, named BIGINT NOT NULL,
     shared_cap BIGINT, named_cap BIGINT, serials TEXT NOT NULL,
-    fresh_until BIGINT NOT NULL, PRIMARY KEY (pool, instance));
+    fresh_until BIGINT NOT NULL, host TEXT, PRIMARY KEY (pool, instance));
 CREATE TABLE IF NOT EXISTS agents (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, pool TEXT NOT NULL,
     credential {bytes} NOT NULL UNIQUE, named BIGINT NOT NULL DEFAULT 0,
@@ -175,6 +175,8 @@ impl Store {
         db.add_column("audit", "actor", "TEXT")?;
         // Nor did its agents keep the credential a new grant replaced.
         db.add_column("agents", "old_credential", "{bytes}")?;
+        // Nor did its servers say which host they are.
+        db.add_column("pool_seats", "host", "TEXT")?;
         Ok(Store {
             db,
             instance: instance.to_string(),
@@ -274,6 +276,10 @@ impl Store {
                 })
                 .collect();
         }
+        // Which host records the figure, for people reading the pool.
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_default();
         let mut tx = self.db.begin()?;
         expire(&mut tx, now)?;
         if self.holds_for.is_none() {
@@ -309,10 +315,11 @@ impl Store {
             let cap = |c: Option<u32>| c.map_or(Param::OptInt(None), |c| int(c.into()));
             tx.execute(
                 "INSERT INTO pool_seats
-                   (pool, instance, shared, named, shared_cap, named_cap, serials, fresh_until)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                   (pool, instance, shared, named, shared_cap, named_cap, serials, fresh_until,
+                    host)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (pool, instance) DO UPDATE SET shared = $3, named = $4,
-                   shared_cap = $5, named_cap = $6, serials = $7, fresh_until = $8",
+                   shared_cap = $5, named_cap = $6, serials = $7, fresh_until = $8, host = $9",
                 &[
                     Param::Text(&pool.id),
                     Param::Text(me),
@@ -322,6 +329,7 @@ impl Store {
                     cap(pool.named_cap),
                     Param::Text(&serials),
                     Param::Int(fresh_until),
+                    Param::Text(&host),
                 ],
             )?;
         }

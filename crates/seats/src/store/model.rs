@@ -173,6 +173,9 @@ pub struct ServerFigure {
     /// Whether the figure still holds (the server recorded it within three
     /// refreshes); a lapsed figure counts for nothing.
     pub holds: bool,
+    /// The host name of the server's machine, as it recorded its figure.
+    #[serde(default)]
+    pub host: String,
 }
 
 /// One line of the audit log.

@@ -59,7 +59,7 @@ impl Store {
             let servers = self
                 .db
                 .query(
-                    "SELECT instance, shared, named, fresh_until > $2 FROM pool_seats
+                    "SELECT instance, shared, named, fresh_until > $2, host FROM pool_seats
                      WHERE pool = $1 ORDER BY instance",
                     &[Param::Text(&spec.id), int(now)],
                 )?
@@ -70,6 +70,7 @@ impl Store {
                         shared: f.u32(1)?,
                         named: f.u32(2)?,
                         holds: f.flag(3)?,
+                        host: f.opt_text(4)?.unwrap_or_default(),
                     })
                 })
                 .collect::<Result<_, Error>>()?;
