@@ -1403,53 +1403,7 @@ fn a_standby_keeps_the_pool_when_the_primary_is_killed_and_never_doubles_it() {
     // Asks the vendor to activate licence-0 on `machine` (state `state`),
     // bound to `store` if given; the vendor's answer as it came.
     let activate = |state: &str, machine: &str, store: Option<&str>| {
-        let request = ok(
-            d,
-            &[
-                "activate",
-                "request",
-                "--state-dir",
-                state,
-                "--machine-id",
-                machine,
-                "--license",
-                "@licence-0.txt",
-            ],
-        );
-        std::fs::write(d.join("request.txt"), request).unwrap();
-        let mut respond = vec![
-            "activate",
-            "respond",
-            "--ledger",
-            "vendor.ledger",
-            "--license",
-            "@licence-0.txt",
-        ];
-        if let Some(store) = store {
-            respond.extend(["--store", store]);
-        }
-        respond.push("@request.txt");
-        let response = entitle(d, &respond);
-        if response.status.success() {
-            std::fs::write(d.join("response.txt"), stdout(&response)).unwrap();
-            ok(
-                d,
-                &[
-                    "activate",
-                    "accept",
-                    "--public",
-                    &example("vendor.public.pem"),
-                    "--state-dir",
-                    state,
-                    "--machine-id",
-                    machine,
-                    "--license",
-                    "@licence-0.txt",
-                    "@response.txt",
-                ],
-            );
-        }
-        response
+        site.try_activate("licence-0.txt", state, machine, store)
     };
     // The primary's first, unbound activation (Site::new made it).
     std::fs::copy(d.join("response.txt"), d.join("unbound-response.txt")).unwrap();

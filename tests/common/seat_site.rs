@@ -84,6 +84,20 @@ impl Site {
     /// `machine`, its state in `state`: request, the vendor's response,
     /// accept.
     pub fn activate(&self, file: &str, state: &str, machine: &str) {
+        let response = self.try_activate(file, state, machine, None);
+        assert!(response.status.success(), "{}", stderr(&response));
+    }
+
+    /// As [`Site::activate`], the response bound to the seat store `store`
+    /// if given; the vendor's `activate respond` as it ended (accepted on
+    /// the machine when it succeeded).
+    pub fn try_activate(
+        &self,
+        file: &str,
+        state: &str,
+        machine: &str,
+        store: Option<&str>,
+    ) -> Output {
         let d = self.path();
         let license = format!("@{file}");
         let request = ok(
@@ -100,35 +114,39 @@ impl Site {
             ],
         );
         std::fs::write(d.join("request.txt"), request).unwrap();
-        let response = ok(
-            d,
-            &[
-                "activate",
-                "respond",
-                "--ledger",
-                "vendor.ledger",
-                "--license",
-                &license,
-                "@request.txt",
-            ],
-        );
-        std::fs::write(d.join("response.txt"), response).unwrap();
-        ok(
-            d,
-            &[
-                "activate",
-                "accept",
-                "--public",
-                &example("vendor.public.pem"),
-                "--state-dir",
-                state,
-                "--machine-id",
-                machine,
-                "--license",
-                &license,
-                "@response.txt",
-            ],
-        );
+        let mut respond = vec![
+            "activate",
+            "respond",
+            "--ledger",
+            "vendor.ledger",
+            "--license",
+            &license,
+        ];
+        if let Some(store) = store {
+            respond.extend(["--store", store]);
+        }
+        respond.push("@request.txt");
+        let response = entitle(d, &respond);
+        if response.status.success() {
+            std::fs::write(d.join("response.txt"), stdout(&response)).unwrap();
+            ok(
+                d,
+                &[
+                    "activate",
+                    "accept",
+                    "--public",
+                    &example("vendor.public.pem"),
+                    "--state-dir",
+                    state,
+                    "--machine-id",
+                    machine,
+                    "--license",
+                    &license,
+                    "@response.txt",
+                ],
+            );
+        }
+        response
     }
 
     pub fn path(&self) -> &Path {

@@ -612,17 +612,11 @@ pub async fn grant(
     })
     .await;
     match result {
-        Ok(Ok(credential)) => page(
+        Ok(Ok(credential)) => shown_once(
             lang,
-            "",
-            &format!(
-                "<section><h2>{}</h2><p>{}</p><p><code id=\"credential\">{}</code></p>\
-                 <p><a href=\"/admin\">{}</a></p></section>",
-                esc(lang.t(Word::Granted)),
-                fill(lang.t(Word::GrantedText), &[("agent", &agent.id)]),
-                esc(&credential),
-                esc(lang.t(Word::Back))
-            ),
+            (Word::Granted, Word::GrantedText),
+            &agent.id,
+            &credential,
         ),
         Ok(Err(known)) => {
             let known = known.unwrap_or_else(|| agent.clone());
@@ -765,6 +759,22 @@ async fn change_agent(
         Ok(msg) => done(msg, &[("who", &who)]),
         Err(error) => not_done(lang, &error),
     }
+}
+
+/// The page that shows a new credential of `who`, this once.
+fn shown_once(lang: Lang, (title, text): (Word, Word), who: &str, credential: &str) -> Response {
+    page(
+        lang,
+        "",
+        &format!(
+            "<section><h2>{}</h2><p>{}</p><p><code id=\"credential\">{}</code></p>\
+             <p><a href=\"/admin\">{}</a></p></section>",
+            esc(lang.t(title)),
+            fill(lang.t(text), &[("agent", who)]),
+            esc(credential),
+            esc(lang.t(Word::Back))
+        ),
+    )
 }
 
 /// Back to the page, with the message `msg` about `values`.
@@ -1006,17 +1016,11 @@ pub async fn add_account(
     })
     .await
     {
-        Ok(credential) => page(
+        Ok(credential) => shown_once(
             lang,
-            "",
-            &format!(
-                "<section><h2>{}</h2><p>{}</p><p><code id=\"credential\">{}</code></p>\
-                 <p><a href=\"/admin\">{}</a></p></section>",
-                esc(lang.t(Word::AccountAdded)),
-                fill(lang.t(Word::AccountAddedText), &[("agent", &id)]),
-                esc(&credential),
-                esc(lang.t(Word::Back))
-            ),
+            (Word::AccountAdded, Word::AccountAddedText),
+            &id,
+            &credential,
         ),
         Err(error) => not_done(lang, &error),
     }
