@@ -210,6 +210,15 @@ fn two_servers_under_concurrent_claims_never_exceed_the_pool() {
         a.counters().unwrap().total().claims,
         u64::from(granted.load(Ordering::Relaxed))
     );
+    // Each granted claim wrote its lease, its count and its audit line (on
+    // PostgreSQL in one statement).
+    let claimed = a
+        .audit(10_000)
+        .unwrap()
+        .iter()
+        .filter(|e| e.event == "claimed" && e.lease.is_some() && e.agent.is_some())
+        .count();
+    assert_eq!(claimed, granted.load(Ordering::Relaxed) as usize);
 }
 
 #[test]

@@ -440,6 +440,12 @@ impl PgConn<'_> {
 }
 
 impl Tx<'_> {
+    /// Whether this is PostgreSQL's, where one statement may write several
+    /// tables (a round trip saved each time).
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Tx::Postgres { .. })
+    }
+
     /// Commits: durable on disk before this returns.
     pub(crate) fn commit(mut self) -> Result<(), Error> {
         match &mut self {
