@@ -44,9 +44,9 @@ pub struct ServeArgs {
     pub database: Option<String>,
 }
 
-/// How to reach a seat server as its administrator.
+/// Where the seat server is, and how it is trusted.
 #[derive(Debug, Args)]
-pub struct AdminArgs {
+pub struct ServerArgs {
     /// The server, or several sharing one pool, comma-separated (a request
     /// goes on to the next when one cannot be reached); default: the
     /// ENTITLE_SERVER environment variable, else the default listen
@@ -58,17 +58,25 @@ pub struct AdminArgs {
         default_value = "http://127.0.0.1:7447"
     )]
     pub server: String,
-    /// The file holding the admin credential (`entitle serve` writes it to
-    /// its state directory); default: the ENTITLE_ADMIN_CREDENTIAL
-    /// environment variable.
-    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
-    pub admin_credential: Option<PathBuf>,
     /// The server's certificate (its `tls.cert.pem`), trusted alone: for
     /// an `https://` server; one per server of a list, repeated or
     /// comma-separated; default: the ENTITLE_SERVER_CERT environment
     /// variable.
     #[arg(long, value_name = "FILE", env = "ENTITLE_SERVER_CERT", value_delimiter = ',', value_hint = ValueHint::FilePath)]
     pub server_cert: Vec<PathBuf>,
+}
+
+/// How to reach a seat server as its administrator.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// The server.
+    #[command(flatten)]
+    pub at: ServerArgs,
+    /// The file holding the admin credential (`entitle serve` writes it to
+    /// its state directory); default: the ENTITLE_ADMIN_CREDENTIAL
+    /// environment variable.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub admin_credential: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -268,28 +276,14 @@ pub struct LeaseVerifyArgs {
 /// How an agent reaches the seat server.
 #[derive(Debug, Args)]
 pub struct LeaseArgs {
-    /// The server, or several sharing one pool, comma-separated (a request
-    /// goes on to the next when one cannot be reached); default: the
-    /// ENTITLE_SERVER environment variable, else the default listen
-    /// address on this machine.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "ENTITLE_SERVER",
-        default_value = "http://127.0.0.1:7447"
-    )]
-    pub server: String,
+    /// The server.
+    #[command(flatten)]
+    pub at: ServerArgs,
     /// The file holding the agent's credential (`entitle seats grant
     /// --credential-out`); default: the ENTITLE_AGENT_CREDENTIAL environment
     /// variable.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub credential: Option<PathBuf>,
-    /// The server's certificate (its `tls.cert.pem`), trusted alone: for
-    /// an `https://` server; one per server of a list, repeated or
-    /// comma-separated; default: the ENTITLE_SERVER_CERT environment
-    /// variable.
-    #[arg(long, value_name = "FILE", env = "ENTITLE_SERVER_CERT", value_delimiter = ',', value_hint = ValueHint::FilePath)]
-    pub server_cert: Vec<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -15,7 +15,7 @@ use entitle_verify::MAX_TOKEN_BYTES;
 use crate::artifacts::{lifecycle_error, read_license, read_one};
 use crate::cli::{
     AddAccountArgs, AdminArgs, LeaseArgs, LeaseCommand, LeaseVerifyArgs, Permission, RoleArg,
-    SeatsCommand,
+    SeatsCommand, ServerArgs,
 };
 use crate::error::CliError;
 use crate::input::read_public_keys;
@@ -374,38 +374,34 @@ fn admin(args: &AdminArgs) -> Result<Client, CliError> {
         ADMIN_ENV,
         "--admin-credential",
     )?;
-    client(&args.server, &credential, &args.server_cert)
+    client(&args.at, &credential)
 }
 
 fn agent(args: &LeaseArgs) -> Result<Client, CliError> {
     let credential = credential(args.credential.as_deref(), AGENT_ENV, "--credential")?;
-    client(&args.server, &credential, &args.server_cert)
+    client(&args.at, &credential)
 }
 
-/// A client of `server` (one, or several comma-separated): pinned to the
-/// certificates `certs` when given; an `https://` server without one is
-/// refused (there is no other trust).
-fn client(
-    server: &str,
-    credential: &str,
-    certs: &[std::path::PathBuf],
-) -> Result<Client, CliError> {
-    if certs.is_empty() {
-        if server.contains("https://") {
+/// A client of the server (one, or several comma-separated): pinned to
+/// the certificates given; an `https://` server without one is refused
+/// (there is no other trust).
+fn client(at: &ServerArgs, credential: &str) -> Result<Client, CliError> {
+    if at.server_cert.is_empty() {
+        if at.server.contains("https://") {
             return Err(CliError::input(
                 "an https:// server needs --server-cert FILE: its tls.cert.pem, trusted alone",
             ));
         }
-        return Ok(Client::new(server, credential));
+        return Ok(Client::new(&at.server, credential));
     }
     let mut pem = Vec::new();
-    for path in certs {
+    for path in &at.server_cert {
         let mut one =
             std::fs::read(path).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
         pem.append(&mut one);
         pem.push(b'\n');
     }
-    Ok(Client::pinned(server, credential, &pem)?)
+    Ok(Client::pinned(&at.server, credential, &pem)?)
 }
 
 /// A credential from its file, or from the environment; never from an
