@@ -291,6 +291,12 @@ fn the_admin_center_at_a_thousand_agents_in_english_and_german() {
         "one page, not every agent: {} bytes",
         page.len()
     );
+    // Times are shown in the browser's zone and language (the page's
+    // script), not as the UTC the server writes.
+    assert!(
+        page.contains("<time datetime=") && !page.contains(" UTC</time>"),
+        "{page}"
+    );
     browser.screenshot(&artifacts.join("seat-admin-en.png"));
     browser.click(&browser.find("#page-next"));
     let second = browser.wait_for("Page 2 of 21");
