@@ -33,8 +33,10 @@
 #![deny(missing_docs)]
 
 mod admin;
+mod api;
 pub mod client;
 mod error;
+mod metrics;
 mod one_server;
 pub mod server;
 pub mod site;

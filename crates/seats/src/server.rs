@@ -1,26 +1,27 @@
-//! The HTTP/JSON API of the seat server (docs/concurrent-seats.md): agent
-//! endpoints behind the agent's credential, admin endpoints behind the
-//! admin credential, `/metrics` for Prometheus.
+//! The seat server's HTTP side (docs/concurrent-seats.md): the listener
+//! (HTTP/1.1, TLS beyond loopback), the routes, the agent endpoints behind
+//! the agent's credential, and the error answers every endpoint shares.
+//! The administrative endpoints are `api.rs`'s, the admin center
+//! `admin/`'s, `/metrics` `metrics.rs`'s.
 
-use std::fmt::Write as _;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Extension, Json, Router};
-use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq as _;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::admin::{self, SignIns};
+use crate::api;
 use crate::error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
-use crate::store::{Account, Agent, Lease, PoolSpec, Store, hash};
+use crate::store::{Account, Lease, PoolSpec, Store, hash};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -311,16 +312,16 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/v1/leases", post(claim))
         .route("/v1/leases/{id}/renew", post(renew))
         .route("/v1/leases/{id}", delete(release))
-        .route("/v1/pools", get(pools))
-        .route("/v1/agents", get(agents).post(grant))
-        .route("/v1/agents/{id}", delete(revoke))
-        .route("/v1/agents/{id}/named", put(assign))
-        .route("/v1/sessions", get(sessions))
-        .route("/v1/sessions/end", post(end))
-        .route("/v1/audit", get(audit))
-        .route("/v1/accounts", get(accounts).post(add_account))
-        .route("/v1/accounts/{id}", delete(remove_account))
-        .route("/metrics", get(metrics))
+        .route("/v1/pools", get(api::pools))
+        .route("/v1/agents", get(api::agents).post(api::grant))
+        .route("/v1/agents/{id}", delete(api::revoke))
+        .route("/v1/agents/{id}/named", put(api::assign))
+        .route("/v1/sessions", get(api::sessions))
+        .route("/v1/sessions/end", post(api::end))
+        .route("/v1/audit", get(api::audit))
+        .route("/v1/accounts", get(api::accounts).post(api::add_account))
+        .route("/v1/accounts/{id}", delete(api::remove_account))
+        .route("/metrics", get(crate::metrics::metrics))
         .route("/admin", get(admin::show))
         .route("/admin/signin", post(admin::sign_in))
         .route("/admin/end-confirm", post(admin::end_confirm))
@@ -343,7 +344,7 @@ pub fn router(server: Arc<Server>) -> Router {
         .with_state(server)
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)?
         .to_str()
@@ -352,7 +353,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-fn failure(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn failure(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         Json(json!({"error": {"code": code, "message": message}})),
@@ -360,7 +361,7 @@ fn failure(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-fn error_response(error: &Error) -> Response {
+pub(crate) fn error_response(error: &Error) -> Response {
     let status = match error {
         Error::Exhausted { .. } => StatusCode::CONFLICT,
         Error::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -431,7 +432,7 @@ async fn answer_lease(
 
 /// Runs `f` off the async threads and answers with its result as JSON, or
 /// its error.
-async fn respond<T: serde::Serialize + Send + 'static>(
+pub(crate) async fn respond<T: serde::Serialize + Send + 'static>(
     server: Arc<Server>,
     status: StatusCode,
     f: impl FnOnce(&Server) -> Result<T, Error> + Send + 'static,
@@ -448,7 +449,7 @@ async fn respond<T: serde::Serialize + Send + 'static>(
     }
 }
 
-fn unauthorized() -> Response {
+pub(crate) fn unauthorized() -> Response {
     error_response(&Error::Unauthorized)
 }
 
@@ -518,409 +519,11 @@ async fn release(
     .await
 }
 
-/// Answers an administrative request: `f` with the account of the
-/// request's credential (the store checks what it may do) and its body.
-/// The credential is checked before the body is read: a stranger learns
-/// nothing about what the endpoint accepts.
-async fn as_account<B: Send + 'static, T: serde::Serialize + Send + 'static>(
-    server: Arc<Server>,
-    headers: &HeaderMap,
-    status: StatusCode,
-    body: Result<Json<B>, JsonRejection>,
-    f: impl FnOnce(&mut Store, &Account, B, u64) -> Result<T, Error> + Send + 'static,
-) -> Response {
-    let Some(credential) = bearer(headers).map(str::to_string) else {
-        return unauthorized();
-    };
-    let check = server.clone();
-    let account = tokio::task::spawn_blocking(move || {
-        check.with_store(|store, _| check.account(store, &credential))
-    })
-    .await;
-    let account = match account {
-        Ok(Ok(account)) => account,
-        Ok(Err(error)) => return error_response(&error),
-        Err(_) => {
-            return failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "store",
-                "the request failed",
-            );
-        }
-    };
-    let body = match body {
-        Ok(Json(body)) => body,
-        Err(rejection) => return bad_json(&rejection),
-    };
-    respond(server, status, move |server| {
-        server.with_store(|store, now| f(store, &account, body, now))
-    })
-    .await
-}
-
-impl Grant {
-    fn agent(&self) -> Agent {
-        Agent::new(&self.id, &self.name, &self.email, &self.pool)
-    }
-}
-
-/// No body.
-const NO_BODY: Result<Json<()>, JsonRejection> = Ok(Json(()));
-
-async fn pools(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
-    as_account(
-        server,
-        &headers,
-        StatusCode::OK,
-        NO_BODY,
-        |store, _, (), now| store.pools(now),
-    )
-    .await
-}
-
-async fn agents(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
-    as_account(
-        server,
-        &headers,
-        StatusCode::OK,
-        NO_BODY,
-        |store, _, (), _| store.agents(),
-    )
-    .await
-}
-
-/// `POST /v1/agents`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Grant {
-    id: String,
-    name: String,
-    email: String,
-    pool: String,
-    /// Replace an agent granted already (its running sessions keep their
-    /// seats).
-    #[serde(default)]
-    replace: bool,
-}
-
-async fn grant(
-    State(server): State<Arc<Server>>,
-    headers: HeaderMap,
-    body: Result<Json<Grant>, JsonRejection>,
-) -> Response {
-    as_account(
-        server,
-        &headers,
-        StatusCode::CREATED,
-        body,
-        |store, by, grant, now| {
-            let credential = store.grant(by, &grant.agent(), grant.replace, now)?;
-            Ok(json!({"agent": grant.id, "pool": grant.pool, "credential": credential}))
-        },
-    )
-    .await
-}
-
-async fn revoke(
-    State(server): State<Arc<Server>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    as_account(
-        server,
-        &headers,
-        StatusCode::OK,
-        NO_BODY,
-        move |store, by, (), now| {
-            store.revoke(by, &id, now)?;
-            Ok(json!({"revoked": id}))
-        },
-    )
-    .await
-}
-
-/// `PUT /v1/agents/{id}/named`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Assign {
-    named: bool,
-}
-
-async fn assign(
-    State(server): State<Arc<Server>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Result<Json<Assign>, JsonRejection>,
-) -> Response {
-    as_account(
-        server,
-        &headers,
-        StatusCode::OK,
-        body,
-        move |store, by, assign, now| {
-            store.assign(by, &id, assign.named, now)?;
-            Ok(json!({"agent": id, "named": assign.named}))
-        },
-    )
-    .await
-}
-
-async fn sessions(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
-    as_account(
-        server,
-        &headers,
-        StatusCode::OK,
-        NO_BODY,
-        |store, _, (), now| store.sessions(now),
-    )
-    .await
-}
-
-/// `POST /v1/sessions/end`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct End {
-    leases: Vec<String>,
-}
-
-async fn end(
-    State(server): State<Arc<Server>>,
-    headers: HeaderMap,
-    body: Result<Json<End>, JsonRejection>,
-) -> Response {
-    as_account(
-        server,
-        &headers,
-        StatusCode::OK,
-        body,
-        |store, by, end, now| {
-            let not_live = store.end(by, &end.leases, now)?;
-            let ended = end.leases.len().saturating_sub(not_live.len());
-            Ok(json!({"ended": ended, "not_live": not_live}))
-        },
-    )
-    .await
-}
-
-/// `GET /v1/audit?limit=N`.
-#[derive(Debug, Deserialize)]
-struct AuditQuery {
-    limit: Option<u32>,
-}
-
-async fn audit(
-    State(server): State<Arc<Server>>,
-    headers: HeaderMap,
-    query: Result<Query<AuditQuery>, QueryRejection>,
-) -> Response {
-    let query = match query {
-        Ok(Query(query)) => query,
-        Err(rejection) => {
-            return failure(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                &rejection.body_text(),
-            );
-        }
-    };
-    let limit = query.limit.unwrap_or(100).min(10_000);
-    as_account(
-        server,
-        &headers,
-        StatusCode::OK,
-        NO_BODY,
-        move |store, _, (), _| store.audit(limit),
-    )
-    .await
-}
-
-async fn accounts(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
-    as_account(
-        server,
-        &headers,
-        StatusCode::OK,
-        NO_BODY,
-        |store, _, (), _| store.accounts(),
-    )
-    .await
-}
-
-/// `POST /v1/accounts`: an account for a person; its credential is in the
-/// answer, once.
-async fn add_account(
-    State(server): State<Arc<Server>>,
-    headers: HeaderMap,
-    body: Result<Json<Account>, JsonRejection>,
-) -> Response {
-    as_account(
-        server,
-        &headers,
-        StatusCode::CREATED,
-        body,
-        |store, by, account, now| {
-            let credential = store.add_account(by, &account, now)?;
-            Ok(json!({"account": account, "credential": credential}))
-        },
-    )
-    .await
-}
-
-async fn remove_account(
-    State(server): State<Arc<Server>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    as_account(
-        server,
-        &headers,
-        StatusCode::OK,
-        NO_BODY,
-        move |store, by, (), now| {
-            store.remove_account(by, &id, now)?;
-            Ok(json!({"removed": id}))
-        },
-    )
-    .await
-}
-
-fn bad_json(rejection: &JsonRejection) -> Response {
+pub(crate) fn bad_json(rejection: &JsonRejection) -> Response {
     let status = match rejection {
         JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
         _ => StatusCode::BAD_REQUEST,
     };
     failure(status, "bad_request", &rejection.body_text())
-}
-
-/// Prometheus text format: seats and use per pool, each server's figure
-/// for it, and the counters per pool. Gauges say what is; counters, which
-/// only grow, end in `_total`.
-async fn metrics(State(server): State<Arc<Server>>) -> Response {
-    let result = tokio::task::spawn_blocking(move || {
-        server.with_store(|store, now| Ok((store.pools(now)?, store.counters()?)))
-    })
-    .await;
-    let Ok(Ok((pools, counters))) = result else {
-        return failure(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "store",
-            "metrics unavailable",
-        );
-    };
-    let mut out = String::new();
-    let pool_labels = |pool: &crate::PoolSpec| {
-        format!(
-            "pool=\"{}\",product=\"{}\",edition=\"{}\"",
-            label(&pool.id),
-            label(&pool.product),
-            label(&pool.edition)
-        )
-    };
-    let mut family = |name: &str, kind: &str, help: &str, samples: Vec<(String, u64)>| {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        for (labels, value) in samples {
-            let _ = writeln!(out, "{name}{{{labels}}} {value}");
-        }
-    };
-    let per_pool = |value: &dyn Fn(&crate::PoolUse) -> u32| -> Vec<(String, u64)> {
-        pools
-            .iter()
-            .map(|p| (pool_labels(&p.spec), u64::from(value(p))))
-            .collect()
-    };
-    family(
-        "entitle_shared_seats",
-        "gauge",
-        "Shared (concurrent) seats the licences grant now.",
-        per_pool(&|p| p.spec.shared),
-    );
-    family(
-        "entitle_shared_seats_in_use",
-        "gauge",
-        "Shared seats held by live leases.",
-        per_pool(&|p| p.shared_in_use),
-    );
-    family(
-        "entitle_named_seats",
-        "gauge",
-        "Named seats the licences grant now.",
-        per_pool(&|p| p.spec.named),
-    );
-    family(
-        "entitle_named_seats_assigned",
-        "gauge",
-        "Named seats assigned to agents.",
-        per_pool(&|p| p.named_assigned),
-    );
-    let per_server = |value: &dyn Fn(&crate::ServerFigure) -> u64| -> Vec<(String, u64)> {
-        pools
-            .iter()
-            .flat_map(|p| {
-                p.servers.iter().map(|f| {
-                    (
-                        format!("{},server=\"{}\"", pool_labels(&p.spec), label(&f.server)),
-                        value(f),
-                    )
-                })
-            })
-            .collect()
-    };
-    family(
-        "entitle_server_shared_seats",
-        "gauge",
-        "Shared seats each server's licences bring to the pool (counted only while its figure holds).",
-        per_server(&|f| f.shared.into()),
-    );
-    family(
-        "entitle_server_named_seats",
-        "gauge",
-        "Named seats each server's licences bring to the pool.",
-        per_server(&|f| f.named.into()),
-    );
-    family(
-        "entitle_server_figure_holds",
-        "gauge",
-        "1 while the server's figure holds, 0 once it lapsed (three refreshes missed): alert on 0.",
-        per_server(&|f| u64::from(f.holds)),
-    );
-    let counted = |value: &dyn Fn(&crate::Counters) -> u64| -> Vec<(String, u64)> {
-        counters
-            .0
-            .iter()
-            .map(|(pool, c)| (format!("pool=\"{}\"", label(pool)), value(c)))
-            .collect()
-    };
-    family(
-        "entitle_claims_total",
-        "counter",
-        "Claims granted.",
-        counted(&|c| c.claims),
-    );
-    family(
-        "entitle_claims_refused_total",
-        "counter",
-        "Claims refused because every shared seat was in use, since this server started.",
-        counted(&|c| c.claims_refused),
-    );
-    family(
-        "entitle_leases_expired_total",
-        "counter",
-        "Leases whose time ran out unrenewed.",
-        counted(&|c| c.leases_expired),
-    );
-    family(
-        "entitle_admin_ends_total",
-        "counter",
-        "Leases an administrator ended: sessions ended, agents revoked, named seats taken back.",
-        counted(&|c| c.admin_ends),
-    );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
-}
-
-/// A Prometheus label value, escaped.
-fn label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
