@@ -1,9 +1,9 @@
 //! Who may use a pool: granting and revoking agents, assigning named seats.
 
-use super::db::{Param, Sql};
+use super::db::{Param, Row, Sql};
 use super::{
-    Account, Action, Agent, Ending, Store, agent_by_credential, agent_row, audit, capacity,
-    check_texts, end_lease, end_named_leases, hash, int, new_secret, permit, valid_email,
+    Account, Action, Agent, Ending, Store, audit, capacity, check_texts, end_lease,
+    end_named_leases, hash, int, new_secret, permit, valid_email,
 };
 use crate::error::Error;
 
@@ -200,4 +200,23 @@ impl Store {
             .map(|r| agent_row(&r))
             .transpose()
     }
+}
+
+pub(super) fn agent_row(r: &Row) -> Result<Agent, Error> {
+    Ok(Agent {
+        id: r.text(0)?,
+        name: r.text(1)?,
+        email: r.text(2)?,
+        pool: r.text(3)?,
+        named: r.flag(4)?,
+    })
+}
+
+pub(super) fn agent_by_credential(sql: &mut impl Sql, credential: &str) -> Result<Agent, Error> {
+    sql.row(
+        "SELECT id, name, email, pool, named FROM agents WHERE credential = $1",
+        &[Param::Bytes(&hash(credential))],
+    )?
+    .ok_or(Error::Unauthorized)
+    .and_then(|r| agent_row(&r))
 }

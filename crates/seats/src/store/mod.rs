@@ -19,6 +19,7 @@
 mod accounts;
 mod agents;
 mod db;
+mod endings;
 mod model;
 mod reports;
 mod seats;
@@ -36,6 +37,7 @@ use sha2::{Digest as _, Sha256};
 use crate::error::Error;
 use accounts::permit;
 use db::{Db, Param, Row, Sql, Tx, int};
+use endings::{ENDINGS_KEPT, end_lease, ended, expire};
 pub use model::{
     Account, Action, Agent, AuditEntry, Counters, Ending, Kind, Lease, PoolCounters, PoolSpec,
     PoolUse, Role, ServerFigure, Session,
@@ -561,25 +563,6 @@ impl Store {
     }
 }
 
-fn agent_row(r: &Row) -> Result<Agent, Error> {
-    Ok(Agent {
-        id: r.text(0)?,
-        name: r.text(1)?,
-        email: r.text(2)?,
-        pool: r.text(3)?,
-        named: r.flag(4)?,
-    })
-}
-
-fn agent_by_credential(sql: &mut impl Sql, credential: &str) -> Result<Agent, Error> {
-    sql.row(
-        "SELECT id, name, email, pool, named FROM agents WHERE credential = $1",
-        &[Param::Bytes(&hash(credential))],
-    )?
-    .ok_or(Error::Unauthorized)
-    .and_then(|r| agent_row(&r))
-}
-
 fn kind_text(kind: Kind) -> &'static str {
     match kind {
         Kind::Shared => "shared",
@@ -601,97 +584,6 @@ fn lease_row(r: &Row) -> Result<Lease, Error> {
         heartbeat: r.u64(5)?,
         not_after: r.u64(6)?,
         signed: None,
-    })
-}
-
-/// Ends the leases whose time ran out, in the transaction.
-fn expire(tx: &mut Tx<'_>, now: u64) -> Result<usize, Error> {
-    let expired = tx.query(
-        "DELETE FROM leases WHERE not_after <= $1 RETURNING id, agent, pool",
-        &[int(now)],
-    )?;
-    for row in &expired {
-        let (lease, agent, pool) = (row.text(0)?, row.text(1)?, row.text(2)?);
-        record_ending(tx, &lease, &agent, Ending::Lapsed, now)?;
-        count(tx, "leases_expired", &pool, 1)?;
-        audit(tx, now, ("expired", None), Some(&agent), Some(&lease), None)?;
-    }
-    Ok(expired.len())
-}
-
-/// Ends `lease` for the reason `ending`, caused by `actor` (an account) or
-/// by the agent or the server (`None`): the agent is told why when it
-/// next renews, and an account's ends are counted.
-fn end_lease(
-    tx: &mut Tx<'_>,
-    lease: &str,
-    now: u64,
-    (ending, actor): (Ending, Option<&str>),
-) -> Result<(), Error> {
-    let Some(row) = tx.row(
-        "DELETE FROM leases WHERE id = $1 RETURNING agent, pool",
-        &[Param::Text(lease)],
-    )?
-    else {
-        return Ok(());
-    };
-    let agent = row.text(0)?;
-    if ending != Ending::Released {
-        record_ending(tx, lease, &agent, ending, now)?;
-    }
-    if actor.is_some() {
-        count(tx, "admin_ends", &row.text(1)?, 1)?;
-    }
-    let detail = (ending != Ending::Released).then(|| ending.english());
-    audit(
-        tx,
-        now,
-        (ending.event(), actor),
-        Some(&agent),
-        Some(lease),
-        detail,
-    )
-}
-
-/// Keeps why `lease` ended for a day, for its agent's next renewal.
-fn record_ending(
-    tx: &mut Tx<'_>,
-    lease: &str,
-    agent: &str,
-    ending: Ending,
-    now: u64,
-) -> Result<(), Error> {
-    tx.execute(
-        "INSERT INTO ended (lease, agent, reason, at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (lease) DO UPDATE SET reason = $3, at = $4",
-        &[
-            Param::Text(lease),
-            Param::Text(agent),
-            Param::Text(ending.code()),
-            int(now),
-        ],
-    )?;
-    Ok(())
-}
-
-/// How long why a lease ended is kept, seconds.
-const ENDINGS_KEPT: u64 = 86_400;
-
-/// The error for `agent`'s lease `lease`, which is not live: why it
-/// ended, or that it lapsed (a lease never seen, or ended over a day ago).
-fn ended(tx: &mut Tx<'_>, lease: &str, agent: &str) -> Result<Error, Error> {
-    let ending = tx
-        .row(
-            "SELECT reason FROM ended WHERE lease = $1 AND agent = $2",
-            &[Param::Text(lease), Param::Text(agent)],
-        )?
-        .map(|r| r.text(0))
-        .transpose()?
-        .and_then(|code| Ending::from_code(&code))
-        .unwrap_or(Ending::Lapsed);
-    Ok(Error::LeaseEnded {
-        lease: lease.to_string(),
-        ending,
     })
 }
 

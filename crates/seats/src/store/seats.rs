@@ -5,8 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use super::agents::agent_row;
 use super::db::{Param, Row, Sql, Tx};
-use super::{Agent, Ending, Lease, agent_row, audit, end_lease, hash, int, lease_row};
+use super::{Agent, Ending, Lease, audit, end_lease, hash, int, lease_row};
 use crate::error::Error;
 
 /// A pool's seats.
