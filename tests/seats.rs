@@ -27,7 +27,8 @@ fn eventually(what: &str, mut holds: impl FnMut() -> bool) {
 #[test]
 fn fifteen_agents_on_ten_shared_seats_exhaustion_release_and_admin_end() {
     let site = Site::new(10, 1);
-    let server = site.serve(&[]);
+    // The audit log keeps a month: today's lines all stay.
+    let server = site.serve(&["--audit-days", "30"]);
     site.grant(&server, 15);
     let named = site.admin(&server, &["seats", "assign", "--agent", "a14"]);
     assert!(named.status.success(), "{}", stderr(&named));

@@ -45,6 +45,8 @@ pub struct SiteOptions {
     /// PostgreSQL (`postgres://…`) instead of SQLite in the state
     /// directory, for several servers sharing one pool.
     pub database: Option<String>,
+    /// Days the audit log keeps its lines (0: for ever).
+    pub audit_days: u64,
 }
 
 /// Runs the site's server until interrupted (Ctrl-C or SIGTERM).
@@ -85,6 +87,7 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
             store
         }
     };
+    store.keep_audit_for(args.audit_days);
     // A licence of a primary and standby pair counts only on the store it
     // is bound to (docs/concurrent-seats.md, "A standby").
     let identity = store.identity()?;

@@ -465,3 +465,27 @@ proptest! {
         }
     }
 }
+
+/// The audit log keeps its lines for the days it is told, and drops older
+/// ones at the next refresh of the pools; told 0, it keeps them all.
+#[test]
+fn the_audit_log_keeps_its_lines_for_the_days_it_is_told() {
+    let day = 86_400;
+    for (days, kept) in [(30, 1), (0, 2)] {
+        let (mut store, agents) = store_with(2, 0, 1);
+        store.keep_audit_for(days);
+        // One line 40 days ago (the grant at NOW), one now.
+        let later = NOW + 40 * day;
+        let lease = store.claim(&agents[0], later, TTL).unwrap();
+        store.set_pools(&[pool(2, 0)], later).unwrap();
+        let events: Vec<String> = store
+            .audit(100)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event)
+            .collect();
+        assert_eq!(events.len(), kept, "{days} days: {events:?}");
+        assert_eq!(events[0], "claimed", "the newest stays: {events:?}");
+        store.release(&agents[0], &lease.id, later + 1).unwrap();
+    }
+}

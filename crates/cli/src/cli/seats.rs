@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// environment variable (the place for a password).
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
+    /// Days the audit log keeps its lines; older ones go at each refresh
+    /// (0: for ever).
+    #[arg(long, value_name = "DAYS", default_value_t = 400)]
+    pub audit_days: u64,
 }
 
 /// Where the seat server is, and how it is trusted.

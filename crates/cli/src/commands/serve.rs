@@ -21,6 +21,7 @@ pub fn run(args: &ServeArgs) -> Result<(), CliError> {
             .database
             .clone()
             .or_else(|| std::env::var("ENTITLE_DATABASE").ok()),
+        audit_days: args.audit_days,
     };
     Ok(run_site(&options)?)
 }

@@ -67,6 +67,9 @@ pub struct Store {
     /// [`Store::set_pools`]: a claim never counts on more, whatever the
     /// file says now (root on the host can write the file).
     decided: BTreeMap<String, Seats>,
+    /// How long audit lines are kept, seconds (`None`: for ever); older
+    /// ones go at each [`Store::set_pools`].
+    audit_kept: Option<u64>,
 }
 
 /// Where a store is.
@@ -186,6 +189,7 @@ impl Store {
             place,
             refused: Arc::new(Mutex::new(BTreeMap::new())),
             decided: BTreeMap::new(),
+            audit_kept: None,
         })
     }
 
@@ -206,7 +210,15 @@ impl Store {
             place: self.place.clone(),
             refused: self.refused.clone(),
             decided: self.decided.clone(),
+            audit_kept: self.audit_kept,
         }))
+    }
+
+    /// Keeps audit lines for `days` days from now on (0: for ever): a
+    /// server that runs for years does not fill its disk with them. Older
+    /// lines go at each refresh of the pools.
+    pub fn keep_audit_for(&mut self, days: u64) {
+        self.audit_kept = (days > 0).then(|| days.saturating_mul(86_400));
     }
 
     /// The identity of this store, to which an activation in format 2
@@ -356,6 +368,12 @@ impl Store {
             "DELETE FROM ended WHERE at < $1",
             &[int(now.saturating_sub(ENDINGS_KEPT))],
         )?;
+        if let Some(kept) = self.audit_kept {
+            tx.execute(
+                "DELETE FROM audit WHERE at < $1",
+                &[int(now.saturating_sub(kept))],
+            )?;
+        }
         tx.commit()?;
         Ok(ended)
     }
