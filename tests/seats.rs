@@ -1526,3 +1526,76 @@ fn a_standby_keeps_the_pool_when_the_primary_is_killed_and_never_doubles_it() {
     let sessions: Vec<serde_json::Value> = serde_json::from_str(&stdout(&sessions)).unwrap();
     assert_eq!(sessions.len(), 10, "no session lost its seat");
 }
+
+/// A revocation given to one server of a shared store reaches every
+/// server there: two servers on one PostgreSQL, with licences of 6 and 4
+/// seats; the vendor revokes the second licence, and the list is put only
+/// beside the first server's material. The second server's 4 seats leave
+/// the pool all the same: its decision takes the lists the store shares.
+#[test]
+fn a_revocation_given_to_one_server_reaches_every_server_on_the_store() {
+    let Some(db) = common::postgres::Database::new() else {
+        return;
+    };
+    let site = Site::new(6, 0);
+    let d = site.path();
+    let second = issue(d, "concurrent", 4);
+    std::fs::write(d.join("licence-b.txt"), &second).unwrap();
+    let material = std::fs::read_to_string(d.join("licences.txt")).unwrap() + &second;
+    std::fs::write(d.join("licences.txt"), material).unwrap();
+    let machine_b = d.join("machine-b").display().to_string();
+    std::fs::write(&machine_b, "example-appliance-000b\n").unwrap();
+    site.activate("licence-b.txt", "state-b", &machine_b);
+    let inspected = ok(d, &["inspect", "--json", "@licence-b.txt"]);
+    let serial = serde_json::from_str::<serde_json::Value>(&inspected).unwrap()["serial"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let list = ok(d, &["revoke", "--sequence", "1", "--serial", &serial]);
+    std::fs::write(d.join("list.txt"), list).unwrap();
+
+    let shared = ["--database", db.url.as_str(), "--refresh", "1"];
+    let mut with_list = shared.to_vec();
+    with_list.push("@list.txt");
+    // b first: with the list in the store, b would not start at all.
+    let b = site.serve_as("state-b", &machine_b, &shared).unwrap();
+    let a = site
+        .serve_as("state", &example("appliance/machine-id"), &with_list)
+        .unwrap();
+    let figures = || {
+        let list = ok(
+            d,
+            &[
+                "seats",
+                "list",
+                "--json",
+                "--server",
+                &b.url,
+                "--admin-credential",
+                "state-b/admin.credential",
+            ],
+        );
+        let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+        let pool = &list["pools"][0];
+        let mut servers: Vec<u64> = pool["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["shared"].as_u64().unwrap())
+            .collect();
+        servers.sort_unstable();
+        (pool["shared"].as_u64().unwrap(), servers)
+    };
+    eventually("b's revoked licence leaves the pool", || {
+        let (pool, servers) = figures();
+        pool == 6 && servers.iter().all(|&n| n == 6 || n == 0)
+    });
+    drop(a);
+    drop(b);
+    // Started again, b now finds the list in the store: nothing to serve.
+    let again = site.serve_as("state-b", &machine_b, &shared);
+    let refused = again
+        .err()
+        .expect("a revoked licence is never served again");
+    assert!(refused.contains("nothing to serve"), "{refused}");
+}

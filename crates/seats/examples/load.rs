@@ -140,7 +140,7 @@ fn main() {
                 store,
                 hash("esk1_load"),
                 60,
-                Box::new(move || Ok(vec![pool.clone()])),
+                Box::new(move |_: &[String]| Ok((vec![pool.clone()], Vec::new()))),
                 None,
             )
             .unwrap();

@@ -337,3 +337,15 @@ fn error_of(status: u16, value: &Value) -> Error {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::segment;
+
+    #[test]
+    fn an_id_is_one_path_segment_whatever_it_holds() {
+        assert_eq!(segment("agent-01_x.y~z"), "agent-01_x.y~z");
+        assert_eq!(segment("a/b?c#d e"), "a%2Fb%3Fc%23d%20e");
+        assert_eq!(segment("ü"), "%C3%BC");
+    }
+}

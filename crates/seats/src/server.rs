@@ -156,7 +156,11 @@ async fn json_errors(response: Response) -> Response {
 }
 
 /// Where the pools come from: the licence decision, made again on demand.
-pub type Pools = dyn Fn() -> Result<Vec<PoolSpec>, String> + Send + Sync;
+/// It is given the revocation lists the store holds (every server's), and
+/// answers the pools with the lists this server's own material holds, for
+/// the store to share: a revocation given to one server reaches every
+/// server on the store.
+pub type Pools = dyn Fn(&[String]) -> Result<(Vec<PoolSpec>, Vec<String>), String> + Send + Sync;
 
 /// Signs a lease of a pool (with the activation key of the pool's
 /// licence): the text of an `entl1.` artifact.
@@ -237,8 +241,12 @@ impl Server {
     /// gave. A decision that fails leaves no pool: nothing is served on
     /// licences that do not count.
     pub fn refresh(&self) -> Result<Vec<PoolSpec>, Error> {
-        let pools = (self.pools)().unwrap_or_default();
-        self.with_store(|store, now| store.set_pools(&pools, now))?;
+        let shared = self.with_store(|store, _| store.lists())?;
+        let (pools, known) = (self.pools)(&shared).unwrap_or_default();
+        self.with_store(|store, now| {
+            store.publish_lists(&known, now)?;
+            store.set_pools(&pools, now)
+        })?;
         if let Ok(mut current) = self.current.lock() {
             current.clone_from(&pools);
         }

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use entitle::Error as SiteError;
 use entitle::appliance;
 use entitle::args::MaterialArgs;
+use entitle::artifacts::sort_inputs;
 use entitle::decision::{Outcome, decide_args_for_store};
+use entitle::input::read_tokens;
 use entitle_appliance::{LeaseKey, LeaseTerms};
 use entitle_verify::{SeatModel, Serial};
 
@@ -91,7 +93,7 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
     // A licence of a primary and standby pair counts only on the store it
     // is bound to (docs/concurrent-seats.md, "A standby").
     let identity = store.identity()?;
-    let first = decide_args_for_store(&material, identity)?;
+    let first = decide_with(&material, identity, &store.lists()?)?.0;
     let pools = pool_specs(&first);
     if pools.is_empty() {
         let why = first
@@ -113,9 +115,9 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
             "licence {serial} is already served on this machine by another entitle serve: one activation feeds one pool"
         )));
     }
-    let decide = move || {
-        decide_args_for_store(&material, identity)
-            .map(|o| served.keep(pool_specs(&o)).0)
+    let decide = move |shared: &[String]| {
+        decide_with(&material, identity, shared)
+            .map(|(o, known)| (served.keep(pool_specs(&o)).0, known))
             .map_err(|e| e.message)
     };
     let lease_keys = LeaseKeys {
@@ -262,6 +264,29 @@ fn admin_credential(dir: &Path) -> Result<String, SiteError> {
         }
         Err(e) => Err(SiteError::input(format!("{}: {e}", path.display()))),
     }
+}
+
+/// Decides on `material` and the revocation lists the store shares
+/// (`shared`, every server's), for the store `identity`; returns the
+/// outcome and the lists this server's own material holds, for the store
+/// to share: a revocation given to one server of a shared store reaches
+/// them all, and none forgets it.
+fn decide_with(
+    material: &MaterialArgs,
+    identity: Option<[u8; 16]>,
+    shared: &[String],
+) -> Result<(Outcome, Vec<String>), SiteError> {
+    let own: Vec<String> = sort_inputs(read_tokens(&material.tokens)?)
+        .artifacts
+        .revocations
+        .iter()
+        .map(|(_, list)| list.text().to_string())
+        .collect();
+    let mut with_shared = material.clone();
+    with_shared
+        .tokens
+        .extend(shared.iter().filter(|text| !own.contains(text)).cloned());
+    Ok((decide_args_for_store(&with_shared, identity)?, own))
 }
 
 /// The name a machine's server goes by in a shared database: the first 8

@@ -122,6 +122,8 @@ CREATE TABLE IF NOT EXISTS accounts (
 CREATE TABLE IF NOT EXISTS ended (
     lease TEXT PRIMARY KEY, agent TEXT NOT NULL, reason TEXT NOT NULL, at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS ended_at ON ended (at);
+CREATE TABLE IF NOT EXISTS lists (
+    digest TEXT PRIMARY KEY, text TEXT NOT NULL, at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
 ";
 
@@ -219,6 +221,39 @@ impl Store {
     /// lines go at each refresh of the pools.
     pub fn keep_audit_for(&mut self, days: u64) {
         self.audit_kept = (days > 0).then(|| days.saturating_mul(86_400));
+    }
+
+    /// Keeps the revocation lists `texts` (`entr1.…`, as a server's material
+    /// holds them) for every server on the store. Nothing is checked here:
+    /// each server's decision takes only authentic lists, so a list written
+    /// in by hand revokes nothing it may not.
+    pub fn publish_lists(&mut self, texts: &[String], now: u64) -> Result<(), Error> {
+        // One server alone (SQLite) has no one to share them with.
+        if texts.is_empty() || !matches!(self.place, Place::Postgres(_)) {
+            return Ok(());
+        }
+        let mut tx = self.db.begin()?;
+        for text in texts {
+            let digest = hash(text)
+                .iter()
+                .fold(String::with_capacity(64), |mut s, b| {
+                    use std::fmt::Write as _;
+                    let _ = write!(s, "{b:02x}");
+                    s
+                });
+            tx.execute(
+                "INSERT INTO lists (digest, text, at) VALUES ($1, $2, $3)
+                 ON CONFLICT (digest) DO NOTHING",
+                &[Param::Text(&digest), Param::Text(text), int(now)],
+            )?;
+        }
+        tx.commit()
+    }
+
+    /// Every revocation list a server on this store published.
+    pub fn lists(&mut self) -> Result<Vec<String>, Error> {
+        self.db
+            .strings("SELECT text FROM lists ORDER BY digest", &[])
     }
 
     /// The identity of this store, to which an activation in format 2
