@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => commands::serve::run(&args),
         Command::Seats(command) => commands::seats::run(&command),
         Command::Lease(command) => commands::seats::lease(&command),
+        Command::Portal(command) => commands::portal::run(&command),
         Command::Key(cli::KeyCommand::Export(args)) => commands::key::export(&args),
         Command::Completions { shell } => commands::shell::completions(shell),
         Command::Man => commands::shell::man(),

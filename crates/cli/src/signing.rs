@@ -18,7 +18,7 @@ pub const SIGNING_KEY_ENV: &str = "ENTITLE_SIGNING_KEY";
 /// `--key pkcs11:...` (a key in a hardware module), or the
 /// `ENTITLE_SIGNING_KEY` environment variable (PEM text or a `pkcs11:`
 /// URI). Never the key itself from an argument.
-pub fn read_signing_key(key_arg: Option<&str>) -> Result<Box<dyn Signer>, CliError> {
+pub fn read_signing_key(key_arg: Option<&str>) -> Result<Box<dyn Signer + Send>, CliError> {
     if let Some(uri) = key_arg.filter(|k| k.starts_with(pkcs11::SCHEME)) {
         return open_module_key(uri, "--key");
     }
@@ -61,9 +61,9 @@ pub fn read_signing_key(key_arg: Option<&str>) -> Result<Box<dyn Signer>, CliErr
 }
 
 /// Opens a key a PKCS#11 module holds (`pkcs11:` URI, RFC 7512).
-fn open_module_key(uri: &str, origin: &str) -> Result<Box<dyn Signer>, CliError> {
+fn open_module_key(uri: &str, origin: &str) -> Result<Box<dyn Signer + Send>, CliError> {
     pkcs11::Pkcs11Key::open(uri)
-        .map(|key| Box::new(key) as Box<dyn Signer>)
+        .map(|key| Box::new(key) as Box<dyn Signer + Send>)
         .map_err(|e| CliError::input(format!("{origin}: {e}")))
 }
 

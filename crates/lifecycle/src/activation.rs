@@ -303,3 +303,33 @@ pub fn verify_receipt(receipt: &Signed<Receipt>) -> Result<Signed<Activation>, E
     })?;
     Ok(ended)
 }
+
+/// The activation a deactivation receipt's text ends, checked whole for
+/// the signer that answers activations of licence `serial`: the receipt
+/// signed by the appliance key its activation bound, the activation
+/// chaining to a `trusted` key (through `certificates`), and for `serial`.
+/// `entitle activate respond --receipt` and the portal both take receipts
+/// through this.
+pub fn receipt_ends(
+    text: &str,
+    trusted: &[PublicKey],
+    certificates: &[Signed<crate::Certificate>],
+    serial: Serial,
+) -> Result<Activation, Error> {
+    let receipt = Signed::<Receipt>::decode(text)?;
+    let ended = verify_receipt(&receipt)?;
+    let (_, body) = crate::Chains::new(trusted, certificates, Vec::new())
+        .signer_of(ended.signer(), |key| ended.verify(key).cloned())
+        .map_err(|e| {
+            Error::Chain(format!(
+                "the activation it ends does not chain to a trusted key: {e}"
+            ))
+        })?;
+    if body.serial != serial.0 {
+        return Err(Error::Activation(format!(
+            "the receipt ends license {}, not {serial}",
+            Serial(body.serial)
+        )));
+    }
+    Ok(body)
+}

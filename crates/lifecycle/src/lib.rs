@@ -81,7 +81,8 @@ mod ledger;
 mod revocation;
 
 pub use activation::{
-    Activation, FINGERPRINT_LEN, Receipt, Request, STORE_ID_LEN, fingerprint, verify_receipt,
+    Activation, FINGERPRINT_LEN, Receipt, Request, STORE_ID_LEN, fingerprint, receipt_ends,
+    verify_receipt,
 };
 pub use cert::{
     Authority, Capability, Certificate, Chains, KeyIdBytes, Limits, MAX_CHAIN, ProductLimit,

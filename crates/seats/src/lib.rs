@@ -35,6 +35,7 @@
 mod admin;
 mod api;
 pub mod client;
+pub mod db;
 mod error;
 mod metrics;
 mod one_server;
@@ -43,6 +44,9 @@ pub mod site;
 mod store;
 pub mod tls;
 
+/// The admin center's stylesheet and HTML escaping, which the portal's
+/// pages share.
+pub use admin::html::{STYLE, esc};
 pub use error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
 pub use one_server::ServedHere;
 pub use store::{

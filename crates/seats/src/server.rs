@@ -102,7 +102,7 @@ pub async fn serve(
 
 /// Marks a request that came over TLS (its sign-in cookie is `Secure`).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct OverTls;
+pub struct OverTls;
 
 /// Whether a client on the TLS port began with plain HTTP (a letter, where
 /// a TLS handshake begins with 0x16).

@@ -9,9 +9,11 @@ use crate::input::parse_date;
 pub use entitle::args::{MaterialArgs, VerifyArgs};
 
 mod lifecycle;
+mod portal;
 mod seats;
 
 pub use lifecycle::*;
+pub use portal::*;
 pub use seats::*;
 
 /// Issue and verify offline license keys.
@@ -70,6 +72,10 @@ pub enum Command {
     /// An agent's seat: claim one for a session, renew it, release it.
     #[command(subcommand)]
     Lease(LeaseCommand),
+    /// The Enterprise Portal (docs/portal.md): customers and partners see,
+    /// download and act on their licences.
+    #[command(subcommand)]
+    Portal(PortalCommand),
     /// Print shell completions: `entitle completions bash > /etc/bash_completion.d/entitle`.
     Completions {
         /// The shell.
@@ -148,7 +154,7 @@ impl Command {
             Command::Verify(args) => args.json,
             Command::Inspect(args) => args.json,
             Command::Ledger(args) => args.json,
-            Command::Serve(_) => false,
+            Command::Serve(_) | Command::Portal(_) => false,
             Command::Seats(
                 SeatsCommand::List(admin)
                 | SeatsCommand::Sessions(admin)

@@ -3,7 +3,7 @@
 use entitle_appliance::Appliance;
 use entitle_issue::unix_now;
 use entitle_lifecycle::{
-    Activation, Capability, Chains, Receipt, Request, Signed, fingerprint, verify_receipt,
+    Activation, Capability, Chains, Request, Signed, fingerprint, receipt_ends,
 };
 use entitle_verify::{MAX_TOKEN_BYTES, Serial, Verifier};
 use serde::Serialize;
@@ -293,30 +293,14 @@ fn respond(args: &RespondArgs, licence: &str, request: &str) -> Result<(), CliEr
 /// activation bound, and the activation itself must chain to a trusted key
 /// (the vendor's, or the signer's own when it is the vendor).
 fn check_receipt(text: &str, signer: &Signer, serial: Serial) -> Result<Activation, CliError> {
-    let receipt =
-        Signed::<Receipt>::decode(text).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
-    let ended = verify_receipt(&receipt).map_err(|e| lifecycle_error(&e, "--receipt: "))?;
     let own = [signer.key.public_key()];
     let trusted = if signer.vendor_keys.is_empty() {
         &own[..]
     } else {
         &signer.vendor_keys[..]
     };
-    let (_, body) = Chains::new(trusted, &signer.certs, Vec::new())
-        .signer_of(ended.signer(), |key| ended.verify(key).cloned())
-        .map_err(|e| {
-            lifecycle_error(
-                &e,
-                "--receipt: the activation it ends does not chain to a trusted key: ",
-            )
-        })?;
-    if body.serial != serial.0 {
-        return Err(CliError::input(format!(
-            "--receipt ends license {}, not {serial}",
-            Serial(body.serial)
-        )));
-    }
-    Ok(body)
+    receipt_ends(text, trusted, &signer.certs, serial)
+        .map_err(|e| lifecycle_error(&e, "--receipt: "))
 }
 
 /// On the appliance: the response must answer this appliance's pending

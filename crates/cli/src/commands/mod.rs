@@ -10,6 +10,7 @@ pub mod key;
 pub mod keygen;
 pub mod ledger;
 pub mod partner;
+pub mod portal;
 pub mod revoke;
 pub mod seats;
 pub mod serve;

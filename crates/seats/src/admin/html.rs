@@ -10,7 +10,7 @@ use super::words::{Lang, Word};
 use crate::store::{Account, AuditEntry, Kind, Role, Session};
 
 /// The stylesheet: readable on a phone and a wall screen, no framework.
-const STYLE: &str = "\
+pub const STYLE: &str = "\
 :root{--fg:#1d2330;--muted:#5b6474;--line:#dde2ea;--bg:#f6f8fb;--accent:#0b5cad;--bad:#a61b1b;--good:#1b6e2e}\
 *{box-sizing:border-box}body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:var(--fg);background:var(--bg);margin:0}\
 header{display:flex;flex-wrap:wrap;gap:1em;align-items:center;justify-content:space-between;background:#fff;border-bottom:1px solid var(--line);padding:.6em 1.5em;position:sticky;top:0}\
@@ -35,7 +35,7 @@ const LOCAL_TIMES: &str = "document.querySelectorAll('time[datetime]').forEach(f
 var d=new Date(t.getAttribute('datetime'));if(!isNaN(d)){t.textContent=d.toLocaleString(document.documentElement.lang);}});";
 
 /// HTML-escapes text.
-pub(crate) fn esc(text: &str) -> String {
+pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

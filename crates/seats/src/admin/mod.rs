@@ -17,7 +17,7 @@
 //! POST.
 
 mod actions;
-mod html;
+pub(crate) mod html;
 mod view;
 mod words;
 

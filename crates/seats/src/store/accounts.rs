@@ -2,8 +2,8 @@
 //! with a credential of its own, and the permission check every
 //! administrative change passes first.
 
-use super::db::{Param, Row, Sql};
 use super::{Account, Action, Role, Store, audit, check_texts, hash, int, new_secret};
+use crate::db::{Param, Row, Sql};
 use crate::error::Error;
 
 impl Store {

@@ -1,10 +1,10 @@
 //! Who may use a pool: granting and revoking agents, assigning named seats.
 
-use super::db::{Param, Row, Sql};
 use super::{
     Account, Action, Agent, Ending, Store, audit, capacity, check_texts, end_lease,
     end_named_leases, hash, int, new_secret, permit, valid_email,
 };
+use crate::db::{Param, Row, Sql};
 use crate::error::Error;
 
 impl Store {

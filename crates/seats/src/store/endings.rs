@@ -3,8 +3,8 @@
 //! is kept for a day, so that the agent is told when it next renews
 //! ([`ended`]).
 
-use super::db::{Param, Sql, Tx};
 use super::{Ending, audit, count, int};
+use crate::db::{Param, Sql, Tx};
 use crate::error::Error;
 
 /// Ends the leases whose time ran out, in the transaction.

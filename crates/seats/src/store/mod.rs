@@ -18,7 +18,7 @@
 
 mod accounts;
 mod agents;
-mod db;
+
 mod endings;
 mod model;
 mod reports;
@@ -34,9 +34,9 @@ use rand::rand_core::TryRng as _;
 use rand::rngs::SysRng;
 use sha2::{Digest as _, Sha256};
 
+use crate::db::{Db, Param, Row, Sql, Tx, int};
 use crate::error::Error;
 use accounts::permit;
-use db::{Db, Param, Row, Sql, Tx, int};
 use endings::{ENDINGS_KEPT, end_lease, ended, expire};
 pub use model::{
     Account, Action, Agent, AuditEntry, Counters, Ending, Kind, Lease, PoolCounters, PoolSpec,

@@ -1,11 +1,11 @@
 //! What a pool is doing: sessions, pools and their use, the audit log and
 //! the counters.
 
-use super::db::{Param, Sql};
 use super::{
     AuditEntry, PoolCounters, PoolSpec, PoolUse, ServerFigure, Session, Store, capacity, int,
     lease_row,
 };
+use crate::db::{Param, Sql};
 use crate::error::Error;
 
 impl Store {

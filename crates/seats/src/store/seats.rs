@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::agents::agent_row;
-use super::db::{Param, Row, Sql, Tx};
 use super::{Agent, Ending, Lease, audit, end_lease, hash, int, lease_row};
+use crate::db::{Param, Row, Sql, Tx};
 use crate::error::Error;
 
 /// A pool's seats.

@@ -1,4 +1,4 @@
-//! The two databases the store runs on, behind one small interface: SQL
+//! The two databases the seat store and the portal run on, behind one small interface: SQL
 //! written once with `$1`-style parameters, integer, text and byte values,
 //! and transactions that admit one writer at a time.
 //!
@@ -27,16 +27,21 @@ const STATEMENTS: usize = 64;
 
 /// A statement parameter.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Param<'a> {
+pub enum Param<'a> {
+    /// An integer.
     Int(i64),
+    /// An integer or NULL.
     OptInt(Option<i64>),
+    /// Text.
     Text(&'a str),
+    /// Text or NULL.
     OptText(Option<&'a str>),
+    /// Bytes.
     Bytes(&'a [u8]),
 }
 
 /// Unix seconds (or a count) as a parameter; beyond `i64::MAX` is saturated.
-pub(crate) fn int(n: u64) -> Param<'static> {
+pub fn int(n: u64) -> Param<'static> {
     Param::Int(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
@@ -51,7 +56,7 @@ enum Value {
 
 /// A row read back, its columns by position.
 #[derive(Debug)]
-pub(crate) struct Row(Vec<Value>);
+pub struct Row(Vec<Value>);
 
 impl Row {
     fn column(&self, i: usize) -> Result<&Value, Error> {
@@ -60,7 +65,8 @@ impl Row {
             .ok_or_else(|| Error::Store(format!("a query returned no column {i}")))
     }
 
-    pub(crate) fn int(&self, i: usize) -> Result<i64, Error> {
+    /// Column `i` as an integer (NULL as 0).
+    pub fn int(&self, i: usize) -> Result<i64, Error> {
         match self.column(i)? {
             Value::Int(n) => Ok(*n),
             Value::Null => Ok(0),
@@ -71,12 +77,12 @@ impl Row {
     }
 
     /// A non-negative integer: a time or a count.
-    pub(crate) fn u64(&self, i: usize) -> Result<u64, Error> {
+    pub fn u64(&self, i: usize) -> Result<u64, Error> {
         Ok(self.opt_u64(i)?.unwrap_or(0))
     }
 
     /// A non-negative integer or NULL.
-    pub(crate) fn opt_u64(&self, i: usize) -> Result<Option<u64>, Error> {
+    pub fn opt_u64(&self, i: usize) -> Result<Option<u64>, Error> {
         match self.column(i)? {
             Value::Null => Ok(None),
             _ => u64::try_from(self.int(i)?)
@@ -85,16 +91,19 @@ impl Row {
         }
     }
 
-    pub(crate) fn u32(&self, i: usize) -> Result<u32, Error> {
+    /// Column `i` as a count.
+    pub fn u32(&self, i: usize) -> Result<u32, Error> {
         u32::try_from(self.int(i)?)
             .map_err(|_| Error::Store(format!("column {i}: a count beyond 32 bits")))
     }
 
-    pub(crate) fn flag(&self, i: usize) -> Result<bool, Error> {
+    /// Column `i` as a flag (non-zero).
+    pub fn flag(&self, i: usize) -> Result<bool, Error> {
         Ok(self.int(i)? != 0)
     }
 
-    pub(crate) fn opt_text(&self, i: usize) -> Result<Option<String>, Error> {
+    /// Column `i` as text, or NULL.
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, Error> {
         match self.column(i)? {
             Value::Text(s) => Ok(Some(s.clone())),
             Value::Null => Ok(None),
@@ -104,15 +113,18 @@ impl Row {
         }
     }
 
-    pub(crate) fn text(&self, i: usize) -> Result<String, Error> {
+    /// Column `i` as text.
+    pub fn text(&self, i: usize) -> Result<String, Error> {
         self.opt_text(i)?
             .ok_or_else(|| Error::Store(format!("column {i}: expected text, found NULL")))
     }
 }
 
 /// The database, SQLite or PostgreSQL.
-pub(crate) enum Db {
+pub enum Db {
+    /// SQLite.
     Sqlite(rusqlite::Connection),
+    /// PostgreSQL.
     Postgres(Box<Postgres>),
 }
 
@@ -127,7 +139,7 @@ impl std::fmt::Debug for Db {
 }
 
 /// A PostgreSQL connection and its prepared statements.
-pub(crate) struct Postgres {
+pub struct Postgres {
     url: String,
     /// `None` only while being dropped.
     client: Option<postgres::Client>,
@@ -139,7 +151,7 @@ pub(crate) struct Postgres {
 
 /// A PostgreSQL connection in use: every error that means the connection
 /// is gone marks it broken.
-pub(crate) struct PgConn<'a> {
+pub struct PgConn<'a> {
     client: &'a mut postgres::Client,
     statements: &'a mut HashMap<&'static str, postgres::Statement>,
     broken: &'a mut bool,
@@ -158,13 +170,17 @@ impl Drop for Postgres {
 
 /// A write transaction: committed by [`Tx::commit`], rolled back when
 /// dropped.
-pub(crate) enum Tx<'a> {
+pub enum Tx<'a> {
+    /// SQLite's.
     Sqlite {
+        /// The connection.
         conn: &'a rusqlite::Connection,
         /// Until committed: rolled back when dropped.
         open: bool,
     },
+    /// PostgreSQL's.
     Postgres {
+        /// The connection.
         conn: PgConn<'a>,
         /// Until committed: rolled back when dropped.
         open: bool,
@@ -187,7 +203,7 @@ impl Drop for Tx<'_> {
 }
 
 /// Reads and writes, the same on a database and in a transaction.
-pub(crate) trait Sql {
+pub trait Sql {
     /// Runs `sql` and returns its rows.
     fn query(&mut self, sql: &'static str, params: &[Param<'_>]) -> Result<Vec<Row>, Error>;
 
@@ -215,7 +231,7 @@ impl Db {
     /// and shared-memory files (which SQLite makes with the file's mode)
     /// are the owner's alone, mode 0600: they hold names, e-mail
     /// addresses and the audit log.
-    pub(crate) fn sqlite(path: &Path) -> Result<Db, Error> {
+    pub fn sqlite(path: &Path) -> Result<Db, Error> {
         owner_only(path)?;
         let conn = rusqlite::Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -225,7 +241,7 @@ impl Db {
     }
 
     /// SQLite in memory (tests, examples).
-    pub(crate) fn sqlite_in_memory() -> Result<Db, Error> {
+    pub fn sqlite_in_memory() -> Result<Db, Error> {
         Ok(Db::sqlite_with(rusqlite::Connection::open_in_memory()?))
     }
 
@@ -237,7 +253,7 @@ impl Db {
 
     /// PostgreSQL at `url` (`postgres://user:password@host/db`, or the
     /// `key=value` form).
-    pub(crate) fn postgres(url: &str) -> Result<Db, Error> {
+    pub fn postgres(url: &str) -> Result<Db, Error> {
         Ok(Db::Postgres(Box::new(Postgres {
             url: url.to_string(),
             client: Some(pg_connect(url)?),
@@ -247,7 +263,7 @@ impl Db {
     }
 
     /// Makes the tables the store needs, once, whoever comes first.
-    pub(crate) fn create_schema(&mut self, template: &str) -> Result<(), Error> {
+    pub fn create_schema(&mut self, template: &str) -> Result<(), Error> {
         match self {
             Db::Sqlite(conn) => {
                 let sql = template
@@ -274,7 +290,7 @@ impl Db {
     /// Adds `column` of `kind` (`{bytes}` spelled as the database does) to
     /// `table` where a store made by an older version lacks it (names are
     /// the store's own, never input).
-    pub(crate) fn add_column(
+    pub fn add_column(
         &mut self,
         table: &'static str,
         column: &'static str,
@@ -307,7 +323,7 @@ impl Db {
     }
 
     /// Runs several statements without parameters, as one text.
-    pub(crate) fn execute_batch(&mut self, sql: &str) -> Result<(), Error> {
+    pub fn execute_batch(&mut self, sql: &str) -> Result<(), Error> {
         match self {
             Db::Sqlite(conn) => conn.execute_batch(sql)?,
             Db::Postgres(pg) => pg.conn()?.batch(sql)?,
@@ -317,7 +333,7 @@ impl Db {
 
     /// Begins a write transaction: no other writer, in this process or
     /// another, until it commits or is dropped.
-    pub(crate) fn begin(&mut self) -> Result<Tx<'_>, Error> {
+    pub fn begin(&mut self) -> Result<Tx<'_>, Error> {
         match self {
             Db::Sqlite(conn) => {
                 conn.execute_batch("BEGIN IMMEDIATE")?;
@@ -442,12 +458,12 @@ impl PgConn<'_> {
 impl Tx<'_> {
     /// Whether this is PostgreSQL's, where one statement may write several
     /// tables (a round trip saved each time).
-    pub(crate) fn is_postgres(&self) -> bool {
+    pub fn is_postgres(&self) -> bool {
         matches!(self, Tx::Postgres { .. })
     }
 
     /// Commits: durable on disk before this returns.
-    pub(crate) fn commit(mut self) -> Result<(), Error> {
+    pub fn commit(mut self) -> Result<(), Error> {
         match &mut self {
             Tx::Sqlite { conn, open } => {
                 conn.execute_batch("COMMIT")?;

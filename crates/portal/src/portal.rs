@@ -1,0 +1,426 @@
+//! The portal's actions, the same for the web page and any other face:
+//! each one first finds the signed-in user's company and view, refuses
+//! what the view does not offer (the seed's table, [`Role::offers`]) and
+//! any licence the company does not hold in that view, then asks the
+//! decision, signs, and writes the audit log.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use entitle_lifecycle::{
+    Activation, Request, RevocationList, Role, Signed, ViewFunction, receipt_ends,
+};
+use entitle_verify::{MAX_TOKEN_BYTES, PublicKey, Serial, Signer, Token, Verifier};
+
+use crate::downloads::{self, Version};
+use crate::error::Error;
+use crate::standing::{Standing, Status, standing};
+use crate::store::{AuditLine, Company, Licence, Quote, Store, User};
+
+/// The portal: its database, the key it signs with, the vendor keys its
+/// licences chain to, and the software it offers.
+pub struct Portal {
+    store: Mutex<Store>,
+    key: Mutex<Box<dyn Signer + Send>>,
+    key_public: PublicKey,
+    trusted: Vec<PublicKey>,
+    downloads: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Portal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Portal")
+            .field("key", &self.key_public.id())
+            .field("downloads", &self.downloads)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who acts: a signed-in user, their company, and the view they act in.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The user.
+    pub user: User,
+    /// Their company.
+    pub company: Company,
+    /// The view in use, one of the company's.
+    pub view: Role,
+}
+
+/// A licence in a view: the decision's standing and where it is activated.
+#[derive(Debug, Clone)]
+pub struct Held {
+    /// What the decision says of it today.
+    pub standing: Standing,
+    /// Machines it is activated on (the portal's ledger).
+    pub machines: usize,
+}
+
+/// Unix seconds now.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Portal {
+    /// A portal on `store`, signing with `key`; licences chain to
+    /// `trusted` (the vendor keys; the signing key's own public half is
+    /// trusted too when it is the vendor's).
+    pub fn new(
+        store: Store,
+        key: Box<dyn Signer + Send>,
+        mut trusted: Vec<PublicKey>,
+        downloads: Option<PathBuf>,
+    ) -> Portal {
+        let key_public = key.public_key();
+        if trusted.is_empty() {
+            trusted.push(key_public);
+        }
+        Portal {
+            store: Mutex::new(store),
+            key: Mutex::new(key),
+            key_public,
+            trusted,
+            downloads,
+        }
+    }
+
+    /// The store, locked.
+    pub fn store(&self) -> Result<MutexGuard<'_, Store>, Error> {
+        self.store
+            .lock()
+            .map_err(|_| Error::Store("a request failed while holding the database".into()))
+    }
+
+    /// The public half of the key the portal signs with.
+    pub fn public_key(&self) -> PublicKey {
+        self.key_public
+    }
+
+    /// `email` acting in `view` (`None`: the company's first view).
+    pub fn actor(&self, email: &str, view: Option<Role>) -> Result<Actor, Error> {
+        let mut store = self.store()?;
+        let Some((user, _)) = store.user(email)? else {
+            return Err(Error::Unauthorized("no such user".into()));
+        };
+        let Some(company) = store.company(&user.company)? else {
+            return Err(Error::Unauthorized(format!(
+                "the company {} of {email} is not in the portal",
+                user.company
+            )));
+        };
+        let view = match view {
+            Some(view) if company.views.contains(&view) => view,
+            Some(view) => {
+                return Err(Error::Refused(format!(
+                    "{} has no {} view",
+                    company.name,
+                    view.name()
+                )));
+            }
+            None => *company.views.first().ok_or_else(|| {
+                Error::Refused(format!("{} has no view in the portal", company.name))
+            })?,
+        };
+        Ok(Actor {
+            user,
+            company,
+            view,
+        })
+    }
+
+    /// The licences of the actor's company in its view, as the decision
+    /// sees them today.
+    pub fn licences(&self, actor: &Actor, now: u64) -> Result<Vec<Held>, Error> {
+        let (licences, list) = {
+            let mut store = self.store()?;
+            let licences = store.licences(&actor.company.id, actor.view)?;
+            (licences, store.revocation_list()?)
+        };
+        let list = parse_list(list.as_deref())?;
+        let mut held = Vec::with_capacity(licences.len());
+        for licence in licences {
+            let machines = self
+                .store()?
+                .ledger(&licence.serial)?
+                .active(serial(&licence.serial)?)
+                .len();
+            held.push(Held {
+                standing: standing(&licence.token, &self.trusted, list.as_ref(), now, None)?,
+                machines,
+            });
+        }
+        Ok(held)
+    }
+
+    /// Refuses a function the actor's view does not offer.
+    pub fn offers(actor: &Actor, function: ViewFunction) -> Result<(), Error> {
+        if actor.view.offers(function) {
+            Ok(())
+        } else {
+            Err(Error::Refused(format!(
+                "the {} view does not offer {}",
+                actor.view.name(),
+                function.name()
+            )))
+        }
+    }
+
+    /// The licence `serial` if the actor's company holds it in its view;
+    /// otherwise the same refusal whether it exists or not.
+    fn held(&self, actor: &Actor, serial: &str) -> Result<Licence, Error> {
+        self.store()?
+            .held(serial, &actor.company.id, actor.view)?
+            .ok_or_else(|| {
+                Error::Refused(format!(
+                    "licence {serial} is not one of {}'s licences in the {} view",
+                    actor.company.name,
+                    actor.view.name()
+                ))
+            })
+    }
+
+    fn list(&self) -> Result<Option<Signed<RevocationList>>, Error> {
+        let text = self.store()?.revocation_list()?;
+        parse_list(text.as_deref())
+    }
+
+    /// Software activation: answers the activation request `request`
+    /// (and, with `receipt`, frees the machine a deactivation receipt
+    /// ended) with a signed response, if the licence is the company's in
+    /// this view, counts today, was issued by the portal's key and the
+    /// ledger has no other machine for it. Returns the response's text.
+    pub fn activate(
+        &self,
+        actor: &Actor,
+        request: &str,
+        receipt: Option<&str>,
+        now: u64,
+    ) -> Result<String, Error> {
+        Portal::offers(actor, ViewFunction::Activation)?;
+        let request = Request::from_text(request.trim())
+            .map_err(|e| Error::Refused(format!("not an activation request: {e}")))?;
+        let serial_text = Serial(request.serial).to_string();
+        let licence = self.held(actor, &serial_text)?;
+        let today = standing(
+            &licence.token,
+            &self.trusted,
+            self.list()?.as_ref(),
+            now,
+            None,
+        )?;
+        if !matches!(today.status, Status::Active | Status::Renewed) {
+            return Err(Error::Refused(format!(
+                "licence {serial_text} is {}: it is not activated",
+                today.status.name()
+            )));
+        }
+        let mut buf = [0u8; MAX_TOKEN_BYTES];
+        let token = Token::decode(&licence.token, &mut buf)
+            .map_err(|e| Error::Store(format!("a recorded licence does not decode: {e}")))?;
+        if Verifier::new(std::slice::from_ref(&self.key_public))
+            .authenticate(token)
+            .is_err()
+        {
+            return Err(Error::Refused(format!(
+                "licence {serial_text} was issued by key {}, and only the key that issued a licence activates it; this portal signs with key {}",
+                token.key_id(),
+                self.key_public.id()
+            )));
+        }
+        let ended = match receipt.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(text) => Some(
+                receipt_ends(text, &self.trusted, &[], Serial(request.serial))
+                    .map_err(|e| Error::Refused(format!("the deactivation receipt: {e}")))?,
+            ),
+            None => None,
+        };
+        let response = self.store()?.with_ledger(&serial_text, |ledger| {
+            let entries = ledger
+                .admit(&request, ended.as_ref(), None, now)
+                .map_err(|e| Error::Refused(e.to_string()))?;
+            let key = self
+                .key
+                .lock()
+                .map_err(|_| Error::Setup("the signing key is unusable".into()))?;
+            let answer = Activation::answer(&request, key.key_id(), now);
+            let signed = Signed::sign(answer, key.as_ref())
+                .map_err(|e| Error::Setup(format!("cannot sign: {e}")))?;
+            Ok((signed.text().to_string(), entries))
+        })?;
+        self.audit(actor, "activate", &serial_text, now)?;
+        Ok(response)
+    }
+
+    /// Destroying licence keys: the licences `serials`, each the
+    /// company's in this view, are revoked in the portal's cumulative
+    /// revocation list, signed anew. Returns the list's text.
+    pub fn destroy(&self, actor: &Actor, serials: &[String], now: u64) -> Result<String, Error> {
+        Portal::offers(actor, ViewFunction::DestroyKeys)?;
+        if serials.is_empty() {
+            return Err(Error::Refused("choose the licences to destroy".into()));
+        }
+        let mut named = Vec::with_capacity(serials.len());
+        for serial_text in serials {
+            self.held(actor, serial_text)?;
+            named.push(serial(serial_text)?);
+        }
+        let mut text = String::new();
+        self.store()?.with_revocations(now, |revoked, last| {
+            let mut licences = named.clone();
+            for s in revoked {
+                licences.push(serial(s)?);
+            }
+            licences.sort_unstable();
+            licences.dedup();
+            let key = self
+                .key
+                .lock()
+                .map_err(|_| Error::Setup("the signing key is unusable".into()))?;
+            let list = RevocationList {
+                version: RevocationList::version_for(&[]),
+                signer: key.key_id().0,
+                sequence: last.map_or(0, |l| l.saturating_add(1)),
+                issued_at: now,
+                licenses: licences.iter().map(|s| s.0).collect(),
+                certificates: Vec::new(),
+                activations: Vec::new(),
+            };
+            let signed = Signed::sign(list, key.as_ref())
+                .map_err(|e| Error::Setup(format!("cannot sign: {e}")))?;
+            text = signed.text().to_string();
+            Ok((text.clone(), serials.to_vec()))
+        })?;
+        self.audit(actor, "destroy", &serials.join(" "), now)?;
+        Ok(text)
+    }
+
+    /// The newest revocation list, for the appliance.
+    pub fn revocation_list(&self) -> Result<Option<String>, Error> {
+        self.store()?.revocation_list()
+    }
+
+    /// Requesting a non-binding quote for update services and support for
+    /// the licences `serials`, recorded for the vendor.
+    pub fn quote(
+        &self,
+        actor: &Actor,
+        serials: &[String],
+        note: &str,
+        now: u64,
+    ) -> Result<(), Error> {
+        Portal::offers(actor, ViewFunction::ServiceQuote)?;
+        if serials.is_empty() {
+            return Err(Error::Refused(
+                "choose the licences the quote is for".into(),
+            ));
+        }
+        for serial_text in serials {
+            self.held(actor, serial_text)?;
+        }
+        let note: String = note.chars().take(2000).collect();
+        self.store()?.add_quote(&Quote {
+            at: now,
+            company: actor.company.id.clone(),
+            email: actor.user.email.clone(),
+            view: actor.view.name().to_string(),
+            serials: serials.join(" "),
+            note,
+        })?;
+        self.audit(actor, "quote", &serials.join(" "), now)
+    }
+
+    /// Software download: the versions of the licence's product that its
+    /// update service covers, as the decision says for each build.
+    pub fn downloads(
+        &self,
+        actor: &Actor,
+        serial_text: &str,
+        now: u64,
+    ) -> Result<Vec<Version>, Error> {
+        Portal::offers(actor, ViewFunction::Download)?;
+        let licence = self.held(actor, serial_text)?;
+        let Some(root) = &self.downloads else {
+            return Ok(Vec::new());
+        };
+        let list = self.list()?;
+        let mut covered = Vec::new();
+        for version in downloads::versions(root, &licence.product)? {
+            let build = standing(
+                &licence.token,
+                &self.trusted,
+                list.as_ref(),
+                now,
+                Some(version.build_date),
+            )?;
+            if matches!(build.status, Status::Active | Status::Renewed) {
+                covered.push(version);
+            }
+        }
+        Ok(covered)
+    }
+
+    /// The path of one file of a version the licence covers.
+    pub fn download(
+        &self,
+        actor: &Actor,
+        serial_text: &str,
+        version: &str,
+        file: &str,
+        now: u64,
+    ) -> Result<PathBuf, Error> {
+        let versions = self.downloads(actor, serial_text, now)?;
+        let found = versions
+            .iter()
+            .find(|v| v.name == version)
+            .and_then(|v| v.files.iter().find(|f| f.name == file));
+        match found {
+            Some(f) => {
+                self.audit(
+                    actor,
+                    "download",
+                    &format!("{serial_text} {version}/{file}"),
+                    now,
+                )?;
+                Ok(f.path.clone())
+            }
+            None => Err(Error::Refused(format!(
+                "{version}/{file} is not a download licence {serial_text} covers"
+            ))),
+        }
+    }
+
+    fn audit(&self, actor: &Actor, action: &str, detail: &str, now: u64) -> Result<(), Error> {
+        self.store()?.audit(&AuditLine {
+            at: now,
+            actor: actor.user.email.clone(),
+            company: actor.company.id.clone(),
+            view: actor.view.name().to_string(),
+            action: action.to_string(),
+            detail: detail.to_string(),
+        })
+    }
+}
+
+fn parse_list(text: Option<&str>) -> Result<Option<Signed<RevocationList>>, Error> {
+    text.map(|t| {
+        Signed::<RevocationList>::decode(t)
+            .map_err(|e| Error::Store(format!("the portal's revocation list: {e}")))
+    })
+    .transpose()
+}
+
+/// A serial from its 16 hex digits.
+pub fn serial(text: &str) -> Result<Serial, Error> {
+    let bad = || Error::Refused(format!("{text:?} is not a licence serial (16 hex digits)"));
+    if text.len() != 16 {
+        return Err(bad());
+    }
+    let mut bytes = [0u8; 8];
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        let pair = text.get(2 * i..2 * i + 2).ok_or_else(bad)?;
+        *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
+    }
+    Ok(Serial(bytes))
+}

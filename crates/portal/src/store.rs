@@ -1,0 +1,542 @@
+//! The portal's database, SQLite in the state directory or PostgreSQL
+//! shared by several instances (`entitle_seats::db`: every write
+//! transaction holds the one writers' lock, across instances): companies
+//! and their views, users, the licences and who holds them in which view,
+//! the activation ledger, the revocation lists, quote requests, sign-ins
+//! and the audit log. Nothing here decides; it keeps what was decided.
+
+use std::path::Path;
+
+use entitle_lifecycle::{Ledger, LedgerEntry, Role};
+use entitle_seats::db::{Db, Param, Row, Sql, int};
+
+use crate::error::Error;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS companies (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS company_views (company TEXT NOT NULL, view TEXT NOT NULL, PRIMARY KEY (company, view));
+CREATE TABLE IF NOT EXISTS users (email TEXT PRIMARY KEY, name TEXT NOT NULL, company TEXT NOT NULL, password TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sign_ins (hash TEXT PRIMARY KEY, email TEXT NOT NULL, until BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS failures (id {serial}, email TEXT NOT NULL, at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS licences (serial TEXT PRIMARY KEY, token TEXT NOT NULL, product TEXT NOT NULL, edition TEXT NOT NULL, imported_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS holdings (serial TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, PRIMARY KEY (serial, company, view));
+CREATE TABLE IF NOT EXISTS ledger (id {serial}, serial TEXT NOT NULL, entry TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS revocation_lists (sequence BIGINT PRIMARY KEY, list TEXT NOT NULL, at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS revoked (serial TEXT PRIMARY KEY, sequence BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS quotes (id {serial}, at BIGINT NOT NULL, company TEXT NOT NULL, email TEXT NOT NULL, view TEXT NOT NULL, serials TEXT NOT NULL, note TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (id {serial}, at BIGINT NOT NULL, actor TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS holdings_by_company ON holdings (company, view);
+CREATE INDEX IF NOT EXISTS ledger_by_serial ON ledger (serial);
+CREATE INDEX IF NOT EXISTS failures_by_email ON failures (email, at);
+";
+
+/// A company: its id (the tenant id its licences carry, for customers),
+/// its name and the views it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    /// The company id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its views, in the table's order.
+    pub views: Vec<Role>,
+}
+
+/// A user of a company.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The e-mail address, which signs in.
+    pub email: String,
+    /// The name shown.
+    pub name: String,
+    /// The company id.
+    pub company: String,
+}
+
+/// A licence as the portal keeps it: its text, and what is shown of it
+/// before the decision is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Licence {
+    /// The serial, 16 hex digits.
+    pub serial: String,
+    /// The licence token's text.
+    pub token: String,
+    /// Its product.
+    pub product: String,
+    /// Its edition.
+    pub edition: String,
+}
+
+/// A request for a quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quote {
+    /// When, Unix seconds.
+    pub at: u64,
+    /// The company that asked.
+    pub company: String,
+    /// The user that asked.
+    pub email: String,
+    /// The view it asked in.
+    pub view: String,
+    /// The licences, serials separated by spaces.
+    pub serials: String,
+    /// What the user wrote.
+    pub note: String,
+}
+
+/// A line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditLine {
+    /// When, Unix seconds.
+    pub at: u64,
+    /// Who: a user's e-mail address, or `vendor` for the command line.
+    pub actor: String,
+    /// The company acted for.
+    pub company: String,
+    /// The view acted in.
+    pub view: String,
+    /// What was done.
+    pub action: String,
+    /// On what.
+    pub detail: String,
+}
+
+/// The portal's database.
+#[derive(Debug)]
+pub struct Store {
+    db: Db,
+}
+
+fn role(name: &str) -> Result<Role, Error> {
+    name.parse()
+        .map_err(|_| Error::Store(format!("the database holds an unknown view {name:?}")))
+}
+
+fn licence(row: &Row) -> Result<Licence, Error> {
+    Ok(Licence {
+        serial: row.text(0)?,
+        token: row.text(1)?,
+        product: row.text(2)?,
+        edition: row.text(3)?,
+    })
+}
+
+impl Store {
+    /// The store in SQLite at `path` (mode 0600).
+    pub fn open(path: &Path) -> Result<Store, Error> {
+        Store::with(Db::sqlite(path)?)
+    }
+
+    /// The store in PostgreSQL at `url`, shared by several instances.
+    pub fn postgres(url: &str) -> Result<Store, Error> {
+        Store::with(Db::postgres(url)?)
+    }
+
+    fn with(mut db: Db) -> Result<Store, Error> {
+        db.create_schema(SCHEMA)?;
+        Ok(Store { db })
+    }
+
+    /// Adds a company, or gives an existing one this name and these views.
+    pub fn put_company(&mut self, company: &Company) -> Result<(), Error> {
+        let mut tx = self.db.begin()?;
+        tx.execute(
+            "DELETE FROM companies WHERE id = $1",
+            &[Param::Text(&company.id)],
+        )?;
+        tx.execute(
+            "INSERT INTO companies (id, name) VALUES ($1, $2)",
+            &[Param::Text(&company.id), Param::Text(&company.name)],
+        )?;
+        tx.execute(
+            "DELETE FROM company_views WHERE company = $1",
+            &[Param::Text(&company.id)],
+        )?;
+        for view in &company.views {
+            tx.execute(
+                "INSERT INTO company_views (company, view) VALUES ($1, $2)",
+                &[Param::Text(&company.id), Param::Text(view.name())],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The company `id`.
+    pub fn company(&mut self, id: &str) -> Result<Option<Company>, Error> {
+        let Some(row) = self.db.row(
+            "SELECT name FROM companies WHERE id = $1",
+            &[Param::Text(id)],
+        )?
+        else {
+            return Ok(None);
+        };
+        let names = self.db.strings(
+            "SELECT view FROM company_views WHERE company = $1",
+            &[Param::Text(id)],
+        )?;
+        let mut views = names
+            .iter()
+            .map(|n| role(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        views.sort_by_key(|v| Role::ALL.iter().position(|r| r == v));
+        Ok(Some(Company {
+            id: id.to_string(),
+            name: row.text(0)?,
+            views,
+        }))
+    }
+
+    /// Every company id, sorted.
+    pub fn company_ids(&mut self) -> Result<Vec<String>, Error> {
+        Ok(self
+            .db
+            .strings("SELECT id FROM companies ORDER BY id", &[])?)
+    }
+
+    /// Adds a user, or gives an existing one this name, company and
+    /// password (a PHC string, never the password).
+    pub fn put_user(&mut self, user: &User, password_hash: &str) -> Result<(), Error> {
+        let mut tx = self.db.begin()?;
+        tx.execute(
+            "DELETE FROM users WHERE email = $1",
+            &[Param::Text(&user.email)],
+        )?;
+        tx.execute(
+            "INSERT INTO users (email, name, company, password) VALUES ($1, $2, $3, $4)",
+            &[
+                Param::Text(&user.email),
+                Param::Text(&user.name),
+                Param::Text(&user.company),
+                Param::Text(password_hash),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The user `email` and their password hash.
+    pub fn user(&mut self, email: &str) -> Result<Option<(User, String)>, Error> {
+        let Some(row) = self.db.row(
+            "SELECT name, company, password FROM users WHERE email = $1",
+            &[Param::Text(email)],
+        )?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((
+            User {
+                email: email.to_string(),
+                name: row.text(0)?,
+                company: row.text(1)?,
+            },
+            row.text(2)?,
+        )))
+    }
+
+    /// Counts a failed sign-in for `email`.
+    pub fn failed_sign_in(&mut self, email: &str, now: u64) -> Result<(), Error> {
+        self.db.execute(
+            "INSERT INTO failures (email, at) VALUES ($1, $2)",
+            &[Param::Text(email), int(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Failed sign-ins for `email` since `since`.
+    pub fn failures_since(&mut self, email: &str, since: u64) -> Result<u32, Error> {
+        Ok(self.db.count(
+            "SELECT count(*) FROM failures WHERE email = $1 AND at >= $2",
+            &[Param::Text(email), int(since)],
+        )?)
+    }
+
+    /// Starts a sign-in: the SHA-256 of its cookie (hex), until when.
+    pub fn start_sign_in(&mut self, hash: &str, email: &str, until: u64) -> Result<(), Error> {
+        let mut tx = self.db.begin()?;
+        tx.execute(
+            "DELETE FROM failures WHERE email = $1",
+            &[Param::Text(email)],
+        )?;
+        tx.execute(
+            "INSERT INTO sign_ins (hash, email, until) VALUES ($1, $2, $3)",
+            &[Param::Text(hash), Param::Text(email), int(until)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The user signed in with the cookie of SHA-256 `hash`, while it lasts.
+    pub fn signed_in(&mut self, hash: &str, now: u64) -> Result<Option<String>, Error> {
+        Ok(self
+            .db
+            .row(
+                "SELECT email FROM sign_ins WHERE hash = $1 AND until > $2",
+                &[Param::Text(hash), int(now)],
+            )?
+            .map(|r| r.text(0))
+            .transpose()?)
+    }
+
+    /// Ends a sign-in, and every one that has run out.
+    pub fn end_sign_in(&mut self, hash: &str, now: u64) -> Result<(), Error> {
+        self.db.execute(
+            "DELETE FROM sign_ins WHERE hash = $1 OR until <= $2",
+            &[Param::Text(hash), int(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Records a licence and who holds it in which view (kept with those
+    /// already recorded for it).
+    pub fn import(
+        &mut self,
+        licence: &Licence,
+        holders: &[(String, Role)],
+        now: u64,
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin()?;
+        let known = tx.row(
+            "SELECT token FROM licences WHERE serial = $1",
+            &[Param::Text(&licence.serial)],
+        )?;
+        match known {
+            Some(row) if row.text(0)? != licence.token => {
+                return Err(Error::Refused(format!(
+                    "licence {} is recorded with another text: one serial is one licence",
+                    licence.serial
+                )));
+            }
+            Some(_) => {}
+            None => {
+                tx.execute(
+                    "INSERT INTO licences (serial, token, product, edition, imported_at) VALUES ($1, $2, $3, $4, $5)",
+                    &[
+                        Param::Text(&licence.serial),
+                        Param::Text(&licence.token),
+                        Param::Text(&licence.product),
+                        Param::Text(&licence.edition),
+                        int(now),
+                    ],
+                )?;
+            }
+        }
+        for (company, view) in holders {
+            tx.execute(
+                "DELETE FROM holdings WHERE serial = $1 AND company = $2 AND view = $3",
+                &[
+                    Param::Text(&licence.serial),
+                    Param::Text(company),
+                    Param::Text(view.name()),
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO holdings (serial, company, view) VALUES ($1, $2, $3)",
+                &[
+                    Param::Text(&licence.serial),
+                    Param::Text(company),
+                    Param::Text(view.name()),
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The licences `company` holds in `view`, by product, edition, serial.
+    pub fn licences(&mut self, company: &str, view: Role) -> Result<Vec<Licence>, Error> {
+        self.db
+            .query(
+                "SELECT l.serial, l.token, l.product, l.edition FROM licences l \
+                 JOIN holdings h ON h.serial = l.serial \
+                 WHERE h.company = $1 AND h.view = $2 ORDER BY l.product, l.edition, l.serial",
+                &[Param::Text(company), Param::Text(view.name())],
+            )?
+            .iter()
+            .map(licence)
+            .collect()
+    }
+
+    /// The licence `serial`, if `company` holds it in `view`.
+    pub fn held(
+        &mut self,
+        serial: &str,
+        company: &str,
+        view: Role,
+    ) -> Result<Option<Licence>, Error> {
+        self.db
+            .row(
+                "SELECT l.serial, l.token, l.product, l.edition FROM licences l \
+                 JOIN holdings h ON h.serial = l.serial \
+                 WHERE l.serial = $1 AND h.company = $2 AND h.view = $3",
+                &[
+                    Param::Text(serial),
+                    Param::Text(company),
+                    Param::Text(view.name()),
+                ],
+            )?
+            .map(|r| licence(&r))
+            .transpose()
+    }
+
+    /// The activation ledger of `serial`.
+    pub fn ledger(&mut self, serial: &str) -> Result<Ledger, Error> {
+        ledger_of(&mut self.db, serial)
+    }
+
+    /// Runs `answer` on the ledger of `serial` under the writers' lock and
+    /// appends the entries it returns in the same transaction: two
+    /// instances answering at once see each other's machines.
+    pub fn with_ledger<T>(
+        &mut self,
+        serial: &str,
+        answer: impl FnOnce(&Ledger) -> Result<(T, Vec<LedgerEntry>), Error>,
+    ) -> Result<T, Error> {
+        let mut tx = self.db.begin()?;
+        let ledger = ledger_of(&mut tx, serial)?;
+        let (answered, entries) = answer(&ledger)?;
+        for entry in &entries {
+            let line = serde_json::to_string(entry)
+                .map_err(|e| Error::Store(format!("cannot write a ledger entry: {e}")))?;
+            tx.execute(
+                "INSERT INTO ledger (serial, entry) VALUES ($1, $2)",
+                &[Param::Text(serial), Param::Text(&line)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(answered)
+    }
+
+    /// Under the writers' lock: the serials revoked so far and the last
+    /// list's sequence, given to `sign`, which returns the new list's text
+    /// and its serials; kept in the same transaction.
+    pub fn with_revocations(
+        &mut self,
+        now: u64,
+        sign: impl FnOnce(&[String], Option<u64>) -> Result<(String, Vec<String>), Error>,
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin()?;
+        let revoked = tx.strings("SELECT serial FROM revoked ORDER BY serial", &[])?;
+        let last = tx
+            .row("SELECT max(sequence) FROM revocation_lists", &[])?
+            .map(|r| r.opt_u64(0))
+            .transpose()?
+            .flatten();
+        let (list, serials) = sign(&revoked, last)?;
+        let sequence = last.map_or(0, |l| l.saturating_add(1));
+        tx.execute(
+            "INSERT INTO revocation_lists (sequence, list, at) VALUES ($1, $2, $3)",
+            &[int(sequence), Param::Text(&list), int(now)],
+        )?;
+        for serial in serials.iter().filter(|s| !revoked.contains(s)) {
+            tx.execute(
+                "INSERT INTO revoked (serial, sequence) VALUES ($1, $2)",
+                &[Param::Text(serial), int(sequence)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The newest revocation list's text: cumulative, it names every
+    /// licence destroyed so far.
+    pub fn revocation_list(&mut self) -> Result<Option<String>, Error> {
+        Ok(self
+            .db
+            .row(
+                "SELECT list FROM revocation_lists ORDER BY sequence DESC LIMIT 1",
+                &[],
+            )?
+            .map(|r| r.text(0))
+            .transpose()?)
+    }
+
+    /// Records a request for a quote.
+    pub fn add_quote(&mut self, quote: &Quote) -> Result<(), Error> {
+        self.db.execute(
+            "INSERT INTO quotes (at, company, email, view, serials, note) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                int(quote.at),
+                Param::Text(&quote.company),
+                Param::Text(&quote.email),
+                Param::Text(&quote.view),
+                Param::Text(&quote.serials),
+                Param::Text(&quote.note),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Every request for a quote, oldest first.
+    pub fn quotes(&mut self) -> Result<Vec<Quote>, Error> {
+        self.db
+            .query(
+                "SELECT at, company, email, view, serials, note FROM quotes ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(Quote {
+                    at: r.u64(0)?,
+                    company: r.text(1)?,
+                    email: r.text(2)?,
+                    view: r.text(3)?,
+                    serials: r.text(4)?,
+                    note: r.text(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Appends a line to the audit log.
+    pub fn audit(&mut self, line: &AuditLine) -> Result<(), Error> {
+        self.db.execute(
+            "INSERT INTO audit (at, actor, company, view, action, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                int(line.at),
+                Param::Text(&line.actor),
+                Param::Text(&line.company),
+                Param::Text(&line.view),
+                Param::Text(&line.action),
+                Param::Text(&line.detail),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The audit log, oldest first.
+    pub fn audit_lines(&mut self) -> Result<Vec<AuditLine>, Error> {
+        self.db
+            .query(
+                "SELECT at, actor, company, view, action, detail FROM audit ORDER BY id",
+                &[],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(AuditLine {
+                    at: r.u64(0)?,
+                    actor: r.text(1)?,
+                    company: r.text(2)?,
+                    view: r.text(3)?,
+                    action: r.text(4)?,
+                    detail: r.text(5)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn ledger_of(sql: &mut impl Sql, serial: &str) -> Result<Ledger, Error> {
+    let lines = sql.strings(
+        "SELECT entry FROM ledger WHERE serial = $1 ORDER BY id",
+        &[Param::Text(serial)],
+    )?;
+    let entries = lines
+        .iter()
+        .map(|line| {
+            serde_json::from_str(line)
+                .map_err(|e| Error::Store(format!("the ledger of {serial} holds a bad entry: {e}")))
+        })
+        .collect::<Result<Vec<LedgerEntry>, Error>>()?;
+    Ok(Ledger::new(entries))
+}

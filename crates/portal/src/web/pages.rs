@@ -1,0 +1,329 @@
+//! The portal's pages. Every function button carries
+//! `data-function="…"` (the names of `ViewFunction`), so that a test and a
+//! screen reader find the same thing the eye does.
+
+use std::fmt::Write as _;
+
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use entitle_lifecycle::ViewFunction;
+use entitle_seats::{STYLE, esc};
+use entitle_verify::Utc;
+
+use super::words::Lang;
+use crate::downloads::Version;
+use crate::portal::{Actor, Held};
+
+/// A date, `YYYY-MM-DD`.
+fn date(t: u64) -> String {
+    Utc(t).to_string().chars().take(10).collect()
+}
+
+/// The frame: header with the view switch at the top left, the language
+/// switch and sign-out; then `body`.
+fn frame(lang: Lang, actor: Option<&Actor>, status: StatusCode, body: &str) -> Response {
+    let mut head = String::new();
+    let _ = write!(head, "<h1>{}</h1>", esc(lang.word("title")));
+    if let Some(actor) = actor {
+        let _ = write!(head, "<nav aria-label=\"{}\">", esc(lang.word("views")));
+        for view in &actor.company.views {
+            let current = if *view == actor.view {
+                " aria-current=\"page\" class=\"current\""
+            } else {
+                ""
+            };
+            let _ = write!(
+                head,
+                "<a href=\"/?view={}\" data-view=\"{}\"{current}>{} View</a>",
+                view.name(),
+                view.name(),
+                esc(lang.view(*view))
+            );
+        }
+        let _ = write!(
+            head,
+            "</nav><span>{} · {}</span><form method=\"post\" action=\"/signout\"><button class=\"quiet\">{}</button></form>",
+            esc(&actor.user.name),
+            esc(&actor.company.name),
+            esc(lang.word("sign_out"))
+        );
+    }
+    let other = match lang {
+        Lang::En => ("de", "Deutsch"),
+        Lang::De => ("en", "English"),
+    };
+    let view = actor.map_or(String::new(), |a| format!("&view={}", a.view.name()));
+    let _ = write!(
+        head,
+        "<a href=\"/?lang={}{view}\" lang=\"{}\">{}</a>",
+        other.0, other.0, other.1
+    );
+    let page = format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+<title>{}</title><style>{STYLE}nav a{{margin-right:.8em}}nav a.current{{font-weight:700;text-decoration:none;border-bottom:3px solid var(--accent)}}\
+.qr svg{{max-width:16em;height:auto}}textarea{{width:100%;font-family:monospace}}</style></head>\
+<body><header>{head}</header><main>{body}</main></body></html>",
+        lang.code(),
+        esc(lang.word("title"))
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
+}
+
+/// The sign-in form, with a message.
+pub fn sign_in(lang: Lang, message: Option<&str>, status: StatusCode) -> Response {
+    let note = message.map_or(String::new(), |m| {
+        format!("<p class=\"refused\">{}</p>", esc(m))
+    });
+    let body = format!(
+        "<section><h2>{}</h2>{note}<form method=\"post\" action=\"/signin\">\
+<p><label>{}<br><input name=\"email\" type=\"email\" autocomplete=\"username\" required></label></p>\
+<p><label>{}<br><input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label></p>\
+<p><button id=\"sign-in\">{}</button></p></form></section>",
+        esc(lang.word("sign_in")),
+        esc(lang.word("email")),
+        esc(lang.word("password")),
+        esc(lang.word("sign_in"))
+    );
+    frame(lang, None, status, &body)
+}
+
+/// Why an action was not done.
+pub fn refused(lang: Lang, status: StatusCode, why: &str) -> Response {
+    let body = format!(
+        "<section><h2>{}</h2><p class=\"refused\" id=\"refused\">{}</p><p><a href=\"/\">{}</a></p></section>",
+        esc(lang.word("refused_title")),
+        esc(why),
+        esc(lang.word("back"))
+    );
+    frame(lang, None, status, &body)
+}
+
+fn hidden(actor: &Actor, csrf: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"view\" value=\"{}\">",
+        esc(csrf),
+        actor.view.name()
+    )
+}
+
+fn back(lang: Lang, actor: &Actor) -> String {
+    format!(
+        "<p><a href=\"/?view={}\">{}</a></p>",
+        actor.view.name(),
+        esc(lang.word("back"))
+    )
+}
+
+/// The licences of a view and the functions the view offers.
+pub fn licences(lang: Lang, actor: &Actor, held: &[Held], csrf: &str) -> Response {
+    let offers = |f| actor.view.offers(f);
+    let selectable = offers(ViewFunction::ServiceQuote) || offers(ViewFunction::DestroyKeys);
+    let mut rows = String::new();
+    for h in held {
+        let s = &h.standing;
+        let tick = if selectable {
+            format!(
+                "<td><input type=\"checkbox\" form=\"chosen\" name=\"serial\" value=\"{}\"></td>",
+                esc(&s.serial)
+            )
+        } else {
+            "<td></td>".to_string()
+        };
+        let download = if offers(ViewFunction::Download) {
+            format!(
+                "<a data-function=\"download\" href=\"/downloads?view={}&amp;serial={}\">{}</a>",
+                actor.view.name(),
+                esc(&s.serial),
+                esc(lang.function(ViewFunction::Download))
+            )
+        } else {
+            String::new()
+        };
+        let tenant = s
+            .tenant
+            .as_deref()
+            .map_or(String::new(), |t| format!(" · {}", esc(t)));
+        let _ = write!(
+            rows,
+            "<tr data-serial=\"{}\" data-status=\"{}\">{tick}<td><code>{}</code></td><td>{} {}{tenant}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{download}</td></tr>",
+            esc(&s.serial),
+            s.status.name(),
+            esc(&s.serial),
+            esc(&s.product),
+            esc(&s.edition),
+            s.seats,
+            s.model,
+            esc(lang.word(s.status.name())),
+            s.expires_at
+                .map_or_else(|| lang.word("perpetual").to_string(), date),
+            s.updates_until
+                .map_or_else(|| lang.word("all_builds").to_string(), date),
+            h.machines,
+            esc(lang.word("machines")),
+        );
+    }
+    let table = if held.is_empty() {
+        format!("<p class=\"note\">{}</p>", esc(lang.word("none")))
+    } else {
+        format!(
+            "<p class=\"note\">{}</p><table><thead><tr><th></th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+            esc(if selectable { lang.word("choose") } else { "" }),
+            esc(lang.word("serial")),
+            esc(lang.word("product")),
+            esc(lang.word("seats")),
+            esc(lang.word("status")),
+            esc(lang.word("term")),
+            esc(lang.word("service")),
+            esc(lang.word("activated")),
+        )
+    };
+    let mut functions = String::new();
+    if selectable {
+        let _ = write!(
+            functions,
+            "<form id=\"chosen\" method=\"post\">{}",
+            hidden(actor, csrf)
+        );
+        if offers(ViewFunction::ServiceQuote) {
+            let _ = write!(
+                functions,
+                "<p><label>{}<br><textarea name=\"note\" rows=\"2\"></textarea></label></p><button data-function=\"service_quote\" formaction=\"/quote\">{}</button> ",
+                esc(lang.word("note")),
+                esc(lang.function(ViewFunction::ServiceQuote))
+            );
+        }
+        if offers(ViewFunction::DestroyKeys) {
+            let _ = write!(
+                functions,
+                "<button class=\"danger\" data-function=\"destroy_keys\" formaction=\"/destroy\">{}</button>",
+                esc(lang.function(ViewFunction::DestroyKeys))
+            );
+        }
+        functions.push_str("</form>");
+    }
+    if offers(ViewFunction::Activation) {
+        let _ = write!(
+            functions,
+            "<section><h2>{}</h2><form method=\"post\" action=\"/activate\">{}\
+<p><label>{}<br><textarea name=\"request\" rows=\"3\" required></textarea></label></p>\
+<p><label>{}<br><textarea name=\"receipt\" rows=\"2\"></textarea></label></p>\
+<button data-function=\"activation\">{}</button></form></section>",
+            esc(lang.function(ViewFunction::Activation)),
+            hidden(actor, csrf),
+            esc(lang.word("request")),
+            esc(lang.word("receipt")),
+            esc(lang.function(ViewFunction::Activation))
+        );
+    }
+    let body = format!(
+        "<section><h2>{} — {} View</h2>{table}{functions}</section><p><a href=\"/revocations.txt\">{}</a></p>",
+        esc(lang.word("licences")),
+        esc(lang.view(actor.view)),
+        esc(lang.word("list"))
+    );
+    frame(lang, Some(actor), StatusCode::OK, &body)
+}
+
+/// The signed activation response, as text and as a QR code.
+pub fn activated(lang: Lang, actor: &Actor, response: &str) -> Response {
+    let qr = qrcode::QrCode::new(response.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(240, 240)
+                .build()
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "<section><h2>{}</h2><p class=\"flash\">{}</p><p><textarea id=\"response\" rows=\"4\" readonly>{}</textarea></p><div class=\"qr\">{qr}</div>{}</section>",
+        esc(lang.function(ViewFunction::Activation)),
+        esc(lang.word("response")),
+        esc(response),
+        back(lang, actor)
+    );
+    frame(lang, Some(actor), StatusCode::OK, &body)
+}
+
+/// A message after an action.
+pub fn message(lang: Lang, actor: &Actor, text: &str) -> Response {
+    let body = format!(
+        "<section><p class=\"flash\" id=\"done\">{}</p>{}</section>",
+        esc(text),
+        back(lang, actor)
+    );
+    frame(lang, Some(actor), StatusCode::OK, &body)
+}
+
+/// Asks before licence keys are destroyed.
+pub fn confirm_destroy(lang: Lang, actor: &Actor, serials: &[String], csrf: &str) -> Response {
+    let mut list = String::new();
+    let mut inputs = String::new();
+    for serial in serials {
+        let _ = write!(list, "<li><code>{}</code></li>", esc(serial));
+        let _ = write!(
+            inputs,
+            "<input type=\"hidden\" name=\"serial\" value=\"{}\">",
+            esc(serial)
+        );
+    }
+    let body = format!(
+        "<section><h2>{}</h2><p class=\"refused\">{}</p><ul>{list}</ul><form method=\"post\" action=\"/destroy\">{}{inputs}\
+<input type=\"hidden\" name=\"confirmed\" value=\"yes\"><button class=\"danger\" id=\"confirm\">{}</button> <a href=\"/?view={}\">{}</a></form></section>",
+        esc(lang.function(ViewFunction::DestroyKeys)),
+        esc(lang.word("confirm_destroy")),
+        hidden(actor, csrf),
+        esc(lang.word("yes_destroy")),
+        actor.view.name(),
+        esc(lang.word("cancel"))
+    );
+    frame(lang, Some(actor), StatusCode::OK, &body)
+}
+
+/// The revocation list after licence keys were destroyed.
+pub fn destroyed(lang: Lang, actor: &Actor, list: &str) -> Response {
+    let body = format!(
+        "<section><p class=\"flash\" id=\"done\">{}</p><p><textarea id=\"list\" rows=\"4\" readonly>{}</textarea></p><p><a href=\"/revocations.txt\">revocations.txt</a></p>{}</section>",
+        esc(lang.word("destroyed")),
+        esc(list),
+        back(lang, actor)
+    );
+    frame(lang, Some(actor), StatusCode::OK, &body)
+}
+
+/// The versions a licence's update service covers, with checksums.
+pub fn downloads(lang: Lang, actor: &Actor, serial: &str, versions: &[Version]) -> Response {
+    let mut rows = String::new();
+    for version in versions {
+        for file in &version.files {
+            let _ = write!(
+                rows,
+                "<tr><td>{}</td><td>{}</td><td><a data-file=\"{}\" href=\"/download/{}/{}/{}?view={}\">{}</a></td><td>{}</td><td><code>{}</code></td></tr>",
+                esc(&version.name),
+                date(version.build_date),
+                esc(&file.name),
+                esc(serial),
+                esc(&version.name),
+                esc(&file.name),
+                actor.view.name(),
+                esc(&file.name),
+                file.size,
+                esc(&file.sha256),
+            );
+        }
+    }
+    let table = if rows.is_empty() {
+        format!("<p class=\"note\">{}</p>", esc(lang.word("no_downloads")))
+    } else {
+        format!(
+            "<table><thead><tr><th>{}</th><th>Build</th><th>{}</th><th>Bytes</th><th>SHA-256</th></tr></thead><tbody>{rows}</tbody></table>",
+            esc(lang.word("version")),
+            esc(lang.word("file"))
+        )
+    };
+    let body = format!(
+        "<section><h2>{} — <code>{}</code></h2>{table}{}</section>",
+        esc(lang.function(ViewFunction::Download)),
+        esc(serial),
+        back(lang, actor)
+    );
+    frame(lang, Some(actor), StatusCode::OK, &body)
+}
