@@ -6,6 +6,7 @@
 use std::process::Output;
 
 pub mod docs;
+pub mod portal_site;
 pub mod postgres;
 pub mod seat_site;
 pub mod softhsm;

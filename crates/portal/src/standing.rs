@@ -86,7 +86,7 @@ pub fn standing(
     let mut buf = [0u8; MAX_TOKEN_BYTES];
     let token = Token::decode(text, &mut buf)
         .map_err(|e| Error::Store(format!("a recorded licence does not decode: {e}")))?;
-    let claims = token.claims().clone();
+    let claims = *token.claims();
     let material = Material {
         tokens: vec![token],
         revocations: list.into_iter().cloned().collect(),

@@ -224,14 +224,13 @@ fn import(args: &ImportArgs) -> Result<(), CliError> {
                     token.serial()
                 )));
             }
-            (Some(tenant), None) => {
+            (Some(tenant), None)
                 if store
                     .company(tenant)
                     .map_err(entitle::Error::from)?
-                    .is_some_and(|c| c.views.contains(&Role::Customer))
-                {
-                    holders.push((tenant.to_string(), Role::Customer));
-                }
+                    .is_some_and(|c| c.views.contains(&Role::Customer)) =>
+            {
+                holders.push((tenant.to_string(), Role::Customer));
             }
             _ => {}
         }

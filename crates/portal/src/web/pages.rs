@@ -21,7 +21,13 @@ fn date(t: u64) -> String {
 
 /// The frame: header with the view switch at the top left, the language
 /// switch and sign-out; then `body`.
-fn frame(lang: Lang, actor: Option<&Actor>, status: StatusCode, body: &str) -> Response {
+fn frame(
+    lang: Lang,
+    actor: Option<&Actor>,
+    csrf: Option<&str>,
+    status: StatusCode,
+    body: &str,
+) -> Response {
     let mut head = String::new();
     let _ = write!(head, "<h1>{}</h1>", esc(lang.word("title")));
     if let Some(actor) = actor {
@@ -42,9 +48,10 @@ fn frame(lang: Lang, actor: Option<&Actor>, status: StatusCode, body: &str) -> R
         }
         let _ = write!(
             head,
-            "</nav><span>{} · {}</span><form method=\"post\" action=\"/signout\"><button class=\"quiet\">{}</button></form>",
+            "</nav><span>{} · {}</span><form method=\"post\" action=\"/signout\">{}<button class=\"quiet\">{}</button></form>",
             esc(&actor.user.name),
             esc(&actor.company.name),
+            csrf.map_or(String::new(), |c| hidden(actor, c)),
             esc(lang.word("sign_out"))
         );
     }
@@ -84,7 +91,7 @@ pub fn sign_in(lang: Lang, message: Option<&str>, status: StatusCode) -> Respons
         esc(lang.word("password")),
         esc(lang.word("sign_in"))
     );
-    frame(lang, None, status, &body)
+    frame(lang, None, None, status, &body)
 }
 
 /// Why an action was not done.
@@ -95,7 +102,7 @@ pub fn refused(lang: Lang, status: StatusCode, why: &str) -> Response {
         esc(why),
         esc(lang.word("back"))
     );
-    frame(lang, None, status, &body)
+    frame(lang, None, None, status, &body)
 }
 
 fn hidden(actor: &Actor, csrf: &str) -> String {
@@ -221,7 +228,7 @@ pub fn licences(lang: Lang, actor: &Actor, held: &[Held], csrf: &str) -> Respons
         esc(lang.view(actor.view)),
         esc(lang.word("list"))
     );
-    frame(lang, Some(actor), StatusCode::OK, &body)
+    frame(lang, Some(actor), Some(csrf), StatusCode::OK, &body)
 }
 
 /// The signed activation response, as text and as a QR code.
@@ -240,7 +247,7 @@ pub fn activated(lang: Lang, actor: &Actor, response: &str) -> Response {
         esc(response),
         back(lang, actor)
     );
-    frame(lang, Some(actor), StatusCode::OK, &body)
+    frame(lang, Some(actor), None, StatusCode::OK, &body)
 }
 
 /// A message after an action.
@@ -250,7 +257,7 @@ pub fn message(lang: Lang, actor: &Actor, text: &str) -> Response {
         esc(text),
         back(lang, actor)
     );
-    frame(lang, Some(actor), StatusCode::OK, &body)
+    frame(lang, Some(actor), None, StatusCode::OK, &body)
 }
 
 /// Asks before licence keys are destroyed.
@@ -275,7 +282,7 @@ pub fn confirm_destroy(lang: Lang, actor: &Actor, serials: &[String], csrf: &str
         actor.view.name(),
         esc(lang.word("cancel"))
     );
-    frame(lang, Some(actor), StatusCode::OK, &body)
+    frame(lang, Some(actor), None, StatusCode::OK, &body)
 }
 
 /// The revocation list after licence keys were destroyed.
@@ -286,7 +293,7 @@ pub fn destroyed(lang: Lang, actor: &Actor, list: &str) -> Response {
         esc(list),
         back(lang, actor)
     );
-    frame(lang, Some(actor), StatusCode::OK, &body)
+    frame(lang, Some(actor), None, StatusCode::OK, &body)
 }
 
 /// The versions a licence's update service covers, with checksums.
@@ -325,5 +332,5 @@ pub fn downloads(lang: Lang, actor: &Actor, serial: &str, versions: &[Version]) 
         esc(serial),
         back(lang, actor)
     );
-    frame(lang, Some(actor), StatusCode::OK, &body)
+    frame(lang, Some(actor), None, StatusCode::OK, &body)
 }

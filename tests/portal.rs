@@ -1,0 +1,566 @@
+//! The Enterprise Portal through HTTP against the real `entitle portal
+//! serve` (docs/portal.md): the seed's table cell by cell, each company
+//! seeing only its own licences, an activation the appliance then accepts
+//! and a second machine refused, destroyed keys revoked on the appliance,
+//! downloads the update service covers, and the sign-in's defences.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod common;
+
+use common::portal_site::{Browser, PASSWORD, PortalSite, VIEWS, textarea};
+use common::seat_site::{entitle, ok};
+use common::{example, stderr};
+
+/// The functions of the seed's table, as the page marks them.
+const FUNCTIONS: [&str; 4] = ["download", "activation", "service_quote", "destroy_keys"];
+
+/// The table of MODELS.md section 4 ("Die folgende Tabelle zeigt die
+/// verfügbaren Funktionen"), written out here so that the page is checked
+/// against the seed and not against the code that draws it.
+fn seed_offers(view: &str, function: &str) -> bool {
+    match function {
+        "download" => true,
+        "activation" | "destroy_keys" | "extra_keys" => {
+            matches!(view, "customer" | "system-integrator" | "service-provider")
+        }
+        "service_quote" => view != "partner",
+        _ => unreachable!(),
+    }
+}
+
+/// An activation request for `licence_file` from the appliance whose
+/// state is `state` on the machine whose id is in `machine`.
+fn request(site: &PortalSite, licence_file: &str, state: &str, machine: &str) -> String {
+    std::fs::write(
+        site.path().join(machine),
+        format!("{machine}-0123456789abcdef\n"),
+    )
+    .unwrap();
+    ok(
+        site.path(),
+        &[
+            "activate",
+            "request",
+            "--state-dir",
+            state,
+            "--machine-id",
+            machine,
+            "--license",
+            &format!("@{licence_file}"),
+        ],
+    )
+}
+
+#[test]
+fn every_cell_of_the_table_is_a_button_and_an_action_or_neither() {
+    let site = PortalSite::new();
+    let portal = site.serve(&[]);
+    let activation = request(&site, "shared.txt", "appliance", "machine-a");
+    for (view, _, email) in VIEWS {
+        let mut browser = Browser::new(&portal);
+        assert_eq!(browser.sign_in(email, PASSWORD).status, 303, "{view}");
+        let page = browser.get("/");
+        assert_eq!(page.status, 200, "{view}: {}", page.body);
+        assert!(
+            page.body.contains(&site.shared_serial),
+            "{view} sees its licence"
+        );
+        let csrf = Browser::csrf(&page);
+        for function in FUNCTIONS {
+            let button = page.body.contains(&format!("data-function=\"{function}\""));
+            assert_eq!(
+                button,
+                seed_offers(view, function),
+                "{view}: the {function} button"
+            );
+        }
+        // Each action, whether or not its button is there.
+        let s = site.shared_serial.as_str();
+        let download = browser.get(&format!("/downloads?serial={s}"));
+        let quote = browser.post(
+            "/quote",
+            &[("csrf", &csrf), ("serial", s), ("note", "two years")],
+        );
+        let activate = browser.post("/activate", &[("csrf", &csrf), ("request", &activation)]);
+        let destroy = browser.post("/destroy", &[("csrf", &csrf), ("serial", s)]);
+        for (function, answer) in [
+            ("download", &download),
+            ("service_quote", &quote),
+            ("activation", &activate),
+            ("destroy_keys", &destroy),
+        ] {
+            if seed_offers(view, function) {
+                assert_eq!(
+                    answer.status, 200,
+                    "{view}: {function} allowed: {}",
+                    answer.body
+                );
+            } else {
+                assert_eq!(answer.status, 400, "{view}: {function} refused");
+                assert!(
+                    answer.body.contains("does not offer"),
+                    "{view}: {}",
+                    answer.body
+                );
+            }
+        }
+        if seed_offers(view, "destroy_keys") {
+            // Asked first: nothing is destroyed by the first press.
+            assert!(
+                destroy.body.contains("id=\"confirm\""),
+                "{view}: {}",
+                destroy.body
+            );
+        }
+    }
+    // The refused destroys destroyed nothing, the confirmation none either.
+    let out = entitle(site.path(), &["portal", "audit", "--state-dir", "portal"]);
+    let audit = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(!audit.contains("destroy"), "{audit}");
+    // Three views activated the same machine's request: one machine.
+    assert_eq!(audit.matches(",\"activate\",").count(), 3, "{audit}");
+    // Five views asked for quotes; the vendor lists them.
+    let quotes = ok(site.path(), &["portal", "quotes", "--state-dir", "portal"]);
+    assert_eq!(quotes.lines().count(), 1 + 5, "{quotes}");
+    assert!(quotes.contains("\"two years\""), "{quotes}");
+}
+
+#[test]
+fn a_company_sees_and_acts_on_only_its_own_licences() {
+    let site = PortalSite::new();
+    let portal = site.serve(&[]);
+    for (view, _, email) in VIEWS {
+        let mut browser = Browser::new(&portal);
+        browser.sign_in(email, PASSWORD);
+        let page = browser.get("/");
+        assert!(
+            !page.body.contains(&site.other_serial),
+            "{view} sees another company's licence"
+        );
+        let csrf = Browser::csrf(&page);
+        let o = site.other_serial.as_str();
+        for answer in [
+            browser.get(&format!("/downloads?serial={o}")),
+            browser.post("/quote", &[("csrf", &csrf), ("serial", o)]),
+            browser.post(
+                "/destroy",
+                &[("csrf", &csrf), ("serial", o), ("confirmed", "yes")],
+            ),
+        ] {
+            assert_eq!(answer.status, 400, "{view}");
+            assert!(
+                answer.body.contains("is not one of") || answer.body.contains("does not offer"),
+                "{view}: {}",
+                answer.body
+            );
+        }
+        // Another company's licence is not activated for this one.
+        if seed_offers(view, "activation") {
+            let foreign = request(
+                &site,
+                "other.txt",
+                &format!("appliance-{view}"),
+                "machine-o",
+            );
+            let answer = browser.post("/activate", &[("csrf", &csrf), ("request", &foreign)]);
+            assert_eq!(answer.status, 400, "{view}");
+            assert!(answer.body.contains("is not one of"), "{}", answer.body);
+        }
+    }
+    // A reseller never sees another reseller's customers; the other
+    // reseller sees its own.
+    let mut rita = Browser::new(&portal);
+    rita.sign_in("rita@res2.example", PASSWORD);
+    let page = rita.get("/");
+    assert!(page.body.contains(&site.other_serial) && !page.body.contains(&site.shared_serial));
+    // A company with two views switches between them at the top left, and
+    // each view shows its own buttons; a view it does not have is refused.
+    let mut mia = Browser::new(&portal);
+    mia.sign_in("mia@multi.example", PASSWORD);
+    let reseller = mia.get("/?view=reseller");
+    assert!(
+        reseller
+            .body
+            .contains("aria-current=\"page\" class=\"current\">Reseller View")
+    );
+    assert!(
+        !reseller.body.contains(&site.other_serial),
+        "MULTI-1 sold nothing"
+    );
+    assert!(!reseller.body.contains("data-function=\"activation\""));
+    let provider = mia.get("/?view=service-provider");
+    assert!(
+        provider.body.contains(&site.other_serial),
+        "MULTI-1 runs OTHER-1's licence"
+    );
+    assert!(provider.body.contains("data-function=\"activation\""));
+    assert_eq!(mia.get("/?view=customer").status, 400);
+    // Not signed in: the sign-in form, and no action.
+    let stranger = Browser::new(&portal);
+    assert!(stranger.get("/").body.contains("id=\"sign-in\""));
+    assert_eq!(
+        stranger
+            .post("/quote", &[("serial", &site.shared_serial)])
+            .status,
+        401
+    );
+}
+
+#[test]
+fn an_activation_from_the_portal_is_accepted_on_the_appliance_and_holds_one_machine() {
+    let site = PortalSite::new();
+    let portal = site.serve(&[]);
+    let mut anna = Browser::new(&portal);
+    anna.sign_in("anna@acme.example", PASSWORD);
+    let csrf = Browser::csrf(&anna.get("/"));
+    let first = request(&site, "shared.txt", "appliance-a", "machine-a");
+    let page = anna.post("/activate", &[("csrf", &csrf), ("request", &first)]);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<svg"), "the response as a QR code");
+    let response = textarea(&page, "response");
+    std::fs::write(site.path().join("response.txt"), &response).unwrap();
+    let accept = |state: &str, machine: &str| {
+        entitle(
+            site.path(),
+            &[
+                "activate",
+                "accept",
+                "--public",
+                &example("vendor.public.pem"),
+                "--state-dir",
+                state,
+                "--machine-id",
+                machine,
+                "--license",
+                "@shared.txt",
+                "@response.txt",
+            ],
+        )
+    };
+    let accepted = accept("appliance-a", "machine-a");
+    assert!(
+        accepted.status.success(),
+        "the appliance accepts what the portal signed: {}",
+        stderr(&accepted)
+    );
+    // The page shows where it is activated.
+    assert!(anna.get("/").body.contains("1 machine(s)"));
+
+    // A second machine: refused, from any view, user or instance.
+    let second = request(&site, "shared.txt", "appliance-b", "machine-b");
+    let page = anna.post("/activate", &[("csrf", &csrf), ("request", &second)]);
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body.contains("activated on another machine"),
+        "{}",
+        page.body
+    );
+    let mut sam = Browser::new(&portal);
+    sam.sign_in("sam@si.example", PASSWORD);
+    let sam_csrf = Browser::csrf(&sam.get("/"));
+    assert_eq!(
+        sam.post("/activate", &[("csrf", &sam_csrf), ("request", &second)])
+            .status,
+        400
+    );
+    let other_instance = site.serve(&[]);
+    let mut again = Browser::new(&other_instance);
+    again.sign_in("anna@acme.example", PASSWORD);
+    let again_csrf = Browser::csrf(&again.get("/"));
+    assert_eq!(
+        again
+            .post("/activate", &[("csrf", &again_csrf), ("request", &second)])
+            .status,
+        400
+    );
+
+    // The first machine's receipt frees the licence for the second.
+    let receipt = ok(
+        site.path(),
+        &[
+            "activate",
+            "deactivate",
+            "--state-dir",
+            "appliance-a",
+            "--machine-id",
+            "machine-a",
+            "--license",
+            "@shared.txt",
+        ],
+    );
+    let page = anna.post(
+        "/activate",
+        &[("csrf", &csrf), ("request", &second), ("receipt", &receipt)],
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    std::fs::write(
+        site.path().join("response.txt"),
+        textarea(&page, "response"),
+    )
+    .unwrap();
+    assert!(accept("appliance-b", "machine-b").status.success());
+    // A receipt is spent once.
+    let third = request(&site, "shared.txt", "appliance-c", "machine-c");
+    let page = anna.post(
+        "/activate",
+        &[("csrf", &csrf), ("request", &third), ("receipt", &receipt)],
+    );
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("spent once"), "{}", page.body);
+
+    // Bad input: a clear message, nothing changed.
+    for (bad, says) in [
+        ("entq1.garbage", "not an activation request"),
+        ("", "not an activation request"),
+        (&site.shared as &str, "not an activation request"),
+    ] {
+        let page = anna.post("/activate", &[("csrf", &csrf), ("request", bad)]);
+        assert_eq!(page.status, 400);
+        assert!(page.body.contains(says), "{}", page.body);
+    }
+    // A form without its token, or another sign-in's, is refused.
+    for token in ["", "00"] {
+        let page = anna.post("/activate", &[("csrf", token), ("request", &third)]);
+        assert_eq!(page.status, 400);
+        assert!(page.body.contains("out of date"), "{}", page.body);
+    }
+    let audit = ok(site.path(), &["portal", "audit", "--state-dir", "portal"]);
+    assert_eq!(audit.matches(",\"activate\",").count(), 2, "{audit}");
+    assert!(audit.contains("\"anna@acme.example\""), "{audit}");
+}
+
+#[test]
+fn destroyed_keys_are_revoked_on_the_appliance_and_the_list_is_cumulative() {
+    let site = PortalSite::new();
+    let portal = site.serve(&[]);
+    let mut anna = Browser::new(&portal);
+    anna.sign_in("anna@acme.example", PASSWORD);
+    let csrf = Browser::csrf(&anna.get("/"));
+    let verify = |list: &str| {
+        std::fs::write(site.path().join("list.txt"), list).unwrap();
+        entitle(
+            site.path(),
+            &[
+                "verify",
+                "--json",
+                "--public",
+                &example("vendor.public.pem"),
+                "--tenant",
+                "ACME-1",
+                "@shared.txt",
+                "@list.txt",
+            ],
+        )
+    };
+    let s = site.shared_serial.as_str();
+    let page = anna.post(
+        "/destroy",
+        &[("csrf", &csrf), ("serial", s), ("confirmed", "yes")],
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    let list = textarea(&page, "list");
+    let out = verify(&list);
+    assert!(
+        !out.status.success(),
+        "the appliance refuses the destroyed licence"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("revoked"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(anna.get("/").body.contains("data-status=\"revoked\""));
+    // A destroyed licence is not activated.
+    let req = request(&site, "shared.txt", "appliance", "machine-a");
+    let page = anna.post("/activate", &[("csrf", &csrf), ("request", &req)]);
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("is revoked"), "{}", page.body);
+    // The next list (OTHER-1's licence, destroyed by its customer) still
+    // names the first: an appliance that only gets the newest is complete.
+    let mut otto = Browser::new(&portal);
+    otto.sign_in("otto@other.example", PASSWORD);
+    let otto_csrf = Browser::csrf(&otto.get("/"));
+    let page = otto.post(
+        "/destroy",
+        &[
+            ("csrf", &otto_csrf),
+            ("serial", &site.other_serial),
+            ("confirmed", "yes"),
+        ],
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    let newest = anna.get("/revocations.txt").body;
+    assert!(
+        !verify(&newest).status.success(),
+        "the newest list still revokes the first licence"
+    );
+}
+
+#[test]
+fn downloads_are_the_versions_the_update_service_covers() {
+    let site = PortalSite::new();
+    let d = site.path();
+    for (version, date, bytes) in [
+        ("1.0", "2026-01-15", "setup one"),
+        ("9.0", "2031-06-01", "setup nine"),
+    ] {
+        let dir = d.join("downloads/thinprint").join(version);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("BUILD-DATE"), date).unwrap();
+        std::fs::write(dir.join("setup.bin"), bytes).unwrap();
+    }
+    let portal = site.serve(&["--downloads", "downloads"]);
+    let mut rolf = Browser::new(&portal);
+    rolf.sign_in("rolf@res.example", PASSWORD);
+    let s = &site.shared_serial;
+    let page = rolf.get(&format!("/downloads?serial={s}"));
+    assert_eq!(page.status, 200);
+    // 1.0 is covered (updates until 2030), 9.0 is not.
+    assert!(page.body.contains("/1.0/setup.bin"), "{}", page.body);
+    assert!(!page.body.contains("/9.0/"), "{}", page.body);
+    // SHA-256 of "setup one".
+    assert!(
+        page.body.contains(&sha256_hex(b"setup one")),
+        "{}",
+        page.body
+    );
+    let file = rolf.get(&format!("/download/{s}/1.0/setup.bin"));
+    assert_eq!((file.status, file.body.as_str()), (200, "setup one"));
+    let refused = rolf.get(&format!("/download/{s}/9.0/setup.bin"));
+    assert_eq!(refused.status, 400);
+    let escape = rolf.get(&format!("/download/{s}/1.0/..%2F..%2FBUILD-DATE"));
+    assert_ne!(escape.status, 200);
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn sign_in_is_slowed_after_five_failures_and_its_cookie_is_strict() {
+    let site = PortalSite::new();
+    let portal = site.serve(&[]);
+    let mut browser = Browser::new(&portal);
+    let page = browser.sign_in("anna@acme.example", PASSWORD);
+    let cookie = page
+        .set_cookie
+        .iter()
+        .find(|c| c.starts_with("entitle_portal="))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    for _ in 0..5 {
+        let page = Browser::new(&portal).sign_in("anna@acme.example", "wrong password here");
+        assert_eq!(page.status, 401);
+        assert!(page.body.contains("password is wrong"));
+    }
+    // The right password is refused too, for 15 minutes.
+    let page = Browser::new(&portal).sign_in("anna@acme.example", PASSWORD);
+    assert_eq!(page.status, 429, "{}", page.body);
+    // An unknown address gets the same answer as a wrong password.
+    let page = Browser::new(&portal).sign_in("nobody@acme.example", PASSWORD);
+    assert_eq!(page.status, 401);
+    // The German page keeps the seed's words.
+    let german = browser.get("/?lang=de");
+    assert!(
+        german.body.contains("Software-Aktivierung")
+            && german.body.contains("Vernichtung von Lizenzschlüsseln")
+    );
+    // Signing out ends the sign-in on the server.
+    let out = browser.post("/signout", &[]);
+    assert_eq!(out.status, 303);
+    assert!(browser.get("/").body.contains("id=\"sign-in\""));
+    // Passwords never come from an argument, and short ones are refused.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_entitle"))
+        .args([
+            "portal",
+            "user",
+            "--state-dir",
+            "portal",
+            "--email",
+            "x@acme.example",
+            "--name",
+            "X",
+            "--company",
+            "ACME-1",
+        ])
+        .env("ENTITLE_PORTAL_PASSWORD", "short")
+        .current_dir(site.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("too short"), "{}", stderr(&out));
+}
+
+#[test]
+fn import_records_only_genuine_licences_for_the_companies_they_belong_to() {
+    let site = PortalSite::new();
+    let d = site.path();
+    let public = example("vendor.public.pem");
+    // A licence for ACME-1 cannot be given to another customer.
+    let out = entitle(
+        d,
+        &[
+            "portal",
+            "import",
+            "--state-dir",
+            "portal",
+            "--public",
+            &public,
+            "--customer",
+            "OTHER-1",
+            "@shared.txt",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("bound to company ACME-1"),
+        "{}",
+        stderr(&out)
+    );
+    // A forged licence (a signature that does not check out) is refused.
+    let mut forged = site.shared.trim().to_string();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    let out = entitle(
+        d,
+        &[
+            "portal",
+            "import",
+            "--state-dir",
+            "portal",
+            "--public",
+            &public,
+            &forged,
+        ],
+    );
+    assert!(!out.status.success(), "a forged licence is not recorded");
+    // A company must have the view it is named in.
+    let out = entitle(
+        d,
+        &[
+            "portal",
+            "import",
+            "--state-dir",
+            "portal",
+            "--public",
+            &public,
+            "--reseller",
+            "ACME-1",
+            "@shared.txt",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("has no reseller view"),
+        "{}",
+        stderr(&out)
+    );
+}
