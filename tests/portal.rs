@@ -564,3 +564,57 @@ fn import_records_only_genuine_licences_for_the_companies_they_belong_to() {
         stderr(&out)
     );
 }
+
+#[test]
+fn two_instances_on_one_postgresql_activate_a_licence_on_one_machine() {
+    let Some(db) = common::postgres::Database::new() else {
+        return;
+    };
+    let site = PortalSite::on(Some(&db.url));
+    // Two instances, each with its own state directory, one database.
+    let (a, b) = (
+        site.serve_in("portal-a", &[]),
+        site.serve_in("portal-b", &[]),
+    );
+    let requests: Vec<String> = (0..8)
+        .map(|i| {
+            request(
+                &site,
+                "shared.txt",
+                &format!("appliance-{i}"),
+                &format!("machine-{i}"),
+            )
+        })
+        .collect();
+    let answers: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = requests
+            .iter()
+            .enumerate()
+            .map(|(i, req)| {
+                let portal = if i % 2 == 0 { &a } else { &b };
+                scope.spawn(move || {
+                    let mut anna = Browser::new(portal);
+                    anna.sign_in("anna@acme.example", PASSWORD);
+                    let csrf = Browser::csrf(&anna.get("/"));
+                    anna.post("/activate", &[("csrf", &csrf), ("request", req)])
+                        .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        answers.iter().filter(|s| **s == 200).count(),
+        1,
+        "{answers:?}"
+    );
+    assert_eq!(
+        answers.iter().filter(|s| **s == 400).count(),
+        7,
+        "{answers:?}"
+    );
+    // Both instances show the one machine; a sign-in on one holds on the other.
+    let mut anna = Browser::new(&a);
+    anna.sign_in("anna@acme.example", PASSWORD);
+    assert!(anna.get("/").body.contains("1 machine(s)"));
+}

@@ -34,6 +34,8 @@ pub struct PortalSite {
     pub other: String,
     /// Its serial.
     pub other_serial: String,
+    /// PostgreSQL instead of SQLite in the state directory.
+    pub database: Option<String>,
 }
 
 /// The serial of a token line, as `entitle inspect --json` reads it.
@@ -45,26 +47,34 @@ pub fn serial_of(dir: &Path, token: &str) -> String {
 
 impl PortalSite {
     pub fn new() -> PortalSite {
+        PortalSite::on(None)
+    }
+
+    /// The site with its data in the PostgreSQL database `database`.
+    pub fn on(database: Option<&str>) -> PortalSite {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let state = "portal";
+        let db: Vec<&str> = database.map_or(vec![], |url| vec!["--database", url]);
+        let portal = |args: &[&str]| {
+            let mut all = args.to_vec();
+            all.extend(&db);
+            ok(d, &all)
+        };
         for (view, company, email) in VIEWS {
-            ok(
-                d,
-                &[
-                    "portal",
-                    "company",
-                    "--state-dir",
-                    state,
-                    "--id",
-                    company,
-                    "--name",
-                    &format!("{company} GmbH"),
-                    "--view",
-                    view,
-                ],
-            );
-            add_user(d, email, company);
+            portal(&[
+                "portal",
+                "company",
+                "--state-dir",
+                state,
+                "--id",
+                company,
+                "--name",
+                &format!("{company} GmbH"),
+                "--view",
+                view,
+            ]);
+            add_user(d, email, company, &db);
         }
         for (company, views) in [
             ("RES-2", &["reseller"][..]),
@@ -84,54 +94,48 @@ impl PortalSite {
             for v in views {
                 args.extend(["--view", v]);
             }
-            ok(d, &args);
+            portal(&args);
         }
-        add_user(d, "rita@res2.example", "RES-2");
-        add_user(d, "otto@other.example", "OTHER-1");
-        add_user(d, "mia@multi.example", "MULTI-1");
+        add_user(d, "rita@res2.example", "RES-2", &db);
+        add_user(d, "otto@other.example", "OTHER-1", &db);
+        add_user(d, "mia@multi.example", "MULTI-1", &db);
         let shared = issue(d, "ACME-1", "2030-01-01");
         let other = issue(d, "OTHER-1", "2030-01-01");
         std::fs::write(d.join("shared.txt"), &shared).unwrap();
         std::fs::write(d.join("other.txt"), &other).unwrap();
         let public = example("vendor.public.pem");
-        ok(
-            d,
-            &[
-                "portal",
-                "import",
-                "--state-dir",
-                state,
-                "--public",
-                &public,
-                "--system-integrator",
-                "SI-1",
-                "--service-provider",
-                "SP-1",
-                "--reseller",
-                "RES-1",
-                "--distributor",
-                "DIST-1",
-                "--partner",
-                "PART-1",
-                "@shared.txt",
-            ],
-        );
-        ok(
-            d,
-            &[
-                "portal",
-                "import",
-                "--state-dir",
-                state,
-                "--public",
-                &public,
-                "--reseller",
-                "RES-2",
-                "--service-provider",
-                "MULTI-1",
-                "@other.txt",
-            ],
-        );
+        portal(&[
+            "portal",
+            "import",
+            "--state-dir",
+            state,
+            "--public",
+            &public,
+            "--system-integrator",
+            "SI-1",
+            "--service-provider",
+            "SP-1",
+            "--reseller",
+            "RES-1",
+            "--distributor",
+            "DIST-1",
+            "--partner",
+            "PART-1",
+            "@shared.txt",
+        ]);
+        portal(&[
+            "portal",
+            "import",
+            "--state-dir",
+            state,
+            "--public",
+            &public,
+            "--reseller",
+            "RES-2",
+            "--service-provider",
+            "MULTI-1",
+            "@other.txt",
+        ]);
         let shared_serial = serial_of(d, &shared);
         let other_serial = serial_of(d, &other);
         PortalSite {
@@ -140,6 +144,7 @@ impl PortalSite {
             shared_serial,
             other,
             other_serial,
+            database: database.map(str::to_string),
         }
     }
 
@@ -147,8 +152,14 @@ impl PortalSite {
         self.dir.path()
     }
 
-    /// `entitle portal serve` on a free loopback port.
+    /// `entitle portal serve` on a free loopback port (on the site's
+    /// database), its state in `state`.
     pub fn serve(&self, extra: &[&str]) -> Portal {
+        self.serve_in("portal", extra)
+    }
+
+    /// `entitle portal serve` with its state directory `state`.
+    pub fn serve_in(&self, state: &str, extra: &[&str]) -> Portal {
         let mut child = Command::new(env!("CARGO_BIN_EXE_entitle"))
             .env_remove("ENTITLE_PORTAL_DATABASE")
             .env(
@@ -159,12 +170,17 @@ impl PortalSite {
                 "portal",
                 "serve",
                 "--state-dir",
-                "portal",
+                state,
                 "--public",
                 &example("vendor.public.pem"),
                 "--listen",
                 "127.0.0.1:0",
             ])
+            .args(
+                self.database
+                    .iter()
+                    .flat_map(|url| ["--database", url.as_str()]),
+            )
             .args(extra)
             .current_dir(self.path())
             .stdout(Stdio::piped())
@@ -186,7 +202,7 @@ impl PortalSite {
     }
 }
 
-fn add_user(dir: &Path, email: &str, company: &str) {
+fn add_user(dir: &Path, email: &str, company: &str, db: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_entitle"))
         .args([
             "portal",
@@ -200,6 +216,7 @@ fn add_user(dir: &Path, email: &str, company: &str) {
             "--company",
             company,
         ])
+        .args(db)
         .env("ENTITLE_PORTAL_PASSWORD", PASSWORD)
         .env_remove("ENTITLE_PORTAL_DATABASE")
         .current_dir(dir)
