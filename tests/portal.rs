@@ -13,7 +13,13 @@ use common::seat_site::{entitle, ok};
 use common::{example, stderr};
 
 /// The functions of the seed's table, as the page marks them.
-const FUNCTIONS: [&str; 4] = ["download", "activation", "service_quote", "destroy_keys"];
+const FUNCTIONS: [&str; 5] = [
+    "download",
+    "activation",
+    "service_quote",
+    "destroy_keys",
+    "extra_keys",
+];
 
 /// The table of MODELS.md section 4 ("Die folgende Tabelle zeigt die
 /// verfügbaren Funktionen"), written out here so that the page is checked
@@ -54,6 +60,9 @@ fn request(site: &PortalSite, licence_file: &str, state: &str, machine: &str) ->
 
 #[test]
 fn every_cell_of_the_table_is_a_button_and_an_action_or_neither() {
+    // All 30 cells: six views, five functions each; for the extra keys of
+    // a customer and a system integrator, with an annual-model licence
+    // held (the footnote; `free_extra_keys_…` tests it without).
     let site = PortalSite::new();
     let portal = site.serve(&[]);
     let activation = request(&site, "shared.txt", "appliance", "machine-a");
@@ -84,11 +93,20 @@ fn every_cell_of_the_table_is_a_button_and_an_action_or_neither() {
         );
         let activate = browser.post("/activate", &[("csrf", &csrf), ("request", &activation)]);
         let destroy = browser.post("/destroy", &[("csrf", &csrf), ("serial", s)]);
+        let extra = browser.post(
+            "/extra-key",
+            &[
+                ("csrf", &csrf),
+                ("serial", &site.annual_serial),
+                ("seats", "1"),
+            ],
+        );
         for (function, answer) in [
             ("download", &download),
             ("service_quote", &quote),
             ("activation", &activate),
             ("destroy_keys", &destroy),
+            ("extra_keys", &extra),
         ] {
             if seed_offers(view, function) {
                 assert_eq!(
@@ -617,4 +635,126 @@ fn two_instances_on_one_postgresql_activate_a_licence_on_one_machine() {
     let mut anna = Browser::new(&a);
     anna.sign_in("anna@acme.example", PASSWORD);
     assert!(anna.get("/").body.contains("1 machine(s)"));
+}
+
+#[test]
+fn free_extra_keys_come_out_of_annual_licences_in_total_and_the_appliance_agrees() {
+    let site = PortalSite::new();
+    let portal = site.serve(&[]);
+    let a = site.annual_serial.as_str();
+    let obtain = |email: &str, seats: &str| {
+        let mut browser = Browser::new(&portal);
+        browser.sign_in(email, PASSWORD);
+        let csrf = Browser::csrf(&browser.get("/"));
+        browser.post(
+            "/extra-key",
+            &[("csrf", &csrf), ("serial", a), ("seats", seats)],
+        )
+    };
+    // ACME-1 holds 5 annual seats: its own 3 and its integrator's 2 fit,
+    // nothing more, whoever asks.
+    let first = obtain("anna@acme.example", "3");
+    assert_eq!(first.status, 200, "{}", first.body);
+    let over = obtain("sam@si.example", "3");
+    assert_eq!(over.status, 400);
+    assert!(over.body.contains("would not count it"), "{}", over.body);
+    let second = obtain("sam@si.example", "2");
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(obtain("anna@acme.example", "1").status, 400);
+    // The appliance counts exactly what the portal issued: 5 + 3 + 2.
+    std::fs::write(site.path().join("extra1.txt"), textarea(&first, "extra")).unwrap();
+    std::fs::write(site.path().join("extra2.txt"), textarea(&second, "extra")).unwrap();
+    let out = entitle(
+        site.path(),
+        &[
+            "verify",
+            "--json",
+            "--public",
+            &example("vendor.public.pem"),
+            "--tenant",
+            "ACME-1",
+            "@annual.txt",
+            "@extra1.txt",
+            "@extra2.txt",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["licenses"][0]["seats"].as_u64(), Some(10), "{json}");
+    // Without the annual licence the appliance counts no extra key.
+    let out = entitle(
+        site.path(),
+        &[
+            "verify",
+            "--json",
+            "--public",
+            &example("vendor.public.pem"),
+            "--tenant",
+            "ACME-1",
+            "@extra1.txt",
+        ],
+    );
+    assert!(!out.status.success());
+    // A service provider's keys come out of its contract (4 seats) in
+    // total, not out of annual licences it does not hold (docs/catalog.md,
+    // "free extra keys"); the appliance counts them beside the others.
+    assert_eq!(obtain("sara@sp.example", "5").status, 400);
+    let sp = obtain("sara@sp.example", "4");
+    assert_eq!(sp.status, 200, "{}", sp.body);
+    let more = obtain("sara@sp.example", "1");
+    assert_eq!(more.status, 400);
+    assert!(
+        more.body.contains("service-provider contract"),
+        "{}",
+        more.body
+    );
+    std::fs::write(site.path().join("extra3.txt"), textarea(&sp, "extra")).unwrap();
+    let out = entitle(
+        site.path(),
+        &[
+            "verify",
+            "--json",
+            "--public",
+            &example("vendor.public.pem"),
+            "--tenant",
+            "ACME-1",
+            "@annual.txt",
+            "@extra1.txt",
+            "@extra2.txt",
+            "@extra3.txt",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["licenses"][0]["seats"].as_u64(), Some(14), "{json}");
+    // Footnote 1: a customer holding no annual-model licence has no button
+    // and gets no extra key.
+    let mut otto = Browser::new(&portal);
+    otto.sign_in("otto@other.example", PASSWORD);
+    let page = otto.get("/");
+    assert!(
+        !page.body.contains("data-function=\"extra_keys\""),
+        "{}",
+        page.body
+    );
+    let csrf = Browser::csrf(&page);
+    let refused = otto.post(
+        "/extra-key",
+        &[
+            ("csrf", &csrf),
+            ("serial", &site.other_serial),
+            ("seats", "1"),
+        ],
+    );
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("perpetual"), "{}", refused.body);
+    // A destroyed annual licence backs no new extra key.
+    let mut anna = Browser::new(&portal);
+    anna.sign_in("anna@acme.example", PASSWORD);
+    let csrf = Browser::csrf(&anna.get("/"));
+    let destroyed = anna.post(
+        "/destroy",
+        &[("csrf", &csrf), ("serial", a), ("confirmed", "yes")],
+    );
+    assert_eq!(destroyed.status, 200);
+    assert_eq!(obtain("sam@si.example", "1").status, 400);
 }

@@ -34,6 +34,9 @@ pub struct PortalSite {
     pub other: String,
     /// Its serial.
     pub other_serial: String,
+    /// ACME-1's annual-model licence (5 seats until 2029), held in the
+    /// same views as `shared`.
+    pub annual_serial: String,
     /// PostgreSQL instead of SQLite in the state directory.
     pub database: Option<String>,
 }
@@ -73,6 +76,9 @@ impl PortalSite {
                 &format!("{company} GmbH"),
                 "--view",
                 view,
+                // SP-1's service-provider contract: 4 seats of free extra keys.
+                "--contract-seats",
+                "4",
             ]);
             add_user(d, email, company, &db);
         }
@@ -101,6 +107,24 @@ impl PortalSite {
         add_user(d, "mia@multi.example", "MULTI-1", &db);
         let shared = issue(d, "ACME-1", "2030-01-01");
         let other = issue(d, "OTHER-1", "2030-01-01");
+        // ACME-1's annual-model licence: 5 seats until 2029.
+        let annual = ok(
+            d,
+            &[
+                "issue",
+                "--product",
+                "thinprint",
+                "--edition",
+                "premium",
+                "--seats",
+                "5",
+                "--tenant",
+                "ACME-1",
+                "--expires",
+                "2029-01-01",
+            ],
+        );
+        std::fs::write(d.join("annual.txt"), &annual).unwrap();
         std::fs::write(d.join("shared.txt"), &shared).unwrap();
         std::fs::write(d.join("other.txt"), &other).unwrap();
         let public = example("vendor.public.pem");
@@ -122,6 +146,7 @@ impl PortalSite {
             "--partner",
             "PART-1",
             "@shared.txt",
+            "@annual.txt",
         ]);
         portal(&[
             "portal",
@@ -137,6 +162,7 @@ impl PortalSite {
             "@other.txt",
         ]);
         let shared_serial = serial_of(d, &shared);
+        let annual_serial = serial_of(d, &annual);
         let other_serial = serial_of(d, &other);
         PortalSite {
             dir,
@@ -144,6 +170,7 @@ impl PortalSite {
             shared_serial,
             other,
             other_serial,
+            annual_serial,
             database: database.map(str::to_string),
         }
     }

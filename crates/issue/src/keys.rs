@@ -34,6 +34,13 @@ impl SigningKey {
         SigningKey::from_secret(ed25519_dalek::SigningKey::from_bytes(&seed))
     }
 
+    /// The key of a 32-byte seed (RFC 8032's secret key): for keys derived
+    /// from another key's deterministic signature, as the portal derives
+    /// a company's extra-keys key from the vendor's without keeping it.
+    pub fn from_seed(seed: &[u8; 32]) -> Result<SigningKey, Error> {
+        SigningKey::from_secret(ed25519_dalek::SigningKey::from_bytes(seed))
+    }
+
     fn from_secret(key: ed25519_dalek::SigningKey) -> Result<SigningKey, Error> {
         let public =
             PublicKey::from_bytes(key.verifying_key().as_bytes()).map_err(Error::InvalidKey)?;

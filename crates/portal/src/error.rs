@@ -30,7 +30,10 @@ impl std::error::Error for Error {}
 
 impl From<entitle_seats::Error> for Error {
     fn from(error: entitle_seats::Error) -> Error {
-        Error::Store(error.to_string())
+        match error {
+            entitle_seats::Error::Store(why) => Error::Store(why),
+            other => Error::Store(other.to_string()),
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod downloads;
 mod error;
+pub mod extra;
 pub mod password;
 mod portal;
 pub mod standing;

@@ -14,8 +14,9 @@ use entitle_verify::{MAX_TOKEN_BYTES, PublicKey, Serial, Signer, Token, Verifier
 
 use crate::downloads::{self, Version};
 use crate::error::Error;
+use crate::extra;
 use crate::standing::{Standing, Status, standing};
-use crate::store::{AuditLine, Company, Licence, Quote, Store, User};
+use crate::store::{AuditLine, Company, Licence, Pool, Quote, Store, User};
 
 /// The portal: its database, the key it signs with, the vendor keys its
 /// licences chain to, and the software it offers.
@@ -293,6 +294,93 @@ impl Portal {
             Ok((text.clone(), serials.to_vec()))
         })?;
         self.audit(actor, "destroy", &serials.join(" "), now)?;
+        Ok(text)
+    }
+
+    /// Whether the actor's view shows the extra-keys function: the table's
+    /// cell, and for a customer or system integrator its footnote,
+    /// "sofern Lizenzen des Annual License Models erworben wurden" (an
+    /// annual-model licence in this view counts today).
+    pub fn offers_extra_keys(actor: &Actor, held: &[Held]) -> bool {
+        actor.view.offers(ViewFunction::ExtraKeys)
+            && (actor.view == Role::ServiceProvider
+                || held.iter().any(|h| {
+                    h.standing.expires_at.is_some()
+                        && matches!(h.standing.status, Status::Active | Status::Renewed)
+                }))
+    }
+
+    /// Obtaining a free extra key of `seats` seats beside the licence
+    /// `serial_text` (its product, edition, tenant, model and term):
+    /// issued only if the decision counts it with every licence and extra
+    /// key of that pool (module `extra`). Returns the key followed by its
+    /// certificate, for the appliance.
+    pub fn extra_key(
+        &self,
+        actor: &Actor,
+        serial_text: &str,
+        seats: u32,
+        now: u64,
+    ) -> Result<String, Error> {
+        Portal::offers(actor, ViewFunction::ExtraKeys)?;
+        let licence = self.held(actor, serial_text)?;
+        let today = standing(
+            &licence.token,
+            &self.trusted,
+            self.list()?.as_ref(),
+            now,
+            None,
+        )?;
+        if !matches!(today.status, Status::Active | Status::Renewed) {
+            return Err(Error::Refused(format!(
+                "licence {serial_text} is {}: no extra key comes with it",
+                today.status.name()
+            )));
+        }
+        let expires_at = match (today.expires_at, actor.view) {
+            (Some(end), _) => end,
+            (None, Role::ServiceProvider) => now.saturating_add(365 * 86_400),
+            (None, _) => {
+                return Err(Error::Refused(format!(
+                    "licence {serial_text} is perpetual: free extra keys come only with annual-model licences"
+                )));
+            }
+        };
+        let mut buf = [0u8; MAX_TOKEN_BYTES];
+        let token = Token::decode(&licence.token, &mut buf)
+            .map_err(|e| Error::Store(format!("a recorded licence does not decode: {e}")))?;
+        let claims = token.claims();
+        let mut spec = entitle_issue::LicenseSpec::new(claims.product, claims.edition, seats);
+        spec.model = claims.model;
+        spec.tenant = claims.tenant.map(str::to_string);
+        spec.issued_at = Some(now);
+        spec.expires_at = Some(expires_at);
+        spec.updates_until = today.updates_until;
+        let pool = Pool {
+            product: spec.product.clone(),
+            edition: spec.edition.clone(),
+            tenant: spec.tenant.clone().unwrap_or_default(),
+        };
+        let text =
+            self.store()?
+                .with_extra_keys(&pool, (&actor.company.id, actor.view), |inputs| {
+                    let key = self
+                        .key
+                        .lock()
+                        .map_err(|_| Error::Setup("the signing key is unusable".into()))?;
+                    let request = extra::Request {
+                        portal: key.as_ref(),
+                        trusted: &self.trusted,
+                        company: &actor.company.id,
+                        name: &actor.company.name,
+                        view: actor.view,
+                        contract_seats: actor.company.contract_seats,
+                        spec,
+                        now,
+                    };
+                    extra::issue(&request, inputs)
+                })?;
+        self.audit(actor, "extra_key", &format!("{serial_text} +{seats}"), now)?;
         Ok(text)
     }
 

@@ -13,7 +13,7 @@ use entitle_seats::db::{Db, Param, Row, Sql, int};
 use crate::error::Error;
 
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS companies (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS companies (id TEXT PRIMARY KEY, name TEXT NOT NULL, contract_seats BIGINT);
 CREATE TABLE IF NOT EXISTS company_views (company TEXT NOT NULL, view TEXT NOT NULL, PRIMARY KEY (company, view));
 CREATE TABLE IF NOT EXISTS users (email TEXT PRIMARY KEY, name TEXT NOT NULL, company TEXT NOT NULL, password TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sign_ins (hash TEXT PRIMARY KEY, email TEXT NOT NULL, until BIGINT NOT NULL);
@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS revocation_lists (sequence BIGINT PRIMARY KEY, list T
 CREATE TABLE IF NOT EXISTS revoked (serial TEXT PRIMARY KEY, sequence BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS quotes (id {serial}, at BIGINT NOT NULL, company TEXT NOT NULL, email TEXT NOT NULL, view TEXT NOT NULL, serials TEXT NOT NULL, note TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (id {serial}, at BIGINT NOT NULL, actor TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS extra_keys (serial TEXT PRIMARY KEY, token TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, product TEXT NOT NULL, edition TEXT NOT NULL, tenant TEXT NOT NULL, seats BIGINT NOT NULL, at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS party_certificates (company TEXT NOT NULL, view TEXT NOT NULL, certificate TEXT NOT NULL, PRIMARY KEY (company, view));
 CREATE INDEX IF NOT EXISTS holdings_by_company ON holdings (company, view);
 CREATE INDEX IF NOT EXISTS ledger_by_serial ON ledger (serial);
 CREATE INDEX IF NOT EXISTS failures_by_email ON failures (email, at);
@@ -40,6 +42,9 @@ pub struct Company {
     pub name: String,
     /// Its views, in the table's order.
     pub views: Vec<Role>,
+    /// A service provider's contract: the seats of free extra keys it may
+    /// obtain in total ("im Rahmen des … Service Provider Modells").
+    pub contract_seats: Option<u32>,
 }
 
 /// A user of a company.
@@ -65,6 +70,45 @@ pub struct Licence {
     pub product: String,
     /// Its edition.
     pub edition: String,
+}
+
+/// Product, edition and tenant: what free extra keys are counted per.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pool {
+    /// The product.
+    pub product: String,
+    /// The edition.
+    pub edition: String,
+    /// The tenant (empty: none).
+    pub tenant: String,
+}
+
+/// What the decision on a new extra key is made with.
+#[derive(Debug, Clone, Default)]
+pub struct ExtraKeyInputs {
+    /// Every licence of the pool's product and edition the portal holds.
+    pub licences: Vec<String>,
+    /// Every extra key of the pool, with its issuer's certificate.
+    pub extra: Vec<(String, String)>,
+    /// Seats of extra keys the company obtained in this view, in total.
+    pub issued: u64,
+    /// The company's certificate in this view, if it has one.
+    pub certificate: Option<String>,
+    /// The newest revocation list.
+    pub list: Option<String>,
+}
+
+/// A free extra key as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraKey {
+    /// Its serial.
+    pub serial: String,
+    /// Its token.
+    pub token: String,
+    /// Its seats.
+    pub seats: u32,
+    /// When it was issued.
+    pub at: u64,
 }
 
 /// A request for a quote.
@@ -145,8 +189,12 @@ impl Store {
             &[Param::Text(&company.id)],
         )?;
         tx.execute(
-            "INSERT INTO companies (id, name) VALUES ($1, $2)",
-            &[Param::Text(&company.id), Param::Text(&company.name)],
+            "INSERT INTO companies (id, name, contract_seats) VALUES ($1, $2, $3)",
+            &[
+                Param::Text(&company.id),
+                Param::Text(&company.name),
+                Param::OptInt(company.contract_seats.map(i64::from)),
+            ],
         )?;
         tx.execute(
             "DELETE FROM company_views WHERE company = $1",
@@ -165,7 +213,7 @@ impl Store {
     /// The company `id`.
     pub fn company(&mut self, id: &str) -> Result<Option<Company>, Error> {
         let Some(row) = self.db.row(
-            "SELECT name FROM companies WHERE id = $1",
+            "SELECT name, contract_seats FROM companies WHERE id = $1",
             &[Param::Text(id)],
         )?
         else {
@@ -184,6 +232,9 @@ impl Store {
             id: id.to_string(),
             name: row.text(0)?,
             views,
+            contract_seats: row
+                .opt_u64(1)?
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
         }))
     }
 
@@ -484,6 +535,127 @@ impl Store {
                     serials: r.text(4)?,
                     note: r.text(5)?,
                 })
+            })
+            .collect()
+    }
+
+    /// Under the writers' lock: what free extra keys for `pool` (product,
+    /// edition, tenant) are decided on (every licence of the pool the
+    /// portal holds, every extra key issued for it with its certificate,
+    /// the seats the company issued in this view in total, the company's
+    /// certificate in this view if it has one), given to `issue`, which
+    /// returns the new extra key (and the certificate, if new); kept in
+    /// the same transaction. Two instances never issue past a bound.
+    pub fn with_extra_keys<T>(
+        &mut self,
+        pool: &Pool,
+        party: (&str, Role),
+        issue: impl FnOnce(&ExtraKeyInputs) -> Result<(T, ExtraKey, Option<String>), Error>,
+    ) -> Result<T, Error> {
+        let (company, view) = party;
+        let mut tx = self.db.begin()?;
+        let licences = tx.strings(
+            "SELECT token FROM licences WHERE product = $1 AND edition = $2 ORDER BY serial",
+            &[Param::Text(&pool.product), Param::Text(&pool.edition)],
+        )?;
+        let extra = tx.query(
+            "SELECT e.token, c.certificate FROM extra_keys e JOIN party_certificates c \
+             ON c.company = e.company AND c.view = e.view \
+             WHERE e.product = $1 AND e.edition = $2 AND e.tenant = $3 ORDER BY e.at, e.serial",
+            &[
+                Param::Text(&pool.product),
+                Param::Text(&pool.edition),
+                Param::Text(&pool.tenant),
+            ],
+        )?;
+        let extra = extra
+            .iter()
+            .map(|r| Ok((r.text(0)?, r.text(1)?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let issued = tx
+            .row(
+                "SELECT sum(seats) FROM extra_keys WHERE company = $1 AND view = $2",
+                &[Param::Text(company), Param::Text(view.name())],
+            )?
+            .map(|r| r.u64(0))
+            .transpose()?
+            .unwrap_or(0);
+        let certificate = tx
+            .row(
+                "SELECT certificate FROM party_certificates WHERE company = $1 AND view = $2",
+                &[Param::Text(company), Param::Text(view.name())],
+            )?
+            .map(|r| r.text(0))
+            .transpose()?;
+        let list = tx
+            .row(
+                "SELECT list FROM revocation_lists ORDER BY sequence DESC LIMIT 1",
+                &[],
+            )?
+            .map(|r| r.text(0))
+            .transpose()?;
+        let inputs = ExtraKeyInputs {
+            licences,
+            extra,
+            issued,
+            certificate,
+            list,
+        };
+        let (out, key, new_certificate) = issue(&inputs)?;
+        if let Some(certificate) = &new_certificate {
+            tx.execute(
+                "INSERT INTO party_certificates (company, view, certificate) VALUES ($1, $2, $3)",
+                &[
+                    Param::Text(company),
+                    Param::Text(view.name()),
+                    Param::Text(certificate),
+                ],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO extra_keys (serial, token, company, view, product, edition, tenant, seats, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                Param::Text(&key.serial),
+                Param::Text(&key.token),
+                Param::Text(company),
+                Param::Text(view.name()),
+                Param::Text(&pool.product),
+                Param::Text(&pool.edition),
+                Param::Text(&pool.tenant),
+                int(u64::from(key.seats)),
+                int(key.at),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// The free extra keys `company` obtained in `view`, with its
+    /// certificate, newest first.
+    pub fn extra_keys(
+        &mut self,
+        company: &str,
+        view: Role,
+    ) -> Result<Vec<(ExtraKey, String)>, Error> {
+        self.db
+            .query(
+                "SELECT e.serial, e.token, e.seats, e.at, c.certificate FROM extra_keys e \
+                 JOIN party_certificates c ON c.company = e.company AND c.view = e.view \
+                 WHERE e.company = $1 AND e.view = $2 ORDER BY e.at DESC, e.serial",
+                &[Param::Text(company), Param::Text(view.name())],
+            )?
+            .iter()
+            .map(|r| {
+                Ok((
+                    ExtraKey {
+                        serial: r.text(0)?,
+                        token: r.text(1)?,
+                        seats: r.u32(2)?,
+                        at: r.u64(3)?,
+                    },
+                    r.text(4)?,
+                ))
             })
             .collect()
     }

@@ -86,6 +86,10 @@ pub struct CompanyArgs {
     /// distributor, partner. Repeatable.
     #[arg(long = "view", value_name = "VIEW", required = true)]
     pub views: Vec<String>,
+    /// A service provider's contract: the seats of free extra keys it may
+    /// obtain in total (none without it).
+    #[arg(long, value_name = "SEATS")]
+    pub contract_seats: Option<u32>,
 }
 
 /// `entitle portal user`.

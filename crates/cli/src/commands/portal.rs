@@ -112,6 +112,7 @@ fn company(args: &CompanyArgs) -> Result<(), CliError> {
             id: args.id.clone(),
             name: args.name.trim().to_string(),
             views,
+            contract_seats: args.contract_seats,
         })
         .map_err(entitle::Error::from)?;
     say!("company {} with views {}", args.id, args.views.join(", "));

@@ -119,6 +119,7 @@ pub fn router(portal: Arc<Portal>) -> Router {
         .route("/activate", post(activate))
         .route("/quote", post(quote))
         .route("/destroy", post(destroy))
+        .route("/extra-key", post(extra_key))
         .route("/downloads", get(downloads))
         .route("/download/{serial}/{version}/{file}", get(download))
         .route("/revocations.txt", get(revocations))
@@ -288,6 +289,7 @@ async fn home(
             lang,
             &session.actor,
             &licences,
+            Portal::offers_extra_keys(&session.actor, &licences),
             &form_token(&session.token),
         ))
     })
@@ -461,6 +463,19 @@ async fn destroy(State(portal): State<Arc<Portal>>, headers: HeaderMap, body: By
         }
         let list = portal.destroy(&session.actor, &serials, now())?;
         Ok(pages::destroyed(lang, &session.actor, &list))
+    })
+    .await
+}
+
+async fn extra_key(State(portal): State<Arc<Portal>>, headers: HeaderMap, body: Bytes) -> Response {
+    act(portal, headers, body, |portal, session, form, lang| {
+        let serial = field(form, "serial").unwrap_or_default();
+        let seats = field(form, "seats")
+            .and_then(|s| s.trim().parse::<u32>().ok())
+            .filter(|s| *s > 0)
+            .ok_or_else(|| Error::Refused("seats: give a whole number of at least 1".into()))?;
+        let text = portal.extra_key(&session.actor, serial, seats, now())?;
+        Ok(pages::extra_key(lang, &session.actor, &text))
     })
     .await
 }

@@ -122,7 +122,13 @@ fn back(lang: Lang, actor: &Actor) -> String {
 }
 
 /// The licences of a view and the functions the view offers.
-pub fn licences(lang: Lang, actor: &Actor, held: &[Held], csrf: &str) -> Response {
+pub fn licences(
+    lang: Lang,
+    actor: &Actor,
+    held: &[Held],
+    extra_keys: bool,
+    csrf: &str,
+) -> Response {
     let offers = |f| actor.view.offers(f);
     let selectable = offers(ViewFunction::ServiceQuote) || offers(ViewFunction::DestroyKeys);
     let mut rows = String::new();
@@ -222,6 +228,36 @@ pub fn licences(lang: Lang, actor: &Actor, held: &[Held], csrf: &str) -> Respons
             esc(lang.function(ViewFunction::Activation))
         );
     }
+    if extra_keys {
+        let mut options = String::new();
+        for h in held.iter().filter(|h| {
+            h.standing.expires_at.is_some()
+                || actor.view == entitle_lifecycle::Role::ServiceProvider
+        }) {
+            let s = &h.standing;
+            let _ = write!(
+                options,
+                "<option value=\"{}\">{} {} {} · {}</option>",
+                esc(&s.serial),
+                esc(&s.serial),
+                esc(&s.product),
+                esc(&s.edition),
+                s.expires_at
+                    .map_or_else(|| lang.word("perpetual").to_string(), date)
+            );
+        }
+        let _ = write!(
+            functions,
+            "<section><h2>{}</h2><form method=\"post\" action=\"/extra-key\">{}\
+<p><label>{}<br><select name=\"serial\">{options}</select></label> <label>{}<br><input name=\"seats\" type=\"number\" min=\"1\" value=\"1\" required></label></p>\
+<button data-function=\"extra_keys\">{}</button></form></section>",
+            esc(lang.function(ViewFunction::ExtraKeys)),
+            hidden(actor, csrf),
+            esc(lang.word("beside")),
+            esc(lang.word("seats")),
+            esc(lang.function(ViewFunction::ExtraKeys))
+        );
+    }
     let body = format!(
         "<section><h2>{} — {} View</h2>{table}{functions}</section><p><a href=\"/revocations.txt\">{}</a></p>",
         esc(lang.word("licences")),
@@ -245,6 +281,18 @@ pub fn activated(lang: Lang, actor: &Actor, response: &str) -> Response {
         esc(lang.function(ViewFunction::Activation)),
         esc(lang.word("response")),
         esc(response),
+        back(lang, actor)
+    );
+    frame(lang, Some(actor), None, StatusCode::OK, &body)
+}
+
+/// A free extra key and its certificate, for the appliance.
+pub fn extra_key(lang: Lang, actor: &Actor, text: &str) -> Response {
+    let body = format!(
+        "<section><h2>{}</h2><p class=\"flash\" id=\"done\">{}</p><p><textarea id=\"extra\" rows=\"4\" readonly>{}</textarea></p>{}</section>",
+        esc(lang.function(ViewFunction::ExtraKeys)),
+        esc(lang.word("extra_done")),
+        esc(text),
         back(lang, actor)
     );
     frame(lang, Some(actor), None, StatusCode::OK, &body)

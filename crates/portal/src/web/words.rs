@@ -120,6 +120,11 @@ impl Lang {
                 "Too many failed sign-ins: wait 15 minutes.",
                 "Zu viele fehlgeschlagene Anmeldungen: bitte 15 Minuten warten.",
             ),
+            "beside" => ("Beside the licence", "Zur Lizenz"),
+            "extra_done" => (
+                "Your free extra key, with its certificate: give both lines to the appliance with its licences.",
+                "Ihr kostenfreier Zusatz-Lizenzschlüssel mit seinem Zertifikat: beide Zeilen dem Gerät mit seinen Lizenzen geben.",
+            ),
             _ => ("?", "?"),
         };
         match self {
