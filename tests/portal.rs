@@ -758,3 +758,44 @@ fn free_extra_keys_come_out_of_annual_licences_in_total_and_the_appliance_agrees
     assert_eq!(destroyed.status, 200);
     assert_eq!(obtain("sam@si.example", "1").status, 400);
 }
+
+#[test]
+fn extra_keys_raced_through_two_instances_on_one_postgresql_stay_within_the_annual_seats() {
+    let Some(db) = common::postgres::Database::new() else {
+        return;
+    };
+    let site = PortalSite::on(Some(&db.url));
+    let (a, b) = (
+        site.serve_in("portal-a", &[]),
+        site.serve_in("portal-b", &[]),
+    );
+    // ACME-1 holds 5 annual seats; its users and its integrator's ask for
+    // one seat each, twelve times, through both instances at once.
+    let asked: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..12)
+            .map(|i| {
+                let portal = if i % 2 == 0 { &a } else { &b };
+                let email = if i % 3 == 0 {
+                    "sam@si.example"
+                } else {
+                    "anna@acme.example"
+                };
+                let serial = site.annual_serial.as_str();
+                scope.spawn(move || {
+                    let mut browser = Browser::new(portal);
+                    browser.sign_in(email, PASSWORD);
+                    let csrf = Browser::csrf(&browser.get("/"));
+                    browser
+                        .post(
+                            "/extra-key",
+                            &[("csrf", &csrf), ("serial", serial), ("seats", "1")],
+                        )
+                        .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(asked.iter().filter(|s| **s == 200).count(), 5, "{asked:?}");
+    assert_eq!(asked.iter().filter(|s| **s == 400).count(), 7, "{asked:?}");
+}

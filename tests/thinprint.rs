@@ -388,6 +388,59 @@ fn thinprint_a_service_providers_free_keys_come_out_of_its_contract() {
     assert!(shown.contains("within its contract's max seats"), "{shown}");
 }
 
+/// A service provider's free keys come out of its contract, and use none
+/// of what the customer's annual-model licenses allow the customer: the
+/// provider's key issued first does not crowd out the customer's own
+/// (it did, when every extra key of the pool counted against the annual
+/// seats, so that the same keys counted or not by the order of issue).
+#[test]
+fn thinprint_a_providers_free_keys_leave_the_customers_annual_allowance_whole() {
+    let w = World::new();
+    w.customer("FIRMA-000123");
+    w.keygen("company");
+    certify(
+        &w,
+        "provider.cert",
+        "service-provider",
+        &["--max-seats", "10"],
+    );
+    let annual = w.license("annual.txt", "vendor.secret.pem", None, &["--seats", "3"]);
+    // The provider's 4 seats first (T0), then the customer's 3 (a day later).
+    let provider = w.license(
+        "provider.txt",
+        "company.key",
+        Some("provider.cert"),
+        &["--seats", "4"],
+    );
+    let mut customer = w.ok(&[
+        "issue",
+        "--key",
+        "customer.key",
+        "--now",
+        "2027-01-02",
+        "--product",
+        "starface",
+        "--edition",
+        "compact",
+        "--seats",
+        "3",
+        "--tenant",
+        "FIRMA-000123",
+        "--expires",
+        "2028-01-01",
+    ]);
+    customer.push_str(&w.read("customer.cert"));
+    let customer = w.write("customer.txt", &customer);
+    let (code, json, err) = w.verify(&["--now", NOW, &annual, &provider, &customer]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        json["licenses"][0]["seats"].as_u64(),
+        Some(3 + 4 + 3),
+        "{json}"
+    );
+    assert_eq!(json["rejected"].as_array().map(Vec::len), Some(0), "{json}");
+}
+
 /// "Software-Aktivierung" is a function of the vendor's portal (its ledger
 /// answers). However many parties hold certificates for a tenant (customer,
 /// system integrator, service provider), one licence is never active on

@@ -574,7 +574,7 @@ impl Store {
             .collect::<Result<Vec<_>, Error>>()?;
         let issued = tx
             .row(
-                "SELECT sum(seats) FROM extra_keys WHERE company = $1 AND view = $2",
+                "SELECT CAST(COALESCE(sum(seats), 0) AS BIGINT) FROM extra_keys WHERE company = $1 AND view = $2",
                 &[Param::Text(company), Param::Text(view.name())],
             )?
             .map(|r| r.u64(0))

@@ -108,7 +108,11 @@ pub(super) fn in_total(pending: &[Pending<'_>], excluded: &[usize]) -> Vec<Optio
             entry.features.extend(c.features.iter().map(str::to_string));
             entry.until = entry.until.max(expires_at);
         }
-        if p.capability == Capability::ExtraKeys {
+        // A service provider's extra keys come out of its contract, not
+        // out of the annual-model licenses of the pool: they use none of
+        // what the customer's own annual licenses allow (else which keys
+        // count would hang on the order of serials issued in one second).
+        if p.capability == Capability::ExtraKeys && p.issuer.role() != Some(Role::ServiceProvider) {
             let used = extra_used.entry(pool).or_default();
             *used = used.saturating_add(u64::from(c.seats));
         }
