@@ -799,3 +799,94 @@ fn extra_keys_raced_through_two_instances_on_one_postgresql_stay_within_the_annu
     assert_eq!(asked.iter().filter(|s| **s == 200).count(), 5, "{asked:?}");
     assert_eq!(asked.iter().filter(|s| **s == 400).count(), 7, "{asked:?}");
 }
+
+#[test]
+fn the_vendor_renews_a_term_from_its_own_view_and_the_appliance_takes_it() {
+    let site = PortalSite::new();
+    let portal = site.serve(&[]);
+    let a = site.annual_serial.as_str();
+    let mut vera = Browser::new(&portal);
+    vera.sign_in("vera@vendor.example", PASSWORD);
+    let page = vera.get("/?q=ACME-1");
+    assert!(page.body.contains("Vendor View"), "{}", page.body);
+    assert!(
+        page.body.contains(a) && !page.body.contains(&site.other_serial),
+        "the search finds ACME-1's licences only"
+    );
+    let csrf = Browser::csrf(&page);
+    let renewed = vera.post(
+        "/renew",
+        &[
+            ("csrf", &csrf),
+            ("serial", a),
+            ("expires", "2031-01-01"),
+            ("updates_until", "2031-01-01"),
+        ],
+    );
+    assert_eq!(renewed.status, 200, "{}", renewed.body);
+    let renewal = textarea(&renewed, "renewal");
+    // The customer sees the new term, and takes the renewal to the appliance.
+    let mut anna = Browser::new(&portal);
+    anna.sign_in("anna@acme.example", PASSWORD);
+    let page = anna.get("/");
+    assert!(
+        page.body.contains("data-status=\"renewed\"") && page.body.contains("2031-01-01"),
+        "{}",
+        page.body
+    );
+    let served = anna.get(&format!("/renewal?serial={a}"));
+    assert_eq!((served.status, served.body.trim()), (200, renewal.as_str()));
+    std::fs::write(site.path().join("renewal.txt"), &served.body).unwrap();
+    let public = example("vendor.public.pem");
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--json",
+            "--public",
+            &public,
+            "--tenant",
+            "ACME-1",
+            "--now",
+            "2030-06-01",
+            "@annual.txt",
+        ];
+        args.extend_from_slice(extra);
+        entitle(site.path(), &args)
+    };
+    assert!(
+        !verify(&[]).status.success(),
+        "without the renewal the term is over in 2030"
+    );
+    let out = verify(&["@renewal.txt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Only the vendor's users renew; a bad date is refused and signs nothing.
+    let anna_csrf = Browser::csrf(&page);
+    let refused = anna.post(
+        "/renew",
+        &[
+            ("csrf", &anna_csrf),
+            ("serial", a),
+            ("expires", "2040-01-01"),
+        ],
+    );
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("only the vendor"), "{}", refused.body);
+    let bad = vera.post(
+        "/renew",
+        &[("csrf", &csrf), ("serial", a), ("expires", "next year")],
+    );
+    assert_eq!(bad.status, 400);
+    let audit = ok(site.path(), &["portal", "audit", "--state-dir", "portal"]);
+    assert_eq!(audit.matches(",\"renew\",").count(), 1, "{audit}");
+    // The vendor lists the quote requests on its page.
+    let quote = anna.post(
+        "/quote",
+        &[
+            ("csrf", &anna_csrf),
+            ("serial", a),
+            ("note", "three years please"),
+        ],
+    );
+    assert_eq!(quote.status, 200);
+    assert!(vera.get("/").body.contains("three years please"));
+}

@@ -102,6 +102,18 @@ impl PortalSite {
             }
             portal(&args);
         }
+        portal(&[
+            "portal",
+            "company",
+            "--state-dir",
+            state,
+            "--id",
+            "VENDOR",
+            "--name",
+            "ThinPrint",
+            "--vendor",
+        ]);
+        add_user(d, "vera@vendor.example", "VENDOR", &db);
         add_user(d, "rita@res2.example", "RES-2", &db);
         add_user(d, "otto@other.example", "OTHER-1", &db);
         add_user(d, "mia@multi.example", "MULTI-1", &db);

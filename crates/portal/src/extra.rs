@@ -16,8 +16,8 @@
 
 use entitle_issue::{Issuer, LicenseSpec, MAX_TIME, SigningKey};
 use entitle_lifecycle::{
-    Capability, Certificate, Input, Limits, Material, RevocationList, Role, Setting, Signed,
-    decide, implicit_catalog,
+    Capability, Certificate, Input, Limits, Material, Renewal, RevocationList, Role, Setting,
+    Signed, decide, implicit_catalog,
 };
 use entitle_verify::{MAX_TOKEN_BYTES, PublicKey, Serial, Signer, Token};
 use sha2::{Digest as _, Sha256};
@@ -87,6 +87,7 @@ pub fn certify(
 /// certificates, for `tenant`, now.
 fn kept(
     tokens: &[String],
+    renewals: &[Signed<Renewal>],
     certificates: &[Signed<Certificate>],
     list: Option<&Signed<RevocationList>>,
     trusted: &[PublicKey],
@@ -104,6 +105,7 @@ fn kept(
     let material = Material {
         tokens: decoded,
         certificates: certificates.to_vec(),
+        renewals: renewals.to_vec(),
         revocations: list.into_iter().cloned().collect(),
         ..Material::default()
     };
@@ -208,8 +210,15 @@ pub fn issue(
     let mut tokens: Vec<String> = inputs.licences.clone();
     tokens.extend(inputs.extra.iter().map(|(t, _)| t.clone()));
     let tenant = request.spec.tenant.as_deref();
+    let renewals = inputs
+        .renewals
+        .iter()
+        .map(|r| Signed::<Renewal>::decode(r))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Store(format!("a recorded renewal: {e}")))?;
     let before = kept(
         &tokens,
+        &renewals,
         &certificates,
         list.as_ref(),
         request.trusted,
@@ -219,6 +228,7 @@ pub fn issue(
     tokens.push(issued.text.clone());
     let after = kept(
         &tokens,
+        &renewals,
         &certificates,
         list.as_ref(),
         request.trusted,

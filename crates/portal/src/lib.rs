@@ -19,4 +19,4 @@ pub mod store;
 pub mod web;
 
 pub use error::Error;
-pub use portal::{Actor, Held, Portal, now, serial};
+pub use portal::{Actor, Held, Portal, Vendor, now, serial};

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use entitle_lifecycle::{
-    Activation, Request, RevocationList, Role, Signed, ViewFunction, receipt_ends,
+    Activation, Renewal, Request, RevocationList, Role, Signed, ViewFunction, receipt_ends,
 };
 use entitle_verify::{MAX_TOKEN_BYTES, PublicKey, Serial, Signer, Token, Verifier};
 
@@ -46,6 +46,15 @@ pub struct Actor {
     pub company: Company,
     /// The view in use, one of the company's.
     pub view: Role,
+}
+
+/// A user of the vendor, acting in the vendor's own view.
+#[derive(Debug, Clone)]
+pub struct Vendor {
+    /// The user.
+    pub user: User,
+    /// The vendor's company.
+    pub company: Company,
 }
 
 /// A licence in a view: the decision's standing and where it is activated.
@@ -148,7 +157,14 @@ impl Portal {
                 .active(serial(&licence.serial)?)
                 .len();
             held.push(Held {
-                standing: standing(&licence.token, &self.trusted, list.as_ref(), now, None)?,
+                standing: standing(
+                    &licence.token,
+                    &licence.renewals,
+                    &self.trusted,
+                    list.as_ref(),
+                    now,
+                    None,
+                )?,
                 machines,
             });
         }
@@ -206,6 +222,7 @@ impl Portal {
         let licence = self.held(actor, &serial_text)?;
         let today = standing(
             &licence.token,
+            &licence.renewals,
             &self.trusted,
             self.list()?.as_ref(),
             now,
@@ -326,6 +343,7 @@ impl Portal {
         let licence = self.held(actor, serial_text)?;
         let today = standing(
             &licence.token,
+            &licence.renewals,
             &self.trusted,
             self.list()?.as_ref(),
             now,
@@ -437,6 +455,7 @@ impl Portal {
         for version in downloads::versions(root, &licence.product)? {
             let build = standing(
                 &licence.token,
+                &licence.renewals,
                 &self.trusted,
                 list.as_ref(),
                 now,
@@ -480,14 +499,156 @@ impl Portal {
     }
 
     fn audit(&self, actor: &Actor, action: &str, detail: &str, now: u64) -> Result<(), Error> {
+        self.record(
+            &actor.user,
+            &actor.company,
+            actor.view.name(),
+            action,
+            detail,
+            now,
+        )
+    }
+
+    fn record(
+        &self,
+        user: &User,
+        company: &Company,
+        view: &str,
+        action: &str,
+        detail: &str,
+        now: u64,
+    ) -> Result<(), Error> {
         self.store()?.audit(&AuditLine {
             at: now,
-            actor: actor.user.email.clone(),
-            company: actor.company.id.clone(),
-            view: actor.view.name().to_string(),
+            actor: user.email.clone(),
+            company: company.id.clone(),
+            view: view.to_string(),
             action: action.to_string(),
             detail: detail.to_string(),
         })
+    }
+
+    /// The vendor's user `email`, or why not: only a user of the company
+    /// marked as the vendor acts in the vendor's own view.
+    pub fn vendor(&self, email: &str) -> Result<Vendor, Error> {
+        let mut store = self.store()?;
+        let (user, _) = store
+            .user(email)?
+            .ok_or_else(|| Error::Unauthorized("no such user".into()))?;
+        match store.company(&user.company)? {
+            Some(company) if company.vendor => Ok(Vendor { user, company }),
+            _ => Err(Error::Refused(
+                "only the vendor's users act in the vendor's view".into(),
+            )),
+        }
+    }
+
+    /// The vendor's search over every licence: serial, product or a
+    /// holder's company id containing `query` (50 at most).
+    pub fn search(&self, _vendor: &Vendor, query: &str, now: u64) -> Result<Vec<Held>, Error> {
+        let (licences, list) = {
+            let mut store = self.store()?;
+            (store.search(query.trim(), 50)?, store.revocation_list()?)
+        };
+        let list = parse_list(list.as_deref())?;
+        licences
+            .iter()
+            .map(|licence| {
+                let machines = self
+                    .store()?
+                    .ledger(&licence.serial)?
+                    .active(serial(&licence.serial)?)
+                    .len();
+                Ok(Held {
+                    standing: standing(
+                        &licence.token,
+                        &licence.renewals,
+                        &self.trusted,
+                        list.as_ref(),
+                        now,
+                        None,
+                    )?,
+                    machines,
+                })
+            })
+            .collect()
+    }
+
+    /// Renewal, from the vendor's view: a new end of term (`None`:
+    /// perpetual) and of the update service (`None`: the licence's own)
+    /// for licence `serial_text`, signed if the decision then counts the
+    /// licence with exactly that term. Returns the renewal's text.
+    pub fn renew(
+        &self,
+        vendor: &Vendor,
+        serial_text: &str,
+        expires_at: Option<u64>,
+        updates_until: Option<u64>,
+        now: u64,
+    ) -> Result<String, Error> {
+        let mut licence = self
+            .store()?
+            .licence(serial_text)?
+            .ok_or_else(|| Error::Refused(format!("no licence {serial_text} in the portal")))?;
+        let mut buf = [0u8; MAX_TOKEN_BYTES];
+        let token = Token::decode(&licence.token, &mut buf)
+            .map_err(|e| Error::Store(format!("a recorded licence does not decode: {e}")))?;
+        let key = self
+            .key
+            .lock()
+            .map_err(|_| Error::Setup("the signing key is unusable".into()))?;
+        let renewal = Renewal {
+            version: 2,
+            license: Some(Renewal::binding_of(&token)),
+            signer: key.key_id().0,
+            serial: token.serial().0,
+            issued_at: now,
+            expires_at,
+            updates_until,
+        };
+        let signed = Signed::sign(renewal, key.as_ref())
+            .map_err(|e| Error::Refused(format!("the renewal: {e}")))?;
+        drop(key);
+        licence.renewals.push(signed.text().to_string());
+        let after = standing(
+            &licence.token,
+            &licence.renewals,
+            &self.trusted,
+            self.list()?.as_ref(),
+            now,
+            None,
+        )?;
+        let applied = after.status == Status::Renewed
+            && after.expires_at == expires_at
+            && updates_until.is_none_or(|u| after.updates_until == Some(u));
+        if !applied {
+            return Err(Error::Refused(format!(
+                "licence {serial_text} would not count with this renewal ({}{}): nothing signed",
+                after.status.name(),
+                after.reason.map(|r| format!(": {r}")).unwrap_or_default()
+            )));
+        }
+        self.store()?.add_renewal(serial_text, signed.text(), now)?;
+        self.record(
+            &vendor.user,
+            &vendor.company,
+            "vendor",
+            "renew",
+            serial_text,
+            now,
+        )?;
+        Ok(signed.text().to_string())
+    }
+
+    /// The renewals of a licence the actor's company holds in its view,
+    /// for the appliance.
+    pub fn renewals(&self, actor: &Actor, serial_text: &str) -> Result<Vec<String>, Error> {
+        Ok(self.held(actor, serial_text)?.renewals)
+    }
+
+    /// Every request for a quote, for the vendor.
+    pub fn quotes(&self, _vendor: &Vendor) -> Result<Vec<Quote>, Error> {
+        self.store()?.quotes()
     }
 }
 

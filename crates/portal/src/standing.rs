@@ -4,7 +4,7 @@
 //! customer's installation, and never works them out beside it.
 
 use entitle_lifecycle::{
-    Error as DecisionError, Input, Material, RevocationList, Setting, Signed, decide,
+    Error as DecisionError, Input, Material, Renewal, RevocationList, Setting, Signed, decide,
     implicit_catalog,
 };
 use entitle_verify::{
@@ -73,11 +73,13 @@ fn model_name(model: SeatModel) -> &'static str {
     }
 }
 
-/// Decides on the licence `text` today, with the revocation list in force;
+/// Decides on the licence `text` today, with its `renewals` and the
+/// revocation list in force;
 /// with `build_date`, as software of that build would (a build its update
 /// service does not cover refuses it).
 pub fn standing(
     text: &str,
+    renewals: &[String],
     trusted: &[PublicKey],
     list: Option<&Signed<RevocationList>>,
     now: u64,
@@ -87,8 +89,14 @@ pub fn standing(
     let token = Token::decode(text, &mut buf)
         .map_err(|e| Error::Store(format!("a recorded licence does not decode: {e}")))?;
     let claims = *token.claims();
+    let renewals = renewals
+        .iter()
+        .map(|r| Signed::<Renewal>::decode(r))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Store(format!("a recorded renewal: {e}")))?;
     let material = Material {
         tokens: vec![token],
+        renewals,
         revocations: list.into_iter().cloned().collect(),
         ..Material::default()
     };

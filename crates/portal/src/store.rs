@@ -13,7 +13,8 @@ use entitle_seats::db::{Db, Param, Row, Sql, int};
 use crate::error::Error;
 
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS companies (id TEXT PRIMARY KEY, name TEXT NOT NULL, contract_seats BIGINT);
+CREATE TABLE IF NOT EXISTS companies (id TEXT PRIMARY KEY, name TEXT NOT NULL, contract_seats BIGINT, vendor BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS renewals (id {serial}, serial TEXT NOT NULL, renewal TEXT NOT NULL, at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS company_views (company TEXT NOT NULL, view TEXT NOT NULL, PRIMARY KEY (company, view));
 CREATE TABLE IF NOT EXISTS users (email TEXT PRIMARY KEY, name TEXT NOT NULL, company TEXT NOT NULL, password TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sign_ins (hash TEXT PRIMARY KEY, email TEXT NOT NULL, until BIGINT NOT NULL);
@@ -45,6 +46,9 @@ pub struct Company {
     /// A service provider's contract: the seats of free extra keys it may
     /// obtain in total ("im Rahmen des … Service Provider Modells").
     pub contract_seats: Option<u32>,
+    /// The vendor itself: its users renew terms and see every licence and
+    /// quote request (the vendor's own view).
+    pub vendor: bool,
 }
 
 /// A user of a company.
@@ -70,6 +74,8 @@ pub struct Licence {
     pub product: String,
     /// Its edition.
     pub edition: String,
+    /// The renewals the vendor signed for it, oldest first.
+    pub renewals: Vec<String>,
 }
 
 /// Product, edition and tenant: what free extra keys are counted per.
@@ -88,6 +94,8 @@ pub struct Pool {
 pub struct ExtraKeyInputs {
     /// Every licence of the pool's product and edition the portal holds.
     pub licences: Vec<String>,
+    /// Their renewals.
+    pub renewals: Vec<String>,
     /// Every extra key of the pool, with its issuer's certificate.
     pub extra: Vec<(String, String)>,
     /// Seats of extra keys the company obtained in this view, in total.
@@ -162,7 +170,22 @@ fn licence(row: &Row) -> Result<Licence, Error> {
         token: row.text(1)?,
         product: row.text(2)?,
         edition: row.text(3)?,
+        renewals: Vec::new(),
     })
+}
+
+/// The licences of `rows` with their renewals.
+fn with_renewals(sql: &mut impl Sql, rows: &[Row]) -> Result<Vec<Licence>, Error> {
+    rows.iter()
+        .map(|row| {
+            let mut found = licence(row)?;
+            found.renewals = sql.strings(
+                "SELECT renewal FROM renewals WHERE serial = $1 ORDER BY id",
+                &[Param::Text(&found.serial)],
+            )?;
+            Ok(found)
+        })
+        .collect()
 }
 
 impl Store {
@@ -189,11 +212,12 @@ impl Store {
             &[Param::Text(&company.id)],
         )?;
         tx.execute(
-            "INSERT INTO companies (id, name, contract_seats) VALUES ($1, $2, $3)",
+            "INSERT INTO companies (id, name, contract_seats, vendor) VALUES ($1, $2, $3, $4)",
             &[
                 Param::Text(&company.id),
                 Param::Text(&company.name),
                 Param::OptInt(company.contract_seats.map(i64::from)),
+                Param::Int(i64::from(company.vendor)),
             ],
         )?;
         tx.execute(
@@ -213,7 +237,7 @@ impl Store {
     /// The company `id`.
     pub fn company(&mut self, id: &str) -> Result<Option<Company>, Error> {
         let Some(row) = self.db.row(
-            "SELECT name, contract_seats FROM companies WHERE id = $1",
+            "SELECT name, contract_seats, vendor FROM companies WHERE id = $1",
             &[Param::Text(id)],
         )?
         else {
@@ -235,6 +259,7 @@ impl Store {
             contract_seats: row
                 .opt_u64(1)?
                 .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            vendor: row.flag(2)?,
         }))
     }
 
@@ -396,16 +421,45 @@ impl Store {
 
     /// The licences `company` holds in `view`, by product, edition, serial.
     pub fn licences(&mut self, company: &str, view: Role) -> Result<Vec<Licence>, Error> {
-        self.db
-            .query(
-                "SELECT l.serial, l.token, l.product, l.edition FROM licences l \
-                 JOIN holdings h ON h.serial = l.serial \
-                 WHERE h.company = $1 AND h.view = $2 ORDER BY l.product, l.edition, l.serial",
-                &[Param::Text(company), Param::Text(view.name())],
-            )?
-            .iter()
-            .map(licence)
-            .collect()
+        let rows = self.db.query(
+            "SELECT l.serial, l.token, l.product, l.edition FROM licences l \
+             JOIN holdings h ON h.serial = l.serial \
+             WHERE h.company = $1 AND h.view = $2 ORDER BY l.product, l.edition, l.serial",
+            &[Param::Text(company), Param::Text(view.name())],
+        )?;
+        with_renewals(&mut self.db, &rows)
+    }
+
+    /// The vendor's search: up to `limit` licences whose serial, product
+    /// or holder's company id contains `query`, by serial.
+    pub fn search(&mut self, query: &str, limit: u64) -> Result<Vec<Licence>, Error> {
+        let like = format!("%{}%", query.replace(['%', '_'], ""));
+        let rows = self.db.query(
+            "SELECT DISTINCT l.serial, l.token, l.product, l.edition FROM licences l \
+             LEFT JOIN holdings h ON h.serial = l.serial \
+             WHERE l.serial LIKE $1 OR l.product LIKE $1 OR h.company LIKE $1 \
+             ORDER BY l.serial LIMIT $2",
+            &[Param::Text(&like), int(limit)],
+        )?;
+        with_renewals(&mut self.db, &rows)
+    }
+
+    /// The licence `serial`, whoever holds it (the vendor's view).
+    pub fn licence(&mut self, serial: &str) -> Result<Option<Licence>, Error> {
+        let rows = self.db.query(
+            "SELECT serial, token, product, edition FROM licences WHERE serial = $1",
+            &[Param::Text(serial)],
+        )?;
+        Ok(with_renewals(&mut self.db, &rows)?.into_iter().next())
+    }
+
+    /// Records a renewal the vendor signed.
+    pub fn add_renewal(&mut self, serial: &str, renewal: &str, now: u64) -> Result<(), Error> {
+        self.db.execute(
+            "INSERT INTO renewals (serial, renewal, at) VALUES ($1, $2, $3)",
+            &[Param::Text(serial), Param::Text(renewal), int(now)],
+        )?;
+        Ok(())
     }
 
     /// The licence `serial`, if `company` holds it in `view`.
@@ -415,19 +469,17 @@ impl Store {
         company: &str,
         view: Role,
     ) -> Result<Option<Licence>, Error> {
-        self.db
-            .row(
-                "SELECT l.serial, l.token, l.product, l.edition FROM licences l \
-                 JOIN holdings h ON h.serial = l.serial \
-                 WHERE l.serial = $1 AND h.company = $2 AND h.view = $3",
-                &[
-                    Param::Text(serial),
-                    Param::Text(company),
-                    Param::Text(view.name()),
-                ],
-            )?
-            .map(|r| licence(&r))
-            .transpose()
+        let rows = self.db.query(
+            "SELECT l.serial, l.token, l.product, l.edition FROM licences l \
+             JOIN holdings h ON h.serial = l.serial \
+             WHERE l.serial = $1 AND h.company = $2 AND h.view = $3",
+            &[
+                Param::Text(serial),
+                Param::Text(company),
+                Param::Text(view.name()),
+            ],
+        )?;
+        Ok(with_renewals(&mut self.db, &rows)?.into_iter().next())
     }
 
     /// The activation ledger of `serial`.
@@ -558,6 +610,11 @@ impl Store {
             "SELECT token FROM licences WHERE product = $1 AND edition = $2 ORDER BY serial",
             &[Param::Text(&pool.product), Param::Text(&pool.edition)],
         )?;
+        let renewals = tx.strings(
+            "SELECT r.renewal FROM renewals r JOIN licences l ON l.serial = r.serial \
+             WHERE l.product = $1 AND l.edition = $2 ORDER BY r.id",
+            &[Param::Text(&pool.product), Param::Text(&pool.edition)],
+        )?;
         let extra = tx.query(
             "SELECT e.token, c.certificate FROM extra_keys e JOIN party_certificates c \
              ON c.company = e.company AND c.view = e.view \
@@ -596,6 +653,7 @@ impl Store {
             .transpose()?;
         let inputs = ExtraKeyInputs {
             licences,
+            renewals,
             extra,
             issued,
             certificate,

@@ -84,12 +84,16 @@ pub struct CompanyArgs {
     pub name: String,
     /// A view: customer, system-integrator, service-provider, reseller,
     /// distributor, partner. Repeatable.
-    #[arg(long = "view", value_name = "VIEW", required = true)]
+    #[arg(long = "view", value_name = "VIEW", required_unless_present = "vendor")]
     pub views: Vec<String>,
     /// A service provider's contract: the seats of free extra keys it may
     /// obtain in total (none without it).
     #[arg(long, value_name = "SEATS")]
     pub contract_seats: Option<u32>,
+    /// The vendor itself: its users see every licence and quote request
+    /// and renew terms (the vendor's own view; no --view needed).
+    #[arg(long)]
+    pub vendor: bool,
 }
 
 /// `entitle portal user`.

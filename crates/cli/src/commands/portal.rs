@@ -113,9 +113,14 @@ fn company(args: &CompanyArgs) -> Result<(), CliError> {
             name: args.name.trim().to_string(),
             views,
             contract_seats: args.contract_seats,
+            vendor: args.vendor,
         })
         .map_err(entitle::Error::from)?;
-    say!("company {} with views {}", args.id, args.views.join(", "));
+    if args.vendor {
+        say!("company {} (the vendor)", args.id);
+    } else {
+        say!("company {} with views {}", args.id, args.views.join(", "));
+    }
     Ok(())
 }
 
@@ -253,6 +258,7 @@ fn import(args: &ImportArgs) -> Result<(), CliError> {
                 token: input.text.trim().to_string(),
                 product: claims.product.to_string(),
                 edition: claims.edition.to_string(),
+                renewals: Vec::new(),
             },
             holders,
         ));

@@ -120,6 +120,8 @@ pub fn router(portal: Arc<Portal>) -> Router {
         .route("/quote", post(quote))
         .route("/destroy", post(destroy))
         .route("/extra-key", post(extra_key))
+        .route("/renew", post(renew))
+        .route("/renewal", get(renewal))
         .route("/downloads", get(downloads))
         .route("/download/{serial}/{version}/{file}", get(download))
         .route("/revocations.txt", get(revocations))
@@ -226,12 +228,7 @@ struct Session {
 
 /// The signed-in user acting in `view`, or why not.
 fn session(portal: &Portal, headers: &HeaderMap, view: Option<&str>) -> Result<Session, Error> {
-    let token =
-        cookie(headers, COOKIE).ok_or_else(|| Error::Unauthorized("sign in first".into()))?;
-    let email = portal
-        .store()?
-        .signed_in(&session_hash(&token), now())?
-        .ok_or_else(|| Error::Unauthorized("the sign-in ended: sign in again".into()))?;
+    let (token, email) = signed_in(portal, headers)?;
     let view = match view.filter(|v| !v.is_empty()) {
         Some(name) => Some(
             name.parse::<Role>()
@@ -243,6 +240,30 @@ fn session(portal: &Portal, headers: &HeaderMap, view: Option<&str>) -> Result<S
     Ok(Session { token, actor })
 }
 
+/// The sign-in's cookie and the user's e-mail address.
+fn signed_in(portal: &Portal, headers: &HeaderMap) -> Result<(String, String), Error> {
+    let token =
+        cookie(headers, COOKIE).ok_or_else(|| Error::Unauthorized("sign in first".into()))?;
+    let email = portal
+        .store()?
+        .signed_in(&session_hash(&token), now())?
+        .ok_or_else(|| Error::Unauthorized("the sign-in ended: sign in again".into()))?;
+    Ok((token, email))
+}
+
+/// Refuses a form whose token is not this sign-in's.
+fn check_form(token: &str, form: &[(String, String)]) -> Result<(), Error> {
+    let expected = form_token(token);
+    let given = field(form, "csrf").unwrap_or_default();
+    if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(Error::Refused(
+            "the form is out of date or not from this portal: reload the page and try again".into(),
+        ))
+    }
+}
+
 /// A POST's session, with its form token checked.
 fn posted(
     portal: &Portal,
@@ -250,13 +271,7 @@ fn posted(
     form: &[(String, String)],
 ) -> Result<Session, Error> {
     let session = session(portal, headers, field(form, "view"))?;
-    let expected = form_token(&session.token);
-    let given = field(form, "csrf").unwrap_or_default();
-    if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-        return Err(Error::Refused(
-            "the form is out of date or not from this portal: reload the page and try again".into(),
-        ));
-    }
+    check_form(&session.token, form)?;
     Ok(session)
 }
 
@@ -274,6 +289,7 @@ struct PageQuery {
     view: Option<String>,
     lang: Option<String>,
     serial: Option<String>,
+    q: Option<String>,
 }
 
 async fn home(
@@ -283,6 +299,20 @@ async fn home(
 ) -> Response {
     let lang = lang(&headers, query.lang.as_deref());
     let page = tokio::task::spawn_blocking(move || {
+        let (token, email) = signed_in(&portal, &headers)?;
+        if let Ok(vendor) = portal.vendor(&email) {
+            let q = query.q.unwrap_or_default();
+            let found = portal.search(&vendor, &q, now())?;
+            let quotes = portal.quotes(&vendor)?;
+            return Ok(pages::vendor(
+                lang,
+                &vendor,
+                &q,
+                &found,
+                &quotes,
+                &form_token(&token),
+            ));
+        }
         let session = session(&portal, &headers, query.view.as_deref())?;
         let licences = portal.licences(&session.actor, now())?;
         Ok::<_, Error>(pages::licences(
@@ -478,6 +508,62 @@ async fn extra_key(State(portal): State<Arc<Portal>>, headers: HeaderMap, body: 
         Ok(pages::extra_key(lang, &session.actor, &text))
     })
     .await
+}
+
+async fn renew(State(portal): State<Arc<Portal>>, headers: HeaderMap, body: Bytes) -> Response {
+    let lang = lang(&headers, None);
+    let outcome = tokio::task::spawn_blocking(move || {
+        let form = fields(&body);
+        let (token, email) = signed_in(&portal, &headers)?;
+        check_form(&token, &form)?;
+        let vendor = portal.vendor(&email)?;
+        let date = |name: &str| -> Result<Option<u64>, Error> {
+            match field(&form, name).map(str::trim).filter(|d| !d.is_empty()) {
+                None | Some("perpetual") => Ok(None),
+                Some(text) => entitle::input::parse_date(text)
+                    .map(Some)
+                    .map_err(|e| Error::Refused(format!("{name}: {e}"))),
+            }
+        };
+        let serial = field(&form, "serial").unwrap_or_default();
+        let text = portal.renew(
+            &vendor,
+            serial,
+            date("expires")?,
+            date("updates_until")?,
+            now(),
+        )?;
+        Ok::<_, Error>(pages::renewed(lang, &vendor, serial, &text))
+    })
+    .await;
+    match outcome {
+        Ok(Ok(page)) => page,
+        Ok(Err(e)) => refused(lang, &e),
+        Err(_) => refused(lang, &Error::Store("the request failed".into())),
+    }
+}
+
+async fn renewal(
+    State(portal): State<Arc<Portal>>,
+    headers: HeaderMap,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let lang = lang(&headers, None);
+    let outcome = tokio::task::spawn_blocking(move || {
+        let session = session(&portal, &headers, query.view.as_deref())?;
+        portal.renewals(&session.actor, &query.serial.unwrap_or_default())
+    })
+    .await;
+    match outcome {
+        Ok(Ok(renewals)) if !renewals.is_empty() => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{}\n", renewals.join("\n")),
+        )
+            .into_response(),
+        Ok(Ok(_)) => (StatusCode::NOT_FOUND, "no renewal for this licence\n").into_response(),
+        Ok(Err(e)) => refused(lang, &e),
+        Err(_) => refused(lang, &Error::Store("the request failed".into())),
+    }
 }
 
 async fn downloads(

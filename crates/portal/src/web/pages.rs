@@ -12,7 +12,8 @@ use entitle_verify::Utc;
 
 use super::words::Lang;
 use crate::downloads::Version;
-use crate::portal::{Actor, Held};
+use crate::portal::{Actor, Held, Vendor};
+use crate::store::Quote;
 
 /// A date, `YYYY-MM-DD`.
 fn date(t: u64) -> String {
@@ -55,25 +56,128 @@ fn frame(
             esc(lang.word("sign_out"))
         );
     }
+    let view = actor.map_or(String::new(), |a| format!("&view={}", a.view.name()));
+    document(lang, &head, &view, status, body)
+}
+
+/// The page around `head` (the header's start) and `body`, with the
+/// language switch (keeping `query`).
+fn document(lang: Lang, head: &str, query: &str, status: StatusCode, body: &str) -> Response {
     let other = match lang {
         Lang::En => ("de", "Deutsch"),
         Lang::De => ("en", "English"),
     };
-    let view = actor.map_or(String::new(), |a| format!("&view={}", a.view.name()));
-    let _ = write!(
-        head,
-        "<a href=\"/?lang={}{view}\" lang=\"{}\">{}</a>",
+    let switch = format!(
+        "<a href=\"/?lang={}{query}\" lang=\"{}\">{}</a>",
         other.0, other.0, other.1
     );
     let page = format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
 <title>{}</title><style>{STYLE}nav a{{margin-right:.8em}}nav a.current{{font-weight:700;text-decoration:none;border-bottom:3px solid var(--accent)}}\
 .qr svg{{max-width:16em;height:auto}}textarea{{width:100%;font-family:monospace}}</style></head>\
-<body><header>{head}</header><main>{body}</main></body></html>",
+<body><header>{head}{switch}</header><main>{body}</main></body></html>",
         lang.code(),
         esc(lang.word("title"))
     );
     (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
+}
+
+/// The vendor's own view: every licence (searched), renewal, the quote
+/// requests.
+pub fn vendor(
+    lang: Lang,
+    vendor: &Vendor,
+    query: &str,
+    found: &[Held],
+    quotes: &[Quote],
+    csrf: &str,
+) -> Response {
+    let mut rows = String::new();
+    for h in found {
+        let s = &h.standing;
+        let _ = write!(
+            rows,
+            "<tr data-serial=\"{}\" data-status=\"{}\"><td><code>{}</code></td><td>{} {}{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td>\
+<td><form method=\"post\" action=\"/renew\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"serial\" value=\"{}\">\
+<input name=\"expires\" placeholder=\"YYYY-MM-DD\" size=\"10\" required> <input name=\"updates_until\" placeholder=\"YYYY-MM-DD\" size=\"10\"> <button data-function=\"renew\">{}</button></form></td></tr>",
+            esc(&s.serial),
+            s.status.name(),
+            esc(&s.serial),
+            esc(&s.product),
+            esc(&s.edition),
+            s.tenant
+                .as_deref()
+                .map_or(String::new(), |t| format!(" · {}", esc(t))),
+            s.seats,
+            s.model,
+            esc(lang.word(s.status.name())),
+            s.expires_at
+                .map_or_else(|| lang.word("perpetual").to_string(), date),
+            s.updates_until
+                .map_or_else(|| lang.word("all_builds").to_string(), date),
+            esc(csrf),
+            esc(&s.serial),
+            esc(lang.word("renew")),
+        );
+    }
+    let mut asked = String::new();
+    for q in quotes.iter().rev().take(50) {
+        let _ = write!(
+            asked,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            date(q.at),
+            esc(&q.company),
+            esc(&q.email),
+            esc(&q.view),
+            esc(&q.serials),
+            esc(&q.note)
+        );
+    }
+    let body = format!(
+        "<section><h2>{}</h2><form method=\"get\" action=\"/\"><input name=\"q\" value=\"{}\" placeholder=\"{}\"> <button class=\"quiet\">{}</button></form>\
+<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>\
+<p class=\"note\">{}</p></section><section><h2>{}</h2><table><tbody>{asked}</tbody></table></section>",
+        esc(lang.word("licences")),
+        esc(query),
+        esc(lang.word("search_hint")),
+        esc(lang.word("search")),
+        esc(lang.word("serial")),
+        esc(lang.word("product")),
+        esc(lang.word("seats")),
+        esc(lang.word("status")),
+        esc(lang.word("term")),
+        esc(lang.word("service")),
+        esc(lang.word("renew")),
+        esc(lang.word("renew_note")),
+        esc(lang.word("quotes")),
+    );
+    let head = format!(
+        "<h1>{}</h1><nav><a class=\"current\" aria-current=\"page\" href=\"/\">{}</a></nav><span>{} · {}</span><form method=\"post\" action=\"/signout\"><button class=\"quiet\">{}</button></form>",
+        esc(lang.word("title")),
+        esc(lang.word("vendor_view")),
+        esc(&vendor.user.name),
+        esc(&vendor.company.name),
+        esc(lang.word("sign_out"))
+    );
+    document(lang, &head, "", StatusCode::OK, &body)
+}
+
+/// A renewal signed by the vendor.
+pub fn renewed(lang: Lang, vendor: &Vendor, serial: &str, text: &str) -> Response {
+    let body = format!(
+        "<section><p class=\"flash\" id=\"done\">{} <code>{}</code></p><p><textarea id=\"renewal\" rows=\"3\" readonly>{}</textarea></p><p><a href=\"/\">{}</a></p></section>",
+        esc(lang.word("renewed_done")),
+        esc(serial),
+        esc(text),
+        esc(lang.word("back"))
+    );
+    let head = format!(
+        "<h1>{}</h1><span>{} · {}</span>",
+        esc(lang.word("title")),
+        esc(&vendor.user.name),
+        esc(&vendor.company.name)
+    );
+    document(lang, &head, "", StatusCode::OK, &body)
 }
 
 /// The sign-in form, with a message.
@@ -152,13 +256,23 @@ pub fn licences(
         } else {
             String::new()
         };
+        let renewal = if s.status == crate::standing::Status::Renewed {
+            format!(
+                " <a data-renewal href=\"/renewal?view={}&amp;serial={}\">{}</a>",
+                actor.view.name(),
+                esc(&s.serial),
+                esc(lang.word("renewal"))
+            )
+        } else {
+            String::new()
+        };
         let tenant = s
             .tenant
             .as_deref()
             .map_or(String::new(), |t| format!(" · {}", esc(t)));
         let _ = write!(
             rows,
-            "<tr data-serial=\"{}\" data-status=\"{}\">{tick}<td><code>{}</code></td><td>{} {}{tenant}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{download}</td></tr>",
+            "<tr data-serial=\"{}\" data-status=\"{}\">{tick}<td><code>{}</code></td><td>{} {}{tenant}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{download}{renewal}</td></tr>",
             esc(&s.serial),
             s.status.name(),
             esc(&s.serial),

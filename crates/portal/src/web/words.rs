@@ -125,6 +125,26 @@ impl Lang {
                 "Your free extra key, with its certificate: give both lines to the appliance with its licences.",
                 "Ihr kostenfreier Zusatz-Lizenzschlüssel mit seinem Zertifikat: beide Zeilen dem Gerät mit seinen Lizenzen geben.",
             ),
+            "renew" => ("Renew", "Verlängern"),
+            "renewal" => ("Renewal", "Verlängerung"),
+            "renewed_done" => (
+                "Renewed; the customer's page offers this renewal for the appliance:",
+                "Verlängert; die Seite des Kunden bietet diese Verlängerung für das Gerät an:",
+            ),
+            "renew_note" => (
+                "New end of term (YYYY-MM-DD, or perpetual) and, optionally, of the update service.",
+                "Neues Laufzeitende (JJJJ-MM-TT oder perpetual) und, wenn gewünscht, des Update Service.",
+            ),
+            "search" => ("Search", "Suchen"),
+            "search_hint" => (
+                "serial, product or company id",
+                "Seriennummer, Produkt oder Firmen-ID",
+            ),
+            "quotes" => (
+                "Requests for service quotes",
+                "Anfragen nach Service-Angeboten",
+            ),
+            "vendor_view" => ("Vendor View", "Hersteller-View"),
             _ => ("?", "?"),
         };
         match self {
