@@ -10,6 +10,7 @@ pub mod portal_site;
 pub mod postgres;
 pub mod seat_site;
 pub mod softhsm;
+pub mod webdriver;
 pub mod world;
 
 use entitle_allocate::{

@@ -385,12 +385,16 @@ impl Browser {
 
 /// The text of the `<textarea id="{id}">` on a page, unescaped.
 pub fn textarea(page: &Page, id: &str) -> String {
+    textarea_in(&page.body, id)
+}
+
+/// The text of the `<textarea id="{id}">` in the HTML `body`, unescaped.
+pub fn textarea_in(body: &str, id: &str) -> String {
     let start = format!("<textarea id=\"{id}\"");
-    let at = page
-        .body
+    let at = body
         .find(&start)
-        .unwrap_or_else(|| panic!("no {id} on the page: {}", page.body));
-    let rest = &page.body[at..];
+        .unwrap_or_else(|| panic!("no {id} on the page: {body}"));
+    let rest = &body[at..];
     let open = rest.find('>').unwrap() + 1;
     let close = rest.find("</textarea>").unwrap();
     rest[open..close]
