@@ -21,7 +21,11 @@ use crate::store::{AuditLine, Company, Licence, Pool, Quote, Store, User};
 /// The portal: its database, the key it signs with, the vendor keys its
 /// licences chain to, and the software it offers.
 pub struct Portal {
-    store: Mutex<Store>,
+    /// Connections to the database: reads go in parallel; writers take
+    /// turns in the database (SQLite's immediate transactions,
+    /// PostgreSQL's writers' lock).
+    stores: Vec<Mutex<Store>>,
+    next: std::sync::atomic::AtomicUsize,
     key: Mutex<Box<dyn Signer + Send>>,
     key_public: PublicKey,
     trusted: Vec<PublicKey>,
@@ -74,11 +78,12 @@ pub fn now() -> u64 {
 }
 
 impl Portal {
-    /// A portal on `store`, signing with `key`; licences chain to
+    /// A portal on `stores` (connections to one database, at least one),
+    /// signing with `key`; licences chain to
     /// `trusted` (the vendor keys; the signing key's own public half is
     /// trusted too when it is the vendor's).
     pub fn new(
-        store: Store,
+        stores: Vec<Store>,
         key: Box<dyn Signer + Send>,
         mut trusted: Vec<PublicKey>,
         downloads: Option<PathBuf>,
@@ -88,7 +93,8 @@ impl Portal {
             trusted.push(key_public);
         }
         Portal {
-            store: Mutex::new(store),
+            stores: stores.into_iter().map(Mutex::new).collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
             key: Mutex::new(key),
             key_public,
             trusted,
@@ -96,9 +102,18 @@ impl Portal {
         }
     }
 
-    /// The store, locked.
+    /// A connection to the database, locked: a free one if there is one,
+    /// else the next in turn.
     pub fn store(&self) -> Result<MutexGuard<'_, Store>, Error> {
-        self.store
+        for store in &self.stores {
+            if let Ok(free) = store.try_lock() {
+                return Ok(free);
+            }
+        }
+        let turn = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.stores
+            .get(turn % self.stores.len().max(1))
+            .ok_or_else(|| Error::Setup("the portal has no database connection".into()))?
             .lock()
             .map_err(|_| Error::Store("a request failed while holding the database".into()))
     }
@@ -143,32 +158,35 @@ impl Portal {
     /// The licences of the actor's company in its view, as the decision
     /// sees them today.
     pub fn licences(&self, actor: &Actor, now: u64) -> Result<Vec<Held>, Error> {
-        let (licences, list) = {
+        let (licences, ledgers, list) = {
             let mut store = self.store()?;
-            let licences = store.licences(&actor.company.id, actor.view)?;
-            (licences, store.revocation_list()?)
+            (
+                store.licences(&actor.company.id, actor.view)?,
+                store.ledgers(&actor.company.id, actor.view)?,
+                store.revocation_list()?,
+            )
         };
         let list = parse_list(list.as_deref())?;
-        let mut held = Vec::with_capacity(licences.len());
-        for licence in licences {
-            let machines = self
-                .store()?
-                .ledger(&licence.serial)?
-                .active(serial(&licence.serial)?)
-                .len();
-            held.push(Held {
-                standing: standing(
-                    &licence.token,
-                    &licence.renewals,
-                    &self.trusted,
-                    list.as_ref(),
-                    now,
-                    None,
-                )?,
-                machines,
-            });
-        }
-        Ok(held)
+        licences
+            .iter()
+            .map(|licence| {
+                let machines = match ledgers.get(&licence.serial) {
+                    Some(ledger) => ledger.active(serial(&licence.serial)?).len(),
+                    None => 0,
+                };
+                Ok(Held {
+                    standing: standing(
+                        &licence.token,
+                        &licence.renewals,
+                        &self.trusted,
+                        list.as_ref(),
+                        now,
+                        None,
+                    )?,
+                    machines,
+                })
+            })
+            .collect()
     }
 
     /// Refuses a function the actor's view does not offer.

@@ -5,6 +5,7 @@
 //! the activation ledger, the revocation lists, quote requests, sign-ins
 //! and the audit log. Nothing here decides; it keeps what was decided.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use entitle_lifecycle::{Ledger, LedgerEntry, Role};
@@ -421,13 +422,57 @@ impl Store {
 
     /// The licences `company` holds in `view`, by product, edition, serial.
     pub fn licences(&mut self, company: &str, view: Role) -> Result<Vec<Licence>, Error> {
+        let held = [Param::Text(company), Param::Text(view.name())];
+        let mut licences = self
+            .db
+            .query(
+                "SELECT l.serial, l.token, l.product, l.edition FROM licences l \
+                 JOIN holdings h ON h.serial = l.serial \
+                 WHERE h.company = $1 AND h.view = $2 ORDER BY l.product, l.edition, l.serial",
+                &held,
+            )?
+            .iter()
+            .map(licence)
+            .collect::<Result<Vec<_>, Error>>()?;
+        // Their renewals in one query, not one per licence.
+        let renewals = self.db.query(
+            "SELECT r.serial, r.renewal FROM renewals r JOIN holdings h ON h.serial = r.serial \
+             WHERE h.company = $1 AND h.view = $2 ORDER BY r.id",
+            &held,
+        )?;
+        for row in &renewals {
+            let serial = row.text(0)?;
+            if let Some(l) = licences.iter_mut().find(|l| l.serial == serial) {
+                l.renewals.push(row.text(1)?);
+            }
+        }
+        Ok(licences)
+    }
+
+    /// The activation ledgers of the licences `company` holds in `view`,
+    /// in one query.
+    pub fn ledgers(
+        &mut self,
+        company: &str,
+        view: Role,
+    ) -> Result<BTreeMap<String, Ledger>, Error> {
         let rows = self.db.query(
-            "SELECT l.serial, l.token, l.product, l.edition FROM licences l \
-             JOIN holdings h ON h.serial = l.serial \
-             WHERE h.company = $1 AND h.view = $2 ORDER BY l.product, l.edition, l.serial",
+            "SELECT g.serial, g.entry FROM ledger g JOIN holdings h ON h.serial = g.serial \
+             WHERE h.company = $1 AND h.view = $2 ORDER BY g.id",
             &[Param::Text(company), Param::Text(view.name())],
         )?;
-        with_renewals(&mut self.db, &rows)
+        let mut entries: BTreeMap<String, Vec<LedgerEntry>> = BTreeMap::new();
+        for row in &rows {
+            let serial = row.text(0)?;
+            let entry = serde_json::from_str(&row.text(1)?).map_err(|e| {
+                Error::Store(format!("the ledger of {serial} holds a bad entry: {e}"))
+            })?;
+            entries.entry(serial).or_default().push(entry);
+        }
+        Ok(entries
+            .into_iter()
+            .map(|(serial, e)| (serial, Ledger::new(e)))
+            .collect())
     }
 
     /// The vendor's search: up to `limit` licences whose serial, product

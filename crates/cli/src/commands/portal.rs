@@ -25,6 +25,8 @@ use crate::signing::read_signing_key;
 pub const PASSWORD_ENV: &str = "ENTITLE_PORTAL_PASSWORD";
 /// The environment variable with the PostgreSQL URL.
 pub const DATABASE_ENV: &str = "ENTITLE_PORTAL_DATABASE";
+/// Database connections of a running portal.
+const CONNECTIONS: usize = 4;
 /// The portal's SQLite file in its state directory.
 const STORE_FILE: &str = "portal.sqlite";
 
@@ -59,7 +61,10 @@ fn open(args: &PortalStoreArgs) -> Result<Store, CliError> {
 }
 
 fn serve(args: &PortalServeArgs) -> Result<(), CliError> {
-    let store = open(&args.store)?;
+    // Connections for requests in parallel (reads); writers take turns.
+    let stores = (0..CONNECTIONS)
+        .map(|_| open(&args.store))
+        .collect::<Result<Vec<_>, _>>()?;
     let key = read_signing_key(args.key.as_deref())?;
     let trusted = read_public_keys(&args.public)?;
     if !trusted.is_empty() && !trusted.contains(&key.public_key()) {
@@ -76,7 +81,7 @@ fn serve(args: &PortalServeArgs) -> Result<(), CliError> {
             dir.display()
         )));
     }
-    let portal = Portal::new(store, key, trusted, args.downloads.clone());
+    let portal = Portal::new(stores, key, trusted, args.downloads.clone());
     let listen = Listen {
         address: args.listen,
         tls: args.tls,

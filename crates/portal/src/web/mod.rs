@@ -372,7 +372,7 @@ async fn sign_in(
         let stored = user
             .as_ref()
             .map_or(password::decoy(), |(_, hash)| hash.as_str());
-        if !password::matches(&given, stored) || user.is_none() {
+        if !password::check(&given, stored) || user.is_none() {
             portal.store()?.failed_sign_in(&email, now)?;
             return Ok(None);
         }
