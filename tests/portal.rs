@@ -890,3 +890,189 @@ fn the_vendor_renews_a_term_from_its_own_view_and_the_appliance_takes_it() {
     assert_eq!(quote.status, 200);
     assert!(vera.get("/").body.contains("three years please"));
 }
+
+#[test]
+fn orders_from_the_issuance_ledger_land_with_who_sold_them_and_no_vendor_revocation_is_forgotten() {
+    let site = PortalSite::new();
+    let d = site.path();
+    // Orders name their reseller and distributor: one on the command line,
+    // two in a batch; the ledger keeps them beside the licence.
+    let single = ok(
+        d,
+        &[
+            "issue",
+            "--ledger",
+            "vendor.ledger",
+            "--order",
+            "SO-1",
+            "--product",
+            "thinprint",
+            "--edition",
+            "premium",
+            "--seats",
+            "3",
+            "--tenant",
+            "ACME-1",
+            "--expires",
+            "2029-01-01",
+            "--reseller",
+            "RES-1",
+            "--distributor",
+            "DIST-1",
+        ],
+    );
+    std::fs::write(
+        d.join("orders.csv"),
+        "order,product,edition,kind,seats,tenant,expires,reseller,distributor\n\
+         SO-2,starface,compact,base,,ACME-1,2036-01-01,RES-1,DIST-1\n\
+         SO-3,starface,compact,base,,OTHER-1,2036-01-01,UNKNOWN-9,\n",
+    )
+    .unwrap();
+    ok(
+        d,
+        &[
+            "issue",
+            "--batch",
+            "orders.csv",
+            "--catalog",
+            &example("starface/catalog.signed"),
+            "--ledger",
+            "vendor.ledger",
+        ],
+    );
+    // Without a ledger the sellers would be lost: refused.
+    let lost = entitle(
+        d,
+        &[
+            "issue",
+            "--product",
+            "thinprint",
+            "--edition",
+            "premium",
+            "--seats",
+            "1",
+            "--perpetual",
+            "--reseller",
+            "RES-1",
+        ],
+    );
+    assert!(!lost.status.success());
+    assert!(
+        stderr(&lost).contains("kept in the issuance ledger"),
+        "{}",
+        stderr(&lost)
+    );
+    // The vendor revokes the single licence and renews nothing else.
+    let single_serial = common::portal_site::serial_of(d, &single);
+    ok(
+        d,
+        &[
+            "revoke",
+            "--ledger",
+            "vendor.ledger",
+            "--sequence",
+            "1",
+            "--serial",
+            &single_serial,
+        ],
+    );
+    let public = example("vendor.public.pem");
+    let imported = entitle(
+        d,
+        &[
+            "portal",
+            "import",
+            "--state-dir",
+            "portal",
+            "--public",
+            &public,
+            "--ledger",
+            "vendor.ledger",
+        ],
+    );
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let said = String::from_utf8_lossy(&imported.stdout).to_string();
+    assert!(
+        said.contains(&format!(
+            "licence {single_serial} thinprint premium: ACME-1 (customer), RES-1 (reseller), DIST-1 (distributor)"
+        )),
+        "{said}"
+    );
+    assert!(said.contains("revocation list of the vendor"), "{said}");
+    assert!(
+        stderr(&imported).contains("UNKNOWN-9 is not in the portal"),
+        "{}",
+        stderr(&imported)
+    );
+    // Importing again changes nothing.
+    let again = ok(
+        d,
+        &[
+            "portal",
+            "import",
+            "--state-dir",
+            "portal",
+            "--public",
+            &public,
+            "--ledger",
+            "vendor.ledger",
+        ],
+    );
+    assert!(!again.contains("revocation list of the vendor"), "{again}");
+
+    let portal = site.serve(&[]);
+    let page_of = |email: &str| {
+        let mut browser = Browser::new(&portal);
+        browser.sign_in(email, PASSWORD);
+        (browser.get("/").body, browser)
+    };
+    let (reseller, _) = page_of("rolf@res.example");
+    let (distributor, _) = page_of("dora@dist.example");
+    let (other_reseller, _) = page_of("rita@res2.example");
+    for page in [&reseller, &distributor] {
+        assert_eq!(
+            page.matches("starface compact").count(),
+            1,
+            "SO-2 only: {page}"
+        );
+        assert!(page.contains(&single_serial), "{page}");
+    }
+    assert!(
+        !other_reseller.contains(&single_serial) && !other_reseller.contains("starface"),
+        "{other_reseller}"
+    );
+    // The vendor's revocation is not forgotten: revoked on the page, not
+    // activated, and in the lists the page offers the appliance.
+    let (page, anna) = page_of("anna@acme.example");
+    assert!(
+        page.contains(&format!(
+            "data-serial=\"{single_serial}\" data-status=\"revoked\""
+        )),
+        "{page}"
+    );
+    std::fs::write(d.join("single.txt"), &single).unwrap();
+    let request = request(&site, "single.txt", "appliance", "machine-s");
+    let csrf = Browser::csrf(&anna.get("/"));
+    let refused = anna.post("/activate", &[("csrf", &csrf), ("request", &request)]);
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("is revoked"), "{}", refused.body);
+    let lists = anna.get("/revocations.txt").body;
+    std::fs::write(d.join("lists.txt"), &lists).unwrap();
+    let out = entitle(
+        d,
+        &[
+            "verify",
+            "--json",
+            "--public",
+            &public,
+            "--tenant",
+            "ACME-1",
+            "@single.txt",
+            "@lists.txt",
+        ],
+    );
+    assert!(
+        !out.status.success(),
+        "the lists the portal offers revoke it on the appliance"
+    );
+}

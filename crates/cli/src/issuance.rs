@@ -252,6 +252,11 @@ impl IssuanceLedger {
         })
     }
 
+    /// Every entry, oldest first.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
     /// The licence first issued for `order` by `signer`, if any.
     pub fn issued(&self, order: &str, signer: KeyId) -> Option<&Entry> {
         let signer = signer.to_string();

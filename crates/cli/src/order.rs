@@ -15,7 +15,7 @@ use crate::error::CliError;
 use crate::input::parse_date;
 
 /// The columns of a batch, named like `issue`'s flags.
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 14] = [
     "order",
     "product",
     "edition",
@@ -28,6 +28,8 @@ pub const COLUMNS: [&str; 12] = [
     "expires",
     "updates_until",
     "features",
+    "reseller",
+    "distributor",
 ];
 
 /// Most seats (or cap) a token may grant unless a catalog's edition caps
@@ -61,6 +63,14 @@ pub struct Request {
     pub updates_until: Option<u64>,
     /// Features, in byte order.
     pub features: Vec<String>,
+    /// The company id of the reseller that sold it (for the portal's
+    /// Reseller view); not in the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reseller: Option<String>,
+    /// The company id of the distributor that sold it to the reseller
+    /// (the portal's Distributor view); not in the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distributor: Option<String>,
 }
 
 impl Request {
@@ -267,11 +277,14 @@ fn row(line: u64, cells: &BTreeMap<&str, &str>) -> Result<Row, String> {
     let order = required("order")?.to_string();
     check_order_id(&order).map_err(|e| e.to_string())?;
     // A tenant names a file (`issue --batch --out-dir`): one character set,
-    // checked here for every row, new or repeated.
-    if let Some(tenant) = get("tenant").filter(|t| !entitle_verify::names::is_valid_tenant(t)) {
-        return Err(format!(
-            "tenant: {tenant:?} is not a company id (1 to 64 of A-Z a-z 0-9 . _ - :, starting with a letter or digit)"
-        ));
+    // checked here for every row, new or repeated; so are the companies
+    // that sold it.
+    for column in ["tenant", "reseller", "distributor"] {
+        if let Some(id) = get(column).filter(|t| !entitle_verify::names::is_valid_tenant(t)) {
+            return Err(format!(
+                "{column}: {id:?} is not a company id (1 to 64 of A-Z a-z 0-9 . _ - :, starting with a letter or digit)"
+            ));
+        }
     }
     let kind = match get("kind") {
         None | Some("base") => KindArg::Base,
@@ -313,6 +326,8 @@ fn row(line: u64, cells: &BTreeMap<&str, &str>) -> Result<Row, String> {
             expires,
             updates_until: date("updates_until")?,
             features,
+            reseller: get("reseller").map(str::to_string),
+            distributor: get("distributor").map(str::to_string),
         },
     })
 }

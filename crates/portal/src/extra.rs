@@ -89,7 +89,7 @@ fn kept(
     tokens: &[String],
     renewals: &[Signed<Renewal>],
     certificates: &[Signed<Certificate>],
-    list: Option<&Signed<RevocationList>>,
+    lists: &[Signed<RevocationList>],
     trusted: &[PublicKey],
     tenant: Option<&str>,
     now: u64,
@@ -106,7 +106,7 @@ fn kept(
         tokens: decoded,
         certificates: certificates.to_vec(),
         renewals: renewals.to_vec(),
-        revocations: list.into_iter().cloned().collect(),
+        revocations: lists.to_vec(),
         ..Material::default()
     };
     let catalog = implicit_catalog(&material, trusted);
@@ -192,12 +192,12 @@ pub fn issue(
     let issued = Issuer::new(party)
         .issue(&request.spec)
         .map_err(|e| Error::Refused(format!("the extra key: {e}")))?;
-    let list = inputs
-        .list
-        .as_deref()
-        .map(Signed::<RevocationList>::decode)
-        .transpose()
-        .map_err(|e| Error::Store(format!("the portal's revocation list: {e}")))?;
+    let lists = inputs
+        .lists
+        .iter()
+        .map(|l| Signed::<RevocationList>::decode(l))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Store(format!("a recorded revocation list: {e}")))?;
     let mut certificates: Vec<Signed<Certificate>> = inputs
         .extra
         .iter()
@@ -220,7 +220,7 @@ pub fn issue(
         &tokens,
         &renewals,
         &certificates,
-        list.as_ref(),
+        &lists,
         request.trusted,
         tenant,
         request.now,
@@ -230,7 +230,7 @@ pub fn issue(
         &tokens,
         &renewals,
         &certificates,
-        list.as_ref(),
+        &lists,
         request.trusted,
         tenant,
         request.now,

@@ -158,15 +158,15 @@ impl Portal {
     /// The licences of the actor's company in its view, as the decision
     /// sees them today.
     pub fn licences(&self, actor: &Actor, now: u64) -> Result<Vec<Held>, Error> {
-        let (licences, ledgers, list) = {
+        let (licences, ledgers, lists) = {
             let mut store = self.store()?;
             (
                 store.licences(&actor.company.id, actor.view)?,
                 store.ledgers(&actor.company.id, actor.view)?,
-                store.revocation_list()?,
+                store.revocation_lists()?,
             )
         };
-        let list = parse_list(list.as_deref())?;
+        let lists = parse_lists(&lists)?;
         licences
             .iter()
             .map(|licence| {
@@ -179,7 +179,7 @@ impl Portal {
                         &licence.token,
                         &licence.renewals,
                         &self.trusted,
-                        list.as_ref(),
+                        &lists,
                         now,
                         None,
                     )?,
@@ -216,9 +216,12 @@ impl Portal {
             })
     }
 
-    fn list(&self) -> Result<Option<Signed<RevocationList>>, Error> {
-        let text = self.store()?.revocation_list()?;
-        parse_list(text.as_deref())
+    /// The revocation lists in force: the portal's newest (cumulative)
+    /// and every list the vendor signed elsewhere (imported from its
+    /// issuance ledger), so that no revocation is forgotten here.
+    fn lists(&self) -> Result<Vec<Signed<RevocationList>>, Error> {
+        let texts = self.store()?.revocation_lists()?;
+        parse_lists(&texts)
     }
 
     /// Software activation: answers the activation request `request`
@@ -242,7 +245,7 @@ impl Portal {
             &licence.token,
             &licence.renewals,
             &self.trusted,
-            self.list()?.as_ref(),
+            &self.lists()?,
             now,
             None,
         )?;
@@ -363,7 +366,7 @@ impl Portal {
             &licence.token,
             &licence.renewals,
             &self.trusted,
-            self.list()?.as_ref(),
+            &self.lists()?,
             now,
             None,
         )?;
@@ -420,9 +423,10 @@ impl Portal {
         Ok(text)
     }
 
-    /// The newest revocation list, for the appliance.
-    pub fn revocation_list(&self) -> Result<Option<String>, Error> {
-        self.store()?.revocation_list()
+    /// The revocation lists in force, for the appliance: the portal's
+    /// newest and the vendor's.
+    pub fn revocation_lists(&self) -> Result<Vec<String>, Error> {
+        self.store()?.revocation_lists()
     }
 
     /// Requesting a non-binding quote for update services and support for
@@ -468,14 +472,14 @@ impl Portal {
         let Some(root) = &self.downloads else {
             return Ok(Vec::new());
         };
-        let list = self.list()?;
+        let lists = self.lists()?;
         let mut covered = Vec::new();
         for version in downloads::versions(root, &licence.product)? {
             let build = standing(
                 &licence.token,
                 &licence.renewals,
                 &self.trusted,
-                list.as_ref(),
+                &lists,
                 now,
                 Some(version.build_date),
             )?;
@@ -564,11 +568,11 @@ impl Portal {
     /// The vendor's search over every licence: serial, product or a
     /// holder's company id containing `query` (50 at most).
     pub fn search(&self, _vendor: &Vendor, query: &str, now: u64) -> Result<Vec<Held>, Error> {
-        let (licences, list) = {
+        let (licences, lists) = {
             let mut store = self.store()?;
-            (store.search(query.trim(), 50)?, store.revocation_list()?)
+            (store.search(query.trim(), 50)?, store.revocation_lists()?)
         };
-        let list = parse_list(list.as_deref())?;
+        let lists = parse_lists(&lists)?;
         licences
             .iter()
             .map(|licence| {
@@ -582,7 +586,7 @@ impl Portal {
                         &licence.token,
                         &licence.renewals,
                         &self.trusted,
-                        list.as_ref(),
+                        &lists,
                         now,
                         None,
                     )?,
@@ -632,7 +636,7 @@ impl Portal {
             &licence.token,
             &licence.renewals,
             &self.trusted,
-            self.list()?.as_ref(),
+            &self.lists()?,
             now,
             None,
         )?;
@@ -670,12 +674,14 @@ impl Portal {
     }
 }
 
-fn parse_list(text: Option<&str>) -> Result<Option<Signed<RevocationList>>, Error> {
-    text.map(|t| {
-        Signed::<RevocationList>::decode(t)
-            .map_err(|e| Error::Store(format!("the portal's revocation list: {e}")))
-    })
-    .transpose()
+fn parse_lists(texts: &[String]) -> Result<Vec<Signed<RevocationList>>, Error> {
+    texts
+        .iter()
+        .map(|t| {
+            Signed::<RevocationList>::decode(t)
+                .map_err(|e| Error::Store(format!("a recorded revocation list: {e}")))
+        })
+        .collect()
 }
 
 /// A serial from its 16 hex digits.

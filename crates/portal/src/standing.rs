@@ -74,14 +74,14 @@ fn model_name(model: SeatModel) -> &'static str {
 }
 
 /// Decides on the licence `text` today, with its `renewals` and the
-/// revocation list in force;
+/// revocation lists in force (the portal's and the vendor's);
 /// with `build_date`, as software of that build would (a build its update
 /// service does not cover refuses it).
 pub fn standing(
     text: &str,
     renewals: &[String],
     trusted: &[PublicKey],
-    list: Option<&Signed<RevocationList>>,
+    lists: &[Signed<RevocationList>],
     now: u64,
     build_date: Option<u64>,
 ) -> Result<Standing, Error> {
@@ -97,7 +97,7 @@ pub fn standing(
     let material = Material {
         tokens: vec![token],
         renewals,
-        revocations: list.into_iter().cloned().collect(),
+        revocations: lists.to_vec(),
         ..Material::default()
     };
     let catalog = implicit_catalog(&material, trusted);

@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS holdings (serial TEXT NOT NULL, company TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS ledger (id {serial}, serial TEXT NOT NULL, entry TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS revocation_lists (sequence BIGINT PRIMARY KEY, list TEXT NOT NULL, at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS revoked (serial TEXT PRIMARY KEY, sequence BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS vendor_lists (list TEXT PRIMARY KEY, at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS quotes (id {serial}, at BIGINT NOT NULL, company TEXT NOT NULL, email TEXT NOT NULL, view TEXT NOT NULL, serials TEXT NOT NULL, note TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (id {serial}, at BIGINT NOT NULL, actor TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS extra_keys (serial TEXT PRIMARY KEY, token TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, product TEXT NOT NULL, edition TEXT NOT NULL, tenant TEXT NOT NULL, seats BIGINT NOT NULL, at BIGINT NOT NULL);
@@ -103,8 +104,8 @@ pub struct ExtraKeyInputs {
     pub issued: u64,
     /// The company's certificate in this view, if it has one.
     pub certificate: Option<String>,
-    /// The newest revocation list.
-    pub list: Option<String>,
+    /// The revocation lists in force.
+    pub lists: Vec<String>,
 }
 
 /// A free extra key as kept.
@@ -498,13 +499,22 @@ impl Store {
         Ok(with_renewals(&mut self.db, &rows)?.into_iter().next())
     }
 
-    /// Records a renewal the vendor signed.
-    pub fn add_renewal(&mut self, serial: &str, renewal: &str, now: u64) -> Result<(), Error> {
-        self.db.execute(
-            "INSERT INTO renewals (serial, renewal, at) VALUES ($1, $2, $3)",
-            &[Param::Text(serial), Param::Text(renewal), int(now)],
+    /// Records a renewal the vendor signed; `false` if it was recorded
+    /// before.
+    pub fn add_renewal(&mut self, serial: &str, renewal: &str, now: u64) -> Result<bool, Error> {
+        let mut tx = self.db.begin()?;
+        let known = tx.count(
+            "SELECT count(*) FROM renewals WHERE serial = $1 AND renewal = $2",
+            &[Param::Text(serial), Param::Text(renewal)],
         )?;
-        Ok(())
+        if known == 0 {
+            tx.execute(
+                "INSERT INTO renewals (serial, renewal, at) VALUES ($1, $2, $3)",
+                &[Param::Text(serial), Param::Text(renewal), int(now)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(known == 0)
     }
 
     /// The licence `serial`, if `company` holds it in `view`.
@@ -586,17 +596,29 @@ impl Store {
         Ok(())
     }
 
-    /// The newest revocation list's text: cumulative, it names every
-    /// licence destroyed so far.
-    pub fn revocation_list(&mut self) -> Result<Option<String>, Error> {
-        Ok(self
-            .db
-            .row(
-                "SELECT list FROM revocation_lists ORDER BY sequence DESC LIMIT 1",
-                &[],
-            )?
-            .map(|r| r.text(0))
-            .transpose()?)
+    /// The revocation lists in force: the portal's newest (cumulative, it
+    /// names every licence destroyed here) and every list the vendor
+    /// signed elsewhere and the portal imported.
+    pub fn revocation_lists(&mut self) -> Result<Vec<String>, Error> {
+        lists_of(&mut self.db)
+    }
+
+    /// Records a revocation list the vendor signed elsewhere (its issuance
+    /// ledger's); `false` if it was recorded before.
+    pub fn add_vendor_list(&mut self, list: &str, now: u64) -> Result<bool, Error> {
+        let mut tx = self.db.begin()?;
+        let known = tx.count(
+            "SELECT count(*) FROM vendor_lists WHERE list = $1",
+            &[Param::Text(list)],
+        )?;
+        if known == 0 {
+            tx.execute(
+                "INSERT INTO vendor_lists (list, at) VALUES ($1, $2)",
+                &[Param::Text(list), int(now)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(known == 0)
     }
 
     /// Records a request for a quote.
@@ -689,20 +711,14 @@ impl Store {
             )?
             .map(|r| r.text(0))
             .transpose()?;
-        let list = tx
-            .row(
-                "SELECT list FROM revocation_lists ORDER BY sequence DESC LIMIT 1",
-                &[],
-            )?
-            .map(|r| r.text(0))
-            .transpose()?;
+        let lists = lists_of(&mut tx)?;
         let inputs = ExtraKeyInputs {
             licences,
             renewals,
             extra,
             issued,
             certificate,
-            list,
+            lists,
         };
         let (out, key, new_certificate) = issue(&inputs)?;
         if let Some(certificate) = &new_certificate {
@@ -799,6 +815,15 @@ impl Store {
             })
             .collect()
     }
+}
+
+fn lists_of(sql: &mut impl Sql) -> Result<Vec<String>, Error> {
+    let mut lists = sql.strings(
+        "SELECT list FROM revocation_lists ORDER BY sequence DESC LIMIT 1",
+        &[],
+    )?;
+    lists.extend(sql.strings("SELECT list FROM vendor_lists ORDER BY at, list", &[])?);
+    Ok(lists)
 }
 
 fn ledger_of(sql: &mut impl Sql, serial: &str) -> Result<Ledger, Error> {

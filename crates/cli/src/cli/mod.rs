@@ -335,6 +335,14 @@ pub struct IssueArgs {
     /// Customer company id the license is bound to.
     #[arg(long, value_name = "ID")]
     pub tenant: Option<String>,
+    /// The company id of the reseller that sold it, kept in the issuance
+    /// ledger for the portal's Reseller view (not in the token).
+    #[arg(long, value_name = "ID")]
+    pub reseller: Option<String>,
+    /// The company id of the distributor that sold it to the reseller,
+    /// kept in the issuance ledger (not in the token).
+    #[arg(long, value_name = "ID")]
+    pub distributor: Option<String>,
     /// A feature the license grants; repeat for several.
     #[arg(long = "feature", value_name = "F")]
     pub features: Vec<String>,

@@ -142,7 +142,12 @@ pub struct ImportArgs {
     /// The channel or OEM partner they were sold through.
     #[arg(long, value_name = "ID")]
     pub partner: Option<String>,
+    /// The vendor's issuance ledger (`issue --ledger`): every licence it
+    /// issued, with the reseller and distributor its order names, and the
+    /// renewals and revocation lists signed since.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub ledger: Option<PathBuf>,
     /// Licence tokens: text, files or @FILE lists, '-' for standard input.
-    #[arg(required = true, value_name = "TOKEN|FILE")]
+    #[arg(value_name = "TOKEN|FILE", required_unless_present = "ledger")]
     pub tokens: Vec<String>,
 }

@@ -27,6 +27,11 @@ pub fn run(args: &IssueArgs) -> Result<(), CliError> {
     let request = request(args)?;
     let spec = request.to_spec(catalog.as_ref(), now)?;
     let mut ledger = IssuanceLedger::open(args.ledger.as_deref())?;
+    if ledger.is_none() && (args.reseller.is_some() || args.distributor.is_some()) {
+        return Err(CliError::input(
+            "--reseller and --distributor are kept in the issuance ledger (they are not in the token): give --ledger or set ENTITLE_LEDGER",
+        ));
+    }
     let signer = issuer.key().key_id();
     let repeat = match (&args.order, &ledger) {
         (Some(order), Some(ledger)) => ledger
@@ -225,6 +230,19 @@ fn joined_check(
 
 /// The flags as an order's request.
 fn request(args: &IssueArgs) -> Result<Request, CliError> {
+    for (flag, id) in [
+        ("--reseller", &args.reseller),
+        ("--distributor", &args.distributor),
+    ] {
+        if let Some(id) = id
+            .as_deref()
+            .filter(|id| !entitle_verify::names::is_valid_tenant(id))
+        {
+            return Err(CliError::input(format!(
+                "{flag} {id:?} is not a company id"
+            )));
+        }
+    }
     if let Some(order) = &args.order {
         check_order_id(order)?;
     }
@@ -242,5 +260,7 @@ fn request(args: &IssueArgs) -> Result<Request, CliError> {
         expires: if args.perpetual { None } else { args.expires },
         updates_until: args.updates_until,
         features,
+        reseller: args.reseller.clone(),
+        distributor: args.distributor.clone(),
     })
 }

@@ -18,6 +18,7 @@ use crate::cli::{
 };
 use crate::error::CliError;
 use crate::input::{read_public_keys, read_tokens};
+use crate::issuance::{Event, IssuanceLedger};
 use crate::output::say;
 use crate::signing::read_signing_key;
 
@@ -179,11 +180,58 @@ fn user(args: &UserArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// A licence to record: where it comes from, its text, and who sold it
+/// as its order says (the issuance ledger's).
+struct Candidate {
+    origin: String,
+    text: String,
+    sold_by: Vec<(String, Role)>,
+}
+
 fn import(args: &ImportArgs) -> Result<(), CliError> {
     let trusted = read_public_keys(&args.public)?;
-    let sorted = sort_inputs(read_tokens(&args.tokens)?);
-    if let Some((input, error)) = sorted.malformed.first() {
-        return Err(CliError::input(format!("{}: {error}", input.origin)));
+    let mut candidates = Vec::new();
+    if !args.tokens.is_empty() {
+        let sorted = sort_inputs(read_tokens(&args.tokens)?);
+        if let Some((input, error)) = sorted.malformed.first() {
+            return Err(CliError::input(format!("{}: {error}", input.origin)));
+        }
+        candidates.extend(sorted.tokens.into_iter().map(|input| Candidate {
+            origin: input.origin,
+            text: input.text.trim().to_string(),
+            sold_by: Vec::new(),
+        }));
+    }
+    let ledger = args
+        .ledger
+        .as_deref()
+        .map(|path| IssuanceLedger::read_only(Some(path), "--ledger"))
+        .transpose()?;
+    for entry in ledger.iter().flat_map(|l| l.entries()) {
+        if entry.event != Event::Issued {
+            continue;
+        }
+        let request = entry.request.as_ref();
+        let sold_by = [
+            (request.and_then(|r| r.reseller.clone()), Role::Reseller),
+            (
+                request.and_then(|r| r.distributor.clone()),
+                Role::Distributor,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(id, view)| id.map(|id| (id, view)))
+        .collect();
+        candidates.push(Candidate {
+            origin: format!("the ledger's licence {}", entry.serial),
+            text: entry.artifact.trim().to_string(),
+            sold_by,
+        });
+    }
+    if candidates.is_empty() {
+        return Err(CliError::input(
+            "nothing to import: give licence tokens or --ledger",
+        ));
     }
     let mut store = open(&args.store)?;
     let named: Vec<(Option<&String>, Role)> = vec![
@@ -216,13 +264,13 @@ fn import(args: &ImportArgs) -> Result<(), CliError> {
         }
     }
     let mut checked = Vec::new();
-    for input in &sorted.tokens {
+    for candidate in &candidates {
         let mut buf = [0u8; MAX_TOKEN_BYTES];
-        let token = Token::decode(input.text.trim(), &mut buf)
-            .map_err(|e| CliError::token(e, &input.origin))?;
+        let token = Token::decode(&candidate.text, &mut buf)
+            .map_err(|e| CliError::token(e, &candidate.origin))?;
         Verifier::new(&trusted)
             .authenticate(token)
-            .map_err(|e| CliError::token(e, &input.origin))?;
+            .map_err(|e| CliError::token(e, &candidate.origin))?;
         let claims = token.claims();
         let mut holders: Vec<(String, Role)> = Vec::new();
         // A licence bound to a tenant is held only by that customer: a
@@ -231,7 +279,7 @@ fn import(args: &ImportArgs) -> Result<(), CliError> {
             (Some(tenant), Some(customer)) if tenant != customer => {
                 return Err(CliError::input(format!(
                     "{}: licence {} is bound to company {tenant}, not to --customer {customer}",
-                    input.origin,
+                    candidate.origin,
                     token.serial()
                 )));
             }
@@ -250,17 +298,41 @@ fn import(args: &ImportArgs) -> Result<(), CliError> {
                 holders.push(((*id).clone(), *view));
             }
         }
+        // Who sold it, as its order says: shown to them only if they are
+        // in the portal with that view.
+        for (id, view) in &candidate.sold_by {
+            let known = store
+                .company(id)
+                .map_err(entitle::Error::from)?
+                .is_some_and(|c| c.views.contains(view));
+            if known {
+                holders.push((id.clone(), *view));
+            } else {
+                eprintln!(
+                    "entitle: note: {}: {id} is not in the portal with a {} view: the licence is not shown to it",
+                    candidate.origin,
+                    view.name()
+                );
+            }
+        }
         if holders.is_empty() {
             return Err(CliError::input(format!(
                 "{}: licence {} would be held by no company: name the customer (--customer) or who sold it",
-                input.origin,
+                candidate.origin,
                 token.serial()
             )));
         }
+        let mut unique: Vec<(String, Role)> = Vec::with_capacity(holders.len());
+        for holder in holders {
+            if !unique.contains(&holder) {
+                unique.push(holder);
+            }
+        }
+        let holders = unique;
         checked.push((
             Licence {
                 serial: token.serial().to_string(),
-                token: input.text.trim().to_string(),
+                token: candidate.text.clone(),
                 product: claims.product.to_string(),
                 edition: claims.edition.to_string(),
                 renewals: Vec::new(),
@@ -284,6 +356,30 @@ fn import(args: &ImportArgs) -> Result<(), CliError> {
             licence.edition,
             who.join(", ")
         );
+    }
+    // What the vendor signed since for these licences: renewals, and every
+    // revocation list (a licence revoked with `entitle revoke` is revoked
+    // in the portal too).
+    for entry in ledger.iter().flat_map(|l| l.entries()) {
+        match entry.event {
+            Event::Renewed => {
+                let added = store
+                    .add_renewal(&entry.serial, entry.artifact.trim(), now)
+                    .map_err(entitle::Error::from)?;
+                if added {
+                    say!("renewal of {}", entry.serial);
+                }
+            }
+            Event::Revoked | Event::Listed => {
+                let added = store
+                    .add_vendor_list(entry.artifact.trim(), now)
+                    .map_err(entitle::Error::from)?;
+                if added {
+                    say!("revocation list of the vendor, naming {}", entry.serial);
+                }
+            }
+            Event::Issued => {}
+        }
     }
     Ok(())
 }

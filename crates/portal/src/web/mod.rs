@@ -622,16 +622,16 @@ async fn revocations(State(portal): State<Arc<Portal>>, headers: HeaderMap) -> R
     let lang = lang(&headers, None);
     let outcome = tokio::task::spawn_blocking(move || {
         session(&portal, &headers, None)?;
-        portal.revocation_list()
+        portal.revocation_lists()
     })
     .await;
     match outcome {
-        Ok(Ok(Some(list))) => (
+        Ok(Ok(lists)) if !lists.is_empty() => (
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("{list}\n"),
+            format!("{}\n", lists.join("\n")),
         )
             .into_response(),
-        Ok(Ok(None)) => (StatusCode::NOT_FOUND, "no licence was destroyed\n").into_response(),
+        Ok(Ok(_)) => (StatusCode::NOT_FOUND, "no licence was destroyed\n").into_response(),
         Ok(Err(e)) => refused(lang, &e),
         Err(_) => refused(lang, &Error::Store("the request failed".into())),
     }
