@@ -265,6 +265,15 @@ fn an_activation_from_the_portal_is_accepted_on_the_appliance_and_holds_one_mach
     // The page shows where it is activated.
     assert!(anna.get("/").body.contains("1 machine(s)"));
 
+    // A response pasted back (replayed) is not a request: refused, and
+    // nothing changes.
+    let replayed = anna.post("/activate", &[("csrf", &csrf), ("request", &response)]);
+    assert_eq!(replayed.status, 400);
+    assert!(
+        replayed.body.contains("not an activation request"),
+        "{}",
+        replayed.body
+    );
     // A second machine: refused, from any view, user or instance.
     let second = request(&site, "shared.txt", "appliance-b", "machine-b");
     let page = anna.post("/activate", &[("csrf", &csrf), ("request", &second)]);
@@ -1074,5 +1083,58 @@ fn orders_from_the_issuance_ledger_land_with_who_sold_them_and_no_vendor_revocat
     assert!(
         !out.status.success(),
         "the lists the portal offers revoke it on the appliance"
+    );
+}
+
+#[test]
+fn over_tls_the_sign_in_cookie_is_secure_and_plain_http_is_refused() {
+    let site = PortalSite::new();
+    let portal = site.serve(&["--tls"]);
+    assert!(portal.url.starts_with("https://"), "{}", portal.url);
+    let cert = site.path().join("portal/tls.cert.pem");
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+            ureq::tls::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap(),
+        ])))
+        .build();
+    let browser: ureq::Agent = ureq::Agent::config_builder()
+        .tls_config(tls)
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let signed_in = browser
+        .post(&format!("{}/signin", portal.url))
+        .send_form([("email", "anna@acme.example"), ("password", PASSWORD)])
+        .unwrap();
+    assert_eq!(signed_in.status().as_u16(), 303);
+    let cookie = signed_in
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.ends_with("; Secure"),
+        "{cookie}"
+    );
+    // Plain HTTP on the TLS port is told to use TLS, and gets no page.
+    let plain: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let answer = plain
+        .get(&portal.url.replace("https://", "http://"))
+        .call()
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 400);
+    assert!(
+        answer
+            .into_body()
+            .read_to_string()
+            .unwrap()
+            .contains("tls_required")
     );
 }

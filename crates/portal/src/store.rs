@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS party_certificates (company TEXT NOT NULL, view TEXT 
 CREATE INDEX IF NOT EXISTS holdings_by_company ON holdings (company, view);
 CREATE INDEX IF NOT EXISTS ledger_by_serial ON ledger (serial);
 CREATE INDEX IF NOT EXISTS failures_by_email ON failures (email, at);
+CREATE INDEX IF NOT EXISTS failures_by_time ON failures (at);
 ";
 
 /// A company: its id (the tenant id its licences carry, for customers),
@@ -312,12 +313,21 @@ impl Store {
         )))
     }
 
-    /// Counts a failed sign-in for `email`.
-    pub fn failed_sign_in(&mut self, email: &str, now: u64) -> Result<(), Error> {
-        self.db.execute(
+    /// Counts a failed sign-in for `email`, and forgets every failure
+    /// older than `forget_before` (they no longer count).
+    pub fn failed_sign_in(
+        &mut self,
+        email: &str,
+        now: u64,
+        forget_before: u64,
+    ) -> Result<(), Error> {
+        let mut tx = self.db.begin()?;
+        tx.execute("DELETE FROM failures WHERE at < $1", &[int(forget_before)])?;
+        tx.execute(
             "INSERT INTO failures (email, at) VALUES ($1, $2)",
             &[Param::Text(email), int(now)],
         )?;
+        tx.commit()?;
         Ok(())
     }
 

@@ -373,7 +373,9 @@ async fn sign_in(
             .as_ref()
             .map_or(password::decoy(), |(_, hash)| hash.as_str());
         if !password::check(&given, stored) || user.is_none() {
-            portal.store()?.failed_sign_in(&email, now)?;
+            portal
+                .store()?
+                .failed_sign_in(&email, now, now.saturating_sub(FAILURE_WINDOW))?;
             return Ok(None);
         }
         let mut token = [0u8; 32];
