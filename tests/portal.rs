@@ -592,6 +592,35 @@ fn import_records_only_genuine_licences_for_the_companies_they_belong_to() {
     );
 }
 
+/// `n` users posting at the same moment, through the portals in turn:
+/// user `i` signs in as `job(i).0` and posts `job(i).2` to `job(i).1`.
+/// The answers' statuses.
+fn race(
+    portals: &[&common::portal_site::Portal],
+    n: usize,
+    job: impl Fn(usize) -> (&'static str, &'static str, Vec<(&'static str, String)>) + Sync,
+) -> Vec<u16> {
+    let start = std::sync::Barrier::new(n);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let (portal, job, start) = (portals[i % portals.len()], &job, &start);
+                scope.spawn(move || {
+                    let (email, path, fields) = job(i);
+                    let mut browser = Browser::new(portal);
+                    browser.sign_in(email, PASSWORD);
+                    let csrf = Browser::csrf(&browser.get("/"));
+                    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+                    form.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+                    start.wait();
+                    browser.post(path, &form).status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
 #[test]
 fn two_instances_on_one_postgresql_activate_a_licence_on_one_machine() {
     let Some(db) = common::postgres::Database::new() else {
@@ -613,22 +642,12 @@ fn two_instances_on_one_postgresql_activate_a_licence_on_one_machine() {
             )
         })
         .collect();
-    let answers: Vec<u16> = std::thread::scope(|scope| {
-        let handles: Vec<_> = requests
-            .iter()
-            .enumerate()
-            .map(|(i, req)| {
-                let portal = if i % 2 == 0 { &a } else { &b };
-                scope.spawn(move || {
-                    let mut anna = Browser::new(portal);
-                    anna.sign_in("anna@acme.example", PASSWORD);
-                    let csrf = Browser::csrf(&anna.get("/"));
-                    anna.post("/activate", &[("csrf", &csrf), ("request", req)])
-                        .status
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    let answers = race(&[&a, &b], requests.len(), |i| {
+        (
+            "anna@acme.example",
+            "/activate",
+            vec![("request", requests[i].clone())],
+        )
     });
     assert_eq!(
         answers.iter().filter(|s| **s == 200).count(),
@@ -780,30 +799,17 @@ fn extra_keys_raced_through_two_instances_on_one_postgresql_stay_within_the_annu
     );
     // ACME-1 holds 5 annual seats; its users and its integrator's ask for
     // one seat each, twelve times, through both instances at once.
-    let asked: Vec<u16> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..12)
-            .map(|i| {
-                let portal = if i % 2 == 0 { &a } else { &b };
-                let email = if i % 3 == 0 {
-                    "sam@si.example"
-                } else {
-                    "anna@acme.example"
-                };
-                let serial = site.annual_serial.as_str();
-                scope.spawn(move || {
-                    let mut browser = Browser::new(portal);
-                    browser.sign_in(email, PASSWORD);
-                    let csrf = Browser::csrf(&browser.get("/"));
-                    browser
-                        .post(
-                            "/extra-key",
-                            &[("csrf", &csrf), ("serial", serial), ("seats", "1")],
-                        )
-                        .status
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    let asked = race(&[&a, &b], 12, |i| {
+        let email = if i % 3 == 0 {
+            "sam@si.example"
+        } else {
+            "anna@acme.example"
+        };
+        let fields = vec![
+            ("serial", site.annual_serial.clone()),
+            ("seats", "1".to_string()),
+        ];
+        (email, "/extra-key", fields)
     });
     assert_eq!(asked.iter().filter(|s| **s == 200).count(), 5, "{asked:?}");
     assert_eq!(asked.iter().filter(|s| **s == 400).count(), 7, "{asked:?}");
@@ -1092,17 +1098,7 @@ fn over_tls_the_sign_in_cookie_is_secure_and_plain_http_is_refused() {
     let portal = site.serve(&["--tls"]);
     assert!(portal.url.starts_with("https://"), "{}", portal.url);
     let cert = site.path().join("portal/tls.cert.pem");
-    let tls = ureq::tls::TlsConfig::builder()
-        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
-            ureq::tls::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap(),
-        ])))
-        .build();
-    let browser: ureq::Agent = ureq::Agent::config_builder()
-        .tls_config(tls)
-        .max_redirects(0)
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let browser = common::pinned_browser(&cert);
     let signed_in = browser
         .post(&format!("{}/signin", portal.url))
         .send_form([("email", "anna@acme.example"), ("password", PASSWORD)])

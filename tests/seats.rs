@@ -567,17 +567,7 @@ fn beyond_loopback_the_server_speaks_tls_and_clients_pin_its_certificate() {
         stderr(&plain)
     );
     // A browser's sign-in over TLS: the cookie is `Secure`.
-    let tls = ureq::tls::TlsConfig::builder()
-        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
-            ureq::tls::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap(),
-        ])))
-        .build();
-    let browser: ureq::Agent = ureq::Agent::config_builder()
-        .tls_config(tls)
-        .max_redirects(0)
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let browser = common::pinned_browser(&cert);
     let credential = std::fs::read_to_string(site.path().join("state/admin.credential")).unwrap();
     let signed_in = browser
         .post(&format!("{url}/admin/signin"))

@@ -275,3 +275,19 @@ pub fn rejected(json: &serde_json::Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A browser-like HTTP client that trusts only the server certificate in
+/// `cert` (PEM), follows no redirects and takes every status as an answer.
+pub fn pinned_browser(cert: &std::path::Path) -> ureq::Agent {
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(vec![
+            ureq::tls::Certificate::from_pem(&std::fs::read(cert).unwrap()).unwrap(),
+        ])))
+        .build();
+    ureq::Agent::config_builder()
+        .tls_config(tls)
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into()
+}

@@ -16,13 +16,13 @@
 
 use entitle_issue::{Issuer, LicenseSpec, MAX_TIME, SigningKey};
 use entitle_lifecycle::{
-    Capability, Certificate, Input, Limits, Material, Renewal, RevocationList, Role, Setting,
-    Signed, decide, implicit_catalog,
+    Capability, Certificate, Input, Limits, Material, Renewal, RevocationList, Role, Signed,
 };
 use entitle_verify::{MAX_TOKEN_BYTES, PublicKey, Serial, Signer, Token};
 use sha2::{Digest as _, Sha256};
 
 use crate::error::Error;
+use crate::standing::decide_as_customer;
 use crate::store::{ExtraKey, ExtraKeyInputs};
 
 /// The context of the signature an extra-keys key is derived from.
@@ -109,19 +109,7 @@ fn kept(
         revocations: lists.to_vec(),
         ..Material::default()
     };
-    let catalog = implicit_catalog(&material, trusted);
-    let setting = Setting {
-        trusted,
-        catalog: &catalog,
-        remembered: None,
-        now,
-        clock_tolerance: 0,
-        build_date: None,
-        machine: None,
-        tenant,
-        store: None,
-    };
-    let decision = decide(&material, &setting);
+    let decision = decide_as_customer(&material, trusted, tenant, now, None);
     Ok((0..tokens.len())
         .map(|i| matches!(decision.verdict(Input::Token(i)), Some(Ok(()))))
         .collect())

@@ -4,11 +4,12 @@
 //! any licence the company does not hold in that view, then asks the
 //! decision, signs, and writes the audit log.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use entitle_lifecycle::{
-    Activation, Renewal, Request, RevocationList, Role, Signed, ViewFunction, receipt_ends,
+    Activation, Ledger, Renewal, Request, RevocationList, Role, Signed, ViewFunction, receipt_ends,
 };
 use entitle_verify::{MAX_TOKEN_BYTES, PublicKey, Serial, Signer, Token, Verifier};
 
@@ -166,7 +167,18 @@ impl Portal {
                 store.revocation_lists()?,
             )
         };
-        let lists = parse_lists(&lists)?;
+        self.as_held(&licences, &ledgers, &parse_lists(&lists)?, now)
+    }
+
+    /// Each licence as the decision sees it today, with the machines its
+    /// ledger holds.
+    fn as_held(
+        &self,
+        licences: &[Licence],
+        ledgers: &BTreeMap<String, Ledger>,
+        lists: &[Signed<RevocationList>],
+        now: u64,
+    ) -> Result<Vec<Held>, Error> {
         licences
             .iter()
             .map(|licence| {
@@ -179,7 +191,7 @@ impl Portal {
                         &licence.token,
                         &licence.renewals,
                         &self.trusted,
-                        &lists,
+                        lists,
                         now,
                         None,
                     )?,
@@ -224,6 +236,28 @@ impl Portal {
         parse_lists(&texts)
     }
 
+    /// The licence's standing today if it counts; else refused, saying
+    /// what it is and what follows (`then`).
+    fn counting(&self, licence: &Licence, now: u64, then: &str) -> Result<Standing, Error> {
+        let today = standing(
+            &licence.token,
+            &licence.renewals,
+            &self.trusted,
+            &self.lists()?,
+            now,
+            None,
+        )?;
+        if matches!(today.status, Status::Active | Status::Renewed) {
+            Ok(today)
+        } else {
+            Err(Error::Refused(format!(
+                "licence {} is {}: {then}",
+                licence.serial,
+                today.status.name()
+            )))
+        }
+    }
+
     /// Software activation: answers the activation request `request`
     /// (and, with `receipt`, frees the machine a deactivation receipt
     /// ended) with a signed response, if the licence is the company's in
@@ -241,20 +275,7 @@ impl Portal {
             .map_err(|e| Error::Refused(format!("not an activation request: {e}")))?;
         let serial_text = Serial(request.serial).to_string();
         let licence = self.held(actor, &serial_text)?;
-        let today = standing(
-            &licence.token,
-            &licence.renewals,
-            &self.trusted,
-            &self.lists()?,
-            now,
-            None,
-        )?;
-        if !matches!(today.status, Status::Active | Status::Renewed) {
-            return Err(Error::Refused(format!(
-                "licence {serial_text} is {}: it is not activated",
-                today.status.name()
-            )));
-        }
+        self.counting(&licence, now, "it is not activated")?;
         let mut buf = [0u8; MAX_TOKEN_BYTES];
         let token = Token::decode(&licence.token, &mut buf)
             .map_err(|e| Error::Store(format!("a recorded licence does not decode: {e}")))?;
@@ -362,20 +383,7 @@ impl Portal {
     ) -> Result<String, Error> {
         Portal::offers(actor, ViewFunction::ExtraKeys)?;
         let licence = self.held(actor, serial_text)?;
-        let today = standing(
-            &licence.token,
-            &licence.renewals,
-            &self.trusted,
-            &self.lists()?,
-            now,
-            None,
-        )?;
-        if !matches!(today.status, Status::Active | Status::Renewed) {
-            return Err(Error::Refused(format!(
-                "licence {serial_text} is {}: no extra key comes with it",
-                today.status.name()
-            )));
-        }
+        let today = self.counting(&licence, now, "no extra key comes with it")?;
         let expires_at = match (today.expires_at, actor.view) {
             (Some(end), _) => end,
             (None, Role::ServiceProvider) => now.saturating_add(365 * 86_400),
@@ -568,32 +576,16 @@ impl Portal {
     /// The vendor's search over every licence: serial, product or a
     /// holder's company id containing `query` (50 at most).
     pub fn search(&self, _vendor: &Vendor, query: &str, now: u64) -> Result<Vec<Held>, Error> {
-        let (licences, lists) = {
+        let (licences, ledgers, lists) = {
             let mut store = self.store()?;
-            (store.search(query.trim(), 50)?, store.revocation_lists()?)
+            let licences = store.search(query.trim(), 50)?;
+            let mut ledgers = BTreeMap::new();
+            for licence in &licences {
+                ledgers.insert(licence.serial.clone(), store.ledger(&licence.serial)?);
+            }
+            (licences, ledgers, store.revocation_lists()?)
         };
-        let lists = parse_lists(&lists)?;
-        licences
-            .iter()
-            .map(|licence| {
-                let machines = self
-                    .store()?
-                    .ledger(&licence.serial)?
-                    .active(serial(&licence.serial)?)
-                    .len();
-                Ok(Held {
-                    standing: standing(
-                        &licence.token,
-                        &licence.renewals,
-                        &self.trusted,
-                        &lists,
-                        now,
-                        None,
-                    )?,
-                    machines,
-                })
-            })
-            .collect()
+        self.as_held(&licences, &ledgers, &parse_lists(&lists)?, now)
     }
 
     /// Renewal, from the vendor's view: a new end of term (`None`:

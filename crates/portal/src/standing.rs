@@ -4,8 +4,8 @@
 //! customer's installation, and never works them out beside it.
 
 use entitle_lifecycle::{
-    Error as DecisionError, Input, Material, Renewal, RevocationList, Setting, Signed, decide,
-    implicit_catalog,
+    Decision, Error as DecisionError, Input, Material, Renewal, RevocationList, Setting, Signed,
+    decide, implicit_catalog,
 };
 use entitle_verify::{
     Error as TokenError, MAX_TOKEN_BYTES, Member as _, PublicKey, SeatModel, Token,
@@ -73,6 +73,31 @@ fn model_name(model: SeatModel) -> &'static str {
     }
 }
 
+/// The decision on `material` as on the installation of `tenant`, whose
+/// software has `build_date`, with no state and no machine (the portal
+/// decides on what it holds, not on an appliance).
+pub fn decide_as_customer<'a>(
+    material: &Material<'a>,
+    trusted: &[PublicKey],
+    tenant: Option<&str>,
+    now: u64,
+    build_date: Option<u64>,
+) -> Decision<'a> {
+    let catalog = implicit_catalog(material, trusted);
+    let setting = Setting {
+        trusted,
+        catalog: &catalog,
+        remembered: None,
+        now,
+        clock_tolerance: 0,
+        build_date,
+        machine: None,
+        tenant,
+        store: None,
+    };
+    decide(material, &setting)
+}
+
 /// Decides on the licence `text` today, with its `renewals` and the
 /// revocation lists in force (the portal's and the vendor's);
 /// with `build_date`, as software of that build would (a build its update
@@ -100,19 +125,7 @@ pub fn standing(
         revocations: lists.to_vec(),
         ..Material::default()
     };
-    let catalog = implicit_catalog(&material, trusted);
-    let setting = Setting {
-        trusted,
-        catalog: &catalog,
-        remembered: None,
-        now,
-        clock_tolerance: 0,
-        build_date,
-        machine: None,
-        tenant: claims.tenant,
-        store: None,
-    };
-    let decision = decide(&material, &setting);
+    let decision = decide_as_customer(&material, trusted, claims.tenant, now, build_date);
     let mut standing = Standing {
         serial: token.serial().to_string(),
         product: claims.product.to_string(),

@@ -44,8 +44,9 @@ pub mod site;
 mod store;
 pub mod tls;
 
-/// The admin center's stylesheet and HTML escaping, which the portal's
-/// pages share.
+/// The admin center's stylesheet, HTML escaping and cookie reading, which
+/// the portal's pages share.
+pub use admin::cookie;
 pub use admin::html::{STYLE, esc};
 pub use error::{EXHAUSTED_DE, EXHAUSTED_EN, Error};
 pub use one_server::ServedHere;

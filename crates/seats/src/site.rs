@@ -138,19 +138,7 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
     server.refresh()?;
 
     let tls = if tls {
-        // What clients may call the server: on every address, this host's
-        // name and addresses; else the address it listens on.
-        let mut required: Vec<String> = args.tls_names.clone();
-        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
-        if args.listen.ip().is_unspecified() {
-            names.extend(crate::tls::host_names());
-        } else {
-            required.push(args.listen.ip().to_string());
-        }
-        names.extend(required.iter().cloned());
-        names.sort();
-        names.dedup();
-        Some(crate::tls::server(&dir, &names, &required)?)
+        Some(crate::tls::for_listen(&dir, args.listen, &args.tls_names)?)
     } else {
         None
     };

@@ -100,6 +100,28 @@ pub fn server(dir: &Path, names: &[String], required: &[String]) -> Result<Serve
     })
 }
 
+/// The server's TLS for listening on `listen`, its certificate kept in
+/// `dir`: what clients may call the server is, on every address, this
+/// host's name and addresses, else the address it listens on; and each of
+/// `tls_names`.
+pub fn for_listen(
+    dir: &Path,
+    listen: std::net::SocketAddr,
+    tls_names: &[String],
+) -> Result<ServerTls, Error> {
+    let mut required: Vec<String> = tls_names.to_vec();
+    let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    if listen.ip().is_unspecified() {
+        names.extend(host_names());
+    } else {
+        required.push(listen.ip().to_string());
+    }
+    names.extend(required.iter().cloned());
+    names.sort();
+    names.dedup();
+    server(dir, &names, &required)
+}
+
 /// This host's name and addresses (Linux: `/proc`), loopback left out:
 /// what LAN clients may use to reach a server listening on every address.
 pub fn host_names() -> Vec<String> {

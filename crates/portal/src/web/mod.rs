@@ -24,7 +24,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use entitle_lifecycle::Role;
+use entitle_lifecycle::{Role, ViewFunction};
+use entitle_seats::cookie;
 use entitle_seats::server::OverTls;
 use rand::rand_core::TryRng as _;
 use rand::rngs::SysRng;
@@ -65,20 +66,10 @@ pub struct Listen {
 /// Serves `portal` until interrupted (Ctrl-C or SIGTERM).
 pub fn run(portal: Portal, listen: &Listen) -> Result<(), Error> {
     let tls = if listen.tls || !listen.address.ip().is_loopback() {
-        let mut required = listen.tls_names.clone();
-        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
-        if listen.address.ip().is_unspecified() {
-            names.extend(entitle_seats::tls::host_names());
-        } else {
-            required.push(listen.address.ip().to_string());
-        }
-        names.extend(required.iter().cloned());
-        names.sort();
-        names.dedup();
-        Some(entitle_seats::tls::server(
+        Some(entitle_seats::tls::for_listen(
             &listen.state_dir,
-            &names,
-            &required,
+            listen.address,
+            &listen.tls_names,
         )?)
     } else {
         None
@@ -176,18 +167,6 @@ fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
         .filter(|(n, _)| n == name)
         .map(|(_, v)| v.clone())
         .collect()
-}
-
-/// The value of the cookie `name`.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(found, _)| *found == name)
-        .map(|(_, value)| value.to_string())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -292,14 +271,43 @@ struct PageQuery {
     q: Option<String>,
 }
 
+/// Runs `work` off the async threads: its answer, or its error as a page.
+async fn blocking(
+    lang: Lang,
+    work: impl FnOnce() -> Result<Response, Error> + Send + 'static,
+) -> Response {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(e)) => refused(lang, &e),
+        Err(_) => refused(lang, &Error::Store("the request failed".into())),
+    }
+}
+
+/// Plain text for the appliance, or 404 saying there is none.
+fn text_or(lines: &[String], none: &'static str) -> Response {
+    if lines.is_empty() {
+        return (StatusCode::NOT_FOUND, format!("{none}\n")).into_response();
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{}\n", lines.join("\n")),
+    )
+        .into_response()
+}
+
 async fn home(
     State(portal): State<Arc<Portal>>,
     headers: HeaderMap,
     Query(query): Query<PageQuery>,
 ) -> Response {
     let lang = lang(&headers, query.lang.as_deref());
-    let page = tokio::task::spawn_blocking(move || {
-        let (token, email) = signed_in(&portal, &headers)?;
+    let switch = query.lang.clone();
+    let page = blocking(lang, move || {
+        let (token, email) = match signed_in(&portal, &headers) {
+            Ok(found) => found,
+            Err(Error::Unauthorized(_)) => return Ok(pages::sign_in(lang, None, StatusCode::OK)),
+            Err(e) => return Err(e),
+        };
         if let Ok(vendor) = portal.vendor(&email) {
             let q = query.q.unwrap_or_default();
             let found = portal.search(&vendor, &q, now())?;
@@ -315,7 +323,7 @@ async fn home(
         }
         let session = session(&portal, &headers, query.view.as_deref())?;
         let licences = portal.licences(&session.actor, now())?;
-        Ok::<_, Error>(pages::licences(
+        Ok(pages::licences(
             lang,
             &session.actor,
             &licences,
@@ -324,13 +332,7 @@ async fn home(
         ))
     })
     .await;
-    let response = match page {
-        Ok(Ok(page)) => page,
-        Ok(Err(Error::Unauthorized(_))) => pages::sign_in(lang, None, StatusCode::OK),
-        Ok(Err(e)) => refused(lang, &e),
-        Err(_) => refused(lang, &Error::Store("the request failed".into())),
-    };
-    with_lang(response, query.lang.as_deref())
+    with_lang(page, switch.as_deref())
 }
 
 /// Keeps a language switched to in a cookie.
@@ -439,17 +441,12 @@ async fn act(
     + 'static,
 ) -> Response {
     let lang = lang(&headers, None);
-    let outcome = tokio::task::spawn_blocking(move || {
+    blocking(lang, move || {
         let form = fields(&body);
         let session = posted(&portal, &headers, &form)?;
         act(&portal, &session, &form, lang)
     })
-    .await;
-    match outcome {
-        Ok(Ok(page)) => page,
-        Ok(Err(e)) => refused(lang, &e),
-        Err(_) => refused(lang, &Error::Store("the request failed".into())),
-    }
+    .await
 }
 
 async fn activate(State(portal): State<Arc<Portal>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -485,7 +482,7 @@ async fn destroy(State(portal): State<Arc<Portal>>, headers: HeaderMap, body: By
         let serials = all(form, "serial");
         if field(form, "confirmed") != Some("yes") {
             // Nothing is destroyed before the user confirms.
-            crate::Portal::offers(&session.actor, entitle_lifecycle::ViewFunction::DestroyKeys)?;
+            Portal::offers(&session.actor, ViewFunction::DestroyKeys)?;
             return Ok(pages::confirm_destroy(
                 lang,
                 &session.actor,
@@ -514,7 +511,7 @@ async fn extra_key(State(portal): State<Arc<Portal>>, headers: HeaderMap, body: 
 
 async fn renew(State(portal): State<Arc<Portal>>, headers: HeaderMap, body: Bytes) -> Response {
     let lang = lang(&headers, None);
-    let outcome = tokio::task::spawn_blocking(move || {
+    blocking(lang, move || {
         let form = fields(&body);
         let (token, email) = signed_in(&portal, &headers)?;
         check_form(&token, &form)?;
@@ -535,14 +532,9 @@ async fn renew(State(portal): State<Arc<Portal>>, headers: HeaderMap, body: Byte
             date("updates_until")?,
             now(),
         )?;
-        Ok::<_, Error>(pages::renewed(lang, &vendor, serial, &text))
+        Ok(pages::renewed(lang, &vendor, serial, &text))
     })
-    .await;
-    match outcome {
-        Ok(Ok(page)) => page,
-        Ok(Err(e)) => refused(lang, &e),
-        Err(_) => refused(lang, &Error::Store("the request failed".into())),
-    }
+    .await
 }
 
 async fn renewal(
@@ -551,21 +543,12 @@ async fn renewal(
     Query(query): Query<PageQuery>,
 ) -> Response {
     let lang = lang(&headers, None);
-    let outcome = tokio::task::spawn_blocking(move || {
+    blocking(lang, move || {
         let session = session(&portal, &headers, query.view.as_deref())?;
-        portal.renewals(&session.actor, &query.serial.unwrap_or_default())
+        let renewals = portal.renewals(&session.actor, &query.serial.unwrap_or_default())?;
+        Ok(text_or(&renewals, "no renewal for this licence"))
     })
-    .await;
-    match outcome {
-        Ok(Ok(renewals)) if !renewals.is_empty() => (
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("{}\n", renewals.join("\n")),
-        )
-            .into_response(),
-        Ok(Ok(_)) => (StatusCode::NOT_FOUND, "no renewal for this licence\n").into_response(),
-        Ok(Err(e)) => refused(lang, &e),
-        Err(_) => refused(lang, &Error::Store("the request failed".into())),
-    }
+    .await
 }
 
 async fn downloads(
@@ -574,18 +557,13 @@ async fn downloads(
     Query(query): Query<PageQuery>,
 ) -> Response {
     let lang = lang(&headers, None);
-    let outcome = tokio::task::spawn_blocking(move || {
+    blocking(lang, move || {
         let session = session(&portal, &headers, query.view.as_deref())?;
         let serial = query.serial.unwrap_or_default();
         let versions = portal.downloads(&session.actor, &serial, now())?;
-        Ok::<_, Error>(pages::downloads(lang, &session.actor, &serial, &versions))
+        Ok(pages::downloads(lang, &session.actor, &serial, &versions))
     })
-    .await;
-    match outcome {
-        Ok(Ok(page)) => page,
-        Ok(Err(e)) => refused(lang, &e),
-        Err(_) => refused(lang, &Error::Store("the request failed".into())),
-    }
+    .await
 }
 
 async fn download(
@@ -595,46 +573,32 @@ async fn download(
     Query(query): Query<PageQuery>,
 ) -> Response {
     let lang = lang(&headers, None);
-    let outcome = tokio::task::spawn_blocking(move || {
+    blocking(lang, move || {
         let session = session(&portal, &headers, query.view.as_deref())?;
         let path = portal.download(&session.actor, &serial, &version, &file, now())?;
         let bytes = std::fs::read(&path)
             .map_err(|e| Error::Setup(format!("cannot read {}: {e}", path.display())))?;
-        Ok::<_, Error>((file, bytes))
+        let disposition = format!("attachment; filename=\"{}\"", file.replace('"', ""));
+        Ok((
+            [
+                (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            bytes,
+        )
+            .into_response())
     })
-    .await;
-    match outcome {
-        Ok(Ok((file, bytes))) => {
-            let disposition = format!("attachment; filename=\"{}\"", file.replace('"', ""));
-            (
-                [
-                    (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-                    (header::CONTENT_DISPOSITION, disposition),
-                ],
-                bytes,
-            )
-                .into_response()
-        }
-        Ok(Err(e)) => refused(lang, &e),
-        Err(_) => refused(lang, &Error::Store("the request failed".into())),
-    }
+    .await
 }
 
 async fn revocations(State(portal): State<Arc<Portal>>, headers: HeaderMap) -> Response {
     let lang = lang(&headers, None);
-    let outcome = tokio::task::spawn_blocking(move || {
+    blocking(lang, move || {
         session(&portal, &headers, None)?;
-        portal.revocation_lists()
+        Ok(text_or(
+            &portal.revocation_lists()?,
+            "no licence was destroyed",
+        ))
     })
-    .await;
-    match outcome {
-        Ok(Ok(lists)) if !lists.is_empty() => (
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("{}\n", lists.join("\n")),
-        )
-            .into_response(),
-        Ok(Ok(_)) => (StatusCode::NOT_FOUND, "no licence was destroyed\n").into_response(),
-        Ok(Err(e)) => refused(lang, &e),
-        Err(_) => refused(lang, &Error::Store("the request failed".into())),
-    }
+    .await
 }

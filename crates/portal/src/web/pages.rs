@@ -381,6 +381,26 @@ pub fn licences(
     frame(lang, Some(actor), Some(csrf), StatusCode::OK, &body)
 }
 
+/// A page handing over what an action signed, for the appliance: a
+/// heading, a message, the text (in `<textarea id="{id}">`) and `after`.
+fn handed_over(
+    lang: Lang,
+    actor: &Actor,
+    function: ViewFunction,
+    message: &str,
+    (id, text): (&str, &str),
+    after: &str,
+) -> Response {
+    let body = format!(
+        "<section><h2>{}</h2><p class=\"flash\" id=\"done\">{}</p><p><textarea id=\"{id}\" rows=\"4\" readonly>{}</textarea></p>{after}{}</section>",
+        esc(lang.function(function)),
+        esc(message),
+        esc(text),
+        back(lang, actor)
+    );
+    frame(lang, Some(actor), None, StatusCode::OK, &body)
+}
+
 /// The signed activation response, as text and as a QR code.
 pub fn activated(lang: Lang, actor: &Actor, response: &str) -> Response {
     let qr = qrcode::QrCode::new(response.as_bytes())
@@ -390,26 +410,26 @@ pub fn activated(lang: Lang, actor: &Actor, response: &str) -> Response {
                 .build()
         })
         .unwrap_or_default();
-    let body = format!(
-        "<section><h2>{}</h2><p class=\"flash\">{}</p><p><textarea id=\"response\" rows=\"4\" readonly>{}</textarea></p><div class=\"qr\">{qr}</div>{}</section>",
-        esc(lang.function(ViewFunction::Activation)),
-        esc(lang.word("response")),
-        esc(response),
-        back(lang, actor)
-    );
-    frame(lang, Some(actor), None, StatusCode::OK, &body)
+    handed_over(
+        lang,
+        actor,
+        ViewFunction::Activation,
+        lang.word("response"),
+        ("response", response),
+        &format!("<div class=\"qr\">{qr}</div>"),
+    )
 }
 
 /// A free extra key and its certificate, for the appliance.
 pub fn extra_key(lang: Lang, actor: &Actor, text: &str) -> Response {
-    let body = format!(
-        "<section><h2>{}</h2><p class=\"flash\" id=\"done\">{}</p><p><textarea id=\"extra\" rows=\"4\" readonly>{}</textarea></p>{}</section>",
-        esc(lang.function(ViewFunction::ExtraKeys)),
-        esc(lang.word("extra_done")),
-        esc(text),
-        back(lang, actor)
-    );
-    frame(lang, Some(actor), None, StatusCode::OK, &body)
+    handed_over(
+        lang,
+        actor,
+        ViewFunction::ExtraKeys,
+        lang.word("extra_done"),
+        ("extra", text),
+        "",
+    )
 }
 
 /// A message after an action.
@@ -449,13 +469,14 @@ pub fn confirm_destroy(lang: Lang, actor: &Actor, serials: &[String], csrf: &str
 
 /// The revocation list after licence keys were destroyed.
 pub fn destroyed(lang: Lang, actor: &Actor, list: &str) -> Response {
-    let body = format!(
-        "<section><p class=\"flash\" id=\"done\">{}</p><p><textarea id=\"list\" rows=\"4\" readonly>{}</textarea></p><p><a href=\"/revocations.txt\">revocations.txt</a></p>{}</section>",
-        esc(lang.word("destroyed")),
-        esc(list),
-        back(lang, actor)
-    );
-    frame(lang, Some(actor), None, StatusCode::OK, &body)
+    handed_over(
+        lang,
+        actor,
+        ViewFunction::DestroyKeys,
+        lang.word("destroyed"),
+        ("list", list),
+        "<p><a href=\"/revocations.txt\">revocations.txt</a></p>",
+    )
 }
 
 /// The versions a licence's update service covers, with checksums.
