@@ -13,11 +13,34 @@ use entitle_verify::Utc;
 use super::words::Lang;
 use crate::downloads::Version;
 use crate::portal::{Actor, Held, Vendor};
+use crate::standing::{Standing, Status};
 use crate::store::Quote;
 
 /// A date, `YYYY-MM-DD`.
 fn date(t: u64) -> String {
     Utc(t).to_string().chars().take(10).collect()
+}
+
+/// A licence's cells: serial, product and edition (and tenant), seats,
+/// status, term, update service.
+fn cells(lang: Lang, s: &Standing) -> String {
+    let tenant = s
+        .tenant
+        .as_deref()
+        .map_or(String::new(), |t| format!(" · {}", esc(t)));
+    format!(
+        "<td><code>{}</code></td><td>{} {}{tenant}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td>",
+        esc(&s.serial),
+        esc(&s.product),
+        esc(&s.edition),
+        s.seats,
+        s.model,
+        esc(lang.word(s.status.name())),
+        s.expires_at
+            .map_or_else(|| lang.word("perpetual").to_string(), date),
+        s.updates_until
+            .map_or_else(|| lang.word("all_builds").to_string(), date),
+    )
 }
 
 /// The frame: header with the view switch at the top left, the language
@@ -97,24 +120,12 @@ pub fn vendor(
         let s = &h.standing;
         let _ = write!(
             rows,
-            "<tr data-serial=\"{}\" data-status=\"{}\"><td><code>{}</code></td><td>{} {}{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td>\
+            "<tr data-serial=\"{}\" data-status=\"{}\">{}\
 <td><form method=\"post\" action=\"/renew\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"serial\" value=\"{}\">\
 <input name=\"expires\" placeholder=\"YYYY-MM-DD\" size=\"10\" required> <input name=\"updates_until\" placeholder=\"YYYY-MM-DD\" size=\"10\"> <button data-function=\"renew\">{}</button></form></td></tr>",
             esc(&s.serial),
             s.status.name(),
-            esc(&s.serial),
-            esc(&s.product),
-            esc(&s.edition),
-            s.tenant
-                .as_deref()
-                .map_or(String::new(), |t| format!(" · {}", esc(t))),
-            s.seats,
-            s.model,
-            esc(lang.word(s.status.name())),
-            s.expires_at
-                .map_or_else(|| lang.word("perpetual").to_string(), date),
-            s.updates_until
-                .map_or_else(|| lang.word("all_builds").to_string(), date),
+            cells(lang, s),
             esc(csrf),
             esc(&s.serial),
             esc(lang.word("renew")),
@@ -256,7 +267,7 @@ pub fn licences(
         } else {
             String::new()
         };
-        let renewal = if s.status == crate::standing::Status::Renewed {
+        let renewal = if s.status == Status::Renewed {
             format!(
                 " <a data-renewal href=\"/renewal?view={}&amp;serial={}\">{}</a>",
                 actor.view.name(),
@@ -266,25 +277,12 @@ pub fn licences(
         } else {
             String::new()
         };
-        let tenant = s
-            .tenant
-            .as_deref()
-            .map_or(String::new(), |t| format!(" · {}", esc(t)));
         let _ = write!(
             rows,
-            "<tr data-serial=\"{}\" data-status=\"{}\">{tick}<td><code>{}</code></td><td>{} {}{tenant}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{download}{renewal}</td></tr>",
+            "<tr data-serial=\"{}\" data-status=\"{}\">{tick}{}<td>{} {}</td><td>{download}{renewal}</td></tr>",
             esc(&s.serial),
             s.status.name(),
-            esc(&s.serial),
-            esc(&s.product),
-            esc(&s.edition),
-            s.seats,
-            s.model,
-            esc(lang.word(s.status.name())),
-            s.expires_at
-                .map_or_else(|| lang.word("perpetual").to_string(), date),
-            s.updates_until
-                .map_or_else(|| lang.word("all_builds").to_string(), date),
+            cells(lang, s),
             h.machines,
             esc(lang.word("machines")),
         );
