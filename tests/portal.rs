@@ -494,6 +494,15 @@ fn sign_in_is_slowed_after_five_failures_and_its_cookie_is_strict() {
     // An unknown address gets the same answer as a wrong password.
     let page = Browser::new(&portal).sign_in("nobody@acme.example", PASSWORD);
     assert_eq!(page.status, 401);
+    // No page can be framed (a confirmation clicked through another
+    // site's frame), none runs script.
+    let home = browser.get("/");
+    assert_eq!(home.header("x-frame-options"), Some("DENY"));
+    let csp = home.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
     // The German page keeps the seed's words.
     let german = browser.get("/?lang=de");
     assert!(

@@ -303,7 +303,18 @@ impl Drop for Portal {
 pub struct Page {
     pub status: u16,
     pub set_cookie: Vec<String>,
+    pub headers: Vec<(String, String)>,
     pub body: String,
+}
+
+impl Page {
+    /// The first header `name` (lower case), if any.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// A browser: one cookie jar (the sign-in), no redirects followed.
@@ -329,16 +340,26 @@ impl Browser {
 
     fn page(response: ureq::http::Response<ureq::Body>) -> Page {
         let status = response.status().as_u16();
-        let set_cookie = response
+        let headers: Vec<(String, String)> = response
             .headers()
-            .get_all("set-cookie")
             .iter()
-            .map(|v| v.to_str().unwrap().to_string())
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    v.to_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        let set_cookie = headers
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .map(|(_, v)| v.clone())
             .collect();
         let body = response.into_body().read_to_string().unwrap_or_default();
         Page {
             status,
             set_cookie,
+            headers,
             body,
         }
     }

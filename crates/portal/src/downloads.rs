@@ -38,9 +38,13 @@ pub struct File {
     pub path: PathBuf,
 }
 
-/// Whether `name` is a plain file or folder name (no path, not hidden).
+/// Whether `name` is a plain file or folder name (no path, not hidden,
+/// no control characters: it goes into a header and a link).
 fn plain(name: &str) -> bool {
-    !name.is_empty() && !name.starts_with('.') && !name.contains(['/', '\\', '\0'])
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\', '"'])
+        && !name.chars().any(char::is_control)
 }
 
 fn listing(dir: &Path) -> Result<Vec<(String, PathBuf)>, Error> {

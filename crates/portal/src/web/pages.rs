@@ -21,6 +21,9 @@ fn date(t: u64) -> String {
     Utc(t).to_string().chars().take(10).collect()
 }
 
+/// What the pages may load and where their forms may go.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// A licence's cells: serial, product and edition (and tenant), seats,
 /// status, term, update service.
 fn cells(lang: Lang, s: &Standing) -> String {
@@ -102,7 +105,18 @@ fn document(lang: Lang, head: &str, query: &str, status: StatusCode, body: &str)
         lang.code(),
         esc(lang.word("title"))
     );
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
+    (
+        status,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            // No script, no framing (a confirmation clicked through a
+            // frame), forms only to the portal itself.
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::X_FRAME_OPTIONS, "DENY"),
+        ],
+        Html(page),
+    )
+        .into_response()
 }
 
 /// The vendor's own view: every licence (searched), renewal, the quote
