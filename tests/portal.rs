@@ -133,20 +133,30 @@ fn every_cell_of_the_table_is_a_button_and_an_action_or_neither() {
         }
     }
     // The refused destroys destroyed nothing, the confirmation none either.
-    let out = entitle(site.path(), &["portal", "audit", "--state-dir", "portal"]);
-    let audit = String::from_utf8_lossy(&out.stdout).to_string();
+    let audit = site.portal_report("audit");
     assert!(!audit.contains("destroy"), "{audit}");
     // Three views activated the same machine's request: one machine.
     assert_eq!(audit.matches(",\"activate\",").count(), 3, "{audit}");
     // Five views asked for quotes; the vendor lists them.
-    let quotes = ok(site.path(), &["portal", "quotes", "--state-dir", "portal"]);
+    let quotes = site.portal_report("quotes");
     assert_eq!(quotes.lines().count(), 1 + 5, "{quotes}");
     assert!(quotes.contains("\"two years\""), "{quotes}");
 }
 
 #[test]
 fn a_company_sees_and_acts_on_only_its_own_licences() {
-    let site = PortalSite::new();
+    isolation(None);
+}
+
+#[test]
+fn a_company_sees_and_acts_on_only_its_own_licences_on_postgresql() {
+    if let Some(db) = common::postgres::Database::new() {
+        isolation(Some(&db.url));
+    }
+}
+
+fn isolation(database: Option<&str>) {
+    let site = PortalSite::on(database);
     let portal = site.serve(&[]);
     for (view, _, email) in VIEWS {
         let mut browser = Browser::new(&portal);
@@ -227,7 +237,19 @@ fn a_company_sees_and_acts_on_only_its_own_licences() {
 
 #[test]
 fn an_activation_from_the_portal_is_accepted_on_the_appliance_and_holds_one_machine() {
-    let site = PortalSite::new();
+    one_machine(None);
+}
+
+#[test]
+fn an_activation_from_the_portal_is_accepted_on_the_appliance_and_holds_one_machine_on_postgresql()
+{
+    if let Some(db) = common::postgres::Database::new() {
+        one_machine(Some(&db.url));
+    }
+}
+
+fn one_machine(database: Option<&str>) {
+    let site = PortalSite::on(database);
     let portal = site.serve(&[]);
     let mut anna = Browser::new(&portal);
     anna.sign_in("anna@acme.example", PASSWORD);
@@ -352,7 +374,7 @@ fn an_activation_from_the_portal_is_accepted_on_the_appliance_and_holds_one_mach
         assert_eq!(page.status, 400);
         assert!(page.body.contains("out of date"), "{}", page.body);
     }
-    let audit = ok(site.path(), &["portal", "audit", "--state-dir", "portal"]);
+    let audit = site.portal_report("audit");
     assert_eq!(audit.matches(",\"activate\",").count(), 2, "{audit}");
     assert!(audit.contains("\"anna@acme.example\""), "{audit}");
 }
@@ -665,7 +687,18 @@ fn two_instances_on_one_postgresql_activate_a_licence_on_one_machine() {
 
 #[test]
 fn free_extra_keys_come_out_of_annual_licences_in_total_and_the_appliance_agrees() {
-    let site = PortalSite::new();
+    extra_keys_in_total(None);
+}
+
+#[test]
+fn free_extra_keys_come_out_of_annual_licences_in_total_and_the_appliance_agrees_on_postgresql() {
+    if let Some(db) = common::postgres::Database::new() {
+        extra_keys_in_total(Some(&db.url));
+    }
+}
+
+fn extra_keys_in_total(database: Option<&str>) {
+    let site = PortalSite::on(database);
     let portal = site.serve(&[]);
     let a = site.annual_serial.as_str();
     let obtain = |email: &str, seats: &str| {
@@ -889,7 +922,7 @@ fn the_vendor_renews_a_term_from_its_own_view_and_the_appliance_takes_it() {
         &[("csrf", &csrf), ("serial", a), ("expires", "next year")],
     );
     assert_eq!(bad.status, 400);
-    let audit = ok(site.path(), &["portal", "audit", "--state-dir", "portal"]);
+    let audit = site.portal_report("audit");
     assert_eq!(audit.matches(",\"renew\",").count(), 1, "{audit}");
     // The vendor lists the quote requests on its page.
     let quote = anna.post(

@@ -191,6 +191,16 @@ impl PortalSite {
         self.dir.path()
     }
 
+    /// `entitle portal KIND --state-dir portal` on the site's database
+    /// (`audit`, `quotes`), which must succeed: its output.
+    pub fn portal_report(&self, kind: &str) -> String {
+        let mut args = vec!["portal", kind, "--state-dir", "portal"];
+        if let Some(url) = &self.database {
+            args.extend(["--database", url.as_str()]);
+        }
+        ok(self.path(), &args)
+    }
+
     /// `entitle portal serve` on a free loopback port (on the site's
     /// database), its state in `state`.
     pub fn serve(&self, extra: &[&str]) -> Portal {
