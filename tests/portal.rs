@@ -1121,6 +1121,40 @@ fn orders_from_the_issuance_ledger_land_with_who_sold_them_and_no_vendor_revocat
         !out.status.success(),
         "the lists the portal offers revoke it on the appliance"
     );
+    // The portal's own next list is cumulative over the vendor's too, and
+    // numbered after it: alone it still revokes the vendor's revocation.
+    let page = anna.post(
+        "/destroy",
+        &[
+            ("csrf", &csrf),
+            ("serial", &site.shared_serial),
+            ("confirmed", "yes"),
+        ],
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    std::fs::write(d.join("newest.txt"), textarea(&page, "list")).unwrap();
+    let shown = ok(d, &["inspect", "--json", "@newest.txt"]);
+    assert!(
+        shown.contains("\"sequence\":2") && shown.contains(&single_serial),
+        "{shown}"
+    );
+    let out = entitle(
+        d,
+        &[
+            "verify",
+            "--json",
+            "--public",
+            &public,
+            "--tenant",
+            "ACME-1",
+            "@single.txt",
+            "@newest.txt",
+        ],
+    );
+    assert!(
+        !out.status.success(),
+        "the portal's newest list alone revokes the vendor's revocation"
+    );
 }
 
 #[test]

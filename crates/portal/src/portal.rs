@@ -327,21 +327,31 @@ impl Portal {
             named.push(serial(serial_text)?);
         }
         let mut text = String::new();
-        self.store()?.with_revocations(now, |revoked, last| {
-            let mut licences = named.clone();
-            for s in revoked {
-                licences.push(serial(s)?);
-            }
-            licences.sort_unstable();
-            licences.dedup();
+        self.store()?.with_revocations(now, |before| {
             let key = self
                 .key
                 .lock()
                 .map_err(|_| Error::Setup("the signing key is unusable".into()))?;
+            // Cumulative over everything this key revoked, here and in the
+            // vendor's own lists, and numbered after all of them: the
+            // newest list alone is complete on an appliance.
+            let mut licences = named.clone();
+            for s in &before.serials {
+                licences.push(serial(s)?);
+            }
+            let mut sequence = before.last.map_or(0, |l| l.saturating_add(1));
+            for list in parse_lists(&before.vendor_lists)? {
+                if let Ok(body) = list.verify(&self.key_public) {
+                    licences.extend(body.licenses.iter().map(|s| Serial(*s)));
+                    sequence = sequence.max(body.sequence.saturating_add(1));
+                }
+            }
+            licences.sort_unstable();
+            licences.dedup();
             let list = RevocationList {
                 version: RevocationList::version_for(&[]),
                 signer: key.key_id().0,
-                sequence: last.map_or(0, |l| l.saturating_add(1)),
+                sequence,
                 issued_at: now,
                 licenses: licences.iter().map(|s| s.0).collect(),
                 certificates: Vec::new(),
@@ -350,7 +360,7 @@ impl Portal {
             let signed = Signed::sign(list, key.as_ref())
                 .map_err(|e| Error::Setup(format!("cannot sign: {e}")))?;
             text = signed.text().to_string();
-            Ok((text.clone(), serials.to_vec()))
+            Ok((text.clone(), sequence, serials.to_vec()))
         })?;
         self.audit(actor, "destroy", &serials.join(" "), now)?;
         Ok(text)

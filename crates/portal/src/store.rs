@@ -81,6 +81,17 @@ pub struct Licence {
     pub renewals: Vec<String>,
 }
 
+/// What was revoked before a new list is signed.
+#[derive(Debug, Clone, Default)]
+pub struct Revoked {
+    /// The licences the portal destroyed.
+    pub serials: Vec<String>,
+    /// The sequence of the portal's last list.
+    pub last: Option<u64>,
+    /// The lists the vendor signed elsewhere.
+    pub vendor_lists: Vec<String>,
+}
+
 /// Product, edition and tenant: what free extra keys are counted per.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pool {
@@ -575,28 +586,31 @@ impl Store {
         Ok(answered)
     }
 
-    /// Under the writers' lock: the serials revoked so far and the last
-    /// list's sequence, given to `sign`, which returns the new list's text
-    /// and its serials; kept in the same transaction.
+    /// Under the writers' lock: what the portal revoked so far (the
+    /// serials, the last list's sequence) and the vendor's lists, given to
+    /// `sign`, which returns the new list's text, its sequence and the
+    /// serials newly destroyed; kept in the same transaction.
     pub fn with_revocations(
         &mut self,
         now: u64,
-        sign: impl FnOnce(&[String], Option<u64>) -> Result<(String, Vec<String>), Error>,
+        sign: impl FnOnce(&Revoked) -> Result<(String, u64, Vec<String>), Error>,
     ) -> Result<(), Error> {
         let mut tx = self.db.begin()?;
-        let revoked = tx.strings("SELECT serial FROM revoked ORDER BY serial", &[])?;
-        let last = tx
-            .row("SELECT max(sequence) FROM revocation_lists", &[])?
-            .map(|r| r.opt_u64(0))
-            .transpose()?
-            .flatten();
-        let (list, serials) = sign(&revoked, last)?;
-        let sequence = last.map_or(0, |l| l.saturating_add(1));
+        let before = Revoked {
+            serials: tx.strings("SELECT serial FROM revoked ORDER BY serial", &[])?,
+            last: tx
+                .row("SELECT max(sequence) FROM revocation_lists", &[])?
+                .map(|r| r.opt_u64(0))
+                .transpose()?
+                .flatten(),
+            vendor_lists: tx.strings("SELECT list FROM vendor_lists ORDER BY at, list", &[])?,
+        };
+        let (list, sequence, serials) = sign(&before)?;
         tx.execute(
             "INSERT INTO revocation_lists (sequence, list, at) VALUES ($1, $2, $3)",
             &[int(sequence), Param::Text(&list), int(now)],
         )?;
-        for serial in serials.iter().filter(|s| !revoked.contains(s)) {
+        for serial in serials.iter().filter(|s| !before.serials.contains(s)) {
             tx.execute(
                 "INSERT INTO revoked (serial, sequence) VALUES ($1, $2)",
                 &[Param::Text(serial), int(sequence)],
