@@ -1199,3 +1199,60 @@ fn over_tls_the_sign_in_cookie_is_secure_and_plain_http_is_refused() {
             .contains("tls_required")
     );
 }
+
+#[test]
+fn a_machine_the_vendor_activated_offline_counts_in_the_portal() {
+    let site = PortalSite::new();
+    let d = site.path();
+    // The vendor answered machine A from its own activation ledger file.
+    let first = request(&site, "shared.txt", "appliance-a", "machine-a");
+    std::fs::write(d.join("request-a.txt"), &first).unwrap();
+    ok(
+        d,
+        &[
+            "activate",
+            "respond",
+            "--ledger",
+            "activations.jsonl",
+            "--license",
+            "@shared.txt",
+            "@request-a.txt",
+        ],
+    );
+    let imported = site.portal_report_with(&[
+        "import",
+        "--public",
+        &example("vendor.public.pem"),
+        "--activations",
+        "activations.jsonl",
+    ]);
+    assert!(
+        imported.contains("activation ledger: 1 new entries of 1"),
+        "{imported}"
+    );
+    let again = site.portal_report_with(&[
+        "import",
+        "--public",
+        &example("vendor.public.pem"),
+        "--activations",
+        "activations.jsonl",
+    ]);
+    assert!(again.contains("0 new entries"), "{again}");
+    // The portal then answers no second machine.
+    let portal = site.serve(&[]);
+    let mut anna = Browser::new(&portal);
+    anna.sign_in("anna@acme.example", PASSWORD);
+    let page = anna.get("/");
+    assert!(page.body.contains("1 machine(s)"), "{}", page.body);
+    let second = request(&site, "shared.txt", "appliance-b", "machine-b");
+    let refused = anna.post(
+        "/activate",
+        &[("csrf", &Browser::csrf(&page)), ("request", &second)],
+    );
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("activated on another machine"),
+        "{}",
+        refused.body
+    );
+}

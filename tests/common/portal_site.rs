@@ -194,11 +194,19 @@ impl PortalSite {
     /// `entitle portal KIND --state-dir portal` on the site's database
     /// (`audit`, `quotes`), which must succeed: its output.
     pub fn portal_report(&self, kind: &str) -> String {
-        let mut args = vec!["portal", kind, "--state-dir", "portal"];
+        self.portal_report_with(&[kind])
+    }
+
+    /// `entitle portal ARGS… --state-dir portal` on the site's database,
+    /// which must succeed: its output.
+    pub fn portal_report_with(&self, args: &[&str]) -> String {
+        let mut all = vec!["portal"];
+        all.extend_from_slice(args);
+        all.extend(["--state-dir", "portal"]);
         if let Some(url) = &self.database {
-            args.extend(["--database", url.as_str()]);
+            all.extend(["--database", url.as_str()]);
         }
-        ok(self.path(), &args)
+        ok(self.path(), &all)
     }
 
     /// `entitle portal serve` on a free loopback port (on the site's

@@ -586,6 +586,37 @@ impl Store {
         Ok(answered)
     }
 
+    /// Adds activation ledger entries signed elsewhere (`entitle activate
+    /// respond --ledger FILE`) to the portal's ledger, each once, so that a
+    /// machine activated offline counts here too. How many were new.
+    pub fn add_ledger_entries(&mut self, entries: &[LedgerEntry]) -> Result<usize, Error> {
+        let mut tx = self.db.begin()?;
+        let mut added = 0;
+        for entry in entries {
+            let serial = match entry {
+                LedgerEntry::Activated { serial, .. }
+                | LedgerEntry::ReceiptSpent { serial, .. } => {
+                    entitle_verify::Serial(*serial).to_string()
+                }
+            };
+            let line = serde_json::to_string(entry)
+                .map_err(|e| Error::Store(format!("cannot write a ledger entry: {e}")))?;
+            let known = tx.count(
+                "SELECT count(*) FROM ledger WHERE serial = $1 AND entry = $2",
+                &[Param::Text(&serial), Param::Text(&line)],
+            )?;
+            if known == 0 {
+                tx.execute(
+                    "INSERT INTO ledger (serial, entry) VALUES ($1, $2)",
+                    &[Param::Text(&serial), Param::Text(&line)],
+                )?;
+                added += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
     /// Under the writers' lock: what the portal revoked so far (the
     /// serials, the last list's sequence) and the vendor's lists, given to
     /// `sign`, which returns the new list's text, its sequence and the

@@ -147,7 +147,14 @@ pub struct ImportArgs {
     /// renewals and revocation lists signed since.
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub ledger: Option<PathBuf>,
+    /// An activation ledger of `entitle activate respond --ledger FILE`:
+    /// the machines answered offline count in the portal's one ledger too.
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub activations: Option<PathBuf>,
     /// Licence tokens: text, files or @FILE lists, '-' for standard input.
-    #[arg(value_name = "TOKEN|FILE", required_unless_present = "ledger")]
+    #[arg(
+        value_name = "TOKEN|FILE",
+        required_unless_present_any = ["ledger", "activations"]
+    )]
     pub tokens: Vec<String>,
 }

@@ -5,7 +5,7 @@
 use std::io::BufRead as _;
 
 use entitle::artifacts::sort_inputs;
-use entitle_lifecycle::Role;
+use entitle_lifecycle::{LedgerEntry, Role};
 use entitle_portal::store::{Company, Licence, Store, User};
 use entitle_portal::web::{Listen, run as run_web};
 use entitle_portal::{Portal, now, password};
@@ -228,12 +228,35 @@ fn import(args: &ImportArgs) -> Result<(), CliError> {
             sold_by,
         });
     }
-    if candidates.is_empty() {
+    let activations = args
+        .activations
+        .as_deref()
+        .map(|path| {
+            if path.exists() {
+                crate::ledger::read_lines::<LedgerEntry>(path, "activation ledger entry")
+            } else {
+                Err(CliError::input(format!(
+                    "--activations {}: no such file",
+                    path.display()
+                )))
+            }
+        })
+        .transpose()?;
+    if candidates.is_empty() && activations.is_none() {
         return Err(CliError::input(
-            "nothing to import: give licence tokens or --ledger",
+            "nothing to import: give licence tokens, --ledger or --activations",
         ));
     }
     let mut store = open(&args.store)?;
+    if let Some(entries) = &activations {
+        let added = store
+            .add_ledger_entries(entries)
+            .map_err(entitle::Error::from)?;
+        say!(
+            "activation ledger: {added} new entries of {}",
+            entries.len()
+        );
+    }
     let named: Vec<(Option<&String>, Role)> = vec![
         (args.customer.as_ref(), Role::Customer),
         (args.system_integrator.as_ref(), Role::SystemIntegrator),
