@@ -184,6 +184,10 @@ impl Store {
         db.add_column("agents", "old_credential", "{bytes}")?;
         // Nor did its servers say which host they are.
         db.add_column("pool_seats", "host", "TEXT")?;
+        // Nor did its leases keep the order they were taken in within one
+        // second (`seq`): who came last loses a seat when the pool shrinks.
+        db.add_column("leases", "seq", "BIGINT")?;
+        db.execute_batch("CREATE INDEX IF NOT EXISTS leases_seq ON leases (seq)")?;
         Ok(Store {
             db,
             instance: instance.to_string(),
@@ -484,8 +488,9 @@ impl Store {
             params.push(Param::Text(&counter));
             tx.execute(
                 "WITH lease AS (
-                   INSERT INTO leases (id, agent, pool, kind, since, heartbeat, not_after)
-                   VALUES ($1, $2, $3, $4, $5, $5, $6)),
+                   INSERT INTO leases (id, agent, pool, kind, since, heartbeat, not_after, seq)
+                   VALUES ($1, $2, $3, $4, $5, $5, $6,
+                           (SELECT COALESCE(max(seq), 0) + 1 FROM leases))),
                  counted AS (
                    INSERT INTO counters (name, value) VALUES ($7, 1)
                    ON CONFLICT (name) DO UPDATE SET value = counters.value + 1)
@@ -495,8 +500,8 @@ impl Store {
             )?;
         } else {
             tx.execute(
-                "INSERT INTO leases (id, agent, pool, kind, since, heartbeat, not_after)
-                 VALUES ($1, $2, $3, $4, $5, $5, $6)",
+                "INSERT INTO leases (id, agent, pool, kind, since, heartbeat, not_after, seq)
+                 VALUES ($1, $2, $3, $4, $5, $5, $6, (SELECT COALESCE(max(seq), 0) + 1 FROM leases))",
                 &lease_params,
             )?;
             count(&mut tx, "claims", &lease.pool, 1)?;

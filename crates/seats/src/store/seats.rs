@@ -273,7 +273,7 @@ pub(super) fn shared_holders(
 ) -> Result<Vec<(String, Vec<String>)>, Error> {
     let rows = tx.query(
         "SELECT l.id, l.agent FROM leases l WHERE l.pool = $1 AND l.not_after > $2
-         ORDER BY l.since, l.id",
+         ORDER BY l.since, COALESCE(l.seq, 0), l.id",
         &[Param::Text(pool), int(now)],
     )?;
     let on_named = tx.strings(
