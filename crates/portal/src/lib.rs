@@ -56,4 +56,4 @@ pub mod store;
 pub mod web;
 
 pub use error::Error;
-pub use portal::{Actor, Held, Portal, Vendor, now, serial};
+pub use portal::{Actor, Held, Portal, Vendor, Writing, now, serial};

@@ -27,6 +27,11 @@ pub struct Portal {
     /// PostgreSQL's writers' lock).
     stores: Vec<Mutex<Store>>,
     next: std::sync::atomic::AtomicUsize,
+    /// Writers of this process take turns here on SQLite (see
+    /// [`Portal::writer`]).
+    turn: Mutex<()>,
+    /// Whether the database is PostgreSQL.
+    postgres: bool,
     key: Mutex<Box<dyn Signer + Send>>,
     key_public: PublicKey,
     trusted: Vec<PublicKey>,
@@ -51,6 +56,26 @@ pub struct Actor {
     pub company: Company,
     /// The view in use, one of the company's.
     pub view: Role,
+}
+
+/// A connection held for a write, with this process's writer turn.
+pub struct Writing<'p> {
+    store: MutexGuard<'p, Store>,
+    _turn: Option<MutexGuard<'p, ()>>,
+}
+
+impl std::ops::Deref for Writing<'_> {
+    type Target = Store;
+
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl std::ops::DerefMut for Writing<'_> {
+    fn deref_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
 }
 
 /// A user of the vendor, acting in the vendor's own view.
@@ -94,8 +119,10 @@ impl Portal {
             trusted.push(key_public);
         }
         Portal {
+            postgres: stores.first().is_some_and(Store::is_postgres),
             stores: stores.into_iter().map(Mutex::new).collect(),
             next: std::sync::atomic::AtomicUsize::new(0),
+            turn: Mutex::new(()),
             key: Mutex::new(key),
             key_public,
             trusted,
@@ -117,6 +144,28 @@ impl Portal {
             .ok_or_else(|| Error::Setup("the portal has no database connection".into()))?
             .lock()
             .map_err(|_| Error::Store("a request failed while holding the database".into()))
+    }
+
+    /// A connection for a write, on SQLite after this process's earlier
+    /// writers: they take turns here rather than in SQLite's busy handler,
+    /// which sleeps between tries.
+    pub fn writer(&self) -> Result<Writing<'_>, Error> {
+        // PostgreSQL orders writers itself (its writers' lock, rows locked
+        // rather than the whole file): no turn to wait for here. On SQLite
+        // the turn comes first, then a connection, never the other way.
+        let turn = if self.postgres {
+            None
+        } else {
+            Some(
+                self.turn
+                    .lock()
+                    .map_err(|_| Error::Store("a write failed while holding its turn".into()))?,
+            )
+        };
+        Ok(Writing {
+            store: self.store()?,
+            _turn: turn,
+        })
     }
 
     /// The public half of the key the portal signs with.
@@ -296,7 +345,7 @@ impl Portal {
             ),
             None => None,
         };
-        let response = self.store()?.with_ledger(&serial_text, |ledger| {
+        let response = self.writer()?.with_ledger(&serial_text, |ledger| {
             let entries = ledger
                 .admit(&request, ended.as_ref(), None, now)
                 .map_err(|e| Error::Refused(e.to_string()))?;
@@ -327,7 +376,7 @@ impl Portal {
             named.push(serial(serial_text)?);
         }
         let mut text = String::new();
-        self.store()?.with_revocations(now, |before| {
+        self.writer()?.with_revocations(now, |before| {
             let key = self
                 .key
                 .lock()
@@ -419,7 +468,7 @@ impl Portal {
             tenant: spec.tenant.clone().unwrap_or_default(),
         };
         let text =
-            self.store()?
+            self.writer()?
                 .with_extra_keys(&pool, (&actor.company.id, actor.view), |inputs| {
                     let key = self
                         .key
@@ -466,7 +515,7 @@ impl Portal {
             self.held(actor, serial_text)?;
         }
         let note: String = note.chars().take(2000).collect();
-        self.store()?.add_quote(&Quote {
+        self.writer()?.add_quote(&Quote {
             at: now,
             company: actor.company.id.clone(),
             email: actor.user.email.clone(),
@@ -558,7 +607,7 @@ impl Portal {
         detail: &str,
         now: u64,
     ) -> Result<(), Error> {
-        self.store()?.audit(&AuditLine {
+        self.writer()?.audit(&AuditLine {
             at: now,
             actor: user.email.clone(),
             company: company.id.clone(),
@@ -652,7 +701,8 @@ impl Portal {
                 after.reason.map(|r| format!(": {r}")).unwrap_or_default()
             )));
         }
-        self.store()?.add_renewal(serial_text, signed.text(), now)?;
+        self.writer()?
+            .add_renewal(serial_text, signed.text(), now)?;
         self.record(
             &vendor.user,
             &vendor.company,

@@ -218,6 +218,11 @@ impl Store {
         Ok(Store { db })
     }
 
+    /// Whether the store is in PostgreSQL (else SQLite).
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.db, Db::Postgres(_))
+    }
+
     /// Adds a company, or gives an existing one this name and these views.
     pub fn put_company(&mut self, company: &Company) -> Result<(), Error> {
         let mut tx = self.db.begin()?;

@@ -376,7 +376,7 @@ async fn sign_in(
             .map_or(password::decoy(), |(_, hash)| hash.as_str());
         if !password::check(&given, stored) || user.is_none() {
             portal
-                .store()?
+                .writer()?
                 .failed_sign_in(&email, now, now.saturating_sub(FAILURE_WINDOW))?;
             return Ok(None);
         }
@@ -385,7 +385,7 @@ async fn sign_in(
             Error::Setup("the operating system's random number generator failed".into())
         })?;
         let token = hex(&token);
-        portal.store()?.start_sign_in(
+        portal.writer()?.start_sign_in(
             &session_hash(&token),
             &email,
             now.saturating_add(SIGN_IN_FOR),
@@ -418,7 +418,7 @@ async fn sign_out(State(portal): State<Arc<Portal>>, headers: HeaderMap) -> Resp
     if let Some(token) = cookie(&headers, COOKIE) {
         let _ = tokio::task::spawn_blocking(move || {
             portal
-                .store()
+                .writer()
                 .and_then(|mut s| s.end_sign_in(&session_hash(&token), now()))
         })
         .await;
