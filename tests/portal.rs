@@ -284,8 +284,17 @@ fn one_machine(database: Option<&str>) {
         "the appliance accepts what the portal signed: {}",
         stderr(&accepted)
     );
-    // The page shows where it is activated.
-    assert!(anna.get("/").body.contains("1 machine(s)"));
+    // The page shows where it is activated: the machine's fingerprint, as
+    // its request carries it.
+    std::fs::write(site.path().join("request-a.txt"), &first).unwrap();
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(site.path(), &["inspect", "--json", "@request-a.txt"])).unwrap();
+    let fingerprint = &shown["fingerprint"].as_str().unwrap()[..12];
+    let page = anna.get("/").body;
+    assert!(
+        page.contains("1 machine(s)") && page.contains(fingerprint),
+        "{page}"
+    );
 
     // A response pasted back (replayed) is not a request: refused, and
     // nothing changes.

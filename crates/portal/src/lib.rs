@@ -56,4 +56,4 @@ pub mod store;
 pub mod web;
 
 pub use error::Error;
-pub use portal::{Actor, Held, Portal, Vendor, Writing, now, serial};
+pub use portal::{Actor, Held, Machine, Portal, Vendor, Writing, now, serial};

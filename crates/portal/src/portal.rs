@@ -58,6 +58,16 @@ pub struct Actor {
     pub view: Role,
 }
 
+/// A machine a licence is activated on, as the ledger knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Machine {
+    /// The start of its fingerprint (hex), as `entitle inspect` shows it
+    /// in the machine's activation request.
+    pub fingerprint: String,
+    /// Since when, Unix seconds.
+    pub since: u64,
+}
+
 /// A connection held for a write, with this process's writer turn.
 pub struct Writing<'p> {
     store: MutexGuard<'p, Store>,
@@ -93,7 +103,7 @@ pub struct Held {
     /// What the decision says of it today.
     pub standing: Standing,
     /// Machines it is activated on (the portal's ledger).
-    pub machines: usize,
+    pub machines: Vec<Machine>,
 }
 
 /// Unix seconds now.
@@ -232,8 +242,19 @@ impl Portal {
             .iter()
             .map(|licence| {
                 let machines = match ledgers.get(&licence.serial) {
-                    Some(ledger) => ledger.active(serial(&licence.serial)?).len(),
-                    None => 0,
+                    Some(ledger) => ledger
+                        .active(serial(&licence.serial)?)
+                        .into_iter()
+                        .map(|(fingerprint, _, since)| Machine {
+                            fingerprint: fingerprint
+                                .iter()
+                                .take(6)
+                                .map(|b| format!("{b:02x}"))
+                                .collect(),
+                            since,
+                        })
+                        .collect(),
+                    None => Vec::new(),
                 };
                 Ok(Held {
                     standing: standing(

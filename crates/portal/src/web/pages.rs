@@ -281,6 +281,17 @@ pub fn licences(
         } else {
             String::new()
         };
+        let where_: String = h
+            .machines
+            .iter()
+            .map(|m| {
+                format!(
+                    "<br><small class=\"note\"><code>{}…</code> {}</small>",
+                    esc(&m.fingerprint),
+                    date(m.since)
+                )
+            })
+            .collect();
         let renewal = if s.status == Status::Renewed {
             format!(
                 " <a data-renewal href=\"/renewal?view={}&amp;serial={}\">{}</a>",
@@ -293,11 +304,11 @@ pub fn licences(
         };
         let _ = write!(
             rows,
-            "<tr data-serial=\"{}\" data-status=\"{}\">{tick}{}<td>{} {}</td><td>{download}{renewal}</td></tr>",
+            "<tr data-serial=\"{}\" data-status=\"{}\">{tick}{}<td>{} {}{where_}</td><td>{download}{renewal}</td></tr>",
             esc(&s.serial),
             s.status.name(),
             cells(lang, s),
-            h.machines,
+            h.machines.len(),
             esc(lang.word("machines")),
         );
     }
