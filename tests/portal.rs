@@ -290,6 +290,9 @@ fn one_machine(database: Option<&str>) {
     let shown: serde_json::Value =
         serde_json::from_str(&ok(site.path(), &["inspect", "--json", "@request-a.txt"])).unwrap();
     let fingerprint = &shown["fingerprint"].as_str().unwrap()[..12];
+    // The same request answered again is still one machine.
+    let again = anna.post("/activate", &[("csrf", &csrf), ("request", &first)]);
+    assert_eq!(again.status, 200, "{}", again.body);
     let page = anna.get("/").body;
     assert!(
         page.contains("1 machine(s)") && page.contains(fingerprint),
@@ -383,8 +386,9 @@ fn one_machine(database: Option<&str>) {
         assert_eq!(page.status, 400);
         assert!(page.body.contains("out of date"), "{}", page.body);
     }
+    // Three answers: machine A, A again, and B with A's receipt.
     let audit = site.portal_report("audit");
-    assert_eq!(audit.matches(",\"activate\",").count(), 2, "{audit}");
+    assert_eq!(audit.matches(",\"activate\",").count(), 3, "{audit}");
     assert!(audit.contains("\"anna@acme.example\""), "{audit}");
 }
 

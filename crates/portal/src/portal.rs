@@ -242,18 +242,23 @@ impl Portal {
             .iter()
             .map(|licence| {
                 let machines = match ledgers.get(&licence.serial) {
-                    Some(ledger) => ledger
-                        .active(serial(&licence.serial)?)
-                        .into_iter()
-                        .map(|(fingerprint, _, since)| Machine {
-                            fingerprint: fingerprint
+                    Some(ledger) => {
+                        // A machine answered twice (the same request
+                        // again) is one machine, since its first answer.
+                        let mut machines: Vec<Machine> = Vec::new();
+                        for (fingerprint, _, since) in ledger.active(serial(&licence.serial)?) {
+                            let fingerprint: String = fingerprint
                                 .iter()
                                 .take(6)
                                 .map(|b| format!("{b:02x}"))
-                                .collect(),
-                            since,
-                        })
-                        .collect(),
+                                .collect();
+                            match machines.iter_mut().find(|m| m.fingerprint == fingerprint) {
+                                Some(known) => known.since = known.since.min(since),
+                                None => machines.push(Machine { fingerprint, since }),
+                            }
+                        }
+                        machines
+                    }
                     None => Vec::new(),
                 };
                 Ok(Held {
