@@ -692,7 +692,7 @@ mod one_answer {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 20, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
         #[test]
         fn any_order_and_any_repeat_give_one_answer(
