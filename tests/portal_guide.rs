@@ -50,4 +50,9 @@ fn the_portal_guide_runs_as_written() {
             && listed.contains("\"anna@acme.example\",\"ACME-1\",\"customer\",\"activate\""),
         "{listed}"
     );
+    // Stopped by SIGTERM, it finishes what is in flight and says so.
+    assert!(
+        listed.trim_end().ends_with("entitle: portal stopped"),
+        "{listed}"
+    );
 }

@@ -206,7 +206,7 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
             listener,
             router(server),
             tls.map(|tls| tls.config),
-            shutdown(),
+            crate::server::interrupted(),
         )
         .await;
         println!(
@@ -214,28 +214,6 @@ pub fn run(args: &SiteOptions) -> Result<(), SiteError> {
         );
         Ok(())
     })
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
 }
 
 /// The admin credential: read from the state directory, or made there

@@ -92,10 +92,8 @@ pub fn run(portal: Portal, listen: &Listen) -> Result<(), Error> {
         if let Some(tls) = &tls {
             println!("entitle: TLS certificate SHA-256 {}", tls.fingerprint);
         }
-        let shutdown = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        entitle_seats::server::serve(listener, app, tls.map(|t| t.config), shutdown).await;
+        let stop = entitle_seats::server::interrupted();
+        entitle_seats::server::serve(listener, app, tls.map(|t| t.config), stop).await;
         println!("entitle: portal stopped");
         Ok(())
     })
