@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS company_views (company TEXT NOT NULL, view TEXT NOT N
 CREATE TABLE IF NOT EXISTS users (email TEXT PRIMARY KEY, name TEXT NOT NULL, company TEXT NOT NULL, password TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sign_ins (hash TEXT PRIMARY KEY, email TEXT NOT NULL, until BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS failures (id {serial}, email TEXT NOT NULL, at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS licences (serial TEXT PRIMARY KEY, token TEXT NOT NULL, product TEXT NOT NULL, edition TEXT NOT NULL, imported_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS licences (serial TEXT PRIMARY KEY, token TEXT NOT NULL, product TEXT NOT NULL, edition TEXT NOT NULL, tenant TEXT NOT NULL, imported_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS holdings (serial TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, PRIMARY KEY (serial, company, view));
 CREATE TABLE IF NOT EXISTS ledger (id {serial}, serial TEXT NOT NULL, entry TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS revocation_lists (sequence BIGINT PRIMARY KEY, list TEXT NOT NULL, at BIGINT NOT NULL);
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS quotes (id {serial}, at BIGINT NOT NULL, company TEXT
 CREATE TABLE IF NOT EXISTS audit (id {serial}, at BIGINT NOT NULL, actor TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS extra_keys (serial TEXT PRIMARY KEY, token TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, product TEXT NOT NULL, edition TEXT NOT NULL, tenant TEXT NOT NULL, seats BIGINT NOT NULL, at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS party_certificates (company TEXT NOT NULL, view TEXT NOT NULL, certificate TEXT NOT NULL, PRIMARY KEY (company, view));
+CREATE INDEX IF NOT EXISTS licences_by_pool ON licences (product, edition, tenant);
 CREATE INDEX IF NOT EXISTS holdings_by_company ON holdings (company, view);
 CREATE INDEX IF NOT EXISTS ledger_by_serial ON ledger (serial);
 CREATE INDEX IF NOT EXISTS failures_by_email ON failures (email, at);
@@ -106,7 +107,7 @@ pub struct Pool {
 /// What the decision on a new extra key is made with.
 #[derive(Debug, Clone, Default)]
 pub struct ExtraKeyInputs {
-    /// Every licence of the pool's product and edition the portal holds.
+    /// Every licence of the pool the portal holds.
     pub licences: Vec<String>,
     /// Their renewals.
     pub renewals: Vec<String>,
@@ -396,6 +397,7 @@ impl Store {
     pub fn import(
         &mut self,
         licence: &Licence,
+        tenant: Option<&str>,
         holders: &[(String, Role)],
         now: u64,
     ) -> Result<(), Error> {
@@ -414,12 +416,14 @@ impl Store {
             Some(_) => {}
             None => {
                 tx.execute(
-                    "INSERT INTO licences (serial, token, product, edition, imported_at) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO licences (serial, token, product, edition, tenant, imported_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
                     &[
                         Param::Text(&licence.serial),
                         Param::Text(&licence.token),
                         Param::Text(&licence.product),
                         Param::Text(&licence.edition),
+                        Param::Text(tenant.unwrap_or_default()),
                         int(now),
                     ],
                 )?;
@@ -733,14 +737,22 @@ impl Store {
     ) -> Result<T, Error> {
         let (company, view) = party;
         let mut tx = self.db.begin()?;
+        // The pool's licences only: others would count for nothing in
+        // the decision (another tenant's), and cost a check each.
+        let pool_params = [
+            Param::Text(&pool.product),
+            Param::Text(&pool.edition),
+            Param::Text(&pool.tenant),
+        ];
         let licences = tx.strings(
-            "SELECT token FROM licences WHERE product = $1 AND edition = $2 ORDER BY serial",
-            &[Param::Text(&pool.product), Param::Text(&pool.edition)],
+            "SELECT token FROM licences WHERE product = $1 AND edition = $2 AND tenant = $3 \
+             ORDER BY serial",
+            &pool_params,
         )?;
         let renewals = tx.strings(
             "SELECT r.renewal FROM renewals r JOIN licences l ON l.serial = r.serial \
-             WHERE l.product = $1 AND l.edition = $2 ORDER BY r.id",
-            &[Param::Text(&pool.product), Param::Text(&pool.edition)],
+             WHERE l.product = $1 AND l.edition = $2 AND l.tenant = $3 ORDER BY r.id",
+            &pool_params,
         )?;
         let extra = tx.query(
             "SELECT e.token, c.certificate FROM extra_keys e JOIN party_certificates c \

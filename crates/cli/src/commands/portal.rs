@@ -360,13 +360,14 @@ fn import(args: &ImportArgs) -> Result<(), CliError> {
                 edition: claims.edition.to_string(),
                 renewals: Vec::new(),
             },
+            claims.tenant.map(str::to_string),
             holders,
         ));
     }
     let now = now();
-    for (licence, holders) in &checked {
+    for (licence, tenant, holders) in &checked {
         store
-            .import(licence, holders, now)
+            .import(licence, tenant.as_deref(), holders, now)
             .map_err(entitle::Error::from)?;
         let who: Vec<String> = holders
             .iter()
