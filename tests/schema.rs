@@ -21,6 +21,13 @@ fn holds(validator: &jsonschema::Validator, json: &Value, what: &str) {
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(errors.is_empty(), "{what}: {errors:#?}\n{json}");
+    // Each warning has its code, in the same order.
+    if let (Some(warnings), Some(codes)) = (
+        json["warnings"].as_array(),
+        json["warning_codes"].as_array(),
+    ) {
+        assert_eq!(warnings.len(), codes.len(), "{what}: {json}");
+    }
 }
 
 #[test]
@@ -38,6 +45,16 @@ fn verify_reports_hold_their_schema() {
         let (_, json, err) = w.verify(&args);
         assert!(json.is_object(), "{err}");
         holds(&verify, &json, product);
+        if product == "starface" {
+            // 28 seats bought, a cap of 20: said in words and in its code.
+            let at = json["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|w| w.as_str().unwrap().contains("the cap is 20"))
+                .unwrap();
+            assert_eq!(json["warning_codes"][at], "cap_exceeded", "{json}");
+        }
     }
     // Refusals of several kinds, with their codes.
     let corpus = format!("@{EXAMPLE}/../tests/vectors/material.txt");
@@ -54,6 +71,10 @@ fn verify_reports_hold_their_schema() {
         .as_object_mut()
         .unwrap()
         .remove("code");
+    assert!(!verify.is_valid(&broken));
+    // A warning code the reference does not name does not hold either.
+    let mut broken = json.clone();
+    broken["warning_codes"] = serde_json::json!(["something_new"]);
     assert!(!verify.is_valid(&broken));
 }
 

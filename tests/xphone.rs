@@ -353,8 +353,9 @@ fn one_auto_attendant_license_is_20_channels_and_needs_at_least_2_ip_channels() 
         short
             .warnings
             .iter()
-            .any(|w| w.contains("auto-attendant does not work")
-                && w.contains("at least 2 ip-channel")),
+            .any(|w| w.code == "system_license_unmet"
+                && w.message.contains("auto-attendant does not work")
+                && w.message.contains("at least 2 ip-channel")),
         "{:?}",
         short.warnings
     );

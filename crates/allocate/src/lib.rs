@@ -65,6 +65,7 @@ mod setup;
 mod signed;
 mod supply;
 mod users;
+mod warning;
 
 pub use allocate::{
     Allocation, Count, Denial, Grant, Missing, UserGrants, allocate, allocate_with_setup,
@@ -78,3 +79,4 @@ pub use setup::Setup;
 pub use signed::{SIGNATURE_LINE, open_signed_catalog, sign_catalog};
 pub use supply::{Candidate, Installation, PoolLine, Refusal, Supply};
 pub use users::{COLUMNS, User, parse_users};
+pub use warning::Warning;

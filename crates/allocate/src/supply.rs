@@ -1,6 +1,7 @@
 //! Supply: how many licenses of each type an installation holds, from its
 //! signed tokens read through the catalog.
 
+use crate::Warning;
 use std::collections::BTreeMap;
 
 use entitle_verify::{Claims, Error as TokenError, Kind, Member, SeatModel, Serial, Utc, pools};
@@ -102,7 +103,7 @@ pub struct Supply {
     /// Candidates that do not count: (index in the input, why).
     pub refused: Vec<(usize, Refusal)>,
     /// Things to know: seats lost to caps, fallbacks, unusable system licenses.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// Seats one edition contributes to a license type.
@@ -251,12 +252,12 @@ impl Supply {
                     .tenant()
                     .map(|t| format!(" for {t}"))
                     .unwrap_or_default();
-                supply.warnings.push(format!(
+                supply.warnings.push(Warning::new("cap_exceeded", format!(
                     "{} {}{tenant}: {bought} seats bought but the cap is {}; {over} seats cannot be used",
                     pool.product(),
                     pool.edition(),
                     cap.unwrap_or_default(),
-                ));
+                )));
             }
             add_features(&mut supply.features, product, pool.features());
             supply.pools.push(PoolLine {
@@ -338,10 +339,10 @@ impl Supply {
                     .map(|p| (p.tenant.clone(), p.model, p.serials.clone()))
             });
             let mut over = total.saturating_sub(cap);
-            self.warnings.push(format!(
+            self.warnings.push(Warning::new("cap_exceeded_across_pools", format!(
                 "{product} {edition}: {total} seats in {} pools on one installation, but the cap is {cap}; {over} seats cannot be used",
                 group.len()
-            ));
+            )));
             for &i in group.iter().rev() {
                 let Some(line) = self.pools.get_mut(i) else {
                     continue;
@@ -383,7 +384,7 @@ impl Supply {
                         self.refused.push((i, Refusal::Catalog(why.clone())));
                     }
                 }
-                self.warnings.push(why);
+                self.warnings.push(Warning::new("no_carry_over", why));
                 continue;
             }
             if let Some(slot) = own.get_mut(c.license) {
@@ -463,7 +464,8 @@ impl Supply {
                     self.refused.push((i, Refusal::Catalog(why.clone())));
                 }
             }
-            self.warnings.push(why);
+            self.warnings
+                .push(Warning::new("system_license_unmet", why));
             if let Some(slot) = self.available.get_mut(id) {
                 *slot = 0;
             }
@@ -678,18 +680,24 @@ fn fall_back<'a, M: Member<'a>>(
         return;
     };
     if claims.kind == Kind::Addon {
-        supply.warnings.push(format!(
-            "{} add-on {} {why} and lapses with its edition",
-            edition.name,
-            token.serial()
+        supply.warnings.push(Warning::new(
+            "addon_lapses",
+            format!(
+                "{} add-on {} {why} and lapses with its edition",
+                edition.name,
+                token.serial()
+            ),
         ));
         return;
     }
-    supply.warnings.push(format!(
-        "{} license {} {why}: it counts as {} now",
-        edition.name,
-        token.serial(),
-        target.name
+    supply.warnings.push(Warning::new(
+        "edition_fell_back",
+        format!(
+            "{} license {} {why}: it counts as {} now",
+            edition.name,
+            token.serial(),
+            target.name
+        ),
     ));
     // The fallback shrinks features, not seats (seed 000 says only that the
     // features were reduced); the fallback edition's cap still applies.

@@ -2,6 +2,7 @@
 //! the decision of `entitle verify` on the same material, then the
 //! allocation of exactly the supply it decided ([`allocate_report`]).
 
+use entitle_allocate::Warning;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -68,6 +69,9 @@ pub struct AllocateReport {
     pub rejected: Vec<Rejected>,
     /// Things to know.
     pub warnings: Vec<String>,
+    /// The code of each warning, in the same order (docs/cli.md, "Warning
+    /// codes").
+    pub warning_codes: Vec<&'static str>,
 }
 
 /// One license type of the allocation.
@@ -195,7 +199,7 @@ impl AllocateReport {
         supply: &Supply,
         allocation: &Allocation<'_>,
         rejected: Vec<Rejected>,
-        warnings: &[String],
+        warnings: &[Warning],
     ) -> AllocateReport {
         let licenses = catalog
             .licenses
@@ -289,25 +293,31 @@ impl AllocateReport {
         for line in &licenses {
             let line: &LicenseLine = line;
             if line.denied > 0 && line.kind == "user" {
-                warnings.push(format!(
-                    "{}: {} of {} configured users hold none ({} available)",
-                    line.license, line.denied, line.configured, line.available
+                warnings.push(Warning::new(
+                    "users_without_license",
+                    format!(
+                        "{}: {} of {} configured users hold none ({} available)",
+                        line.license, line.denied, line.configured, line.available
+                    ),
                 ));
             }
         }
         let teams = teams(catalog, allocation);
         for team in teams.iter().filter(|t| !t.granted) {
-            warnings.push(match &team.reason {
-                Some(reason) => format!("team {}: no {}: {reason}", team.team, team.license),
-                None => format!(
-                    "team {}: no {}: {} of {} members hold no {} license",
-                    team.team,
-                    team.license,
-                    team.missing.len(),
-                    team.members,
-                    team.gate
-                ),
-            });
+            warnings.push(Warning::new(
+                "team_without_license",
+                match &team.reason {
+                    Some(reason) => format!("team {}: no {}: {reason}", team.team, team.license),
+                    None => format!(
+                        "team {}: no {}: {} of {} members hold no {} license",
+                        team.team,
+                        team.license,
+                        team.missing.len(),
+                        team.members,
+                        team.gate
+                    ),
+                },
+            ));
         }
         AllocateReport {
             licenses,
@@ -318,7 +328,8 @@ impl AllocateReport {
             groups: area(&allocation.groups),
             teams,
             rejected,
-            warnings,
+            warning_codes: warnings.iter().map(|w| w.code).collect(),
+            warnings: warnings.into_iter().map(|w| w.message).collect(),
         }
     }
 }

@@ -50,7 +50,7 @@ pub struct Outcome {
     /// The catalog decided with (the signed one, or the implicit one).
     pub catalog: Catalog,
     /// Things to know.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<entitle_allocate::Warning>,
     /// The refusals as CLI failures, with the input's position, for the
     /// exit code (the first refused input's decides).
     pub failures: Vec<(usize, CliError)>,

@@ -82,6 +82,9 @@ pub struct VerifyReport {
     pub rejected: Vec<Rejected>,
     /// Things to know that did not stop a license from working.
     pub warnings: Vec<String>,
+    /// The code of each warning, in the same order (docs/cli.md, "Warning
+    /// codes"): stable where the words may change.
+    pub warning_codes: Vec<&'static str>,
     /// Every input, `kept` or `refused` with the reason.
     pub inputs: Vec<crate::decision::InputLine>,
     /// Usable licenses per license type of the catalog, and capacity units:

@@ -24,7 +24,8 @@ pub fn decide_and_report(args: &VerifyArgs) -> Result<(VerifyReport, Result<(), 
             .map(|pool| stacked(pool, &outcome.statuses))
             .collect(),
         rejected: outcome.rejected(),
-        warnings: outcome.warnings.clone(),
+        warnings: outcome.warnings.iter().map(|w| w.message.clone()).collect(),
+        warning_codes: outcome.warnings.iter().map(|w| w.code).collect(),
         supply: SupplyJson::new(&outcome.catalog, &outcome.supply),
         inputs: outcome.inputs,
     };

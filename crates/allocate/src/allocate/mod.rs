@@ -24,6 +24,7 @@ mod pools;
 mod resolve;
 mod rules;
 
+use crate::Warning;
 use ledger::Ledger;
 use pools::Buckets;
 use rules::{
@@ -93,7 +94,7 @@ pub struct Allocation<'u> {
     pub groups: BTreeMap<&'u str, Vec<Count>>,
     /// What breaks the license model without costing a license (one user
     /// with every phone), and users beyond a server's limit.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// Allocates the licenses of `supply` to `users` by the fixed scheme above,
@@ -315,11 +316,11 @@ pub fn allocate_with_setup<'u>(
             String::new()
         };
         if access > 0 || on_named > 0 {
-            warnings.push(format!(
+            warnings.push(Warning::new("concurrent_pool", format!(
                 "{}: {named_note}{access} users have access to a concurrent pool of {shared} seats; \
                  who occupies a seat is decided at run time, while sessions are open",
                 catalog.display_name(license),
-            ));
+            )));
         }
     }
 
@@ -382,9 +383,12 @@ pub fn allocate_with_setup<'u>(
     for &(unit, in_use) in &setup.in_use {
         let licensed = supply.units.get(unit).copied().unwrap_or(0);
         if in_use > licensed {
-            warnings.push(format!(
-                "{}: {in_use} in use, the licenses provide {licensed}",
-                catalog.unit_name(unit)
+            warnings.push(Warning::new(
+                "units_short",
+                format!(
+                    "{}: {in_use} in use, the licenses provide {licensed}",
+                    catalog.unit_name(unit)
+                ),
             ));
         }
     }
@@ -427,7 +431,11 @@ fn concurrent_licenses(catalog: &Catalog, supply: &Supply) -> Vec<Option<u64>> {
 
 /// Users configured with more of a free license than its `warn_above`
 /// (STARFACE: one user owning every phone of an office).
-fn misuse_warnings(catalog: &Catalog, served: &[&User], entries: &[Vec<Entry<'_>>]) -> Vec<String> {
+fn misuse_warnings(
+    catalog: &Catalog,
+    served: &[&User],
+    entries: &[Vec<Entry<'_>>],
+) -> Vec<Warning> {
     let mut warnings = Vec::new();
     for (user, user_entries) in served.iter().zip(entries) {
         for entry in user_entries {
@@ -439,12 +447,15 @@ fn misuse_warnings(catalog: &Catalog, served: &[&User], entries: &[Vec<Entry<'_>
                 continue;
             };
             if entry.quantity > limit {
-                warnings.push(format!(
-                    "user {} holds {} {}: more than {limit} breaks the license model \
+                warnings.push(Warning::new(
+                    "above_per_user_limit",
+                    format!(
+                        "user {} holds {} {}: more than {limit} breaks the license model \
                      (one user's license must not serve others' devices)",
-                    user.id,
-                    entry.quantity,
-                    catalog.display_name(entry.license)
+                        user.id,
+                        entry.quantity,
+                        catalog.display_name(entry.license)
+                    ),
                 ));
             }
         }
@@ -473,7 +484,7 @@ fn wanting(licenses: usize, entries: &[Vec<Entry<'_>>]) -> Vec<Vec<usize>> {
 fn user_limits(
     catalog: &Catalog,
     entries: &[Vec<Entry<'_>>],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> HashMap<(usize, usize), u32> {
     let mut over = HashMap::new();
     for (p, product) in catalog.products.iter().enumerate() {
@@ -493,12 +504,12 @@ fn user_limits(
             .get(usize::try_from(limit).unwrap_or(usize::MAX)..)
             .unwrap_or_default();
         if !beyond.is_empty() {
-            warnings.push(format!(
+            warnings.push(Warning::new("user_limit", format!(
                 "{}: {} users configured, one server serves at most {limit}: the last {} in id order hold none of its licenses",
                 product.name,
                 users.len(),
                 beyond.len()
-            ));
+            )));
         }
         for &u in beyond {
             over.insert((u, p), limit);

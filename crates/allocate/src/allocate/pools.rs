@@ -1,6 +1,7 @@
 //! The pools licenses are taken from: the supply, less what each site's
 //! contingent holds apart.
 
+use crate::Warning;
 use std::collections::HashMap;
 
 use crate::catalog::{Catalog, LicenseId};
@@ -17,7 +18,7 @@ pub(super) struct Buckets<'s> {
     /// (site, license) to its contingent's bucket.
     pub(super) contingents: HashMap<(&'s str, LicenseId), usize>,
     /// Contingents cut to what is available.
-    pub(super) warnings: Vec<String>,
+    pub(super) warnings: Vec<Warning>,
 }
 
 impl<'s> Buckets<'s> {
@@ -50,10 +51,10 @@ impl<'s> Buckets<'s> {
                 let given = wanted.min(*left);
                 *left = left.saturating_sub(given);
                 if given < wanted {
-                    warnings.push(format!(
+                    warnings.push(Warning::new("contingent_cut", format!(
                         "site {site}: contingent of {wanted} {} cut to {given}: no more are available",
                         catalog.display_name(id)
-                    ));
+                    )));
                 }
                 contingents.insert((site.as_str(), id), capacity.len());
                 capacity.push(given);

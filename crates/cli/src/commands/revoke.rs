@@ -223,8 +223,11 @@ fn revokes_what_it_names(
             let why = decision
                 .warnings
                 .iter()
-                .find(|w| w.contains(&format!("names license {}", token.serial())))
-                .cloned()
+                .find(|w| {
+                    w.message
+                        .contains(&format!("names license {}", token.serial()))
+                })
+                .map(|w| w.message.clone())
                 .unwrap_or_else(|| format!("license {} would not be revoked", token.serial()));
             return Err(lifecycle_error(
                 &entitle_lifecycle::Error::NotAllowed(why),

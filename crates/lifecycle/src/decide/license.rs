@@ -78,7 +78,7 @@ pub(super) fn license<'a>(
     material: &Material<'_>,
     activation_used: &mut [Option<Result<(), Error>>],
     times: &mut Vec<u64>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<entitle_allocate::Warning>,
 ) -> Result<Checked<'a>, Error> {
     let (issuer, authentic) = chains
         .signer_of(token.key_id(), |key| {
@@ -140,8 +140,11 @@ pub(super) fn license<'a>(
             auth.name(),
             token.serial()
         );
-        if !warnings.contains(&warning) {
-            warnings.push(warning);
+        if !warnings.iter().any(|w| w.message == warning) {
+            warnings.push(entitle_allocate::Warning::new(
+                "revocation_out_of_scope",
+                warning,
+            ));
         }
     }
 

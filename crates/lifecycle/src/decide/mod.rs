@@ -164,7 +164,7 @@ pub struct Decision<'a> {
     /// The usable pools and licenses.
     pub supply: Supply,
     /// Things to know.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<entitle_allocate::Warning>,
     /// The clock check.
     pub clock: Clock,
     /// The revocation lists for the appliance to remember: every list that

@@ -275,7 +275,7 @@ pub(super) fn one_per_serial<'a>(
 pub(super) fn warn_repeated_serials(
     licenses: &[(usize, Usable<'_>)],
     repeats: &[(usize, usize)],
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<entitle_allocate::Warning>,
 ) {
     let mut counts: BTreeMap<Serial, usize> = BTreeMap::new();
     for (index, license) in licenses {
@@ -283,8 +283,9 @@ pub(super) fn warn_repeated_serials(
         counts.insert(license.serial(), given);
     }
     for (serial, count) in counts.into_iter().filter(|&(_, n)| n > 1) {
-        warnings.push(format!(
-            "serial {serial} was given {count} times; it counts once"
+        warnings.push(entitle_allocate::Warning::new(
+            "given_again",
+            format!("serial {serial} was given {count} times; it counts once"),
         ));
     }
 }
