@@ -46,6 +46,14 @@ fn cells(lang: Lang, s: &Standing) -> String {
     )
 }
 
+/// The heads of [`cells`].
+fn head_cells(lang: Lang) -> String {
+    ["serial", "product", "seats", "status", "term", "service"]
+        .iter()
+        .map(|w| format!("<th>{}</th>", esc(lang.word(w))))
+        .collect()
+}
+
 /// The frame: header with the view switch at the top left, the language
 /// switch and sign-out; then `body`.
 fn frame(
@@ -160,18 +168,13 @@ pub fn vendor(
     }
     let body = format!(
         "<section><h2>{}</h2><form method=\"get\" action=\"/\"><input name=\"q\" value=\"{}\" placeholder=\"{}\"> <button class=\"quiet\">{}</button></form>\
-<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>\
+<table><thead><tr>{}<th>{}</th></tr></thead><tbody>{rows}</tbody></table>\
 <p class=\"note\">{}</p></section><section><h2>{}</h2><table><tbody>{asked}</tbody></table></section>",
         esc(lang.word("licences")),
         esc(query),
         esc(lang.word("search_hint")),
         esc(lang.word("search")),
-        esc(lang.word("serial")),
-        esc(lang.word("product")),
-        esc(lang.word("seats")),
-        esc(lang.word("status")),
-        esc(lang.word("term")),
-        esc(lang.word("service")),
+        head_cells(lang),
         esc(lang.word("renew")),
         esc(lang.word("renew_note")),
         esc(lang.word("quotes")),
@@ -316,14 +319,9 @@ pub fn licences(
         format!("<p class=\"note\">{}</p>", esc(lang.word("none")))
     } else {
         format!(
-            "<p class=\"note\">{}</p><table><thead><tr><th></th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+            "<p class=\"note\">{}</p><table><thead><tr><th></th>{}<th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
             esc(if selectable { lang.word("choose") } else { "" }),
-            esc(lang.word("serial")),
-            esc(lang.word("product")),
-            esc(lang.word("seats")),
-            esc(lang.word("status")),
-            esc(lang.word("term")),
-            esc(lang.word("service")),
+            head_cells(lang),
             esc(lang.word("activated")),
         )
     };
