@@ -1269,3 +1269,88 @@ fn a_machine_the_vendor_activated_offline_counts_in_the_portal() {
         refused.body
     );
 }
+
+#[test]
+fn a_view_of_many_licences_comes_in_pages_and_searches_only_its_own() {
+    let site = PortalSite::new();
+    let d = site.path();
+    // RES-1 sold 120 licences more, to ACME-1 (perpetual, so that the
+    // annual one that backs extra keys sorts last, on the third page).
+    let mut tokens = String::new();
+    for _ in 0..120 {
+        tokens.push_str(&ok(
+            d,
+            &[
+                "issue",
+                "--product",
+                "thinprint",
+                "--edition",
+                "basic",
+                "--seats",
+                "1",
+                "--tenant",
+                "ACME-1",
+                "--perpetual",
+            ],
+        ));
+    }
+    std::fs::write(d.join("many.txt"), &tokens).unwrap();
+    site.portal_report_with(&[
+        "import",
+        "--public",
+        &example("vendor.public.pem"),
+        "--reseller",
+        "RES-1",
+        "@many.txt",
+    ]);
+    let portal = site.serve(&[]);
+    let mut rolf = Browser::new(&portal);
+    rolf.sign_in("rolf@res.example", PASSWORD);
+    let first = rolf.get("/");
+    assert_eq!(
+        first.body.matches("<tr data-serial=").count(),
+        50,
+        "50 a page"
+    );
+    assert!(
+        first.body.contains("Page 1 / 3 · 122 licences"),
+        "{}",
+        first.body
+    );
+    let last = rolf.get("/?view=reseller&page=2");
+    assert_eq!(last.body.matches("<tr data-serial=").count(), 22);
+    assert!(
+        last.body.contains(&site.annual_serial),
+        "premium sorts after basic"
+    );
+    // A search finds one licence by its serial, and never another
+    // reseller's.
+    let found = rolf.get(&format!("/?view=reseller&q={}", site.annual_serial));
+    assert_eq!(
+        found.body.matches("<tr data-serial=").count(),
+        1,
+        "{}",
+        found.body
+    );
+    let other = rolf.get(&format!("/?view=reseller&q={}", site.other_serial));
+    assert_eq!(other.body.matches("<tr data-serial=").count(), 0);
+    // The extra-keys footnote holds whatever page the annual licence is on.
+    let mut anna = Browser::new(&portal);
+    anna.sign_in("anna@acme.example", PASSWORD);
+    let page = anna.get("/");
+    assert!(
+        !page
+            .body
+            .contains(&format!("data-serial=\"{}\"", site.annual_serial)),
+        "not on page 1"
+    );
+    assert!(
+        page.body.contains("data-function=\"extra_keys\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("<option value=\"{}\">", site.annual_serial))
+    );
+}

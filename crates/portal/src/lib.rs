@@ -35,7 +35,7 @@
 //! let actor = portal.actor("anna@acme.example", None)?;
 //! assert_eq!(actor.view, Role::Customer);
 //! assert!(Portal::offers(&actor, ViewFunction::Activation).is_ok());
-//! assert!(portal.licences(&actor, now())?.is_empty());
+//! assert_eq!(portal.licences(&actor, "", 0, now())?.total, 0);
 //! // A view her company does not have is refused.
 //! assert!(portal.actor("anna@acme.example", Some(Role::Reseller)).is_err());
 //! # std::fs::remove_dir_all(&dir)?;
@@ -56,4 +56,4 @@ pub mod store;
 pub mod web;
 
 pub use error::Error;
-pub use portal::{Actor, Held, Machine, Portal, Vendor, Writing, now, serial};
+pub use portal::{Actor, Held, Listing, Machine, PER_PAGE, Portal, Vendor, Writing, now, serial};

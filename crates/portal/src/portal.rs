@@ -97,6 +97,22 @@ pub struct Vendor {
     pub company: Company,
 }
 
+/// Licences shown on one page of a view.
+pub const PER_PAGE: u64 = 50;
+
+/// One page of a view's licences.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    /// The licences on the page.
+    pub held: Vec<Held>,
+    /// How many match in all.
+    pub total: u64,
+    /// This page (0 first).
+    pub page: u64,
+    /// How many pages there are (at least 1).
+    pub pages: u64,
+}
+
 /// A licence in a view: the decision's standing and where it is activated.
 #[derive(Debug, Clone)]
 pub struct Held {
@@ -215,18 +231,80 @@ impl Portal {
         })
     }
 
-    /// The licences of the actor's company in its view, as the decision
-    /// sees them today.
-    pub fn licences(&self, actor: &Actor, now: u64) -> Result<Vec<Held>, Error> {
-        let (licences, ledgers, lists) = {
+    /// A page of the licences of the actor's company in its view (those
+    /// whose serial, product, edition or tenant contains `query`), as the
+    /// decision sees them today: [`PER_PAGE`] from page `page` (0 first).
+    pub fn licences(
+        &self,
+        actor: &Actor,
+        query: &str,
+        page: u64,
+        now: u64,
+    ) -> Result<Listing, Error> {
+        let (licences, ledgers, total, lists) = {
+            let mut store = self.store()?;
+            let (licences, ledgers, total) = store.licences(
+                (&actor.company.id, actor.view),
+                query,
+                (page.saturating_mul(PER_PAGE), PER_PAGE),
+            )?;
+            (licences, ledgers, total, store.revocation_lists()?)
+        };
+        let held = self.as_held(&licences, &ledgers, &parse_lists(&lists)?, now)?;
+        Ok(Listing {
+            held,
+            total,
+            page,
+            pages: total.div_ceil(PER_PAGE).max(1),
+        })
+    }
+
+    /// The licences a free extra key may be asked beside, in the actor's
+    /// view, as the decision sees them today: for a customer or system
+    /// integrator its annual-model licences that count (the footnote,
+    /// "sofern Lizenzen des Annual License Models erworben wurden"); for
+    /// a service provider, the licences of the page it is on.
+    pub fn extra_key_choices(
+        &self,
+        actor: &Actor,
+        listing: &Listing,
+        now: u64,
+    ) -> Result<Vec<Standing>, Error> {
+        if !actor.view.offers(ViewFunction::ExtraKeys) {
+            return Ok(Vec::new());
+        }
+        let counting = |s: &Standing| matches!(s.status, Status::Active | Status::Renewed);
+        if actor.view == Role::ServiceProvider {
+            return Ok(listing
+                .held
+                .iter()
+                .map(|h| h.standing.clone())
+                .filter(counting)
+                .collect());
+        }
+        let (annual, lists) = {
             let mut store = self.store()?;
             (
-                store.licences(&actor.company.id, actor.view)?,
-                store.ledgers(&actor.company.id, actor.view)?,
+                store.annual(&actor.company.id, actor.view)?,
                 store.revocation_lists()?,
             )
         };
-        self.as_held(&licences, &ledgers, &parse_lists(&lists)?, now)
+        let lists = parse_lists(&lists)?;
+        let mut choices = Vec::new();
+        for licence in &annual {
+            let today = standing(
+                &licence.token,
+                &licence.renewals,
+                &self.trusted,
+                &lists,
+                now,
+                None,
+            )?;
+            if counting(&today) && today.expires_at.is_some() {
+                choices.push(today);
+            }
+        }
+        Ok(choices)
     }
 
     /// Each licence as the decision sees it today, with the machines its
@@ -439,19 +517,6 @@ impl Portal {
         })?;
         self.audit(actor, "destroy", &serials.join(" "), now)?;
         Ok(text)
-    }
-
-    /// Whether the actor's view shows the extra-keys function: the table's
-    /// cell, and for a customer or system integrator its footnote,
-    /// "sofern Lizenzen des Annual License Models erworben wurden" (an
-    /// annual-model licence in this view counts today).
-    pub fn offers_extra_keys(actor: &Actor, held: &[Held]) -> bool {
-        actor.view.offers(ViewFunction::ExtraKeys)
-            && (actor.view == Role::ServiceProvider
-                || held.iter().any(|h| {
-                    h.standing.expires_at.is_some()
-                        && matches!(h.standing.status, Status::Active | Status::Renewed)
-                }))
     }
 
     /// Obtaining a free extra key of `seats` seats beside the licence

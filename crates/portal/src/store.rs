@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS company_views (company TEXT NOT NULL, view TEXT NOT N
 CREATE TABLE IF NOT EXISTS users (email TEXT PRIMARY KEY, name TEXT NOT NULL, company TEXT NOT NULL, password TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sign_ins (hash TEXT PRIMARY KEY, email TEXT NOT NULL, until BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS failures (id {serial}, email TEXT NOT NULL, at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS licences (serial TEXT PRIMARY KEY, token TEXT NOT NULL, product TEXT NOT NULL, edition TEXT NOT NULL, tenant TEXT NOT NULL, imported_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS licences (serial TEXT PRIMARY KEY, token TEXT NOT NULL, product TEXT NOT NULL, edition TEXT NOT NULL, tenant TEXT NOT NULL, expires_at BIGINT, imported_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS holdings (serial TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, PRIMARY KEY (serial, company, view));
 CREATE TABLE IF NOT EXISTS ledger (id {serial}, serial TEXT NOT NULL, entry TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS revocation_lists (sequence BIGINT PRIMARY KEY, list TEXT NOT NULL, at BIGINT NOT NULL);
@@ -81,6 +81,10 @@ pub struct Licence {
     /// The renewals the vendor signed for it, oldest first.
     pub renewals: Vec<String>,
 }
+
+/// A page of a view's licences: the licences with their renewals, their
+/// activation ledgers by serial, and how many match in all.
+pub type Page = (Vec<Licence>, BTreeMap<String, Ledger>, u64);
 
 /// What was revoked before a new list is signed.
 #[derive(Debug, Clone, Default)]
@@ -397,7 +401,7 @@ impl Store {
     pub fn import(
         &mut self,
         licence: &Licence,
-        tenant: Option<&str>,
+        (tenant, expires_at): (Option<&str>, Option<u64>),
         holders: &[(String, Role)],
         now: u64,
     ) -> Result<(), Error> {
@@ -416,14 +420,15 @@ impl Store {
             Some(_) => {}
             None => {
                 tx.execute(
-                    "INSERT INTO licences (serial, token, product, edition, tenant, imported_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO licences (serial, token, product, edition, tenant, expires_at, imported_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     &[
                         Param::Text(&licence.serial),
                         Param::Text(&licence.token),
                         Param::Text(&licence.product),
                         Param::Text(&licence.edition),
                         Param::Text(tenant.unwrap_or_default()),
+                        Param::OptInt(expires_at.map(|t| i64::try_from(t).unwrap_or(i64::MAX))),
                         int(now),
                     ],
                 )?;
@@ -451,25 +456,53 @@ impl Store {
         Ok(())
     }
 
-    /// The licences `company` holds in `view`, by product, edition, serial.
-    pub fn licences(&mut self, company: &str, view: Role) -> Result<Vec<Licence>, Error> {
-        let held = [Param::Text(company), Param::Text(view.name())];
+    /// A page of the licences `company` holds in `view` whose serial,
+    /// product, edition or tenant contains `query`, by product, edition
+    /// and serial: `limit` of them from `offset`, with their renewals and
+    /// activation ledgers (three queries, whatever the page's size), and
+    /// how many match in all.
+    pub fn licences(
+        &mut self,
+        (company, view): (&str, Role),
+        query: &str,
+        (offset, limit): (u64, u64),
+    ) -> Result<Page, Error> {
+        let like = format!("%{}%", query.trim().replace(['%', '_'], ""));
+        let page = [
+            Param::Text(company),
+            Param::Text(view.name()),
+            Param::Text(&like),
+            int(limit),
+            int(offset),
+        ];
         let mut licences = self
             .db
             .query(
                 "SELECT l.serial, l.token, l.product, l.edition FROM licences l \
                  JOIN holdings h ON h.serial = l.serial \
-                 WHERE h.company = $1 AND h.view = $2 ORDER BY l.product, l.edition, l.serial",
-                &held,
+                 WHERE h.company = $1 AND h.view = $2 \
+                 AND (l.serial LIKE $3 OR l.product LIKE $3 OR l.edition LIKE $3 OR l.tenant LIKE $3) \
+                 ORDER BY l.product, l.edition, l.serial LIMIT $4 OFFSET $5",
+                &page,
             )?
             .iter()
             .map(licence)
             .collect::<Result<Vec<_>, Error>>()?;
-        // Their renewals in one query, not one per licence.
+        let total = self.db.row(
+            "SELECT count(*) FROM licences l JOIN holdings h ON h.serial = l.serial \
+             WHERE h.company = $1 AND h.view = $2 \
+             AND (l.serial LIKE $3 OR l.product LIKE $3 OR l.edition LIKE $3 OR l.tenant LIKE $3)",
+            &page[..3],
+        )?;
+        let total = total.map(|r| r.u64(0)).transpose()?.unwrap_or(0);
+        // The page's renewals and ledgers in one query each.
         let renewals = self.db.query(
-            "SELECT r.serial, r.renewal FROM renewals r JOIN holdings h ON h.serial = r.serial \
-             WHERE h.company = $1 AND h.view = $2 ORDER BY r.id",
-            &held,
+            "SELECT r.serial, r.renewal FROM renewals r WHERE r.serial IN ( \
+               SELECT l.serial FROM licences l JOIN holdings h ON h.serial = l.serial \
+               WHERE h.company = $1 AND h.view = $2 \
+               AND (l.serial LIKE $3 OR l.product LIKE $3 OR l.edition LIKE $3 OR l.tenant LIKE $3) \
+               ORDER BY l.product, l.edition, l.serial LIMIT $4 OFFSET $5) ORDER BY r.id",
+            &page,
         )?;
         for row in &renewals {
             let serial = row.text(0)?;
@@ -477,20 +510,13 @@ impl Store {
                 l.renewals.push(row.text(1)?);
             }
         }
-        Ok(licences)
-    }
-
-    /// The activation ledgers of the licences `company` holds in `view`,
-    /// in one query.
-    pub fn ledgers(
-        &mut self,
-        company: &str,
-        view: Role,
-    ) -> Result<BTreeMap<String, Ledger>, Error> {
         let rows = self.db.query(
-            "SELECT g.serial, g.entry FROM ledger g JOIN holdings h ON h.serial = g.serial \
-             WHERE h.company = $1 AND h.view = $2 ORDER BY g.id",
-            &[Param::Text(company), Param::Text(view.name())],
+            "SELECT g.serial, g.entry FROM ledger g WHERE g.serial IN ( \
+               SELECT l.serial FROM licences l JOIN holdings h ON h.serial = l.serial \
+               WHERE h.company = $1 AND h.view = $2 \
+               AND (l.serial LIKE $3 OR l.product LIKE $3 OR l.edition LIKE $3 OR l.tenant LIKE $3) \
+               ORDER BY l.product, l.edition, l.serial LIMIT $4 OFFSET $5) ORDER BY g.id",
+            &page,
         )?;
         let mut entries: BTreeMap<String, Vec<LedgerEntry>> = BTreeMap::new();
         for row in &rows {
@@ -500,10 +526,24 @@ impl Store {
             })?;
             entries.entry(serial).or_default().push(entry);
         }
-        Ok(entries
+        let ledgers = entries
             .into_iter()
             .map(|(serial, e)| (serial, Ledger::new(e)))
-            .collect())
+            .collect();
+        Ok((licences, ledgers, total))
+    }
+
+    /// The annual-model licences (those with a term) `company` holds in
+    /// `view`, with their renewals: what free extra keys are asked beside.
+    pub fn annual(&mut self, company: &str, view: Role) -> Result<Vec<Licence>, Error> {
+        let rows = self.db.query(
+            "SELECT l.serial, l.token, l.product, l.edition FROM licences l \
+             JOIN holdings h ON h.serial = l.serial \
+             WHERE h.company = $1 AND h.view = $2 AND l.expires_at IS NOT NULL \
+             ORDER BY l.product, l.edition, l.serial",
+            &[Param::Text(company), Param::Text(view.name())],
+        )?;
+        with_renewals(&mut self.db, &rows)
     }
 
     /// The vendor's search: up to `limit` licences whose serial, product

@@ -360,14 +360,14 @@ fn import(args: &ImportArgs) -> Result<(), CliError> {
                 edition: claims.edition.to_string(),
                 renewals: Vec::new(),
             },
-            claims.tenant.map(str::to_string),
+            (claims.tenant.map(str::to_string), claims.expires_at),
             holders,
         ));
     }
     let now = now();
-    for (licence, tenant, holders) in &checked {
+    for (licence, (tenant, expires_at), holders) in &checked {
         store
-            .import(licence, tenant.as_deref(), holders, now)
+            .import(licence, (tenant.as_deref(), *expires_at), holders, now)
             .map_err(entitle::Error::from)?;
         let who: Vec<String> = holders
             .iter()

@@ -267,6 +267,7 @@ struct PageQuery {
     lang: Option<String>,
     serial: Option<String>,
     q: Option<String>,
+    page: Option<u64>,
 }
 
 /// Runs `work` off the async threads: its answer, or its error as a page.
@@ -320,12 +321,15 @@ async fn home(
             ));
         }
         let session = session(&portal, &headers, query.view.as_deref())?;
-        let licences = portal.licences(&session.actor, now())?;
+        let q = query.q.unwrap_or_default();
+        let now = now();
+        let listing = portal.licences(&session.actor, &q, query.page.unwrap_or(0), now)?;
+        let choices = portal.extra_key_choices(&session.actor, &listing, now)?;
         Ok(pages::licences(
             lang,
             &session.actor,
-            &licences,
-            Portal::offers_extra_keys(&session.actor, &licences),
+            (&listing, &q),
+            &choices,
             &form_token(&session.token),
         ))
     })

@@ -6,13 +6,13 @@ use std::fmt::Write as _;
 
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use entitle_lifecycle::ViewFunction;
+use entitle_lifecycle::{Role, ViewFunction};
 use entitle_seats::{STYLE, esc};
 use entitle_verify::Utc;
 
 use super::words::Lang;
 use crate::downloads::Version;
-use crate::portal::{Actor, Held, Vendor};
+use crate::portal::{Actor, Held, Listing, Vendor};
 use crate::standing::{Standing, Status};
 use crate::store::Quote;
 
@@ -44,6 +44,18 @@ fn cells(lang: Lang, s: &Standing) -> String {
         s.updates_until
             .map_or_else(|| lang.word("all_builds").to_string(), date),
     )
+}
+
+/// Text for a URL's query (letters, digits and `-._~` as they are).
+fn query_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The heads of [`cells`].
@@ -257,10 +269,11 @@ fn back(lang: Lang, actor: &Actor) -> String {
 pub fn licences(
     lang: Lang,
     actor: &Actor,
-    held: &[Held],
-    extra_keys: bool,
+    (listing, query): (&Listing, &str),
+    choices: &[Standing],
     csrf: &str,
 ) -> Response {
+    let held = &listing.held;
     let offers = |f| actor.view.offers(f);
     let selectable = offers(ViewFunction::ServiceQuote) || offers(ViewFunction::DestroyKeys);
     let mut rows = String::new();
@@ -363,13 +376,13 @@ pub fn licences(
             esc(lang.function(ViewFunction::Activation))
         );
     }
+    // The seed's cell, and for a customer or integrator its footnote: an
+    // annual-model licence held.
+    let extra_keys = offers(ViewFunction::ExtraKeys)
+        && (actor.view == Role::ServiceProvider || !choices.is_empty());
     if extra_keys {
         let mut options = String::new();
-        for h in held.iter().filter(|h| {
-            h.standing.expires_at.is_some()
-                || actor.view == entitle_lifecycle::Role::ServiceProvider
-        }) {
-            let s = &h.standing;
+        for s in choices {
             let _ = write!(
                 options,
                 "<option value=\"{}\">{} {} {} · {}</option>",
@@ -393,8 +406,42 @@ pub fn licences(
             esc(lang.function(ViewFunction::ExtraKeys))
         );
     }
+    let view = actor.view.name();
+    let search = format!(
+        "<form method=\"get\" action=\"/\"><input type=\"hidden\" name=\"view\" value=\"{view}\"><input name=\"q\" value=\"{}\" placeholder=\"{}\"> <button class=\"quiet\">{}</button></form>",
+        esc(query),
+        esc(lang.word("search_hint_view")),
+        esc(lang.word("search"))
+    );
+    let mut pager = String::new();
+    if listing.pages > 1 {
+        let link = |page: u64, word: &str| {
+            format!(
+                "<a data-page=\"{page}\" href=\"/?view={view}&amp;q={}&amp;page={page}\">{}</a>",
+                query_escape(query),
+                esc(word)
+            )
+        };
+        let _ = write!(pager, "<p class=\"pager\">");
+        if listing.page > 0 {
+            pager.push_str(&link(listing.page - 1, lang.word("previous")));
+        }
+        let _ = write!(
+            pager,
+            "<span>{} {} / {} · {} {}</span>",
+            esc(lang.word("page")),
+            listing.page + 1,
+            listing.pages,
+            listing.total,
+            esc(lang.word("counted"))
+        );
+        if listing.page + 1 < listing.pages {
+            pager.push_str(&link(listing.page + 1, lang.word("next")));
+        }
+        pager.push_str("</p>");
+    }
     let body = format!(
-        "<section><h2>{} — {} View</h2>{table}{functions}</section><p><a href=\"/revocations.txt\">{}</a></p>",
+        "<section><h2>{} — {} View</h2>{search}{pager}{table}{pager}{functions}</section><p><a href=\"/revocations.txt\">{}</a></p>",
         esc(lang.word("licences")),
         esc(lang.view(actor.view)),
         esc(lang.word("list"))

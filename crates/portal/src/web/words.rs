@@ -136,6 +136,14 @@ impl Lang {
                 "Neues Laufzeitende (JJJJ-MM-TT oder perpetual) und, wenn gewünscht, des Update Service.",
             ),
             "search" => ("Search", "Suchen"),
+            "search_hint_view" => (
+                "serial, product, edition or company id",
+                "Seriennummer, Produkt, Edition oder Firmen-ID",
+            ),
+            "page" => ("Page", "Seite"),
+            "counted" => ("licences", "Lizenzen"),
+            "previous" => ("« previous", "« zurück"),
+            "next" => ("next »", "weiter »"),
             "search_hint" => (
                 "serial, product or company id",
                 "Seriennummer, Produkt oder Firmen-ID",
