@@ -1354,3 +1354,49 @@ fn a_view_of_many_licences_comes_in_pages_and_searches_only_its_own() {
             .contains(&format!("<option value=\"{}\">", site.annual_serial))
     );
 }
+
+#[test]
+fn a_database_of_the_portals_first_version_opens_and_gains_its_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("portal")).unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("portal/portal.sqlite")).unwrap();
+    // The first version's companies and licences, one company in them.
+    db.execute_batch(
+        "CREATE TABLE companies (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+         CREATE TABLE licences (serial TEXT PRIMARY KEY, token TEXT NOT NULL, product TEXT NOT NULL, edition TEXT NOT NULL, imported_at BIGINT NOT NULL);
+         INSERT INTO companies (id, name) VALUES ('ACME-1', 'ACME GmbH');",
+    )
+    .unwrap();
+    drop(db);
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "portal",
+            "company",
+            "--state-dir",
+            "portal",
+            "--id",
+            "ACME-1",
+            "--name",
+            "ACME GmbH",
+            "--view",
+            "customer",
+        ],
+    );
+    let licence = common::portal_site::issue(d, "ACME-1", "2030-01-01");
+    std::fs::write(d.join("acme.txt"), &licence).unwrap();
+    let imported = ok(
+        d,
+        &[
+            "portal",
+            "import",
+            "--state-dir",
+            "portal",
+            "--public",
+            &example("vendor.public.pem"),
+            "@acme.txt",
+        ],
+    );
+    assert!(imported.contains("ACME-1 (customer)"), "{imported}");
+}

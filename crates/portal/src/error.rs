@@ -30,10 +30,12 @@ impl std::error::Error for Error {}
 
 impl From<entitle_seats::Error> for Error {
     fn from(error: entitle_seats::Error) -> Error {
-        match error {
-            entitle_seats::Error::Store(why) => Error::Store(why),
-            other => Error::Store(other.to_string()),
-        }
+        let why = match error {
+            entitle_seats::Error::Store(why) => why,
+            other => other.to_string(),
+        };
+        // One line: a database's message may quote the statement.
+        Error::Store(why.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 }
 

@@ -30,7 +30,6 @@ CREATE TABLE IF NOT EXISTS quotes (id {serial}, at BIGINT NOT NULL, company TEXT
 CREATE TABLE IF NOT EXISTS audit (id {serial}, at BIGINT NOT NULL, actor TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS extra_keys (serial TEXT PRIMARY KEY, token TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, product TEXT NOT NULL, edition TEXT NOT NULL, tenant TEXT NOT NULL, seats BIGINT NOT NULL, at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS party_certificates (company TEXT NOT NULL, view TEXT NOT NULL, certificate TEXT NOT NULL, PRIMARY KEY (company, view));
-CREATE INDEX IF NOT EXISTS licences_by_pool ON licences (product, edition, tenant);
 CREATE INDEX IF NOT EXISTS holdings_by_company ON holdings (company, view);
 CREATE INDEX IF NOT EXISTS ledger_by_serial ON ledger (serial);
 CREATE INDEX IF NOT EXISTS failures_by_email ON failures (email, at);
@@ -220,6 +219,16 @@ impl Store {
 
     fn with(mut db: Db) -> Result<Store, Error> {
         db.create_schema(SCHEMA)?;
+        // A database made by the portal's first version lacks these. Its
+        // licences then have no tenant and no term recorded: they back no
+        // free extra key until imported again (never more than bought).
+        db.add_column("companies", "contract_seats", "BIGINT")?;
+        db.add_column("companies", "vendor", "BIGINT NOT NULL DEFAULT 0")?;
+        db.add_column("licences", "tenant", "TEXT NOT NULL DEFAULT ''")?;
+        db.add_column("licences", "expires_at", "BIGINT")?;
+        db.execute_batch(
+            "CREATE INDEX IF NOT EXISTS licences_by_pool ON licences (product, edition, tenant)",
+        )?;
         Ok(Store { db })
     }
 
