@@ -948,6 +948,32 @@ fn the_vendor_renews_a_term_from_its_own_view_and_the_appliance_takes_it() {
     );
     assert_eq!(quote.status, 200);
     assert!(vera.get("/").body.contains("three years please"));
+    // And exports them as CSV, where words a customer typed cannot run as
+    // a spreadsheet formula; nobody else gets the export.
+    let formula = anna.post(
+        "/quote",
+        &[
+            ("csrf", &anna_csrf),
+            ("serial", a),
+            ("note", "=HYPERLINK(\"http://x\")"),
+        ],
+    );
+    assert_eq!(formula.status, 200);
+    let csv = vera.get("/quotes.csv");
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body.starts_with("at,company,email,view,serials,note\n"),
+        "{}",
+        csv.body
+    );
+    assert!(csv.body.contains("\"three years please\""), "{}", csv.body);
+    assert!(
+        csv.body.contains("\"'=HYPERLINK(\"\"http://x\"\")\""),
+        "{}",
+        csv.body
+    );
+    assert_eq!(anna.get("/quotes.csv").status, 400);
+    assert_eq!(site.portal_report("quotes"), csv.body);
 }
 
 #[test]

@@ -46,6 +46,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod csv;
 pub mod downloads;
 mod error;
 pub mod extra;

@@ -408,41 +408,14 @@ fn import(args: &ImportArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// A CSV field, quoted.
-fn csv(field: &str) -> String {
-    format!("\"{}\"", field.replace('"', "\"\""))
-}
-
 fn quotes(args: &PortalStoreArgs) -> Result<(), CliError> {
     let quotes = open(args)?.quotes().map_err(entitle::Error::from)?;
-    say!("at,company,email,view,serials,note");
-    for q in quotes {
-        say!(
-            "{},{},{},{},{},{}",
-            entitle_verify::Utc(q.at),
-            csv(&q.company),
-            csv(&q.email),
-            csv(&q.view),
-            csv(&q.serials),
-            csv(&q.note)
-        );
-    }
+    say!("{}", entitle_portal::csv::quotes(&quotes).trim_end());
     Ok(())
 }
 
 fn audit(args: &PortalStoreArgs) -> Result<(), CliError> {
     let lines = open(args)?.audit_lines().map_err(entitle::Error::from)?;
-    say!("at,actor,company,view,action,detail");
-    for l in lines {
-        say!(
-            "{},{},{},{},{},{}",
-            entitle_verify::Utc(l.at),
-            csv(&l.actor),
-            csv(&l.company),
-            csv(&l.view),
-            csv(&l.action),
-            csv(&l.detail)
-        );
-    }
+    say!("{}", entitle_portal::csv::audit(&lines).trim_end());
     Ok(())
 }

@@ -111,6 +111,7 @@ pub fn router(portal: Arc<Portal>) -> Router {
         .route("/extra-key", post(extra_key))
         .route("/renew", post(renew))
         .route("/renewal", get(renewal))
+        .route("/quotes.csv", get(quotes_csv))
         .route("/downloads", get(downloads))
         .route("/download/{serial}/{version}/{file}", get(download))
         .route("/revocations.txt", get(revocations))
@@ -535,6 +536,28 @@ async fn renew(State(portal): State<Arc<Portal>>, headers: HeaderMap, body: Byte
             now(),
         )?;
         Ok(pages::renewed(lang, &vendor, serial, &text))
+    })
+    .await
+}
+
+/// The requests for quotes, for the vendor (its users only).
+async fn quotes_csv(State(portal): State<Arc<Portal>>, headers: HeaderMap) -> Response {
+    let lang = lang(&headers, None);
+    blocking(lang, move || {
+        let (_, email) = signed_in(&portal, &headers)?;
+        let vendor = portal.vendor(&email)?;
+        let csv = crate::csv::quotes(&portal.quotes(&vendor)?);
+        Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"quotes.csv\"",
+                ),
+            ],
+            csv,
+        )
+            .into_response())
     })
     .await
 }

@@ -181,7 +181,7 @@ pub fn vendor(
     let body = format!(
         "<section><h2>{}</h2><form method=\"get\" action=\"/\"><input name=\"q\" value=\"{}\" placeholder=\"{}\"> <button class=\"quiet\">{}</button></form>\
 <table><thead><tr>{}<th>{}</th></tr></thead><tbody>{rows}</tbody></table>\
-<p class=\"note\">{}</p></section><section><h2>{}</h2><table><tbody>{asked}</tbody></table></section>",
+<p class=\"note\">{}</p></section><section><h2>{}</h2><p><a href=\"/quotes.csv\">quotes.csv</a></p><table><tbody>{asked}</tbody></table></section>",
         esc(lang.word("licences")),
         esc(query),
         esc(lang.word("search_hint")),
