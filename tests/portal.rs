@@ -1426,3 +1426,66 @@ fn a_database_of_the_portals_first_version_opens_and_gains_its_columns() {
     );
     assert!(imported.contains("ACME-1 (customer)"), "{imported}");
 }
+
+#[test]
+fn a_raised_service_provider_contract_gives_more_extra_keys_within_it_in_total() {
+    let site = PortalSite::new();
+    let portal = site.serve(&[]);
+    let a = site.annual_serial.clone();
+    let obtain = |seats: &str| {
+        let mut sara = Browser::new(&portal);
+        sara.sign_in("sara@sp.example", PASSWORD);
+        let csrf = Browser::csrf(&sara.get("/"));
+        sara.post(
+            "/extra-key",
+            &[("csrf", &csrf), ("serial", &a), ("seats", seats)],
+        )
+    };
+    // The contract is 4 seats: all of them, then none.
+    let first = obtain("4");
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(obtain("1").status, 400);
+    // The vendor raises it to 6: two more, in total, never a third.
+    site.portal_report_with(&[
+        "company",
+        "--id",
+        "SP-1",
+        "--name",
+        "SP-1 GmbH",
+        "--view",
+        "service-provider",
+        "--contract-seats",
+        "6",
+    ]);
+    let second = obtain("2");
+    assert_eq!(second.status, 200, "{}", second.body);
+    let over = obtain("1");
+    assert_eq!(over.status, 400);
+    assert!(
+        over.body
+            .contains("service-provider contract: 6 seats, 6 obtained"),
+        "{}",
+        over.body
+    );
+    // The appliance counts both keys, each under its own contract's
+    // certificate: 5 annual seats and 4 + 2.
+    std::fs::write(site.path().join("sp1.txt"), textarea(&first, "extra")).unwrap();
+    std::fs::write(site.path().join("sp2.txt"), textarea(&second, "extra")).unwrap();
+    let out = entitle(
+        site.path(),
+        &[
+            "verify",
+            "--json",
+            "--public",
+            &example("vendor.public.pem"),
+            "--tenant",
+            "ACME-1",
+            "@annual.txt",
+            "@sp1.txt",
+            "@sp2.txt",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["licenses"][0]["seats"].as_u64(), Some(11), "{json}");
+}

@@ -28,9 +28,24 @@ use crate::store::{ExtraKey, ExtraKeyInputs};
 /// The context of the signature an extra-keys key is derived from.
 const DERIVE_CONTEXT: &[u8] = b"entitle portal extra-keys key v1";
 
-/// The key `company` signs its extra keys with in `view`.
-pub fn party_key(portal: &dyn Signer, company: &str, view: Role) -> Result<SigningKey, Error> {
-    let message = format!("{company}\0{}", view.name());
+/// What a company's extra-keys certificate states beyond its role: a
+/// service provider's contract (`max_seats`), or none. A new contract is a
+/// new key with a certificate of its own.
+pub fn terms(view: Role, contract_seats: Option<u32>) -> String {
+    match (view, contract_seats) {
+        (Role::ServiceProvider, Some(seats)) => format!("contract {seats}"),
+        _ => "none".to_string(),
+    }
+}
+
+/// The key `company` signs its extra keys with in `view` under `terms`.
+pub fn party_key(
+    portal: &dyn Signer,
+    company: &str,
+    view: Role,
+    terms: &str,
+) -> Result<SigningKey, Error> {
+    let message = format!("{company}\0{}\0{terms}", view.name());
     let signature = portal
         .sign(DERIVE_CONTEXT, message.as_bytes())
         .map_err(|e| Error::Setup(format!("cannot derive the extra-keys key: {e}")))?;
@@ -144,7 +159,12 @@ pub fn issue(
     request: &Request<'_>,
     inputs: &ExtraKeyInputs,
 ) -> Result<(String, ExtraKey, Option<String>), Error> {
-    let party = party_key(request.portal, request.company, request.view)?;
+    let party = party_key(
+        request.portal,
+        request.company,
+        request.view,
+        &terms(request.view, request.contract_seats),
+    )?;
     let (certificate, new) = match &inputs.certificate {
         Some(text) => (
             Signed::<Certificate>::decode(text)
@@ -236,6 +256,7 @@ pub fn issue(
     let key = ExtraKey {
         serial: Serial::to_string(&issued.serial),
         token: issued.text.clone(),
+        certificate: certificate.text().to_string(),
         seats: request.spec.seats,
         at: request.now,
     };

@@ -558,25 +558,31 @@ impl Portal {
             edition: spec.edition.clone(),
             tenant: spec.tenant.clone().unwrap_or_default(),
         };
-        let text =
-            self.writer()?
-                .with_extra_keys(&pool, (&actor.company.id, actor.view), |inputs| {
-                    let key = self
-                        .key
-                        .lock()
-                        .map_err(|_| Error::Setup("the signing key is unusable".into()))?;
-                    let request = extra::Request {
-                        portal: key.as_ref(),
-                        trusted: &self.trusted,
-                        company: &actor.company.id,
-                        name: &actor.company.name,
-                        view: actor.view,
-                        contract_seats: actor.company.contract_seats,
-                        spec,
-                        now,
-                    };
-                    extra::issue(&request, inputs)
-                })?;
+        let text = self.writer()?.with_extra_keys(
+            &pool,
+            (
+                &actor.company.id,
+                actor.view,
+                &extra::terms(actor.view, actor.company.contract_seats),
+            ),
+            |inputs| {
+                let key = self
+                    .key
+                    .lock()
+                    .map_err(|_| Error::Setup("the signing key is unusable".into()))?;
+                let request = extra::Request {
+                    portal: key.as_ref(),
+                    trusted: &self.trusted,
+                    company: &actor.company.id,
+                    name: &actor.company.name,
+                    view: actor.view,
+                    contract_seats: actor.company.contract_seats,
+                    spec,
+                    now,
+                };
+                extra::issue(&request, inputs)
+            },
+        )?;
         self.audit(actor, "extra_key", &format!("{serial_text} +{seats}"), now)?;
         Ok(text)
     }

@@ -28,8 +28,8 @@ CREATE TABLE IF NOT EXISTS revoked (serial TEXT PRIMARY KEY, sequence BIGINT NOT
 CREATE TABLE IF NOT EXISTS vendor_lists (list TEXT PRIMARY KEY, at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS quotes (id {serial}, at BIGINT NOT NULL, company TEXT NOT NULL, email TEXT NOT NULL, view TEXT NOT NULL, serials TEXT NOT NULL, note TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (id {serial}, at BIGINT NOT NULL, actor TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS extra_keys (serial TEXT PRIMARY KEY, token TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, product TEXT NOT NULL, edition TEXT NOT NULL, tenant TEXT NOT NULL, seats BIGINT NOT NULL, at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS party_certificates (company TEXT NOT NULL, view TEXT NOT NULL, certificate TEXT NOT NULL, PRIMARY KEY (company, view));
+CREATE TABLE IF NOT EXISTS extra_keys (serial TEXT PRIMARY KEY, token TEXT NOT NULL, certificate TEXT NOT NULL, company TEXT NOT NULL, view TEXT NOT NULL, product TEXT NOT NULL, edition TEXT NOT NULL, tenant TEXT NOT NULL, seats BIGINT NOT NULL, at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS party_keys (company TEXT NOT NULL, view TEXT NOT NULL, terms TEXT NOT NULL, certificate TEXT NOT NULL, PRIMARY KEY (company, view, terms));
 CREATE INDEX IF NOT EXISTS holdings_by_company ON holdings (company, view);
 CREATE INDEX IF NOT EXISTS ledger_by_serial ON ledger (serial);
 CREATE INDEX IF NOT EXISTS failures_by_email ON failures (email, at);
@@ -118,7 +118,8 @@ pub struct ExtraKeyInputs {
     pub extra: Vec<(String, String)>,
     /// Seats of extra keys the company obtained in this view, in total.
     pub issued: u64,
-    /// The company's certificate in this view, if it has one.
+    /// The company's certificate in this view under its present terms (a
+    /// service provider's contract), if it has one.
     pub certificate: Option<String>,
     /// The revocation lists in force.
     pub lists: Vec<String>,
@@ -131,6 +132,8 @@ pub struct ExtraKey {
     pub serial: String,
     /// Its token.
     pub token: String,
+    /// The certificate of the key that signed it.
+    pub certificate: String,
     /// Its seats.
     pub seats: u32,
     /// When it was issued.
@@ -294,13 +297,6 @@ impl Store {
                 .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
             vendor: row.flag(2)?,
         }))
-    }
-
-    /// Every company id, sorted.
-    pub fn company_ids(&mut self) -> Result<Vec<String>, Error> {
-        Ok(self
-            .db
-            .strings("SELECT id FROM companies ORDER BY id", &[])?)
     }
 
     /// Adds a user, or gives an existing one this name, company and
@@ -781,10 +777,10 @@ impl Store {
     pub fn with_extra_keys<T>(
         &mut self,
         pool: &Pool,
-        party: (&str, Role),
+        party: (&str, Role, &str),
         issue: impl FnOnce(&ExtraKeyInputs) -> Result<(T, ExtraKey, Option<String>), Error>,
     ) -> Result<T, Error> {
-        let (company, view) = party;
+        let (company, view, terms) = party;
         let mut tx = self.db.begin()?;
         // The pool's licences only: others would count for nothing in
         // the decision (another tenant's), and cost a check each.
@@ -804,14 +800,9 @@ impl Store {
             &pool_params,
         )?;
         let extra = tx.query(
-            "SELECT e.token, c.certificate FROM extra_keys e JOIN party_certificates c \
-             ON c.company = e.company AND c.view = e.view \
-             WHERE e.product = $1 AND e.edition = $2 AND e.tenant = $3 ORDER BY e.at, e.serial",
-            &[
-                Param::Text(&pool.product),
-                Param::Text(&pool.edition),
-                Param::Text(&pool.tenant),
-            ],
+            "SELECT token, certificate FROM extra_keys \
+             WHERE product = $1 AND edition = $2 AND tenant = $3 ORDER BY at, serial",
+            &pool_params,
         )?;
         let extra = extra
             .iter()
@@ -827,8 +818,8 @@ impl Store {
             .unwrap_or(0);
         let certificate = tx
             .row(
-                "SELECT certificate FROM party_certificates WHERE company = $1 AND view = $2",
-                &[Param::Text(company), Param::Text(view.name())],
+                "SELECT certificate FROM party_keys WHERE company = $1 AND view = $2 AND terms = $3",
+                &[Param::Text(company), Param::Text(view.name()), Param::Text(terms)],
             )?
             .map(|r| r.text(0))
             .transpose()?;
@@ -844,20 +835,22 @@ impl Store {
         let (out, key, new_certificate) = issue(&inputs)?;
         if let Some(certificate) = &new_certificate {
             tx.execute(
-                "INSERT INTO party_certificates (company, view, certificate) VALUES ($1, $2, $3)",
+                "INSERT INTO party_keys (company, view, terms, certificate) VALUES ($1, $2, $3, $4)",
                 &[
                     Param::Text(company),
                     Param::Text(view.name()),
+                    Param::Text(terms),
                     Param::Text(certificate),
                 ],
             )?;
         }
         tx.execute(
-            "INSERT INTO extra_keys (serial, token, company, view, product, edition, tenant, seats, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO extra_keys (serial, token, certificate, company, view, product, edition, tenant, seats, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             &[
                 Param::Text(&key.serial),
                 Param::Text(&key.token),
+                Param::Text(&key.certificate),
                 Param::Text(company),
                 Param::Text(view.name()),
                 Param::Text(&pool.product),
@@ -869,35 +862,6 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(out)
-    }
-
-    /// The free extra keys `company` obtained in `view`, with its
-    /// certificate, newest first.
-    pub fn extra_keys(
-        &mut self,
-        company: &str,
-        view: Role,
-    ) -> Result<Vec<(ExtraKey, String)>, Error> {
-        self.db
-            .query(
-                "SELECT e.serial, e.token, e.seats, e.at, c.certificate FROM extra_keys e \
-                 JOIN party_certificates c ON c.company = e.company AND c.view = e.view \
-                 WHERE e.company = $1 AND e.view = $2 ORDER BY e.at DESC, e.serial",
-                &[Param::Text(company), Param::Text(view.name())],
-            )?
-            .iter()
-            .map(|r| {
-                Ok((
-                    ExtraKey {
-                        serial: r.text(0)?,
-                        token: r.text(1)?,
-                        seats: r.u32(2)?,
-                        at: r.u64(3)?,
-                    },
-                    r.text(4)?,
-                ))
-            })
-            .collect()
     }
 
     /// Appends a line to the audit log.
