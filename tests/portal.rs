@@ -35,6 +35,20 @@ fn seed_offers(view: &str, function: &str) -> bool {
     }
 }
 
+/// The seats an ACME-1 appliance counts with `files` (`@name` each): the
+/// real `entitle verify`, which must keep a licence.
+fn acme_seats(site: &PortalSite, files: &[&str]) -> u64 {
+    let public = example("vendor.public.pem");
+    let mut args = vec![
+        "verify", "--json", "--public", &public, "--tenant", "ACME-1",
+    ];
+    args.extend_from_slice(files);
+    let out = entitle(site.path(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["licenses"][0]["seats"].as_u64().unwrap()
+}
+
 /// An activation request for `licence_file` from the appliance whose
 /// state is `state` on the machine whose id is in `machine`.
 fn request(site: &PortalSite, licence_file: &str, state: &str, machine: &str) -> String {
@@ -736,23 +750,10 @@ fn extra_keys_in_total(database: Option<&str>) {
     // The appliance counts exactly what the portal issued: 5 + 3 + 2.
     std::fs::write(site.path().join("extra1.txt"), textarea(&first, "extra")).unwrap();
     std::fs::write(site.path().join("extra2.txt"), textarea(&second, "extra")).unwrap();
-    let out = entitle(
-        site.path(),
-        &[
-            "verify",
-            "--json",
-            "--public",
-            &example("vendor.public.pem"),
-            "--tenant",
-            "ACME-1",
-            "@annual.txt",
-            "@extra1.txt",
-            "@extra2.txt",
-        ],
+    assert_eq!(
+        acme_seats(&site, &["@annual.txt", "@extra1.txt", "@extra2.txt"]),
+        10
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["licenses"][0]["seats"].as_u64(), Some(10), "{json}");
     // Without the annual licence the appliance counts no extra key.
     let out = entitle(
         site.path(),
@@ -781,23 +782,13 @@ fn extra_keys_in_total(database: Option<&str>) {
         more.body
     );
     std::fs::write(site.path().join("extra3.txt"), textarea(&sp, "extra")).unwrap();
-    let out = entitle(
-        site.path(),
-        &[
-            "verify",
-            "--json",
-            "--public",
-            &example("vendor.public.pem"),
-            "--tenant",
-            "ACME-1",
-            "@annual.txt",
-            "@extra1.txt",
-            "@extra2.txt",
-            "@extra3.txt",
-        ],
+    assert_eq!(
+        acme_seats(
+            &site,
+            &["@annual.txt", "@extra1.txt", "@extra2.txt", "@extra3.txt"]
+        ),
+        14
     );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["licenses"][0]["seats"].as_u64(), Some(14), "{json}");
     // Footnote 1: a customer holding no annual-model licence has no button
     // and gets no extra key.
     let mut otto = Browser::new(&portal);
@@ -1471,21 +1462,8 @@ fn a_raised_service_provider_contract_gives_more_extra_keys_within_it_in_total()
     // certificate: 5 annual seats and 4 + 2.
     std::fs::write(site.path().join("sp1.txt"), textarea(&first, "extra")).unwrap();
     std::fs::write(site.path().join("sp2.txt"), textarea(&second, "extra")).unwrap();
-    let out = entitle(
-        site.path(),
-        &[
-            "verify",
-            "--json",
-            "--public",
-            &example("vendor.public.pem"),
-            "--tenant",
-            "ACME-1",
-            "@annual.txt",
-            "@sp1.txt",
-            "@sp2.txt",
-        ],
+    assert_eq!(
+        acme_seats(&site, &["@annual.txt", "@sp1.txt", "@sp2.txt"]),
+        11
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["licenses"][0]["seats"].as_u64(), Some(11), "{json}");
 }
