@@ -1467,3 +1467,43 @@ fn a_raised_service_provider_contract_gives_more_extra_keys_within_it_in_total()
         11
     );
 }
+
+#[test]
+fn a_portal_whose_key_the_appliance_does_not_trust_signs_no_destruction_and_no_activation() {
+    let site = PortalSite::new();
+    ok(
+        site.path(),
+        &["keygen", "--secret", "other.pem", "--public", "other.pub"],
+    );
+    // Licences chain to the vendor key; the portal signs with another.
+    let portal = site.serve(&["--key", "other.pem"]);
+    let mut anna = Browser::new(&portal);
+    anna.sign_in("anna@acme.example", PASSWORD);
+    let csrf = Browser::csrf(&anna.get("/"));
+    let destroyed = anna.post(
+        "/destroy",
+        &[
+            ("csrf", &csrf),
+            ("serial", &site.shared_serial),
+            ("confirmed", "yes"),
+        ],
+    );
+    assert_eq!(destroyed.status, 400);
+    assert!(
+        destroyed.body.contains("would not be revoked"),
+        "{}",
+        destroyed.body
+    );
+    assert_eq!(anna.get("/revocations.txt").status, 404, "no list was kept");
+    assert!(anna.get("/").body.contains("data-status=\"active\""));
+    let req = request(&site, "shared.txt", "appliance", "machine-a");
+    let refused = anna.post("/activate", &[("csrf", &csrf), ("request", &req)]);
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused
+            .body
+            .contains("only the key that issued a licence activates it"),
+        "{}",
+        refused.body
+    );
+}

@@ -6,9 +6,10 @@
 //! certified by the portal's key in the company's role with the one
 //! capability `extra-keys` (a customer's certificate names its company id
 //! as tenant; a service provider's names its contract as `max_seats`). The
-//! key is derived from the portal key's deterministic Ed25519 signature
-//! over the company and view, so that no secret is stored and a key in a
-//! hardware module derives it too. The one decision then counts every
+//! key is derived from the portal key's Ed25519 signature over the
+//! company, view and terms, which RFC 8032 makes deterministic, so that no
+//! secret is stored. (A key in a hardware module that signs by RFC 8032
+//! derives it too; that is not tested here.) The one decision then counts every
 //! extra key of a product, edition and tenant against the annual-model
 //! licences held there, on the appliance exactly as in the portal, where
 //! it is asked under the database's writers' lock with every licence and

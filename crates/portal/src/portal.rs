@@ -475,10 +475,12 @@ impl Portal {
             return Err(Error::Refused("choose the licences to destroy".into()));
         }
         let mut named = Vec::with_capacity(serials.len());
+        let mut held = Vec::with_capacity(serials.len());
         for serial_text in serials {
-            self.held(actor, serial_text)?;
+            held.push(self.held(actor, serial_text)?);
             named.push(serial(serial_text)?);
         }
+        let lists = self.lists()?;
         let mut text = String::new();
         self.writer()?.with_revocations(now, |before| {
             let key = self
@@ -512,6 +514,24 @@ impl Portal {
             };
             let signed = Signed::sign(list, key.as_ref())
                 .map_err(|e| Error::Setup(format!("cannot sign: {e}")))?;
+            // Handed out only if the decision then revokes what counts:
+            // a list the appliance would ignore (a key it does not trust)
+            // is never given as a destruction.
+            let mut with_it = lists.clone();
+            with_it.push(signed.clone());
+            for licence in &held {
+                let today = standing(&licence.token, &licence.renewals, &self.trusted, &lists, now, None)?;
+                let after = standing(&licence.token, &licence.renewals, &self.trusted, &with_it, now, None)?;
+                if matches!(today.status, Status::Active | Status::Renewed)
+                    && after.status != Status::Revoked
+                {
+                    return Err(Error::Refused(format!(
+                        "licence {} would not be revoked by a list this portal signs (key {}): nothing destroyed",
+                        licence.serial,
+                        self.key_public.id()
+                    )));
+                }
+            }
             text = signed.text().to_string();
             Ok((text.clone(), sequence, serials.to_vec()))
         })?;
